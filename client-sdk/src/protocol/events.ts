@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { ErrorBody, type Ack } from './errors.js';
+import {
+  ChatMessage,
+  ChatText,
+  HttpUrl,
+  MAX_SLOW_MODE_SECONDS,
+  ReactionKind,
+  Role,
+  RoomEvent,
+  RoomId,
+  RoomSnapshot,
+  StreamInfo,
+} from './schemas.js';
+
+const Seq = z.number().int().nonnegative();
+const roomRef = { roomId: RoomId };
+const Empty = z.object({});
+const Sequenced = z.object({ seq: Seq });
+
+/** Text fields of a stream, as the host sets them. */
+const StreamFields = {
+  title: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(5000).optional(),
+  coverUrl: HttpUrl.optional(),
+  /** Server epoch milliseconds. */
+  scheduledAt: z.number().int().nonnegative().optional(),
+};
+
+/** The answer to `room:join`: the missed events when the resume worked, else a fresh snapshot. */
+export const JoinResult = z.discriminatedUnion('recovered', [
+  z.object({
+    recovered: z.literal(true),
+    /** Every event after the client's `lastSeq`, in order. */
+    missed: z.array(RoomEvent),
+    seq: Seq,
+    viewers: z.number().int().nonnegative(),
+    serverTime: z.number().int(),
+  }),
+  z.object({ recovered: z.literal(false), snapshot: RoomSnapshot }),
+]);
+export type JoinResult = z.infer<typeof JoinResult>;
+
+/**
+ * Client-to-server events. Each takes one payload and an optional ack callback that receives
+ * `{ ok: true, ...response }` or `{ ok: false, error }`.
+ */
+export const clientEvents = {
+  /** Join a room; with `resume`, get what was missed since `lastSeq` instead of a snapshot. */
+  'room:join': {
+    request: z.object({
+      ...roomRef,
+      resume: z.object({ epoch: z.string().max(64), lastSeq: Seq }).optional(),
+    }),
+    response: JoinResult,
+  },
+  'room:leave': { request: z.object(roomRef), response: Empty },
+  /** Send a chat message. `clientMsgId` makes retries safe: the same id gets the same answer. */
+  'chat:send': {
+    request: z.object({
+      ...roomRef,
+      text: ChatText,
+      clientMsgId: z.string().min(1).max(64).optional(),
+    }),
+    response: z.object({ id: z.string(), seq: Seq }),
+  },
+  'chat:delete': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
+  'chat:pin': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
+  'chat:unpin': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
+  /** 0 turns slow mode off. */
+  'chat:set-slow-mode': {
+    request: z.object({ ...roomRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
+    response: Sequenced,
+  },
+  /** Reactions are summed per room tick; `count` lets a client send several taps at once. */
+  'reaction:send': {
+    request: z.object({ ...roomRef, kind: ReactionKind, count: z.number().int().min(1).max(50).optional() }),
+    response: Empty,
+  },
+  /** Create (or, before it starts, edit) a stream room. Hosts only. */
+  'stream:create': { request: z.object({ ...roomRef, ...StreamFields }), response: z.object({ seq: Seq, stream: StreamInfo }) },
+  'stream:start': { request: z.object(roomRef), response: Sequenced },
+  'stream:end': { request: z.object(roomRef), response: Sequenced },
+  /** Clock sync: the server's epoch milliseconds when it answered. */
+  'time:sync': { request: Empty.optional(), response: z.object({ serverTime: z.number().int() }) },
+} as const;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientRequest<E extends ClientEventName> = z.input<(typeof clientEvents)[E]['request']>;
+export type ParsedRequest<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['request']>;
+export type ClientResponse<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]['response']>;
+
+/** The reaction counts of one tick. */
+export const ReactionCounts = z.partialRecord(ReactionKind, z.number().int().positive());
+
+/** The user a connection is authenticated as. */
+export const SessionUser = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+  anonymous: z.boolean(),
+  region: z.string().nullable(),
+  language: z.string().nullable(),
+});
+export type SessionUser = z.infer<typeof SessionUser>;
+
+const liveEvent = <T extends RoomEvent['type']>(type: T) =>
+  RoomEvent.options.find((o) => o.shape.type.value === type) as Extract<
+    (typeof RoomEvent.options)[number],
+    { shape: { type: z.ZodLiteral<T> } }
+  >;
+
+/** Server-to-client events and their payload schemas. */
+export const serverEvents = {
+  /** Sent once per connection, first. */
+  'server:hello': z.object({ protocol: z.number().int(), serverTime: z.number().int(), user: SessionUser }),
+  /** The server is shutting down: reconnect (the SDK does) after about `reconnectAfterMs`. */
+  'server:draining': z.object({ reconnectAfterMs: z.number().int().nonnegative() }),
+  /** An error for an event sent without an ack callback, or a frame the server could not read. */
+  'server:error': ErrorBody.extend({ event: z.string().optional() }),
+  /**
+   * Chat messages of one room tick. `from`..`to` is the seq range covered: when the room was over
+   * its per-tick budget, `skipped` messages of that range were left out (the history keeps them).
+   */
+  'chat:batch': z.object({
+    roomId: z.string(),
+    from: Seq,
+    to: Seq,
+    messages: z.array(ChatMessage),
+    skipped: z.number().int().nonnegative(),
+  }),
+  'chat:deleted': liveEvent('chat:deleted'),
+  'chat:pinned': liveEvent('chat:pinned'),
+  'chat:unpinned': liveEvent('chat:unpinned'),
+  'chat:slow-mode': liveEvent('chat:slow-mode'),
+  'stream:updated': liveEvent('stream:updated'),
+  /** Reactions summed over one tick. `seq` is the room's seq when sent (reactions have none of their own). */
+  'reaction:batch': z.object({ roomId: z.string(), seq: Seq, counts: ReactionCounts }),
+  /** Viewer count, at most once a second per room. `seq` as for reactions. */
+  'room:viewers': z.object({ roomId: z.string(), seq: Seq, count: z.number().int().nonnegative() }),
+} as const;
+
+export type ServerEventName = keyof typeof serverEvents;
+export type ServerPayload<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
+
+/** socket.io event map for events the server emits (client listens). */
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerPayload<E>) => void;
+};
+
+/** socket.io event map for events the client emits (server listens). */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientRequest<E>, ack?: (res: Ack<ClientResponse<E>>) => void) => void;
+};

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/** Longest chat message, in characters after normalisation. */
+export const CHAT_MAX_LENGTH = 500;
+/** Chat messages kept in a join snapshot. */
+export const SNAPSHOT_CHAT_LIMIT = 50;
+/** Most messages a room may have pinned at once. */
+export const MAX_PINNED_MESSAGES = 3;
+/** Longest slow mode a moderator may set, in seconds. */
+export const MAX_SLOW_MODE_SECONDS = 3600;
+
+/** A room id: 1-64 characters of letters, digits, `_` and `-`. */
+export const RoomId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+
+export const Role = z.enum(['host', 'moderator', 'viewer']);
+export type Role = z.infer<typeof Role>;
+
+export const ReactionKind = z.enum(['heart', 'fire', 'clap', 'laugh', 'wow', 'cart']);
+export type ReactionKind = z.infer<typeof ReactionKind>;
+
+export const StreamState = z.enum(['scheduled', 'live', 'ended']);
+export type StreamState = z.infer<typeof StreamState>;
+
+const Timestamp = z.number().int().nonnegative();
+const Seq = z.number().int().nonnegative();
+
+// C0 and C1 controls, and the bidirectional overrides that let a message disguise itself.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+/** Chat text: normalised (NFC, trimmed), non-empty, no control characters, at most {@link CHAT_MAX_LENGTH}. */
+export const ChatText = z
+  .string()
+  .max(CHAT_MAX_LENGTH * 4, `must be at most ${CHAT_MAX_LENGTH} characters`)
+  .transform((s) => s.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(CHAT_MAX_LENGTH, `must be at most ${CHAT_MAX_LENGTH} characters`)
+      .refine((s) => !FORBIDDEN_CHARS.test(s), 'must not contain control characters'),
+  );
+
+/** An absolute http(s) URL. */
+export const HttpUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => /^https?:\/\/[^\s/?#]+[^\s]*$/i.test(u), 'must be an http(s) URL');
+
+/** Who wrote a message, as shown to others. */
+export const Author = z.object({ id: z.string(), name: z.string(), role: Role });
+export type Author = z.infer<typeof Author>;
+
+/** One chat message as stored in the room history and delivered to viewers. */
+export const ChatMessage = z.object({
+  id: z.string(),
+  seq: Seq,
+  ts: Timestamp,
+  author: Author,
+  text: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** What viewers see of a stream. Times are server epoch milliseconds. */
+export const StreamInfo = z.object({
+  state: StreamState,
+  hostId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  coverUrl: z.string().nullable(),
+  scheduledAt: Timestamp.nullable(),
+  startedAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+});
+export type StreamInfo = z.infer<typeof StreamInfo>;
+
+const eventBase = { roomId: z.string(), seq: Seq, ts: Timestamp };
+
+/**
+ * A sequenced room event: what the room history keeps and what a resuming client is replayed.
+ * Outside replay, `chat:message` events arrive grouped in `chat:batch`; the others arrive alone,
+ * under their `type` as the event name.
+ */
+export const RoomEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('chat:message'), ...eventBase, id: z.string(), author: Author, text: z.string() }),
+  z.object({ type: z.literal('chat:deleted'), ...eventBase, messageId: z.string(), by: z.string() }),
+  z.object({ type: z.literal('chat:pinned'), ...eventBase, message: ChatMessage }),
+  z.object({ type: z.literal('chat:unpinned'), ...eventBase, messageId: z.string() }),
+  z.object({ type: z.literal('chat:slow-mode'), ...eventBase, seconds: z.number().int() }),
+  z.object({ type: z.literal('stream:updated'), ...eventBase, stream: StreamInfo }),
+]);
+export type RoomEvent = z.infer<typeof RoomEvent>;
+export type RoomEventType = RoomEvent['type'];
+export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { type: T }>;
+/** The chat message a `chat:message` event carries. */
+export function toChatMessage(event: RoomEventOf<'chat:message'>): ChatMessage {
+  return { id: event.id, seq: event.seq, ts: event.ts, author: event.author, text: event.text };
+}
+
+/** A room event before the history assigned its seq and time. */
+export type RoomEventInput = RoomEvent extends infer E
+  ? E extends RoomEvent
+    ? Omit<E, 'seq' | 'ts'>
+    : never
+  : never;
+
+/** Everything a client needs to render a room from scratch. */
+export const RoomSnapshot = z.object({
+  roomId: z.string(),
+  /** Changes when the room is created anew under the same id; a resume across epochs cannot recover. */
+  epoch: z.string(),
+  /** The room's last sequence number: the state below includes every event up to it. */
+  seq: Seq,
+  serverTime: Timestamp,
+  stream: StreamInfo,
+  viewers: z.number().int().nonnegative(),
+  slowModeSeconds: z.number().int().nonnegative(),
+  /** The last {@link SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first. */
+  chat: z.array(ChatMessage),
+  pinned: z.array(ChatMessage),
+  /** The joining user's role in this room. */
+  role: Role,
+});
+export type RoomSnapshot = z.infer<typeof RoomSnapshot>;

@@ -1,0 +1,33 @@
+import type { RateDecision, RateRule } from './ports.js';
+
+/** State of one token bucket: tokens left at time `at` (ms). */
+export interface BucketState {
+  tokens: number;
+  at: number;
+}
+
+/**
+ * Takes `cost` tokens from a bucket at time `now`. Pure: returns the new state (unchanged when
+ * refused) and the decision.
+ */
+export function takeTokens(
+  state: BucketState | undefined,
+  rule: RateRule,
+  cost: number,
+  now: number,
+): { state: BucketState; decision: RateDecision } {
+  const elapsed = state ? Math.max(0, now - state.at) / 1000 : 0;
+  const tokens = state
+    ? Math.min(rule.capacity, state.tokens + elapsed * rule.refillPerSecond)
+    : rule.capacity;
+  if (tokens >= cost) {
+    return { state: { tokens: tokens - cost, at: now }, decision: { allowed: true } };
+  }
+  const retryAfterMs = ((cost - tokens) / rule.refillPerSecond) * 1000;
+  return { state: { tokens, at: now }, decision: { allowed: false, retryAfterMs } };
+}
+
+/** Milliseconds until a bucket that holds `tokens` is full again. */
+export function msUntilFull(tokens: number, rule: RateRule): number {
+  return ((rule.capacity - tokens) / rule.refillPerSecond) * 1000;
+}

@@ -1,0 +1,241 @@
+import { pino, type Logger } from 'pino';
+import { Server } from 'socket.io';
+import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
+import { RoomRegistry, type Engine } from '../rooms/index.js';
+import { AuthError, createAuthenticator } from './auth.js';
+import { BackpressureMonitor } from './backpressure.js';
+import type { Config } from './config.js';
+import { RoomBroadcaster } from './delivery.js';
+import { createMemoryEngine } from './engines/memory/index.js';
+import { attachHandlers } from './handlers/dispatch.js';
+import { handlers, type Services } from './handlers/index.js';
+import { mountHttp } from './http.js';
+import { idGenerator } from './ids.js';
+import { Metrics } from './metrics.js';
+import { Session, type AppServer } from './session.js';
+import { TickLoop } from './tick-loop.js';
+import { uwsAdapter } from './transport/adapter.js';
+import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Defaults to the embedded memory engine. */
+  engine?: Engine;
+  now?: () => number;
+}
+
+export interface App {
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Graceful shutdown: refuse new connections, tell clients `server:draining`, wait for them to
+   * leave (up to the drain deadline), then close.
+   */
+  drain(): Promise<void>;
+  /** Closes everything at once. Safe to call twice. */
+  close(): Promise<void>;
+  readonly metrics: Metrics;
+  readonly uwsNative: boolean;
+  /** For tests and embedding: the underlying servers. */
+  readonly internals: { io: AppServer; uws: TemplatedApp; registry: RoomRegistry; backpressure: BackpressureMonitor };
+}
+
+function connectError(code: ErrorCode, message: string): Error & { data: unknown } {
+  return Object.assign(new Error(message), { data: errorBody(code, message) });
+}
+
+/** Builds the whole server from its configuration. Nothing is shared between two apps. */
+export function createApp(config: Config, options: AppOptions = {}): App {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const metrics = new Metrics();
+  const engine = options.engine ?? createMemoryEngine({ historyLength: config.rooms.historyLength, now });
+  const { uws, native, implementation } = loadUws();
+  metrics.uwsNative.set(native ? 1 : 0);
+  if (native) logger.info({ implementation }, 'uWebSockets.js: native addon');
+  else logger.warn({ implementation, node: process.version }, 'uWebSockets.js: JavaScript fallback, expect much lower throughput');
+
+  const uwsApp = uws.App();
+  const io: AppServer = new Server({
+    adapter: uwsAdapter(uwsApp, { nativePublish: () => metrics.nativePublishes.inc() }),
+    serveClient: false,
+    maxHttpBufferSize: config.limits.maxFrameBytes,
+    cors: { origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()) },
+  });
+  io.attachApp(uwsApp, { maxBackpressure: config.limits.backpressureHardBytes } as object);
+
+  const newId = idGenerator();
+  const tick = new TickLoop(config.rooms.tickMs, (room, err) => logger.error({ err, room: room.id }, 'room tick failed'), now);
+  const broadcaster = new RoomBroadcaster(io, metrics);
+  const registry = new RoomRegistry(
+    {
+      engine,
+      output: {
+        control: broadcaster.control,
+        chat: (roomId, batch) => broadcaster.chat(roomId, batch),
+        reactions: (roomId, seq, counts) => broadcaster.reactions(roomId, seq, counts),
+        viewers: (roomId, seq, count) => broadcaster.viewers(roomId, seq, count),
+        wake: (room) => tick.wake(room),
+      },
+      limits: config.rooms,
+      now,
+      newId,
+    },
+    {
+      created: (room) => {
+        metrics.rooms.set(registry.size);
+        logger.info({ room: room.id, epoch: room.epoch }, 'room created');
+      },
+      disposed: (room) => {
+        metrics.rooms.set(registry.size);
+        logger.info({ room: room.id }, 'room disposed');
+      },
+      failed: (roomId, err) => logger.error({ err, room: roomId }, 'room dispose failed'),
+    },
+  );
+  const services: Services = { config, registry, logger, now };
+  const auth = createAuthenticator(config.auth);
+  const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
+
+  let listenSocket: us_listen_socket | null = null;
+  let draining = false;
+  let closed: Promise<void> | undefined;
+
+  io.use((socket, next) => {
+    if (draining) {
+      next(connectError('SERVER_DRAINING', 'This server is shutting down; reconnect shortly'));
+      return;
+    }
+    const handshakeAuth: unknown = socket.handshake.auth;
+    const token = typeof handshakeAuth === 'object' && handshakeAuth !== null ? (handshakeAuth as { token?: unknown }).token : undefined;
+    auth.authenticate(token).then(
+      (identity) => {
+        socket.data.session = new Session(socket, identity);
+        next();
+      },
+      (error: unknown) => {
+        if (error instanceof AuthError) next(connectError(error.code, error.message));
+        else {
+          logger.error({ err: error }, 'authentication failed unexpectedly');
+          next(connectError('INTERNAL', 'Authentication is unavailable'));
+        }
+      },
+    );
+  });
+
+  io.on('connection', (socket) => {
+    const { session } = socket.data;
+    metrics.connections.inc();
+    attachHandlers(socket, session, handlers, services, metrics);
+    socket.on('error', () => {
+      socket.emit('server:error', errorBody('BAD_REQUEST', 'Malformed packet; closing the connection'));
+    });
+    socket.on('disconnect', () => {
+      metrics.connections.dec();
+      for (const roomId of [...session.rooms.keys()]) {
+        session
+          .unsubscribe(roomId)
+          ?.leave(session.id)
+          .catch((err: unknown) => logger.error({ err, room: roomId }, 'leave on disconnect failed'));
+      }
+    });
+    const { identity } = session;
+    socket.emit('server:hello', {
+      protocol: PROTOCOL_VERSION,
+      serverTime: now(),
+      user: {
+        id: identity.id,
+        name: identity.name,
+        role: identity.role,
+        anonymous: identity.anonymous,
+        region: identity.region,
+        language: identity.language,
+      },
+    });
+  });
+
+  mountHttp(uwsApp, metrics, {
+    notReadyReason: () => {
+      if (draining) return 'draining';
+      if (!listenSocket) return 'not listening';
+      if (!engine.isReady()) return `engine ${engine.name} not connected`;
+      return null;
+    },
+  });
+
+  const stopListening = () => {
+    if (listenSocket) uws.us_listen_socket_close(listenSocket);
+    listenSocket = null;
+  };
+
+  const app: App = {
+    metrics,
+    uwsNative: native,
+    internals: { io, uws: uwsApp, registry, backpressure },
+
+    listen: () =>
+      new Promise((resolve, reject) => {
+        uwsApp.listen(config.host, config.port, (socket) => {
+          if (!socket) {
+            reject(new Error(`Cannot listen on ${config.host}:${config.port}`));
+            return;
+          }
+          listenSocket = socket;
+          backpressure.start();
+          const port = uws.us_socket_local_port(socket as unknown as Parameters<typeof uws.us_socket_local_port>[0]);
+          logger.info({ host: config.host, port, engine: engine.name }, 'listening');
+          resolve({ host: config.host, port });
+        });
+      }),
+
+    async drain() {
+      if (draining || closed) return app.close();
+      draining = true;
+      stopListening();
+      const clients = io.of('/').sockets.size;
+      logger.info({ clients, deadlineMs: config.drain.timeoutMs }, 'draining');
+      tick.flush();
+      io.emit('server:draining', { reconnectAfterMs: config.drain.reconnectMs });
+      await allDisconnected(io, config.drain.timeoutMs);
+      const remaining = io.of('/').sockets.size;
+      if (remaining > 0) logger.warn({ remaining }, 'drain deadline passed; closing');
+      await app.close();
+    },
+
+    close() {
+      closed ??= (async () => {
+        draining = true;
+        stopListening();
+        backpressure.stop();
+        tick.flush();
+        tick.stop();
+        await io.close();
+        await registry.closeAll();
+        await engine.close();
+        metrics.registry.clear();
+        logger.info('closed');
+      })();
+      return closed;
+    },
+  };
+  return app;
+}
+
+/** Resolves when every socket has disconnected, or after `timeoutMs`. */
+function allDisconnected(io: AppServer, timeoutMs: number): Promise<void> {
+  const nsp = io.of('/');
+  const sockets = [...nsp.sockets.values()];
+  return new Promise((resolve) => {
+    const deadline = setTimeout(finish, timeoutMs);
+    const check = () => {
+      if (nsp.sockets.size === 0) finish();
+    };
+    function finish() {
+      clearTimeout(deadline);
+      for (const socket of sockets) socket.off('disconnect', check);
+      resolve();
+    }
+    for (const socket of sockets) socket.on('disconnect', check);
+    check();
+  });
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/** Development-only signing secret, used when no auth is configured outside production. */
+export const DEV_JWT_SECRET = 'liveshop-development-secret-do-not-use-in-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positive = z.coerce.number().positive();
+const optionalString = z.string().trim().min(1).optional();
+
+/**
+ * Every environment variable the server reads, with its default. The README's configuration table
+ * is this schema in prose; keep them together.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGIN: z.string().trim().min(1).default('*'),
+
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  AUTH_ALLOW_ANONYMOUS: bool.default(false),
+
+  MAX_EVENT_BYTES: int(256, 1 << 20).default(16 * 1024),
+  MAX_FRAME_BYTES: int(1024, 64 << 20).default(1 << 20),
+  BACKPRESSURE_SOFT_BYTES: int(1024, 1 << 30).default(256 * 1024),
+  BACKPRESSURE_HARD_BYTES: int(1024, 1 << 30).default(4 << 20),
+  BACKPRESSURE_GRACE_MS: int(0, 600_000).default(5000),
+  BACKPRESSURE_CHECK_MS: int(10, 60_000).default(250),
+  CONNECTION_EVENTS_PER_SECOND: positive.default(30),
+  CONNECTION_EVENTS_BURST: int(1, 100_000).default(60),
+  MAX_ROOMS_PER_CONNECTION: int(1, 1000).default(10),
+
+  TICK_MS: int(5, 1000).default(50),
+  CHAT_BUDGET_PER_TICK: int(1, 10_000).default(20),
+  CHAT_RATE_PER_SECOND: positive.default(1),
+  CHAT_RATE_BURST: int(1, 100_000).default(5),
+  REACTION_RATE_PER_SECOND: positive.default(20),
+  REACTION_RATE_BURST: int(1, 100_000).default(100),
+  VIEWER_COUNT_INTERVAL_MS: int(100, 600_000).default(1000),
+  HISTORY_LENGTH: int(10, 1_000_000).default(1000),
+  REPLAY_LIMIT: int(1, 1_000_000).default(500),
+
+  DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  DRAIN_RECONNECT_MS: int(0, 60_000).default(1000),
+
+  REDIS_URL: optionalString,
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  corsOrigin: string;
+  auth: {
+    /** HS256 secret, or a JWKS URL for asymmetric keys; exactly one is set. */
+    secret: string | null;
+    jwksUrl: string | null;
+    issuer: string | null;
+    audience: string | null;
+    allowAnonymous: boolean;
+    /** True when running on {@link DEV_JWT_SECRET}. */
+    devSecret: boolean;
+  };
+  limits: {
+    maxEventBytes: number;
+    maxFrameBytes: number;
+    backpressureSoftBytes: number;
+    backpressureHardBytes: number;
+    backpressureGraceMs: number;
+    backpressureCheckMs: number;
+    connectionRate: { capacity: number; refillPerSecond: number };
+    maxRoomsPerConnection: number;
+  };
+  rooms: {
+    tickMs: number;
+    chatBudgetPerTick: number;
+    chatRate: { capacity: number; refillPerSecond: number };
+    reactionRate: { capacity: number; refillPerSecond: number };
+    viewerCountIntervalMs: number;
+    historyLength: number;
+    replayLimit: number;
+  };
+  drain: { timeoutMs: number; reconnectMs: number };
+}
+
+/** Thrown for an invalid environment; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and checks the configuration from environment variables. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in EnvSchema.shape && v !== undefined && v !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.REDIS_URL) {
+    problems.push('  REDIS_URL: the Redis engine is not part of this build yet; unset it to run on the embedded engine');
+  }
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) problems.push('  AUTH_JWT_SECRET, AUTH_JWKS_URL: set one, not both');
+  const devSecret = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
+  if (devSecret && e.NODE_ENV === 'production') {
+    problems.push('  AUTH_JWT_SECRET or AUTH_JWKS_URL: required when NODE_ENV=production');
+  }
+  if (e.BACKPRESSURE_SOFT_BYTES >= e.BACKPRESSURE_HARD_BYTES) {
+    problems.push('  BACKPRESSURE_SOFT_BYTES: must be below BACKPRESSURE_HARD_BYTES');
+  }
+  if (e.MAX_EVENT_BYTES > e.MAX_FRAME_BYTES) problems.push('  MAX_EVENT_BYTES: must not exceed MAX_FRAME_BYTES');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    corsOrigin: e.CORS_ORIGIN,
+    auth: {
+      secret: devSecret ? DEV_JWT_SECRET : (e.AUTH_JWT_SECRET ?? null),
+      jwksUrl: e.AUTH_JWKS_URL ?? null,
+      issuer: e.AUTH_ISSUER ?? null,
+      audience: e.AUTH_AUDIENCE ?? null,
+      allowAnonymous: e.AUTH_ALLOW_ANONYMOUS,
+      devSecret,
+    },
+    limits: {
+      maxEventBytes: e.MAX_EVENT_BYTES,
+      maxFrameBytes: e.MAX_FRAME_BYTES,
+      backpressureSoftBytes: e.BACKPRESSURE_SOFT_BYTES,
+      backpressureHardBytes: e.BACKPRESSURE_HARD_BYTES,
+      backpressureGraceMs: e.BACKPRESSURE_GRACE_MS,
+      backpressureCheckMs: e.BACKPRESSURE_CHECK_MS,
+      connectionRate: { capacity: e.CONNECTION_EVENTS_BURST, refillPerSecond: e.CONNECTION_EVENTS_PER_SECOND },
+      maxRoomsPerConnection: e.MAX_ROOMS_PER_CONNECTION,
+    },
+    rooms: {
+      tickMs: e.TICK_MS,
+      chatBudgetPerTick: e.CHAT_BUDGET_PER_TICK,
+      chatRate: { capacity: e.CHAT_RATE_BURST, refillPerSecond: e.CHAT_RATE_PER_SECOND },
+      reactionRate: { capacity: e.REACTION_RATE_BURST, refillPerSecond: e.REACTION_RATE_PER_SECOND },
+      viewerCountIntervalMs: e.VIEWER_COUNT_INTERVAL_MS,
+      historyLength: e.HISTORY_LENGTH,
+      replayLimit: e.REPLAY_LIMIT,
+    },
+    drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },
+  };
+}

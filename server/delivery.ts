@@ -1,0 +1,56 @@
+import type { Server } from 'socket.io';
+import type { ServerEventName, ServerPayload } from '../client-sdk/src/protocol/index.js';
+import type { ChatBatch, ReactionCounts, RoomOutput } from '../rooms/index.js';
+import type { Metrics } from './metrics.js';
+import type { Identity } from '../rooms/index.js';
+
+/** Control events are never dropped; the feed (chat, reactions, viewers) is paused for slow sockets. */
+export type Lane = 'ctl' | 'feed';
+
+/** The socket.io room (and uWS topic) of one lane of one audience partition of a room. */
+export const laneTopic = (roomId: string, partition: string, lane: Lane): string => `r:${roomId}:${partition}:${lane}`;
+
+/**
+ * The audience partitions of a room. Today a room has one; moderation will split an audience by
+ * policy group (region, language) so a message can be withheld in one and shown in another.
+ */
+export const partitionsOf = (_roomId: string): readonly string[] => ['0'];
+
+/** The partition a viewer belongs to in a room. */
+export const partitionOf = (_roomId: string, _identity: Identity): string => '0';
+
+export type AnyServer = Server;
+
+/** Turns room output into broadcasts: one single-room broadcast per partition, so each stays on uWS's native path. */
+export class RoomBroadcaster implements Omit<RoomOutput, 'wake'> {
+  constructor(
+    private readonly io: AnyServer,
+    private readonly metrics: Metrics,
+  ) {}
+
+  control: RoomOutput['control'] = (event) => {
+    this.send(event.roomId, 'ctl', event.type as Exclude<typeof event.type, 'chat:message'>, event as never);
+  };
+
+  chat(roomId: string, batch: ChatBatch): void {
+    this.metrics.batchSize.observe(batch.messages.length);
+    if (batch.skipped > 0) this.metrics.chatSkipped.inc(batch.skipped);
+    this.send(roomId, 'feed', 'chat:batch', { roomId, ...batch });
+  }
+
+  reactions(roomId: string, seq: number, counts: ReactionCounts): void {
+    this.send(roomId, 'feed', 'reaction:batch', { roomId, seq, counts });
+  }
+
+  viewers(roomId: string, seq: number, count: number): void {
+    this.send(roomId, 'feed', 'room:viewers', { roomId, seq, count });
+  }
+
+  /** The one function every room broadcast goes through. */
+  private send<E extends ServerEventName>(roomId: string, lane: Lane, event: E, payload: ServerPayload<E>): void {
+    for (const partition of partitionsOf(roomId)) {
+      this.io.to(laneTopic(roomId, partition, lane)).emit(event, payload);
+      this.metrics.eventsOut.inc({ event });
+    }
+  }
+}

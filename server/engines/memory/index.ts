@@ -1,0 +1,24 @@
+import type { Engine } from '../../../rooms/index.js';
+import { MemoryHistory } from './history.js';
+import { MemoryPresence } from './presence.js';
+import { MemoryRateLimits } from './rate-limits.js';
+
+export interface MemoryEngineOptions {
+  historyLength: number;
+  now?: () => number;
+}
+
+/** The embedded engine: everything in this process, nothing to install. */
+export function createMemoryEngine(options: MemoryEngineOptions): Engine {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'memory',
+    history: new MemoryHistory(options.historyLength, now),
+    presence: new MemoryPresence(),
+    rateLimits: new MemoryRateLimits(now),
+    isReady: () => true,
+    close: () => Promise.resolve(),
+  };
+}
+
+export { MemoryHistory, MemoryPresence, MemoryRateLimits };

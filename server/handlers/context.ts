@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { ClientEventName, ClientResponse, ParsedRequest } from '../../client-sdk/src/protocol/index.js';
+import type { RoomRegistry } from '../../rooms/index.js';
+import type { Config } from '../config.js';
+import type { Session } from '../session.js';
+
+/** What handlers may use. */
+export interface Services {
+  readonly config: Config;
+  readonly registry: RoomRegistry;
+  readonly logger: Logger;
+  now(): number;
+}
+
+/** A handler sees only validated input and returns the ack's result, or throws a RoomError. */
+export type Handler<E extends ClientEventName> = (
+  session: Session,
+  input: ParsedRequest<E>,
+  services: Services,
+) => Promise<ClientResponse<E>> | ClientResponse<E>;
+
+export type HandlerTable = { [E in ClientEventName]: Handler<E> };
+export type Handlers<E extends ClientEventName> = { [K in E]: Handler<K> };

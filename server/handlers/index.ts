@@ -1,0 +1,9 @@
+import type { HandlerTable } from './context.js';
+import { chatHandlers } from './chat.js';
+import { roomHandlers } from './room.js';
+import { streamHandlers } from './stream.js';
+
+/** Every client event's handler; the type makes a missing one a compile error. */
+export const handlers: HandlerTable = { ...roomHandlers, ...chatHandlers, ...streamHandlers };
+
+export type { HandlerTable, Services } from './context.js';

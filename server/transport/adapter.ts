@@ -1,0 +1,131 @@
+import { Adapter, type BroadcastOptions, type Room, type SocketId } from 'socket.io-adapter';
+import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
+import type { TemplatedApp } from './uws.js';
+
+/** socket.io's topic for a room: `${namespace}\x1f${room}` (the same as its own uWS module). */
+const SEPARATOR = '\x1f';
+
+/** The parts of a socket.io socket this adapter touches (socket.io types them as private). */
+interface RawSocket {
+  conn: {
+    readyState: string;
+    transport: { name: string; socket?: UwsWebSocket<unknown> };
+    once(event: 'upgrade', listener: () => void): void;
+  };
+  client: {
+    writeToEngine(
+      packets: unknown[],
+      opts: { preEncoded: boolean; volatile?: boolean | undefined; compress?: boolean | undefined },
+    ): void;
+  };
+}
+
+interface AdapterInternals {
+  nsp: { name: string; sockets: Map<SocketId, RawSocket>; _preConnectSockets?: Map<SocketId, RawSocket> };
+  encoder: { encode(packet: unknown): (string | Buffer)[] };
+}
+
+/** Told of every broadcast that took uWS's native publish path. */
+export interface PublishObserver {
+  nativePublish(topic: string): void;
+}
+
+export type AdapterClass = typeof Adapter;
+
+/**
+ * An adapter that publishes single-room broadcasts through uWS's native pub/sub (fan-out in C++),
+ * bound to one uWS app.
+ *
+ * socket.io's own uWS support does the same by patching `Adapter.prototype` for the last app that
+ * called `attachApp`, and restores it when any server closes: with two servers in one process the
+ * first publishes into the second's app, and closing one silently moves the other off the native
+ * path. This subclass carries its app with it and works whether or not the prototype is patched.
+ * It also remembers which sockets are still on HTTP long-polling, so a broadcast walks only those
+ * instead of every socket of the room.
+ */
+export function uwsAdapter(app: TemplatedApp, observer: PublishObserver): AdapterClass {
+  return class UwsAdapter extends Adapter {
+    private readonly polling = new Set<SocketId>();
+
+    override addAll(id: SocketId, rooms: Set<Room>): void {
+      const isNew = !this.sids.has(id);
+      void super.addAll(id, rooms);
+      const socket = this.socket(id);
+      if (!socket) return;
+      const ws = openWebSocket(socket);
+      if (ws) {
+        subscribe(ws, this.nspName, rooms, isNew);
+      } else if (isNew && socket.conn.transport.name !== 'websocket') {
+        this.polling.add(id);
+        socket.conn.once('upgrade', () => {
+          this.polling.delete(id);
+          const joined = this.sids.get(id);
+          const upgraded = openWebSocket(socket);
+          if (joined && upgraded) subscribe(upgraded, this.nspName, joined, true);
+        });
+      }
+    }
+
+    override del(id: SocketId, room: Room): void {
+      void super.del(id, room);
+      const socket = this.socket(id);
+      const ws = socket && openWebSocket(socket);
+      ws?.unsubscribe(`${this.nspName}${SEPARATOR}${room}`);
+    }
+
+    override delAll(id: SocketId): void {
+      this.polling.delete(id);
+      super.delAll(id);
+    }
+
+    override broadcast(packet: { nsp?: string }, opts: BroadcastOptions): void {
+      if (opts.rooms.size > 1 || (opts.except?.size ?? 0) > 0) {
+        super.broadcast(packet, opts);
+        return;
+      }
+      packet.nsp = this.nspName;
+      const encoded = this.internals.encoder.encode(packet);
+      const room = opts.rooms.values().next().value;
+      const topic = room === undefined ? this.nspName : `${this.nspName}${SEPARATOR}${room}`;
+      for (const frame of encoded) {
+        // "4" is the Engine.IO message type; binary attachments go as they are.
+        if (typeof frame === 'string') app.publish(topic, `4${frame}`, false);
+        else app.publish(topic, frame, true);
+      }
+      observer.nativePublish(topic);
+      if (this.polling.size > 0) this.writeToPolling(encoded, room, opts);
+    }
+
+    private writeToPolling(encoded: unknown[], room: Room | undefined, opts: BroadcastOptions): void {
+      const packetOpts = { preEncoded: true, volatile: opts.flags?.volatile, compress: opts.flags?.compress };
+      for (const sid of this.polling) {
+        if (room !== undefined && !this.sids.get(sid)?.has(room)) continue;
+        this.socket(sid)?.client.writeToEngine(encoded, packetOpts);
+      }
+    }
+
+    private get internals(): AdapterInternals {
+      return this as unknown as AdapterInternals;
+    }
+
+    private get nspName(): string {
+      return this.internals.nsp.name;
+    }
+
+    private socket(id: SocketId): RawSocket | undefined {
+      const { nsp } = this.internals;
+      return nsp.sockets.get(id) ?? nsp._preConnectSockets?.get(id);
+    }
+  };
+}
+
+function openWebSocket(socket: RawSocket): UwsWebSocket<unknown> | undefined {
+  const { conn } = socket;
+  if (conn.readyState !== 'open' || conn.transport.name !== 'websocket') return undefined;
+  return conn.transport.socket;
+}
+
+function subscribe(ws: UwsWebSocket<unknown>, nsp: string, rooms: Set<Room>, isNew: boolean): void {
+  if (isNew) ws.subscribe(nsp);
+  for (const room of rooms) ws.subscribe(`${nsp}${SEPARATOR}${room}`);
+}
