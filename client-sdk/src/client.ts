@@ -1,0 +1,410 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { Emitter } from './emitter.js';
+import { LiveShopError } from './errors.js';
+import {
+  PROTOCOL_VERSION,
+  RoomId,
+  toChatMessage,
+  type Ack,
+  type ChatMessage,
+  type ClientEventName,
+  type ClientRequest,
+  type ClientResponse,
+  type ClientToServerEvents,
+  type ErrorBody,
+  type ReactionKind,
+  type RoomEvent,
+  type RoomSnapshot,
+  type ServerPayload,
+  type ServerToClientEvents,
+  type SessionUser,
+  type StreamInfo,
+} from './protocol/index.js';
+
+export interface ClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** A JWT, or a function returning one (called on every (re)connect, so it can refresh). Omit to watch anonymously. */
+  token?: string | (() => string | Promise<string>);
+  /** How long a request waits for its answer (and for a connection) before failing with TIMEOUT. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Default `['websocket', 'polling']`: WebSocket first, long-polling where WebSockets are blocked. */
+  transports?: ('websocket' | 'polling')[];
+  /** Extra socket.io-client options (reconnection delays and the like). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/** Events the client emits to the app. Payload types come from the protocol schemas. */
+export interface ClientEventMap {
+  /** Connected (again) and authenticated. */
+  connected: (info: { user: SessionUser; serverTime: number }) => void;
+  disconnected: (info: { reason: string }) => void;
+  /** The server is shutting down; the client reconnects by itself. */
+  draining: (info: ServerPayload<'server:draining'>) => void;
+  /** A server error that no request was waiting for (or a refused connection). */
+  error: (error: LiveShopError) => void;
+  /** A room's full state, after `join` or after a resume that could not recover. */
+  snapshot: (snapshot: RoomSnapshot) => void;
+  /** After a reconnect or a gap: everything missed was replayed (through the events below). */
+  resumed: (info: { roomId: string; missed: number }) => void;
+  chat: (message: ChatMessage & { roomId: string }) => void;
+  chatDeleted: (event: ServerPayload<'chat:deleted'>) => void;
+  pinned: (event: ServerPayload<'chat:pinned'>) => void;
+  unpinned: (event: ServerPayload<'chat:unpinned'>) => void;
+  slowMode: (event: ServerPayload<'chat:slow-mode'>) => void;
+  stream: (event: ServerPayload<'stream:updated'>) => void;
+  reactions: (event: ServerPayload<'reaction:batch'>) => void;
+  viewers: (event: ServerPayload<'room:viewers'>) => void;
+}
+
+/** Fields a host sets when creating (or editing) a stream. */
+export type StreamFields = Omit<ClientRequest<'stream:create'>, 'roomId'>;
+
+type Sequenced = { first: number; last: number; deliver: (afterSeq: number) => void };
+
+/** What the client tracks of a joined room to keep its events whole and in order. */
+interface Track {
+  roomId: string;
+  epoch: string;
+  lastSeq: number;
+  syncing: Promise<void> | null;
+  buffer: Sequenced[];
+}
+
+const CONTROL_EVENTS = {
+  'chat:deleted': 'chatDeleted',
+  'chat:pinned': 'pinned',
+  'chat:unpinned': 'unpinned',
+  'chat:slow-mode': 'slowMode',
+  'stream:updated': 'stream',
+} as const satisfies Record<Exclude<RoomEvent['type'], 'chat:message'>, keyof ClientEventMap>;
+
+type ControlType = keyof typeof CONTROL_EVENTS;
+
+const randomId = (): string => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+
+/**
+ * A connection to a live-shopping server. It reconnects by itself and, for every joined room,
+ * resumes from the last event it saw, so the app sees each room event once and in order.
+ */
+export class LiveShopClient extends Emitter<ClientEventMap> {
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly rooms = new Map<string, Track>();
+  private readonly timeoutMs: number;
+  private offset = 0;
+  private me: SessionUser | null = null;
+  private closed = false;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    const { token } = options;
+    this.socket = io(options.url, {
+      transports: options.transports ?? ['websocket', 'polling'],
+      tryAllTransports: true,
+      ...options.socketOptions,
+      auth: (cb: (data: object) => void) => {
+        if (typeof token !== 'function') {
+          cb(token === undefined ? {} : { token });
+          return;
+        }
+        Promise.resolve(token()).then(
+          (value) => cb({ token: value }),
+          () => cb({}),
+        );
+      },
+    });
+    this.listen();
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** The authenticated user, once connected. */
+  get user(): SessionUser | null {
+    return this.me;
+  }
+
+  /** Milliseconds to add to `Date.now()` to get the server's clock (for countdowns). */
+  serverTimeOffset(): number {
+    return this.offset;
+  }
+
+  /** The server's current time, epoch milliseconds. */
+  serverNow(): number {
+    return Date.now() + this.offset;
+  }
+
+  /** Joins a room and returns its snapshot; its events arrive through `on(...)` from then on. */
+  async join(roomId: string): Promise<RoomSnapshot> {
+    RoomId.parse(roomId);
+    const track: Track = { roomId, epoch: '', lastSeq: 0, syncing: null, buffer: [] };
+    this.rooms.set(roomId, track);
+    let settle = () => {};
+    track.syncing = new Promise<void>((resolve) => (settle = resolve));
+    try {
+      const result = await this.request('room:join', { roomId });
+      if (result.recovered) throw new Error('unexpected resume answer to a fresh join');
+      this.applySnapshot(track, result.snapshot);
+      return result.snapshot;
+    } catch (error) {
+      if (this.rooms.get(roomId) === track) this.rooms.delete(roomId);
+      throw error;
+    } finally {
+      track.syncing = null;
+      settle();
+      this.drain(track);
+    }
+  }
+
+  async leave(roomId: string): Promise<void> {
+    this.rooms.delete(roomId);
+    await this.request('room:leave', { roomId });
+  }
+
+  /** Sends a chat message; safe to call while reconnecting (the same message is never posted twice). */
+  async sendChat(roomId: string, text: string): Promise<ClientResponse<'chat:send'>> {
+    const payload = { roomId, text, clientMsgId: randomId() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request('chat:send', payload, roomId);
+      } catch (error) {
+        const transient = error instanceof LiveShopError && (error.code === 'TIMEOUT' || error.code === 'DISCONNECTED');
+        if (!transient || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async react(roomId: string, kind: ReactionKind, count = 1): Promise<void> {
+    await this.request('reaction:send', { roomId, kind, count }, roomId);
+  }
+
+  deleteMessage(roomId: string, messageId: string): Promise<{ seq: number }> {
+    return this.request('chat:delete', { roomId, messageId }, roomId);
+  }
+
+  pin(roomId: string, messageId: string): Promise<{ seq: number }> {
+    return this.request('chat:pin', { roomId, messageId }, roomId);
+  }
+
+  unpin(roomId: string, messageId: string): Promise<{ seq: number }> {
+    return this.request('chat:unpin', { roomId, messageId }, roomId);
+  }
+
+  /** Sets slow mode (seconds between a viewer's messages); 0 turns it off. Hosts and moderators. */
+  setSlowMode(roomId: string, seconds: number): Promise<{ seq: number }> {
+    return this.request('chat:set-slow-mode', { roomId, seconds }, roomId);
+  }
+
+  /** Creates a stream room (or edits it before it ends). Hosts. */
+  createStream(roomId: string, fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }> {
+    return this.request('stream:create', { roomId, ...fields });
+  }
+
+  startStream(roomId: string): Promise<{ seq: number }> {
+    return this.request('stream:start', { roomId });
+  }
+
+  endStream(roomId: string): Promise<{ seq: number }> {
+    return this.request('stream:end', { roomId });
+  }
+
+  /** Measures the clock offset again (the client does this on every connect). */
+  async syncTime(samples = 3): Promise<number> {
+    let best = { rtt: Number.POSITIVE_INFINITY, offset: this.offset };
+    for (let i = 0; i < samples; i++) {
+      const sent = Date.now();
+      const { serverTime } = await this.request('time:sync', {});
+      const received = Date.now();
+      const rtt = received - sent;
+      if (rtt < best.rtt) best = { rtt, offset: serverTime - (sent + received) / 2 };
+    }
+    this.offset = best.offset;
+    return this.offset;
+  }
+
+  /** Closes the connection for good. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.drainTimer);
+    this.rooms.clear();
+    this.socket.close();
+  }
+
+  /** Sends a request and resolves with its result, or rejects with a {@link LiveShopError}. */
+  async request<E extends ClientEventName>(event: E, payload: ClientRequest<E>, roomId?: string): Promise<ClientResponse<E>> {
+    await this.whenConnected();
+    const syncing = roomId === undefined ? null : this.rooms.get(roomId)?.syncing;
+    if (syncing) await syncing;
+    return this.send(event, payload);
+  }
+
+  private async send<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>> {
+    const timed = this.socket.timeout(this.timeoutMs) as unknown as {
+      emitWithAck(event: string, payload: unknown): Promise<Ack<ClientResponse<E>>>;
+    };
+    let ack: Ack<ClientResponse<E>>;
+    try {
+      ack = await timed.emitWithAck(event, payload);
+    } catch {
+      throw this.socket.connected
+        ? LiveShopError.of('TIMEOUT', `No answer to ${event} within ${this.timeoutMs} ms`)
+        : LiveShopError.of('DISCONNECTED', `The connection was lost before ${event} was answered`);
+    }
+    if (!ack.ok) throw new LiveShopError(ack.error);
+    const { ok: _ok, ...result } = ack;
+    return result as unknown as ClientResponse<E>;
+  }
+
+  private whenConnected(): Promise<void> {
+    if (this.closed) return Promise.reject(LiveShopError.of('DISCONNECTED', 'The client is closed'));
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.off('connect', onConnect);
+        reject(LiveShopError.of('TIMEOUT', `Not connected within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const onConnect = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.socket.once('connect', onConnect);
+    });
+  }
+
+  private listen(): void {
+    const s = this.socket;
+    s.on('connect', () => {
+      for (const track of this.rooms.values()) this.resync(track);
+    });
+    s.on('server:hello', (hello) => {
+      if (hello.protocol !== PROTOCOL_VERSION) {
+        this.emit('error', LiveShopError.of('BAD_REQUEST', `Server speaks protocol ${hello.protocol}, this SDK ${PROTOCOL_VERSION}`));
+      }
+      this.me = hello.user;
+      this.offset = hello.serverTime - Date.now();
+      this.emit('connected', { user: hello.user, serverTime: hello.serverTime });
+      this.syncTime().catch(() => undefined);
+    });
+    s.on('disconnect', (reason) => this.emit('disconnected', { reason }));
+    s.on('connect_error', (err: Error & { data?: ErrorBody }) => this.onConnectError(err));
+    s.on('server:draining', (info) => this.onDraining(info));
+    s.on('server:error', (body) => this.emit('error', new LiveShopError(body)));
+
+    s.on('chat:batch', (batch) => {
+      this.sequenced(batch.roomId, batch.from, batch.to, (after) => {
+        for (const m of batch.messages) if (m.seq > after) this.emit('chat', { ...m, roomId: batch.roomId });
+      });
+    });
+    for (const type of Object.keys(CONTROL_EVENTS) as ControlType[]) {
+      s.on(type, (event: RoomEvent) => {
+        this.sequenced(event.roomId, event.seq, event.seq, () => this.dispatch(event));
+      });
+    }
+    s.on('reaction:batch', (event) => {
+      if (this.rooms.has(event.roomId)) this.emit('reactions', event);
+    });
+    s.on('room:viewers', (event) => {
+      if (this.rooms.has(event.roomId)) this.emit('viewers', event);
+    });
+  }
+
+  private onConnectError(err: Error & { data?: ErrorBody }): void {
+    if (!err.data) return; // transport-level failure: socket.io keeps retrying
+    this.emit('error', new LiveShopError(err.data));
+    if (err.data.code === 'SERVER_DRAINING' && !this.closed) this.reconnectLater(1000);
+  }
+
+  private onDraining(info: ServerPayload<'server:draining'>): void {
+    this.emit('draining', info);
+    this.socket.disconnect();
+    this.reconnectLater(info.reconnectAfterMs);
+  }
+
+  /** Reconnects after about `ms` (jittered, so a drained audience does not come back at once). */
+  private reconnectLater(ms: number): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (!this.closed) this.socket.connect();
+    }, ms * (0.5 + Math.random()));
+  }
+
+  /** Delivers a sequenced item once and in order; a gap triggers a resume, buffering what follows. */
+  private sequenced(roomId: string, first: number, last: number, deliver: (afterSeq: number) => void): void {
+    const track = this.rooms.get(roomId);
+    if (!track) return;
+    if (track.syncing) {
+      track.buffer.push({ first, last, deliver });
+      return;
+    }
+    if (last <= track.lastSeq) return;
+    if (first > track.lastSeq + 1) {
+      track.buffer.push({ first, last, deliver });
+      this.resync(track);
+      return;
+    }
+    const after = track.lastSeq;
+    track.lastSeq = last;
+    deliver(after);
+  }
+
+  private dispatch(event: RoomEvent): void {
+    if (event.type === 'chat:message') {
+      this.emit('chat', { ...toChatMessage(event), roomId: event.roomId });
+      return;
+    }
+    (this.emit as (name: keyof ClientEventMap, payload: RoomEvent) => void)(CONTROL_EVENTS[event.type], event);
+  }
+
+  /** Asks the server for everything after the last seq seen; falls back to a snapshot. */
+  private resync(track: Track): void {
+    if (track.syncing || this.rooms.get(track.roomId) !== track) return;
+    track.syncing = (async () => {
+      try {
+        const result = await this.send('room:join', {
+          roomId: track.roomId,
+          resume: { epoch: track.epoch, lastSeq: track.lastSeq },
+        });
+        if (result.recovered) {
+          let replayed = 0;
+          for (const event of result.missed) {
+            if (event.seq <= track.lastSeq) continue;
+            track.lastSeq = event.seq;
+            replayed++;
+            this.dispatch(event);
+          }
+          this.emit('resumed', { roomId: track.roomId, missed: replayed });
+          this.emit('viewers', { roomId: track.roomId, seq: track.lastSeq, count: result.viewers });
+        } else {
+          this.applySnapshot(track, result.snapshot);
+        }
+      } catch (error) {
+        if (error instanceof LiveShopError && error.code === 'ROOM_NOT_FOUND') this.rooms.delete(track.roomId);
+        if (error instanceof LiveShopError) this.emit('error', error);
+      } finally {
+        track.syncing = null;
+        this.drain(track);
+      }
+    })();
+  }
+
+  private applySnapshot(track: Track, snapshot: RoomSnapshot): void {
+    track.epoch = snapshot.epoch;
+    track.lastSeq = snapshot.seq;
+    this.emit('snapshot', snapshot);
+  }
+
+  /** Replays what arrived while a room was syncing. */
+  private drain(track: Track): void {
+    const pending = track.buffer;
+    track.buffer = [];
+    for (const item of pending) this.sequenced(track.roomId, item.first, item.last, item.deliver);
+  }
+}
+
+/** Connects to a live-shopping server. */
+export function createClient(options: ClientOptions): LiveShopClient {
+  return new LiveShopClient(options);
+}
