@@ -38,3 +38,19 @@ export function until<T = unknown>(source: Source, event: string, condition: () 
   if (condition()) return Promise.resolve();
   return nextEvent<T>(source, event, () => condition(), timeoutMs).then(() => undefined);
 }
+
+/**
+ * Resolves once `condition()` holds, checking on every turn of the event loop (never on a timer),
+ * for state that changes without an event a client can see; rejects after `timeoutMs`.
+ */
+export function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (condition()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`condition not met within ${timeoutMs} ms`));
+      else setImmediate(check);
+    };
+    check();
+  });
+}

@@ -82,6 +82,7 @@ export function useServers(): (env?: Partial<Record<keyof Env, string>>) => Prom
           ...(claims ? { token: await token(claims) } : {}),
           transports: ['websocket'],
           requestTimeoutMs: 5000,
+          socketOptions: { reconnectionDelay: 50, reconnectionDelayMax: 200 },
           ...options,
         });
         cleanups.push(() => client.close());

@@ -1,0 +1,124 @@
+import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
+import { clientEvents, ERROR_CODES, type ClientEventName } from '../client-sdk/src/protocol/index.js';
+import { nextEvent } from './helpers/events.js';
+import { useServers, type RawSocket } from './helpers/server.js';
+
+const start = useServers();
+
+/** A payload that fails each event's schema. */
+const badPayloads: Record<ClientEventName, unknown[]> = {
+  'room:join': [undefined, 'lobby', { roomId: '' }, { roomId: 'a b' }, { roomId: 'x', resume: { epoch: 'e', lastSeq: -1 } }],
+  'room:leave': [null, { roomId: 42 }],
+  'chat:send': [{ roomId: 'r' }, { roomId: 'r', text: 7 }, { roomId: 'r', text: 'hi', clientMsgId: '' }],
+  'chat:delete': [{ roomId: 'r' }, { roomId: 'r', messageId: 'x'.repeat(65) }],
+  'chat:pin': [{ roomId: 'r', messageId: null }],
+  'chat:unpin': [[]],
+  'chat:set-slow-mode': [{ roomId: 'r', seconds: -1 }, { roomId: 'r', seconds: 1.5 }, { roomId: 'r', seconds: 99999 }],
+  'reaction:send': [{ roomId: 'r', kind: 'poop' }, { roomId: 'r', kind: 'heart', count: 0 }],
+  'stream:create': [{ roomId: 'r' }, { roomId: 'r', title: '' }, { roomId: 'r', title: 't', coverUrl: 'javascript:alert(1)' }],
+  'stream:start': [{}],
+  'stream:end': ['r'],
+  'time:sync': [42],
+};
+
+function emitRaw(socket: RawSocket, event: string, ...args: unknown[]): Promise<unknown> {
+  return (socket as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }).emitWithAck(event, ...args);
+}
+
+describe('bad input', () => {
+  it('every event answers a schema failure with BAD_REQUEST naming the field, and the server stays up', async () => {
+    const server = await start({ CONNECTION_EVENTS_BURST: '500' });
+    const socket = await server.socket({ sub: 'fuzzy', role: 'host' });
+    expect(Object.keys(badPayloads).sort()).toEqual(Object.keys(clientEvents).sort());
+    for (const [event, payloads] of Object.entries(badPayloads)) {
+      for (const payload of payloads) {
+        const ack = await emitRaw(socket, event, payload);
+        expect(ack, `${event} ${JSON.stringify(payload)}`).toMatchObject({
+          ok: false,
+          error: { code: 'BAD_REQUEST', retryable: false, message: expect.stringContaining(event) },
+        });
+      }
+    }
+    expect(await emitRaw(socket, 'time:sync', {})).toMatchObject({ ok: true, serverTime: expect.any(Number) });
+  });
+
+  it('an event without an ack still gets its error, as server:error', async () => {
+    const server = await start();
+    const socket = await server.socket();
+    const error = nextEvent(socket, 'server:error');
+    socket.emit('chat:send', { roomId: 'r', text: 42 } as never);
+    expect(await error).toMatchObject({ code: 'BAD_REQUEST', event: 'chat:send' });
+  });
+
+  it('unknown events get UNKNOWN_EVENT, with or without an ack', async () => {
+    const server = await start();
+    const socket = await server.socket();
+    expect(await emitRaw(socket, 'drop:hack', { all: true })).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_EVENT', message: 'Unknown event "drop:hack"' },
+    });
+    const error = nextEvent(socket, 'server:error');
+    (socket as unknown as { emit(e: string): void }).emit('constructor');
+    expect(await error).toMatchObject({ code: 'UNKNOWN_EVENT', event: 'constructor' });
+  });
+
+  it('an oversized event is refused with PAYLOAD_TOO_LARGE and the connection stays usable', async () => {
+    const server = await start({ MAX_EVENT_BYTES: '4096' });
+    const socket = await server.socket({ sub: 'big', role: 'host' });
+    const ack = await emitRaw(socket, 'stream:create', { roomId: 'r', title: 't', description: 'é'.repeat(3000) });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', retryable: false } });
+    const error = nextEvent(socket, 'server:error');
+    socket.emit('chat:send', { roomId: 'r', text: 'y'.repeat(10_000) });
+    expect(await error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', event: 'chat:send' });
+    expect(await emitRaw(socket, 'stream:create', { roomId: 'r', title: 'small' })).toMatchObject({ ok: true });
+  });
+
+  it('a frame over the transport limit closes that connection only (WebSocket 1009)', async () => {
+    const server = await start({ MAX_FRAME_BYTES: '8192', MAX_EVENT_BYTES: '4096' });
+    const bystander = await server.socket({ sub: 'calm' });
+    const socket = await server.socket({ sub: 'huge' });
+    const gone = nextEvent(socket, 'disconnect');
+    socket.emit('chat:send', { roomId: 'r', text: 'z'.repeat(20_000) });
+    expect(await gone).toBe('transport close');
+    expect(await emitRaw(bystander, 'time:sync', {})).toMatchObject({ ok: true });
+  });
+
+  it('a malformed packet gets an error, then that connection is closed; others are unaffected', async () => {
+    const server = await start();
+    const bystander = await server.socket({ sub: 'calm' });
+    const token = await server.token({ sub: 'raw' });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`);
+    const frames: string[] = [];
+    ws.on('message', (data) => {
+      const text = data.toString();
+      frames.push(text);
+      if (text.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`);
+      else if (text.startsWith('40')) ws.send('42["chat:send",{"roomId":"r",');
+    });
+    await new Promise((resolve) => ws.once('close', resolve));
+    const error = frames.find((f) => f.startsWith('42["server:error"'));
+    expect(error).toBeDefined();
+    expect(JSON.parse(error!.slice(2))[1]).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await emitRaw(bystander, 'time:sync', {})).toMatchObject({ ok: true });
+  });
+
+  it('a handler failure is INTERNAL with no stack trace, and logged', async () => {
+    const server = await start();
+    const h = await server.socket({ sub: 'hana', role: 'host' });
+    await h.emitWithAck('stream:create', { roomId: 'r', title: 'Show' });
+    const room = server.app.internals.registry.get('r')!;
+    room.start = () => Promise.reject(new Error('disk on fire at /srv/secret/path.ts:12'));
+    const ack = await h.emitWithAck('stream:start', { roomId: 'r' });
+    expect(ack).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Internal error', retryable: true } });
+    expect(JSON.stringify(ack)).not.toContain('secret');
+  });
+
+  it('every error code in the table is documented and has a retry flag', () => {
+    for (const [code, entry] of Object.entries(ERROR_CODES)) {
+      expect(code).toMatch(/^[A-Z_]+$/);
+      expect(entry.description.length).toBeGreaterThan(10);
+      expect(typeof entry.retryable).toBe('boolean');
+    }
+  });
+});

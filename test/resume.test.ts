@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveShopClient } from '../client-sdk/src/index.js';
+import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
+import { collect, nextEvent, until } from './helpers/events.js';
+import { useServers, type TestServer } from './helpers/server.js';
+
+const start = useServers();
+
+/** Cuts a client's connection from the server side, as a network failure would (the client reconnects). */
+function cut(server: TestServer, userId: string): void {
+  for (const socket of server.app.internals.io.of('/').sockets.values()) {
+    if (socket.data.session.identity.id === userId) socket.conn.close();
+  }
+}
+
+async function showWithChat(server: TestServer) {
+  const host = await server.client({ sub: 'hana', role: 'host' });
+  await host.createStream('show', { title: 'Show' });
+  await host.join('show');
+  return host;
+}
+
+function texts(client: LiveShopClient) {
+  return collect<{ text: string; seq: number }>(client, 'chat');
+}
+
+describe('resume', () => {
+  it('after a forced disconnect the SDK delivers exactly the missed messages, once and in order', async () => {
+    const server = await start({ CHAT_RATE_BURST: '100' });
+    const host = await showWithChat(server);
+    const viewer = await server.client({ sub: 'vic' });
+    await viewer.join('show');
+    const got = texts(viewer);
+
+    await host.sendChat('show', 'before 1');
+    await host.sendChat('show', 'before 2');
+    await until(viewer, 'chat', () => got.length === 2);
+
+    const disconnected = nextEvent(viewer, 'disconnected');
+    cut(server, 'vic');
+    await disconnected;
+    expect(viewer.connected).toBe(false);
+    for (let i = 1; i <= 5; i++) await host.sendChat('show', `missed ${i}`);
+    await host.pin('show', (await host.sendChat('show', 'pin me')).id);
+
+    const resumed = await nextEvent<{ roomId: string; missed: number }>(viewer, 'resumed');
+    expect(resumed).toEqual({ roomId: 'show', missed: 7 });
+    await host.sendChat('show', 'after');
+    await until(viewer, 'chat', () => got.length === 9);
+    expect(got.map((m) => m.text)).toEqual([
+      'before 1',
+      'before 2',
+      'missed 1',
+      'missed 2',
+      'missed 3',
+      'missed 4',
+      'missed 5',
+      'pin me',
+      'after',
+    ]);
+    const seqs = got.map((m) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('answers recovered: false with a fresh snapshot when the history no longer holds the gap', async () => {
+    const server = await start({ HISTORY_LENGTH: '10', REPLAY_LIMIT: '10', CHAT_RATE_BURST: '100' });
+    const host = await showWithChat(server);
+    const viewer = await server.client({ sub: 'vic' });
+    await viewer.join('show');
+    const snapshots = collect<RoomSnapshot>(viewer, 'snapshot');
+
+    const disconnected = nextEvent(viewer, 'disconnected');
+    cut(server, 'vic');
+    await disconnected;
+    for (let i = 0; i < 25; i++) await host.sendChat('show', `m${i}`);
+    await until(viewer, 'snapshot', () => snapshots.length === 1);
+    expect(snapshots[0]!.chat.at(-1)?.text).toBe('m24');
+    expect(snapshots[0]!.seq).toBe(26); // the stream's creation, then 25 messages
+  });
+
+  it('a resume point from another epoch of the room is not recovered', async () => {
+    const server = await start();
+    const h = await server.socket({ sub: 'hana', role: 'host' });
+    await h.emitWithAck('stream:create', { roomId: 'r', title: 'Show' });
+    const joined = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch: 'old-epoch', lastSeq: 0 } });
+    expect(joined).toMatchObject({ ok: true, recovered: false, snapshot: { seq: 1 } });
+    const epoch = joined.ok && !joined.recovered ? joined.snapshot.epoch : '';
+    const resumed = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch, lastSeq: 0 } });
+    expect(resumed).toMatchObject({ ok: true, recovered: true, missed: [{ type: 'stream:updated', seq: 1 }] });
+    const ahead = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch, lastSeq: 99 } });
+    expect(ahead).toMatchObject({ ok: true, recovered: false });
+  });
+
+  it('the SDK fills a gap in live delivery (a socket that lost its feed) from history', async () => {
+    const server = await start({ CHAT_RATE_BURST: '100' });
+    const host = await showWithChat(server);
+    const viewer = await server.client({ sub: 'vic' });
+    await viewer.join('show');
+    const got = texts(viewer);
+    const session = [...server.app.internals.io.of('/').sockets.values()].find((s) => s.data.session.identity.id === 'vic')!
+      .data.session;
+
+    session.setFeed(false, Date.now());
+    await host.sendChat('show', 'unseen 1');
+    await host.sendChat('show', 'unseen 2');
+    session.setFeed(true, Date.now());
+    await host.sendChat('show', 'seen');
+    await until(viewer, 'chat', () => got.length === 3);
+    expect(got.map((m) => m.text)).toEqual(['unseen 1', 'unseen 2', 'seen']);
+  });
+});

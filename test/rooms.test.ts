@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
+import { eventually, nextEvent } from './helpers/events.js';
+import { useServers } from './helpers/server.js';
+
+const start = useServers();
+const host = { sub: 'hana', role: 'host' as const };
+
+describe('stream rooms', () => {
+  it('a host creates, starts and ends a stream; joiners get a snapshot with server time and seq', async () => {
+    const server = await start();
+    const h = await server.socket(host);
+    const created = await h.emitWithAck('stream:create', {
+      roomId: 'spring',
+      title: 'Spring drop',
+      description: 'New sneakers',
+      coverUrl: 'https://cdn.example.com/cover.jpg',
+      scheduledAt: Date.now() + 60_000,
+    });
+    expect(created).toMatchObject({ ok: true, seq: 1, stream: { state: 'scheduled', hostId: 'hana', title: 'Spring drop' } });
+
+    const v = await server.socket({ sub: 'vic' });
+    const before = Date.now();
+    const joined = await v.emitWithAck('room:join', { roomId: 'spring' });
+    expect(joined).toMatchObject({
+      ok: true,
+      recovered: false,
+      snapshot: {
+        roomId: 'spring',
+        seq: 1,
+        viewers: 1,
+        slowModeSeconds: 0,
+        chat: [],
+        pinned: [],
+        role: 'viewer',
+        stream: { state: 'scheduled', description: 'New sneakers', coverUrl: 'https://cdn.example.com/cover.jpg' },
+      },
+    });
+    if (joined.ok && !joined.recovered) {
+      expect(joined.snapshot.serverTime).toBeGreaterThanOrEqual(before);
+      expect(joined.snapshot.epoch).toMatch(/\S/);
+    }
+
+    const live = nextEvent<ServerPayload<'stream:updated'>>(v, 'stream:updated');
+    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 2 });
+    expect(await live).toMatchObject({ seq: 2, stream: { state: 'live' } });
+    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 2 });
+
+    const ended = nextEvent<ServerPayload<'stream:updated'>>(v, 'stream:updated');
+    expect(await h.emitWithAck('stream:end', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 3 });
+    expect(await ended).toMatchObject({ seq: 3, stream: { state: 'ended' } });
+    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_STATE' },
+    });
+  });
+
+  it('refuses to join a room that does not exist', async () => {
+    const server = await start();
+    const v = await server.socket({ sub: 'vic' });
+    expect(await v.emitWithAck('room:join', { roomId: 'nowhere' })).toMatchObject({
+      ok: false,
+      error: { code: 'ROOM_NOT_FOUND', retryable: false },
+    });
+  });
+
+  it('counts viewers on join and leave, coalesced per interval', async () => {
+    const server = await start({ VIEWER_COUNT_INTERVAL_MS: '300' });
+    const h = await server.socket(host);
+    await h.emitWithAck('stream:create', { roomId: 'count', title: 'Count' });
+    await h.emitWithAck('room:join', { roomId: 'count' });
+    const counts: number[] = [];
+    const stamps: number[] = [];
+    h.on('room:viewers', (e) => {
+      counts.push(e.count);
+      stamps.push(Date.now());
+    });
+    const viewers = await Promise.all([1, 2, 3, 4, 5].map((i) => server.socket({ sub: `v${i}` })));
+    for (const v of viewers) await v.emitWithAck('room:join', { roomId: 'count' });
+    await nextEvent<ServerPayload<'room:viewers'>>(h, 'room:viewers', (e) => e.count === 6);
+
+    expect(await viewers[0]!.emitWithAck('room:leave', { roomId: 'count' })).toMatchObject({ ok: true });
+    viewers[1]!.disconnect();
+    await nextEvent<ServerPayload<'room:viewers'>>(h, 'room:viewers', (e) => e.count === 4);
+    // five joins and two leaves came out as far fewer updates, spaced by the interval
+    expect(counts.length).toBeLessThan(7);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 1]!).toBeGreaterThanOrEqual(250);
+  });
+
+  it('creates a room once however many create requests race', async () => {
+    const server = await start();
+    const hosts = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => server.socket({ sub: `host${i}`, role: 'host' })));
+    const results = await Promise.all(hosts.map((h, i) => h.emitWithAck('stream:create', { roomId: 'race', title: `t${i}` })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(server.app.internals.registry.size).toBe(1);
+    const seqs = results.map((r) => (r.ok ? r.seq : 0)).sort((a, b) => a - b);
+    // one creation (seq 1), the others applied as edits after it, each its own seq
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    const room = server.app.internals.registry.get('race');
+    expect(room?.stream.hostId).toBe('host1');
+  });
+
+  it('disposes a room when it is empty and its stream has ended', async () => {
+    const server = await start();
+    const { registry } = server.app.internals;
+    const h = await server.socket(host);
+    await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Bye' });
+    const v = await server.socket({ sub: 'vic' });
+    await v.emitWithAck('room:join', { roomId: 'bye' });
+    await h.emitWithAck('stream:end', { roomId: 'bye' });
+    expect(registry.get('bye')).toBeDefined(); // a viewer is still there
+    const first = registry.get('bye');
+    v.disconnect();
+    await eventually(() => registry.get('bye') === undefined);
+    expect(await h.emitWithAck('room:join', { roomId: 'bye' })).toMatchObject({ ok: false, error: { code: 'ROOM_NOT_FOUND' } });
+    // the id can be used again: a new room with a new epoch
+    await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Again' });
+    expect(registry.get('bye')?.epoch).not.toBe(first?.epoch);
+  });
+
+  it('limits the rooms one connection may join', async () => {
+    const server = await start({ MAX_ROOMS_PER_CONNECTION: '2' });
+    const h = await server.socket(host);
+    for (const id of ['a', 'b', 'c']) await h.emitWithAck('stream:create', { roomId: id, title: id });
+    expect((await h.emitWithAck('room:join', { roomId: 'a' })).ok).toBe(true);
+    expect((await h.emitWithAck('room:join', { roomId: 'b' })).ok).toBe(true);
+    expect((await h.emitWithAck('room:join', { roomId: 'a' })).ok).toBe(true);
+    expect(await h.emitWithAck('room:join', { roomId: 'c' })).toMatchObject({ ok: false, error: { code: 'TOO_MANY_ROOMS' } });
+  });
+});
