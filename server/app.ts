@@ -126,6 +126,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   io.on('connection', (socket) => {
     const { session } = socket.data;
     metrics.connections.inc();
+    socket.onAnyOutgoing((event: string) => metrics.eventsOut.inc({ event }));
     attachHandlers(socket, session, handlers, services, metrics);
     socket.on('error', () => {
       socket.emit('server:error', errorBody('BAD_REQUEST', 'Malformed packet; closing the connection'));
