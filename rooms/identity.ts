@@ -15,21 +15,27 @@ export interface Identity {
 
 /** A user's role in one room: the per-room grant if any, else the global role. */
 export function roleIn(identity: Identity, roomId: string): Role {
-  return Object.hasOwn(identity.roomRoles, roomId) ? (identity.roomRoles[roomId] ?? identity.role) : identity.role;
+  return Object.hasOwn(identity.roomRoles, roomId)
+    ? (identity.roomRoles[roomId] ?? identity.role)
+    : identity.role;
 }
 
 const rank: Record<Role, number> = { viewer: 0, moderator: 1, host: 2 };
 
 /** Throws unless the user may write (is not anonymous). */
 export function assertCanWrite(identity: Identity): void {
-  if (identity.anonymous) throw new RoomError('AUTH_REQUIRED', 'Sign in to take part; anonymous viewers can only watch');
+  if (identity.anonymous)
+    throw new RoomError('AUTH_REQUIRED', 'Sign in to take part; anonymous viewers can only watch');
 }
 
 /** Throws unless the user holds at least `min` in the room. */
 export function assertRole(identity: Identity, roomId: string, min: Role, action: string): void {
   assertCanWrite(identity);
   if (rank[roleIn(identity, roomId)] < rank[min]) {
-    throw new RoomError('FORBIDDEN', `Only a ${min === 'moderator' ? 'host or moderator' : min} can ${action}`);
+    throw new RoomError(
+      'FORBIDDEN',
+      `Only a ${min === 'moderator' ? 'host or moderator' : min} can ${action}`,
+    );
   }
 }
 

@@ -11,7 +11,11 @@ export interface HistoryPort {
    * Events with seq greater than `afterSeq`, oldest first, at most `limit`. `complete` is false when
    * the log no longer holds all of them (trimmed) or more than `limit` exist.
    */
-  since(roomId: string, afterSeq: number, limit: number): Promise<{ complete: boolean; events: RoomEvent[] }>;
+  since(
+    roomId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ complete: boolean; events: RoomEvent[] }>;
   /** The last assigned seq, 0 for a room with no events. */
   lastSeq(roomId: string): Promise<number>;
   /** Forgets the room's log (the next append starts again at 1). */

@@ -40,7 +40,11 @@ export class RoomRegistry {
    * Returns the room, creating it with `fields` when it does not exist. `created` tells the caller
    * whether its fields were used; concurrent callers share one creation.
    */
-  async open(roomId: string, fields: StreamFields, host: Identity): Promise<{ room: StreamRoom; created: boolean }> {
+  async open(
+    roomId: string,
+    fields: StreamFields,
+    host: Identity,
+  ): Promise<{ room: StreamRoom; created: boolean }> {
     const existing = this.rooms.get(roomId);
     if (existing) return { room: existing, created: false };
     const inFlight = this.creating.get(roomId);

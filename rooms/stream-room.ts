@@ -8,7 +8,14 @@ import {
   type StreamInfo,
 } from '../client-sdk/src/protocol/index.js';
 import { RoomError } from './errors.js';
-import { assertCanWrite, assertRole, authorOf, isStaff, roleIn, type Identity } from './identity.js';
+import {
+  assertCanWrite,
+  assertRole,
+  authorOf,
+  isStaff,
+  roleIn,
+  type Identity,
+} from './identity.js';
 import { RoomOutbox, type ChatBatch, type ReactionCounts } from './outbox.js';
 import type { Engine, RateRule } from './ports.js';
 import { applyEvent, initialState, recentChat, type RoomState } from './room-state.js';
@@ -160,7 +167,13 @@ export class StreamRoom {
       );
       if (complete) {
         const viewers = await this.ctx.engine.presence.count(this.id);
-        return { recovered: true, missed: events, seq: this.state.seq, viewers, serverTime: this.ctx.now() };
+        return {
+          recovered: true,
+          missed: events,
+          seq: this.state.seq,
+          viewers,
+          serverTime: this.ctx.now(),
+        };
       }
     }
     return { recovered: false, snapshot: await this.snapshot(roleIn(member.identity, this.id)) };
@@ -193,7 +206,11 @@ export class StreamRoom {
   }
 
   /** Sends a chat message; a repeated `clientMsgId` from the same user gets the first answer. */
-  sendChat(member: Member, text: string, clientMsgId?: string): Promise<{ id: string; seq: number }> {
+  sendChat(
+    member: Member,
+    text: string,
+    clientMsgId?: string,
+  ): Promise<{ id: string; seq: number }> {
     assertCanWrite(member.identity);
     this.assertMember(member);
     if (clientMsgId === undefined) return this.postChat(member, text);
@@ -213,7 +230,12 @@ export class StreamRoom {
   async react(member: Member, kind: ReactionKind, count: number): Promise<void> {
     assertCanWrite(member.identity);
     this.assertMember(member);
-    await this.take(`react:${member.identity.id}`, this.ctx.limits.reactionRate, count, 'RATE_LIMITED');
+    await this.take(
+      `react:${member.identity.id}`,
+      this.ctx.limits.reactionRate,
+      count,
+      'RATE_LIMITED',
+    );
     this.outbox.addReaction(kind, count);
     this.ctx.output.wake(this);
   }
@@ -233,7 +255,10 @@ export class StreamRoom {
       if (!message) throw notFound(messageId);
       if (this.state.pinned.some((m) => m.id === messageId)) return { seq: this.state.seq };
       if (this.state.pinned.length >= MAX_PINNED_MESSAGES) {
-        throw new RoomError('PIN_LIMIT', `At most ${MAX_PINNED_MESSAGES} messages can be pinned; unpin one first`);
+        throw new RoomError(
+          'PIN_LIMIT',
+          `At most ${MAX_PINNED_MESSAGES} messages can be pinned; unpin one first`,
+        );
       }
       return this.publish({ type: 'chat:pinned', roomId: this.id, message });
     });
@@ -256,10 +281,14 @@ export class StreamRoom {
   }
 
   /** Edits the stream's fields; allowed until it ends. */
-  updateStream(identity: Identity, fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }> {
+  updateStream(
+    identity: Identity,
+    fields: StreamFields,
+  ): Promise<{ seq: number; stream: StreamInfo }> {
     assertRole(identity, this.id, 'host', 'edit the stream');
     return this.serial(async () => {
-      if (this.state.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+      if (this.state.stream.state === 'ended')
+        throw new RoomError('INVALID_STATE', 'The stream has ended');
       const current = this.state.stream;
       const stream: StreamInfo = {
         ...current,
@@ -350,11 +379,17 @@ export class StreamRoom {
     return { id: event.id, seq: event.seq };
   }
 
-  private async take(key: string, rule: RateRule, cost: number, code: 'RATE_LIMITED' | 'SLOW_MODE'): Promise<void> {
+  private async take(
+    key: string,
+    rule: RateRule,
+    cost: number,
+    code: 'RATE_LIMITED' | 'SLOW_MODE',
+  ): Promise<void> {
     const decision = await this.ctx.engine.rateLimits.take(key, rule, cost);
     if (decision.allowed) return;
     const wait = Math.ceil(decision.retryAfterMs / 1000);
-    const message = code === 'SLOW_MODE' ? `Slow mode is on: wait ${wait}s` : `Too many requests: wait ${wait}s`;
+    const message =
+      code === 'SLOW_MODE' ? `Slow mode is on: wait ${wait}s` : `Too many requests: wait ${wait}s`;
     throw new RoomError(code, message, decision.retryAfterMs);
   }
 
@@ -392,7 +427,8 @@ export class StreamRoom {
   }
 
   private assertMember(member: Member): void {
-    if (!this.members.has(member.id)) throw new RoomError('NOT_IN_ROOM', `Join room ${this.id} first`);
+    if (!this.members.has(member.id))
+      throw new RoomError('NOT_IN_ROOM', `Join room ${this.id} first`);
   }
 
   private streamInfo(fields: StreamFields, hostId: string): StreamInfo {

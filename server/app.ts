@@ -37,7 +37,12 @@ export interface App {
   readonly metrics: Metrics;
   readonly uwsNative: boolean;
   /** For tests and embedding: the underlying servers. */
-  readonly internals: { io: AppServer; uws: TemplatedApp; registry: RoomRegistry; backpressure: BackpressureMonitor };
+  readonly internals: {
+    io: AppServer;
+    uws: TemplatedApp;
+    registry: RoomRegistry;
+    backpressure: BackpressureMonitor;
+  };
 }
 
 function connectError(code: ErrorCode, message: string): Error & { data: unknown } {
@@ -49,23 +54,34 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const engine = options.engine ?? createMemoryEngine({ historyLength: config.rooms.historyLength, now });
+  const engine =
+    options.engine ?? createMemoryEngine({ historyLength: config.rooms.historyLength, now });
   const { uws, native, implementation } = loadUws();
   metrics.uwsNative.set(native ? 1 : 0);
   if (native) logger.info({ implementation }, 'uWebSockets.js: native addon');
-  else logger.warn({ implementation, node: process.version }, 'uWebSockets.js: JavaScript fallback, expect much lower throughput');
+  else
+    logger.warn(
+      { implementation, node: process.version },
+      'uWebSockets.js: JavaScript fallback, expect much lower throughput',
+    );
 
   const uwsApp = uws.App();
   const io: AppServer = new Server({
     adapter: uwsAdapter(uwsApp, { nativePublish: () => metrics.nativePublishes.inc() }),
     serveClient: false,
     maxHttpBufferSize: config.limits.maxFrameBytes,
-    cors: { origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()) },
+    cors: {
+      origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
+    },
   });
   io.attachApp(uwsApp, { maxBackpressure: config.limits.backpressureHardBytes } as object);
 
   const newId = idGenerator();
-  const tick = new TickLoop(config.rooms.tickMs, (room, err) => logger.error({ err, room: room.id }, 'room tick failed'), now);
+  const tick = new TickLoop(
+    config.rooms.tickMs,
+    (room, err) => logger.error({ err, room: room.id }, 'room tick failed'),
+    now,
+  );
   const broadcaster = new RoomBroadcaster(io, metrics);
   const registry = new RoomRegistry(
     {
@@ -107,7 +123,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       return;
     }
     const handshakeAuth: unknown = socket.handshake.auth;
-    const token = typeof handshakeAuth === 'object' && handshakeAuth !== null ? (handshakeAuth as { token?: unknown }).token : undefined;
+    const token =
+      typeof handshakeAuth === 'object' && handshakeAuth !== null
+        ? (handshakeAuth as { token?: unknown }).token
+        : undefined;
     auth.authenticate(token).then(
       (identity) => {
         socket.data.session = new Session(socket, identity);
@@ -129,7 +148,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     socket.onAnyOutgoing((event: string) => metrics.eventsOut.inc({ event }));
     attachHandlers(socket, session, handlers, services, metrics);
     socket.on('error', () => {
-      socket.emit('server:error', errorBody('BAD_REQUEST', 'Malformed packet; closing the connection'));
+      socket.emit(
+        'server:error',
+        errorBody('BAD_REQUEST', 'Malformed packet; closing the connection'),
+      );
     });
     socket.on('disconnect', () => {
       metrics.connections.dec();
@@ -137,7 +159,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         session
           .unsubscribe(roomId)
           ?.leave(session.id)
-          .catch((err: unknown) => logger.error({ err, room: roomId }, 'leave on disconnect failed'));
+          .catch((err: unknown) =>
+            logger.error({ err, room: roomId }, 'leave on disconnect failed'),
+          );
       }
     });
     const { identity } = session;
@@ -183,7 +207,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           }
           listenSocket = socket;
           backpressure.start();
-          const port = uws.us_socket_local_port(socket as unknown as Parameters<typeof uws.us_socket_local_port>[0]);
+          const port = uws.us_socket_local_port(socket);
           logger.info({ host: config.host, port, engine: engine.name }, 'listening');
           resolve({ host: config.host, port });
         });

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { z } from 'zod';
 import { Role, RoomId, type ErrorCode } from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
@@ -51,7 +57,8 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
         if (auth.allowAnonymous) return anonymous();
         throw new AuthError('UNAUTHENTICATED', 'A token is required');
       }
-      if (typeof token !== 'string') throw new AuthError('UNAUTHENTICATED', 'The token must be a string');
+      if (typeof token !== 'string')
+        throw new AuthError('UNAUTHENTICATED', 'The token must be a string');
       let payload: unknown;
       try {
         payload =
@@ -59,13 +66,17 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
             ? (await jwtVerify(token, key, options)).payload
             : (await jwtVerify(token, key, options)).payload;
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw new AuthError('TOKEN_EXPIRED', 'The token has expired');
+        if (error instanceof joseErrors.JWTExpired)
+          throw new AuthError('TOKEN_EXPIRED', 'The token has expired');
         throw new AuthError('UNAUTHENTICATED', 'The token is not valid');
       }
       const claims = Claims.safeParse(payload);
       if (!claims.success) {
         const issue = claims.error.issues[0];
-        throw new AuthError('UNAUTHENTICATED', `The token's claims are not valid (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`);
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          `The token's claims are not valid (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`,
+        );
       }
       const c = claims.data;
       return {
@@ -83,7 +94,15 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
 
 function anonymous(): Identity {
   const id = `anon:${randomBytes(9).toString('base64url')}`;
-  return { id, name: 'Guest', anonymous: true, role: 'viewer', roomRoles: {}, region: null, language: null };
+  return {
+    id,
+    name: 'Guest',
+    anonymous: true,
+    role: 'viewer',
+    roomRoles: {},
+    region: null,
+    language: null,
+  };
 }
 
 /** Signs a development token with an HS256 secret (the `npm run token` command uses this). */
@@ -93,7 +112,11 @@ export async function signToken(
   options: { ttlSeconds: number; issuer?: string | null; audience?: string | null },
 ): Promise<string> {
   const { sub, ...rest } = Claims.parse(claims);
-  let jwt = new SignJWT(rest).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(`${options.ttlSeconds}s`);
+  let jwt = new SignJWT(rest)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSeconds}s`);
   if (options.issuer) jwt = jwt.setIssuer(options.issuer);
   if (options.audience) jwt = jwt.setAudience(options.audience);
   return jwt.sign(new TextEncoder().encode(secret));

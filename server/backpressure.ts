@@ -6,7 +6,10 @@ import type { AppServer, AppSocket, Session } from './session.js';
 
 /** The uWS socket under a socket.io connection, when it is on WebSocket and open. */
 function bufferedAmount(socket: AppSocket): number | undefined {
-  const conn = socket.conn as unknown as { readyState: string; transport: { name: string; socket?: UwsWebSocket<unknown> } };
+  const conn = socket.conn as unknown as {
+    readyState: string;
+    transport: { name: string; socket?: UwsWebSocket<unknown> };
+  };
   if (conn.readyState !== 'open' || conn.transport.name !== 'websocket') return undefined;
   return conn.transport.socket?.getBufferedAmount();
 }
@@ -49,11 +52,18 @@ export class BackpressureMonitor {
   }
 
   private judge(session: Session, amount: number, now: number): void {
-    const { backpressureSoftBytes: soft, backpressureHardBytes: hard, backpressureGraceMs: grace } = this.limits;
+    const {
+      backpressureSoftBytes: soft,
+      backpressureHardBytes: hard,
+      backpressureGraceMs: grace,
+    } = this.limits;
     const pausedSince = session.feedPausedSince;
     if (amount >= hard || (pausedSince !== null && amount >= soft && now - pausedSince >= grace)) {
       this.metrics.backpressure.inc({ action: 'disconnected' });
-      this.logger.warn({ socket: session.id, user: session.identity.id, buffered: amount }, 'slow socket disconnected');
+      this.logger.warn(
+        { socket: session.id, user: session.identity.id, buffered: amount },
+        'slow socket disconnected',
+      );
       session.socket.disconnect(true);
     } else if (pausedSince === null && amount >= soft) {
       this.metrics.backpressure.inc({ action: 'feed_paused' });

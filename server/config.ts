@@ -111,9 +111,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   if (e.REDIS_URL) {
-    problems.push('  REDIS_URL: the Redis engine is not part of this build yet; unset it to run on the embedded engine');
+    problems.push(
+      '  REDIS_URL: the Redis engine is not part of this build yet; unset it to run on the embedded engine',
+    );
   }
-  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) problems.push('  AUTH_JWT_SECRET, AUTH_JWKS_URL: set one, not both');
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL)
+    problems.push('  AUTH_JWT_SECRET, AUTH_JWKS_URL: set one, not both');
   const devSecret = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
   if (devSecret && e.NODE_ENV === 'production') {
     problems.push('  AUTH_JWT_SECRET or AUTH_JWKS_URL: required when NODE_ENV=production');
@@ -121,7 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.BACKPRESSURE_SOFT_BYTES >= e.BACKPRESSURE_HARD_BYTES) {
     problems.push('  BACKPRESSURE_SOFT_BYTES: must be below BACKPRESSURE_HARD_BYTES');
   }
-  if (e.MAX_EVENT_BYTES > e.MAX_FRAME_BYTES) problems.push('  MAX_EVENT_BYTES: must not exceed MAX_FRAME_BYTES');
+  if (e.MAX_EVENT_BYTES > e.MAX_FRAME_BYTES)
+    problems.push('  MAX_EVENT_BYTES: must not exceed MAX_FRAME_BYTES');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 
   return {
@@ -145,14 +149,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backpressureHardBytes: e.BACKPRESSURE_HARD_BYTES,
       backpressureGraceMs: e.BACKPRESSURE_GRACE_MS,
       backpressureCheckMs: e.BACKPRESSURE_CHECK_MS,
-      connectionRate: { capacity: e.CONNECTION_EVENTS_BURST, refillPerSecond: e.CONNECTION_EVENTS_PER_SECOND },
+      connectionRate: {
+        capacity: e.CONNECTION_EVENTS_BURST,
+        refillPerSecond: e.CONNECTION_EVENTS_PER_SECOND,
+      },
       maxRoomsPerConnection: e.MAX_ROOMS_PER_CONNECTION,
     },
     rooms: {
       tickMs: e.TICK_MS,
       chatBudgetPerTick: e.CHAT_BUDGET_PER_TICK,
       chatRate: { capacity: e.CHAT_RATE_BURST, refillPerSecond: e.CHAT_RATE_PER_SECOND },
-      reactionRate: { capacity: e.REACTION_RATE_BURST, refillPerSecond: e.REACTION_RATE_PER_SECOND },
+      reactionRate: {
+        capacity: e.REACTION_RATE_BURST,
+        refillPerSecond: e.REACTION_RATE_PER_SECOND,
+      },
       viewerCountIntervalMs: e.VIEWER_COUNT_INTERVAL_MS,
       historyLength: e.HISTORY_LENGTH,
       replayLimit: e.REPLAY_LIMIT,

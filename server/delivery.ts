@@ -8,7 +8,8 @@ import type { Identity } from '../rooms/index.js';
 export type Lane = 'ctl' | 'feed';
 
 /** The socket.io room (and uWS topic) of one lane of one audience partition of a room. */
-export const laneTopic = (roomId: string, partition: string, lane: Lane): string => `r:${roomId}:${partition}:${lane}`;
+export const laneTopic = (roomId: string, partition: string, lane: Lane): string =>
+  `r:${roomId}:${partition}:${lane}`;
 
 /**
  * The audience partitions of a room. Today a room has one; moderation will split an audience by
@@ -29,7 +30,12 @@ export class RoomBroadcaster implements Omit<RoomOutput, 'wake'> {
   ) {}
 
   control: RoomOutput['control'] = (event) => {
-    this.send(event.roomId, 'ctl', event.type as Exclude<typeof event.type, 'chat:message'>, event as never);
+    this.send(
+      event.roomId,
+      'ctl',
+      event.type as Exclude<typeof event.type, 'chat:message'>,
+      event as never,
+    );
   };
 
   chat(roomId: string, batch: ChatBatch): void {
@@ -47,7 +53,12 @@ export class RoomBroadcaster implements Omit<RoomOutput, 'wake'> {
   }
 
   /** The one function every room broadcast goes through. */
-  private send<E extends ServerEventName>(roomId: string, lane: Lane, event: E, payload: ServerPayload<E>): void {
+  private send<E extends ServerEventName>(
+    roomId: string,
+    lane: Lane,
+    event: E,
+    payload: ServerPayload<E>,
+  ): void {
     for (const partition of partitionsOf(roomId)) {
       this.io.to(laneTopic(roomId, partition, lane)).emit(event, payload);
       this.metrics.eventsOut.inc({ event });

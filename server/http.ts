@@ -3,7 +3,10 @@ import type { Metrics } from './metrics.js';
 
 function json(res: HttpResponse, status: string, body: unknown): void {
   res.cork(() => {
-    res.writeStatus(status).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store');
+    res
+      .writeStatus(status)
+      .writeHeader('content-type', 'application/json')
+      .writeHeader('cache-control', 'no-store');
     res.end(JSON.stringify(body));
   });
 }
@@ -33,7 +36,10 @@ export function mountHttp(app: TemplatedApp, metrics: Metrics, probes: Probes): 
       (text) => {
         if (aborted) return;
         res.cork(() => {
-          res.writeStatus('200 OK').writeHeader('content-type', metrics.registry.contentType).end(text);
+          res
+            .writeStatus('200 OK')
+            .writeHeader('content-type', metrics.registry.contentType)
+            .end(text);
         });
       },
       () => {

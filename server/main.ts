@@ -13,7 +13,9 @@ try {
 
 const logger = pino({ level: config.logLevel });
 if (config.auth.devSecret) {
-  logger.warn('No AUTH_JWT_SECRET or AUTH_JWKS_URL: using the built-in development secret (tokens from `npm run token`)');
+  logger.warn(
+    'No AUTH_JWT_SECRET or AUTH_JWKS_URL: using the built-in development secret (tokens from `npm run token`)',
+  );
 }
 const app = createApp(config, { logger });
 await app.listen();

@@ -3,8 +3,16 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** The server's Prometheus metrics, on a registry of its own (no global state). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'liveshop_connections', help: 'Open socket.io connections', registers: [this.registry] });
-  readonly rooms = new Gauge({ name: 'liveshop_rooms', help: 'Stream rooms held by this process', registers: [this.registry] });
+  readonly connections = new Gauge({
+    name: 'liveshop_connections',
+    help: 'Open socket.io connections',
+    registers: [this.registry],
+  });
+  readonly rooms = new Gauge({
+    name: 'liveshop_rooms',
+    help: 'Stream rooms held by this process',
+    registers: [this.registry],
+  });
   readonly eventsIn = new Counter({
     name: 'liveshop_events_in_total',
     help: 'Client events received, by event name and outcome',
@@ -51,7 +59,11 @@ export class Metrics {
     help: '1 when uWebSockets.js runs its native addon, 0 on the JavaScript fallback',
     registers: [this.registry],
   });
-  readonly ready = new Gauge({ name: 'liveshop_ready', help: '1 when ready to take traffic', registers: [this.registry] });
+  readonly ready = new Gauge({
+    name: 'liveshop_ready',
+    help: '1 when ready to take traffic',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'liveshop_' });

@@ -1,5 +1,8 @@
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '../client-sdk/src/protocol/index.js';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from '../client-sdk/src/protocol/index.js';
 import type { BucketState, Identity, Member, StreamRoom } from '../rooms/index.js';
 import { laneTopic, partitionOf, type Lane } from './delivery.js';
 
@@ -30,14 +33,17 @@ export class Session implements Member {
   subscribe(room: StreamRoom): void {
     const partition = partitionOf(room.id, this.identity);
     this.rooms.set(room.id, { room, partition });
-    void this.socket.join(this.topics(room.id, partition, this.feedPausedSince === null ? ['ctl', 'feed'] : ['ctl']));
+    void this.socket.join(
+      this.topics(room.id, partition, this.feedPausedSince === null ? ['ctl', 'feed'] : ['ctl']),
+    );
   }
 
   unsubscribe(roomId: string): StreamRoom | undefined {
     const joined = this.rooms.get(roomId);
     if (!joined) return undefined;
     this.rooms.delete(roomId);
-    for (const topic of this.topics(roomId, joined.partition, ['ctl', 'feed'])) void this.socket.leave(topic);
+    for (const topic of this.topics(roomId, joined.partition, ['ctl', 'feed']))
+      void this.socket.leave(topic);
     return joined.room;
   }
 
@@ -61,5 +67,15 @@ export interface SocketData {
   session: Session;
 }
 
-export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type AppSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;

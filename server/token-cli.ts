@@ -27,7 +27,9 @@ try {
   }
   const config = loadConfig();
   if (!config.auth.secret || config.auth.jwksUrl) {
-    throw new ConfigError('Tokens can only be signed here with an HS256 secret (AUTH_JWT_SECRET), not a JWKS');
+    throw new ConfigError(
+      'Tokens can only be signed here with an HS256 secret (AUTH_JWT_SECRET), not a JWKS',
+    );
   }
   const rooms: Record<string, Role> = {};
   for (const grant of values.room) {

@@ -8,12 +8,22 @@ import { TEST_SECRET, useServers, type TestServer } from './helpers/server.js';
 const start = useServers();
 
 /** Connects with this handshake auth and returns the connect error's data, or 'connected'. */
-async function connectOutcome(server: TestServer, auth: Record<string, unknown>): Promise<ErrorBody | 'connected'> {
-  const socket = ioClient(server.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+async function connectOutcome(
+  server: TestServer,
+  auth: Record<string, unknown>,
+): Promise<ErrorBody | 'connected'> {
+  const socket = ioClient(server.url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   try {
     return await new Promise((resolve) => {
       socket.once('connect', () => resolve('connected'));
-      socket.once('connect_error', (err: Error & { data?: ErrorBody }) => resolve(err.data ?? { code: 'INTERNAL', message: err.message, retryable: true }));
+      socket.once('connect_error', (err: Error & { data?: ErrorBody }) =>
+        resolve(err.data ?? { code: 'INTERNAL', message: err.message, retryable: true }),
+      );
     });
   } finally {
     socket.close();
@@ -24,33 +34,52 @@ describe('authentication', () => {
   it('refuses a missing, malformed, wrongly signed or expired token with a coded error', async () => {
     const server = await start();
     expect(await connectOutcome(server, {})).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await connectOutcome(server, { token: 'not-a-jwt' })).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await connectOutcome(server, { token: 'not-a-jwt' })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('mallory')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('another-secret-another-secret-another'));
-    expect(await connectOutcome(server, { token: forged })).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await connectOutcome(server, { token: forged })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     const expired = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('late')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
       .sign(new TextEncoder().encode(TEST_SECRET));
-    expect(await connectOutcome(server, { token: expired })).toMatchObject({ code: 'TOKEN_EXPIRED', retryable: false });
+    expect(await connectOutcome(server, { token: expired })).toMatchObject({
+      code: 'TOKEN_EXPIRED',
+      retryable: false,
+    });
     const badRole = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('x')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(TEST_SECRET));
-    expect(await connectOutcome(server, { token: badRole })).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await connectOutcome(server, { token: await server.token({ sub: 'ok' }) })).toBe('connected');
+    expect(await connectOutcome(server, { token: badRole })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await connectOutcome(server, { token: await server.token({ sub: 'ok' }) })).toBe(
+      'connected',
+    );
   });
 
   it('greets a connection with the claims it was authenticated with', async () => {
     const server = await start();
     const socket = ioClient(server.url, {
-      auth: { token: await server.token({ sub: 'li', name: 'Li', role: 'moderator', region: 'HK', lang: 'zh-Hant' }) },
+      auth: {
+        token: await server.token({
+          sub: 'li',
+          name: 'Li',
+          role: 'moderator',
+          region: 'HK',
+          lang: 'zh-Hant',
+        }),
+      },
       transports: ['websocket'],
       forceNew: true,
     });
@@ -58,7 +87,14 @@ describe('authentication', () => {
       const hello = await nextEvent(socket, 'server:hello');
       expect(hello).toMatchObject({
         protocol: 1,
-        user: { id: 'li', name: 'Li', role: 'moderator', anonymous: false, region: 'HK', language: 'zh-Hant' },
+        user: {
+          id: 'li',
+          name: 'Li',
+          role: 'moderator',
+          anonymous: false,
+          region: 'HK',
+          language: 'zh-Hant',
+        },
       });
     } finally {
       socket.close();
@@ -85,7 +121,8 @@ describe('roles', () => {
       await v.emitWithAck('chat:pin', { roomId: 'r', messageId: msg.id }),
       await v.emitWithAck('chat:set-slow-mode', { roomId: 'r', seconds: 10 }),
     ];
-    for (const ack of refused) expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', retryable: false } });
+    for (const ack of refused)
+      expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', retryable: false } });
     expect(server.app.internals.registry.get('r')?.stream.state).toBe('scheduled');
   });
 
@@ -94,8 +131,13 @@ describe('roles', () => {
     const boss = await server.socket({ sub: 'boss', role: 'host' });
     await boss.emitWithAck('stream:create', { roomId: 'other', title: 'Other' });
     const local = await server.socket({ sub: 'local', rooms: { mine: 'host' } });
-    expect(await local.emitWithAck('stream:create', { roomId: 'mine', title: 'Mine' })).toMatchObject({ ok: true });
-    expect(await local.emitWithAck('stream:start', { roomId: 'other' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(
+      await local.emitWithAck('stream:create', { roomId: 'mine', title: 'Mine' }),
+    ).toMatchObject({ ok: true });
+    expect(await local.emitWithAck('stream:start', { roomId: 'other' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     expect(await local.emitWithAck('stream:start', { roomId: 'mine' })).toMatchObject({ ok: true });
   });
 });

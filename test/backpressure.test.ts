@@ -23,7 +23,7 @@ async function slowClient(server: TestServer, roomId: string) {
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   await new Promise<void>((resolve) => {
     ws.on('message', (data) => {
-      const frame = data.toString();
+      const frame = (data as Buffer).toString();
       if (frame === '2') ws.send('3');
       else if (frame.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`);
       else if (frame.startsWith('40')) ws.send(`421${JSON.stringify(['room:join', { roomId }])}`);
@@ -35,11 +35,19 @@ async function slowClient(server: TestServer, roomId: string) {
     });
   });
   const tcp = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-  return { events, closed, pause: () => tcp.pause(), resume: () => tcp.resume(), close: () => ws.terminate() };
+  return {
+    events,
+    closed,
+    pause: () => tcp.pause(),
+    resume: () => tcp.resume(),
+    close: () => ws.terminate(),
+  };
 }
 
 function sessionOf(server: TestServer, userId: string) {
-  const socket = [...server.app.internals.io.of('/').sockets.values()].find((s) => s.data.session.identity.id === userId);
+  const socket = [...server.app.internals.io.of('/').sockets.values()].find(
+    (s) => s.data.session.identity.id === userId,
+  );
   if (!socket) throw new Error(`no socket for ${userId}`);
   return socket.data.session;
 }
@@ -54,7 +62,9 @@ async function floodUntil(server: TestServer, host: RawSocket, action: string): 
   let sent = 0;
   while (!(await actions(server)).includes(action)) {
     if (sent > 100_000) throw new Error(`no ${action} after ${sent} messages`);
-    await Promise.all(Array.from({ length: 200 }, () => host.emitWithAck('chat:send', { roomId: 'show', text })));
+    await Promise.all(
+      Array.from({ length: 200 }, () => host.emitWithAck('chat:send', { roomId: 'show', text })),
+    );
     sent += 200;
   }
   return sent;
@@ -71,7 +81,11 @@ async function show(server: TestServer) {
 
 describe('backpressure', () => {
   it('a socket over its limit loses chat but still gets control events, and gets chat back once drained', async () => {
-    const server = await start({ ...FLOOD_ENV, BACKPRESSURE_HARD_BYTES: String(64 << 20), BACKPRESSURE_GRACE_MS: '600000' });
+    const server = await start({
+      ...FLOOD_ENV,
+      BACKPRESSURE_HARD_BYTES: String(64 << 20),
+      BACKPRESSURE_GRACE_MS: '600000',
+    });
     const { host, bystander } = await show(server);
     const slow = await slowClient(server, 'show');
     slow.pause();
@@ -84,23 +98,35 @@ describe('backpressure', () => {
     await nextEvent(bystander, 'chat:batch', (b: { to: number }) => b.to >= lastChat.seq);
     slow.resume();
     await eventually(() => slow.events.some((e) => e.name === 'chat:slow-mode'), 20_000);
-    const chatSeqs = slow.events.filter((e) => e.name === 'chat:batch').map((e) => e.payload.to as number);
+    const chatSeqs = slow.events
+      .filter((e) => e.name === 'chat:batch')
+      .map((e) => e.payload.to as number);
     // the slow socket lost the tail of the flood (its feed was cut) ...
     expect(Math.max(...chatSeqs)).toBeLessThan(lastChat.seq - 1);
     // ... but the control event after it arrived
-    expect(slow.events.find((e) => e.name === 'chat:slow-mode')?.payload).toMatchObject({ seconds: 5 });
+    expect(slow.events.find((e) => e.name === 'chat:slow-mode')?.payload).toMatchObject({
+      seconds: 5,
+    });
 
     // drained, it gets its feed back
     const session = sessionOf(server, 'slow');
     await eventually(() => session.feedPausedSince === null, 20_000);
     expect(await actions(server)).toContain('feed_resumed');
     await host.emitWithAck('chat:send', { roomId: 'show', text: 'after drain' });
-    await eventually(() => slow.events.some((e) => e.name === 'chat:batch' && JSON.stringify(e.payload).includes('after drain')));
+    await eventually(() =>
+      slow.events.some(
+        (e) => e.name === 'chat:batch' && JSON.stringify(e.payload).includes('after drain'),
+      ),
+    );
     slow.close();
   });
 
   it('a socket that stays over its limit is disconnected; others are unaffected', async () => {
-    const server = await start({ ...FLOOD_ENV, BACKPRESSURE_HARD_BYTES: String(64 << 20), BACKPRESSURE_GRACE_MS: '300' });
+    const server = await start({
+      ...FLOOD_ENV,
+      BACKPRESSURE_HARD_BYTES: String(64 << 20),
+      BACKPRESSURE_GRACE_MS: '300',
+    });
     const { host, bystander } = await show(server);
     const slow = await slowClient(server, 'show');
     slow.pause();
@@ -112,4 +138,3 @@ describe('backpressure', () => {
     slow.close();
   });
 });
-

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, ServerPayload } from '../client-sdk/src/protocol/index.js';
+import type {
+  Ack,
+  ChatMessage,
+  ClientResponse,
+  RoomEvent,
+  ServerPayload,
+} from '../client-sdk/src/protocol/index.js';
 import { collect, nextEvent, until } from './helpers/events.js';
 import { useServers, type RawSocket } from './helpers/server.js';
 
@@ -23,21 +29,34 @@ describe('chat', () => {
     expect((await viewer.emitWithAck('room:join', { roomId: 'show' })).ok).toBe(true);
 
     const batch = nextEvent<ServerPayload<'chat:batch'>>(viewer, 'chat:batch');
-    const ack = await viewer.emitWithAck('chat:send', { roomId: 'show', text: '  Is it waterproof?  ' });
+    const ack = await viewer.emitWithAck('chat:send', {
+      roomId: 'show',
+      text: '  Is it waterproof?  ',
+    });
     expect(ack).toMatchObject({ ok: true, seq: 2 });
     const got = await batch;
     expect(got).toMatchObject({ roomId: 'show', from: 2, to: 2, skipped: 0 });
     expect(got.messages).toEqual([
-      expect.objectContaining({ seq: 2, text: 'Is it waterproof?', author: { id: 'vic', name: 'Vic', role: 'viewer' } }),
+      expect.objectContaining({
+        seq: 2,
+        text: 'Is it waterproof?',
+        author: { id: 'vic', name: 'Vic', role: 'viewer' },
+      }),
     ]);
     if (ack.ok) expect(got.messages[0]?.id).toBe(ack.id);
   });
 
   it('gives 20 concurrent senders strictly increasing seqs with no gaps at every receiver', async () => {
-    const server = await start({ CHAT_RATE_BURST: '50', CONNECTION_EVENTS_BURST: '200', CHAT_BUDGET_PER_TICK: '1000' });
+    const server = await start({
+      CHAT_RATE_BURST: '50',
+      CONNECTION_EVENTS_BURST: '200',
+      CHAT_BUDGET_PER_TICK: '1000',
+    });
     const h = await server.socket(host);
     await openRoom(h);
-    const senders = await Promise.all(Array.from({ length: 20 }, (_, i) => server.socket({ sub: `sender${i}` })));
+    const senders = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => server.socket({ sub: `sender${i}` })),
+    );
     const watchers = await Promise.all([1, 2, 3].map((i) => server.socket({ sub: `watcher${i}` })));
     for (const s of [...senders, ...watchers]) {
       expect((await s.emitWithAck('room:join', { roomId: 'show' })).ok).toBe(true);
@@ -49,14 +68,19 @@ describe('chat', () => {
     const total = senders.length * perSender;
     const acks = await Promise.all(
       senders.flatMap((s, i) =>
-        Array.from({ length: perSender }, (_, j) => s.emitWithAck('chat:send', { roomId: 'show', text: `m ${i}.${j}` })),
+        Array.from({ length: perSender }, (_, j) =>
+          s.emitWithAck('chat:send', { roomId: 'show', text: `m ${i}.${j}` }),
+        ),
       ),
     );
     const ackSeqs = acks.map((a) => (a.ok ? a.seq : -1)).sort((a, b) => a - b);
     expect(ackSeqs).toEqual(range(2, total + 1));
 
-    const seqsOf = (batches: ServerPayload<'chat:batch'>[]) => batches.flatMap((b) => b.messages.map((m) => m.seq));
-    await Promise.all(everyone.map((s, i) => until(s, 'chat:batch', () => seqsOf(received[i]!).length >= total)));
+    const seqsOf = (batches: ServerPayload<'chat:batch'>[]) =>
+      batches.flatMap((b) => b.messages.map((m) => m.seq));
+    await Promise.all(
+      everyone.map((s, i) => until(s, 'chat:batch', () => seqsOf(received[i]!).length >= total)),
+    );
     for (const batches of received) {
       expect(seqsOf(batches)).toEqual(range(2, total + 1));
       for (const b of batches) expect(b.skipped).toBe(0);
@@ -86,7 +110,8 @@ describe('chat', () => {
     const v = await server.socket({ sub: 'vic' });
     await v.emitWithAck('room:join', { roomId: 'show' });
     const acks = [];
-    for (let i = 0; i < 4; i++) acks.push(await v.emitWithAck('chat:send', { roomId: 'show', text: `hi ${i}` }));
+    for (let i = 0; i < 4; i++)
+      acks.push(await v.emitWithAck('chat:send', { roomId: 'show', text: `hi ${i}` }));
     expect(acks.slice(0, 3).every((a) => a.ok)).toBe(true);
     expect(acks[3]).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryable: true } });
     if (!acks[3]!.ok) expect(acks[3]!.error.retryAfterMs).toBeGreaterThan(5000);
@@ -110,11 +135,15 @@ describe('chat', () => {
     await mod.emitWithAck('room:join', { roomId: 'show' });
 
     const notice = nextEvent<ServerPayload<'chat:slow-mode'>>(v, 'chat:slow-mode');
-    expect(await v.emitWithAck('chat:set-slow-mode', { roomId: 'show', seconds: 30 })).toMatchObject({
+    expect(
+      await v.emitWithAck('chat:set-slow-mode', { roomId: 'show', seconds: 30 }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
-    expect(await mod.emitWithAck('chat:set-slow-mode', { roomId: 'show', seconds: 30 })).toMatchObject({ ok: true });
+    expect(
+      await mod.emitWithAck('chat:set-slow-mode', { roomId: 'show', seconds: 30 }),
+    ).toMatchObject({ ok: true });
     expect(await notice).toMatchObject({ roomId: 'show', seconds: 30, type: 'chat:slow-mode' });
 
     expect((await v.emitWithAck('chat:send', { roomId: 'show', text: 'first' })).ok).toBe(true);
@@ -124,7 +153,9 @@ describe('chat', () => {
     expect((await mod.emitWithAck('chat:send', { roomId: 'show', text: 'mod 1' })).ok).toBe(true);
     expect((await mod.emitWithAck('chat:send', { roomId: 'show', text: 'mod 2' })).ok).toBe(true);
 
-    const join = await server.socket({ sub: 'late' }).then((s) => s.emitWithAck('room:join', { roomId: 'show' }));
+    const join = await server
+      .socket({ sub: 'late' })
+      .then((s) => s.emitWithAck('room:join', { roomId: 'show' }));
     expect(join).toMatchObject({ ok: true, snapshot: { slowModeSeconds: 30 } });
   });
 
@@ -139,7 +170,9 @@ describe('chat', () => {
     if (!a.ok || !b.ok) throw new Error('send failed');
 
     const deleted = nextEvent<ServerPayload<'chat:deleted'>>(v, 'chat:deleted');
-    expect(await h.emitWithAck('chat:delete', { roomId: 'show', messageId: b.id })).toMatchObject({ ok: true });
+    expect(await h.emitWithAck('chat:delete', { roomId: 'show', messageId: b.id })).toMatchObject({
+      ok: true,
+    });
     expect(await deleted).toMatchObject({ roomId: 'show', messageId: b.id, by: 'hana' });
     expect(await h.emitWithAck('chat:delete', { roomId: 'show', messageId: b.id })).toMatchObject({
       ok: false,
@@ -147,7 +180,9 @@ describe('chat', () => {
     });
 
     const pinned = nextEvent<ServerPayload<'chat:pinned'>>(v, 'chat:pinned');
-    expect(await h.emitWithAck('chat:pin', { roomId: 'show', messageId: a.id })).toMatchObject({ ok: true });
+    expect(await h.emitWithAck('chat:pin', { roomId: 'show', messageId: a.id })).toMatchObject({
+      ok: true,
+    });
     expect((await pinned).message).toMatchObject({ id: a.id, text: 'keep me' });
 
     const late = await server.socket({ sub: 'late' });
@@ -157,19 +192,28 @@ describe('chat', () => {
     expect(snap.snapshot.pinned.map((m: ChatMessage) => m.id)).toEqual([a.id]);
 
     const unpinned = nextEvent<ServerPayload<'chat:unpinned'>>(v, 'chat:unpinned');
-    expect(await h.emitWithAck('chat:unpin', { roomId: 'show', messageId: a.id })).toMatchObject({ ok: true });
+    expect(await h.emitWithAck('chat:unpin', { roomId: 'show', messageId: a.id })).toMatchObject({
+      ok: true,
+    });
     expect(await unpinned).toMatchObject({ messageId: a.id });
   });
 
   it('samples a hot room down to the per-tick budget; the batch states the range it covers', async () => {
-    const server = await start({ CHAT_BUDGET_PER_TICK: '5', TICK_MS: '200', CHAT_RATE_BURST: '100', CONNECTION_EVENTS_BURST: '200' });
+    const server = await start({
+      CHAT_BUDGET_PER_TICK: '5',
+      TICK_MS: '200',
+      CHAT_RATE_BURST: '100',
+      CONNECTION_EVENTS_BURST: '200',
+    });
     const h = await server.socket(host);
-    await openRoom(h);
+    const joined = await openRoom(h);
     const v = await server.socket({ sub: 'vic' });
     await v.emitWithAck('room:join', { roomId: 'show' });
     const batches = collect<ServerPayload<'chat:batch'>>(v, 'chat:batch');
     const acks = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => v.emitWithAck('chat:send', { roomId: 'show', text: `flood ${i}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        v.emitWithAck('chat:send', { roomId: 'show', text: `flood ${i}` }),
+      ),
     );
     expect(acks.every((a) => a.ok)).toBe(true);
     const covered = () => batches.reduce((n, b) => n + (b.to - b.from + 1), 0);
@@ -182,12 +226,14 @@ describe('chat', () => {
     // contiguous ranges: sampling is never a gap
     for (let i = 1; i < batches.length; i++) expect(batches[i]!.from).toBe(batches[i - 1]!.to + 1);
     // the history keeps everything: a resume from before the flood replays all 40
-    const snapSeq = 1;
     const late = await server.socket({ sub: 'late' });
-    const epoch = (await h.emitWithAck('room:join', { roomId: 'show' })) as { snapshot?: { epoch: string } };
-    const replay = await late.emitWithAck('room:join', { roomId: 'show', resume: { epoch: epoch.snapshot!.epoch, lastSeq: snapSeq } });
+    const replay = await late.emitWithAck('room:join', {
+      roomId: 'show',
+      resume: { epoch: epochOf(joined), lastSeq: 1 },
+    });
     expect(replay).toMatchObject({ ok: true, recovered: true });
-    if (replay.ok && replay.recovered) expect(replay.missed.filter((e) => e.type === 'chat:message')).toHaveLength(40);
+    const missed = replay.ok && replay.recovered ? replay.missed : [];
+    expect(missed.filter((e: RoomEvent) => e.type === 'chat:message')).toHaveLength(40);
   });
 
   it('sums reactions per tick', async () => {
@@ -207,6 +253,11 @@ describe('chat', () => {
     expect(sums.length).toBeLessThanOrEqual(2);
   });
 });
+
+function epochOf(joined: Ack<ClientResponse<'room:join'>>): string {
+  if (!joined.ok || joined.recovered) throw new Error('expected a snapshot');
+  return joined.snapshot.epoch;
+}
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);

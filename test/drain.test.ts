@@ -15,7 +15,11 @@ describe('SIGTERM', () => {
     const server = await startProcess({ DRAIN_TIMEOUT_MS: '20000', DRAIN_RECONNECT_MS: '60000' });
     const clients = await Promise.all(
       ['a', 'b', 'c'].map(async (sub) => {
-        const client = createClient({ url: server.url, token: await token(sub), transports: ['websocket'] });
+        const client = createClient({
+          url: server.url,
+          token: await token(sub),
+          transports: ['websocket'],
+        });
         await nextEvent(client, 'connected');
         return client;
       }),
@@ -30,7 +34,9 @@ describe('SIGTERM', () => {
       expect(await server.exited).toBe(0);
       // everyone left, so it did not wait for the 20 s deadline
       expect(Date.now() - started).toBeLessThan(10_000);
-      expect(server.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'draining', 'closed']));
+      expect(server.logs.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['shutting down', 'draining', 'closed']),
+      );
     } finally {
       for (const c of clients) c.close();
     }
@@ -39,7 +45,11 @@ describe('SIGTERM', () => {
   it('refuses new connections while draining and closes stragglers at the deadline', async () => {
     const server = await startProcess({ DRAIN_TIMEOUT_MS: '1500' });
     // a raw socket.io client that ignores server:draining
-    const stubborn = ioClient(server.url, { auth: { token: await token('stubborn') }, transports: ['websocket'], reconnection: false });
+    const stubborn = ioClient(server.url, {
+      auth: { token: await token('stubborn') },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     await nextEvent(stubborn, 'connect');
     try {
       const told = nextEvent(stubborn, 'server:draining');
@@ -90,7 +100,10 @@ describe('drain in process', () => {
       const told = nextEvent(stay, 'server:draining');
       const draining = server.app.drain();
       await told;
-      expect(await http.send('/readyz')).toEqual({ status: 503, text: JSON.stringify({ status: 'not ready', reason: 'draining' }) });
+      expect(await http.send('/readyz')).toEqual({
+        status: 503,
+        text: JSON.stringify({ status: 'not ready', reason: 'draining' }),
+      });
 
       const base = '/socket.io/?EIO=4&transport=polling';
       const open = await http.send(base);
@@ -99,7 +112,9 @@ describe('drain in process', () => {
       await http.send(`${base}&sid=${sid}`, 'POST', `40${JSON.stringify({ token })}`);
       const answer = (await http.send(`${base}&sid=${sid}`)).text;
       expect(answer.startsWith('44')).toBe(true);
-      expect(JSON.parse(answer.slice(2))).toMatchObject({ data: { code: 'SERVER_DRAINING', retryable: true } });
+      expect(JSON.parse(answer.slice(2))).toMatchObject({
+        data: { code: 'SERVER_DRAINING', retryable: true },
+      });
       stay.disconnect();
       await draining;
     } finally {

@@ -29,9 +29,13 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/^liveshop_connections 1$/m);
     expect(text).toMatch(/^liveshop_rooms 1$/m);
     expect(text).toMatch(/^liveshop_events_in_total\{event="chat:send",outcome="ok"\} 1$/m);
-    expect(text).toMatch(/^liveshop_events_in_total\{event="chat:send",outcome="BAD_REQUEST"\} 1$/m);
+    expect(text).toMatch(
+      /^liveshop_events_in_total\{event="chat:send",outcome="BAD_REQUEST"\} 1$/m,
+    );
     expect(text).toMatch(/^liveshop_ack_latency_seconds_count\{event="chat:send"\} 1$/m);
-    expect(text).toMatch(/^liveshop_events_out_total\{event="server:hello"\}|^liveshop_events_out_total\{event="room:viewers"\}/m);
+    expect(text).toMatch(
+      /^liveshop_events_out_total\{event="server:hello"\}|^liveshop_events_out_total\{event="room:viewers"\}/m,
+    );
     expect(text).toMatch(/^liveshop_chat_batch_messages_bucket/m);
     expect(text).toMatch(/^liveshop_nodejs_eventloop_lag_seconds /m);
     expect(text).toMatch(/^liveshop_uws_native 1$/m);

@@ -63,7 +63,11 @@ describe('resume', () => {
   });
 
   it('answers recovered: false with a fresh snapshot when the history no longer holds the gap', async () => {
-    const server = await start({ HISTORY_LENGTH: '10', REPLAY_LIMIT: '10', CHAT_RATE_BURST: '100' });
+    const server = await start({
+      HISTORY_LENGTH: '10',
+      REPLAY_LIMIT: '10',
+      CHAT_RATE_BURST: '100',
+    });
     const host = await showWithChat(server);
     const viewer = await server.client({ sub: 'vic' });
     await viewer.join('show');
@@ -82,11 +86,21 @@ describe('resume', () => {
     const server = await start();
     const h = await server.socket({ sub: 'hana', role: 'host' });
     await h.emitWithAck('stream:create', { roomId: 'r', title: 'Show' });
-    const joined = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch: 'old-epoch', lastSeq: 0 } });
+    const joined = await h.emitWithAck('room:join', {
+      roomId: 'r',
+      resume: { epoch: 'old-epoch', lastSeq: 0 },
+    });
     expect(joined).toMatchObject({ ok: true, recovered: false, snapshot: { seq: 1 } });
     const epoch = joined.ok && !joined.recovered ? joined.snapshot.epoch : '';
-    const resumed = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch, lastSeq: 0 } });
-    expect(resumed).toMatchObject({ ok: true, recovered: true, missed: [{ type: 'stream:updated', seq: 1 }] });
+    const resumed = await h.emitWithAck('room:join', {
+      roomId: 'r',
+      resume: { epoch, lastSeq: 0 },
+    });
+    expect(resumed).toMatchObject({
+      ok: true,
+      recovered: true,
+      missed: [{ type: 'stream:updated', seq: 1 }],
+    });
     const ahead = await h.emitWithAck('room:join', { roomId: 'r', resume: { epoch, lastSeq: 99 } });
     expect(ahead).toMatchObject({ ok: true, recovered: false });
   });
@@ -97,8 +111,9 @@ describe('resume', () => {
     const viewer = await server.client({ sub: 'vic' });
     await viewer.join('show');
     const got = texts(viewer);
-    const session = [...server.app.internals.io.of('/').sockets.values()].find((s) => s.data.session.identity.id === 'vic')!
-      .data.session;
+    const session = [...server.app.internals.io.of('/').sockets.values()].find(
+      (s) => s.data.session.identity.id === 'vic',
+    )!.data.session;
 
     session.setFeed(false, Date.now());
     await host.sendChat('show', 'unseen 1');

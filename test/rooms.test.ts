@@ -17,7 +17,11 @@ describe('stream rooms', () => {
       coverUrl: 'https://cdn.example.com/cover.jpg',
       scheduledAt: Date.now() + 60_000,
     });
-    expect(created).toMatchObject({ ok: true, seq: 1, stream: { state: 'scheduled', hostId: 'hana', title: 'Spring drop' } });
+    expect(created).toMatchObject({
+      ok: true,
+      seq: 1,
+      stream: { state: 'scheduled', hostId: 'hana', title: 'Spring drop' },
+    });
 
     const v = await server.socket({ sub: 'vic' });
     const before = Date.now();
@@ -33,7 +37,11 @@ describe('stream rooms', () => {
         chat: [],
         pinned: [],
         role: 'viewer',
-        stream: { state: 'scheduled', description: 'New sneakers', coverUrl: 'https://cdn.example.com/cover.jpg' },
+        stream: {
+          state: 'scheduled',
+          description: 'New sneakers',
+          coverUrl: 'https://cdn.example.com/cover.jpg',
+        },
       },
     });
     if (joined.ok && !joined.recovered) {
@@ -42,12 +50,21 @@ describe('stream rooms', () => {
     }
 
     const live = nextEvent<ServerPayload<'stream:updated'>>(v, 'stream:updated');
-    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 2 });
+    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({
+      ok: true,
+      seq: 2,
+    });
     expect(await live).toMatchObject({ seq: 2, stream: { state: 'live' } });
-    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 2 });
+    expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({
+      ok: true,
+      seq: 2,
+    });
 
     const ended = nextEvent<ServerPayload<'stream:updated'>>(v, 'stream:updated');
-    expect(await h.emitWithAck('stream:end', { roomId: 'spring' })).toMatchObject({ ok: true, seq: 3 });
+    expect(await h.emitWithAck('stream:end', { roomId: 'spring' })).toMatchObject({
+      ok: true,
+      seq: 3,
+    });
     expect(await ended).toMatchObject({ seq: 3, stream: { state: 'ended' } });
     expect(await h.emitWithAck('stream:start', { roomId: 'spring' })).toMatchObject({
       ok: false,
@@ -79,18 +96,25 @@ describe('stream rooms', () => {
     for (const v of viewers) await v.emitWithAck('room:join', { roomId: 'count' });
     await nextEvent<ServerPayload<'room:viewers'>>(h, 'room:viewers', (e) => e.count === 6);
 
-    expect(await viewers[0]!.emitWithAck('room:leave', { roomId: 'count' })).toMatchObject({ ok: true });
+    expect(await viewers[0]!.emitWithAck('room:leave', { roomId: 'count' })).toMatchObject({
+      ok: true,
+    });
     viewers[1]!.disconnect();
     await nextEvent<ServerPayload<'room:viewers'>>(h, 'room:viewers', (e) => e.count === 4);
     // five joins and two leaves came out as far fewer updates, spaced by the interval
     expect(counts.length).toBeLessThan(7);
-    for (let i = 1; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 1]!).toBeGreaterThanOrEqual(250);
+    for (let i = 1; i < stamps.length; i++)
+      expect(stamps[i]! - stamps[i - 1]!).toBeGreaterThanOrEqual(250);
   });
 
   it('creates a room once however many create requests race', async () => {
     const server = await start();
-    const hosts = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => server.socket({ sub: `host${i}`, role: 'host' })));
-    const results = await Promise.all(hosts.map((h, i) => h.emitWithAck('stream:create', { roomId: 'race', title: `t${i}` })));
+    const hosts = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) => server.socket({ sub: `host${i}`, role: 'host' })),
+    );
+    const results = await Promise.all(
+      hosts.map((h, i) => h.emitWithAck('stream:create', { roomId: 'race', title: `t${i}` })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(server.app.internals.registry.size).toBe(1);
     const seqs = results.map((r) => (r.ok ? r.seq : 0)).sort((a, b) => a - b);
@@ -112,7 +136,10 @@ describe('stream rooms', () => {
     const first = registry.get('bye');
     v.disconnect();
     await eventually(() => registry.get('bye') === undefined);
-    expect(await h.emitWithAck('room:join', { roomId: 'bye' })).toMatchObject({ ok: false, error: { code: 'ROOM_NOT_FOUND' } });
+    expect(await h.emitWithAck('room:join', { roomId: 'bye' })).toMatchObject({
+      ok: false,
+      error: { code: 'ROOM_NOT_FOUND' },
+    });
     // the id can be used again: a new room with a new epoch
     await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Again' });
     expect(registry.get('bye')?.epoch).not.toBe(first?.epoch);
@@ -121,10 +148,14 @@ describe('stream rooms', () => {
   it('limits the rooms one connection may join', async () => {
     const server = await start({ MAX_ROOMS_PER_CONNECTION: '2' });
     const h = await server.socket(host);
-    for (const id of ['a', 'b', 'c']) await h.emitWithAck('stream:create', { roomId: id, title: id });
+    for (const id of ['a', 'b', 'c'])
+      await h.emitWithAck('stream:create', { roomId: id, title: id });
     expect((await h.emitWithAck('room:join', { roomId: 'a' })).ok).toBe(true);
     expect((await h.emitWithAck('room:join', { roomId: 'b' })).ok).toBe(true);
     expect((await h.emitWithAck('room:join', { roomId: 'a' })).ok).toBe(true);
-    expect(await h.emitWithAck('room:join', { roomId: 'c' })).toMatchObject({ ok: false, error: { code: 'TOO_MANY_ROOMS' } });
+    expect(await h.emitWithAck('room:join', { roomId: 'c' })).toMatchObject({
+      ok: false,
+      error: { code: 'TOO_MANY_ROOMS' },
+    });
   });
 });

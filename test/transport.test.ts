@@ -11,7 +11,11 @@ function spyPublish(server: TestServer): { topic: string; message: string }[] {
   const calls: { topic: string; message: string }[] = [];
   const original = uws.publish.bind(uws);
   uws.publish = (topic, message, isBinary, compress) => {
-    calls.push({ topic: String(topic), message: typeof message === 'string' ? message : Buffer.from(message as ArrayBuffer).toString() });
+    calls.push({
+      topic: typeof topic === 'string' ? topic : Buffer.from(topic as ArrayBuffer).toString(),
+      message:
+        typeof message === 'string' ? message : Buffer.from(message as ArrayBuffer).toString(),
+    });
     return original(topic, message, isBinary, compress);
   };
   return calls;
@@ -60,7 +64,9 @@ describe('transport', () => {
     const chatPublishes = calls.filter((c) => c.message.startsWith('42["chat:batch"'));
     expect(chatPublishes.length).toBeGreaterThanOrEqual(1);
     expect(chatPublishes[0]!.topic).toBe('/\x1fr:show:0:feed');
-    expect(calls.filter((c) => c.message.startsWith('42["chat:pinned"')).map((c) => c.topic)).toEqual(['/\x1fr:show:0:ctl']);
+    expect(
+      calls.filter((c) => c.message.startsWith('42["chat:pinned"')).map((c) => c.topic),
+    ).toEqual(['/\x1fr:show:0:ctl']);
     // every broadcast (chat batches, the pin, viewer counts) went through publish, not a JS loop
     const nativeAfter = await metric(server, 'liveshop_uws_native_publish_total');
     expect(nativeAfter - nativeBefore).toBe(calls.length);
@@ -69,7 +75,7 @@ describe('transport', () => {
   it('two servers in one process each publish into their own app, even after one closes', async () => {
     const a = await start();
     const b = await start();
-    const inA = await showWithViewer(a);
+    await showWithViewer(a);
     const inB = await showWithViewer(b);
     const callsA = spyPublish(a);
     const callsB = spyPublish(b);
@@ -80,7 +86,6 @@ describe('transport', () => {
     expect((await got).messages[0]?.text).toBe('still native');
     expect(callsB.some((c) => c.message.includes('still native'))).toBe(true);
     expect(callsA.filter((c) => c.message.includes('still native'))).toEqual([]);
-    void inA;
   });
 
   it('long-polling clients in the room still get every broadcast', async () => {

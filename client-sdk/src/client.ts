@@ -171,7 +171,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       try {
         return await this.request('chat:send', payload, roomId);
       } catch (error) {
-        const transient = error instanceof LiveShopError && (error.code === 'TIMEOUT' || error.code === 'DISCONNECTED');
+        const transient =
+          error instanceof LiveShopError &&
+          (error.code === 'TIMEOUT' || error.code === 'DISCONNECTED');
         if (!transient || attempt >= 2) throw error;
       }
     }
@@ -234,14 +236,21 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   }
 
   /** Sends a request and resolves with its result, or rejects with a {@link LiveShopError}. */
-  async request<E extends ClientEventName>(event: E, payload: ClientRequest<E>, roomId?: string): Promise<ClientResponse<E>> {
+  async request<E extends ClientEventName>(
+    event: E,
+    payload: ClientRequest<E>,
+    roomId?: string,
+  ): Promise<ClientResponse<E>> {
     await this.whenConnected();
     const syncing = roomId === undefined ? null : this.rooms.get(roomId)?.syncing;
     if (syncing) await syncing;
     return this.send(event, payload);
   }
 
-  private async send<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>> {
+  private async send<E extends ClientEventName>(
+    event: E,
+    payload: ClientRequest<E>,
+  ): Promise<ClientResponse<E>> {
     const timed = this.socket.timeout(this.timeoutMs) as unknown as {
       emitWithAck(event: string, payload: unknown): Promise<Ack<ClientResponse<E>>>;
     };
@@ -254,12 +263,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         : LiveShopError.of('DISCONNECTED', `The connection was lost before ${event} was answered`);
     }
     if (!ack.ok) throw new LiveShopError(ack.error);
-    const { ok: _ok, ...result } = ack;
+    const { ok: _, ...result } = ack;
     return result as unknown as ClientResponse<E>;
   }
 
   private whenConnected(): Promise<void> {
-    if (this.closed) return Promise.reject(LiveShopError.of('DISCONNECTED', 'The client is closed'));
+    if (this.closed)
+      return Promise.reject(LiveShopError.of('DISCONNECTED', 'The client is closed'));
     if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -281,7 +291,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     });
     s.on('server:hello', (hello) => {
       if (hello.protocol !== PROTOCOL_VERSION) {
-        this.emit('error', LiveShopError.of('BAD_REQUEST', `Server speaks protocol ${hello.protocol}, this SDK ${PROTOCOL_VERSION}`));
+        this.emit(
+          'error',
+          LiveShopError.of(
+            'BAD_REQUEST',
+            `Server speaks protocol ${hello.protocol}, this SDK ${PROTOCOL_VERSION}`,
+          ),
+        );
       }
       this.me = hello.user;
       this.offset = hello.serverTime - Date.now();
@@ -295,7 +311,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
     s.on('chat:batch', (batch) => {
       this.sequenced(batch.roomId, batch.from, batch.to, (after) => {
-        for (const m of batch.messages) if (m.seq > after) this.emit('chat', { ...m, roomId: batch.roomId });
+        for (const m of batch.messages)
+          if (m.seq > after) this.emit('chat', { ...m, roomId: batch.roomId });
       });
     });
     for (const type of Object.keys(CONTROL_EVENTS) as ControlType[]) {
@@ -326,13 +343,21 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   /** Reconnects after about `ms` (jittered, so a drained audience does not come back at once). */
   private reconnectLater(ms: number): void {
     clearTimeout(this.drainTimer);
-    this.drainTimer = setTimeout(() => {
-      if (!this.closed) this.socket.connect();
-    }, ms * (0.5 + Math.random()));
+    this.drainTimer = setTimeout(
+      () => {
+        if (!this.closed) this.socket.connect();
+      },
+      ms * (0.5 + Math.random()),
+    );
   }
 
   /** Delivers a sequenced item once and in order; a gap triggers a resume, buffering what follows. */
-  private sequenced(roomId: string, first: number, last: number, deliver: (afterSeq: number) => void): void {
+  private sequenced(
+    roomId: string,
+    first: number,
+    last: number,
+    deliver: (afterSeq: number) => void,
+  ): void {
     const track = this.rooms.get(roomId);
     if (!track) return;
     if (track.syncing) {
@@ -355,7 +380,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       this.emit('chat', { ...toChatMessage(event), roomId: event.roomId });
       return;
     }
-    (this.emit as (name: keyof ClientEventMap, payload: RoomEvent) => void)(CONTROL_EVENTS[event.type], event);
+    // CONTROL_EVENTS maps each type to the event whose payload is exactly that type
+    this.emit(CONTROL_EVENTS[event.type], event);
   }
 
   /** Asks the server for everything after the last seq seen; falls back to a snapshot. */
@@ -381,7 +407,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
           this.applySnapshot(track, result.snapshot);
         }
       } catch (error) {
-        if (error instanceof LiveShopError && error.code === 'ROOM_NOT_FOUND') this.rooms.delete(track.roomId);
+        if (error instanceof LiveShopError && error.code === 'ROOM_NOT_FOUND')
+          this.rooms.delete(track.roomId);
         if (error instanceof LiveShopError) this.emit('error', error);
       } finally {
         track.syncing = null;

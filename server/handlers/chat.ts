@@ -4,12 +4,14 @@ import { findRoom, joinedRoom } from './room.js';
 export const chatHandlers: Handlers<
   'chat:send' | 'chat:delete' | 'chat:pin' | 'chat:unpin' | 'chat:set-slow-mode' | 'reaction:send'
 > = {
-  'chat:send': (session, { roomId, text, clientMsgId }) => joinedRoom(session, roomId).sendChat(session, text, clientMsgId),
+  'chat:send': (session, { roomId, text, clientMsgId }) =>
+    joinedRoom(session, roomId).sendChat(session, text, clientMsgId),
 
   'chat:delete': (session, { roomId, messageId }, services) =>
     findRoom(services, roomId).deleteMessage(session.identity, messageId),
 
-  'chat:pin': (session, { roomId, messageId }, services) => findRoom(services, roomId).pin(session.identity, messageId),
+  'chat:pin': (session, { roomId, messageId }, services) =>
+    findRoom(services, roomId).pin(session.identity, messageId),
 
   'chat:unpin': (session, { roomId, messageId }, services) =>
     findRoom(services, roomId).unpin(session.identity, messageId),

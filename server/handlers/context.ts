@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
-import type { ClientEventName, ClientResponse, ParsedRequest } from '../../client-sdk/src/protocol/index.js';
+import type {
+  ClientEventName,
+  ClientResponse,
+  ParsedRequest,
+} from '../../client-sdk/src/protocol/index.js';
 import type { RoomRegistry } from '../../rooms/index.js';
 import type { Config } from '../config.js';
 import type { Session } from '../session.js';

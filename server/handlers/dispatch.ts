@@ -42,21 +42,34 @@ export function attachHandlers(
   };
 
   socket.use(([event, ...args], next) => {
-    const last = args.at(-1);
+    const last: unknown = args.at(-1);
     const ack = typeof last === 'function' ? (last as AckFn) : undefined;
     if (event === OVERSIZED) {
       const original = typeof args[0] === 'string' ? args[0] : 'unknown';
-      refuse(original, ack, errorBody('PAYLOAD_TOO_LARGE', `Events may be at most ${limits.maxEventBytes} bytes`));
+      refuse(
+        original,
+        ack,
+        errorBody('PAYLOAD_TOO_LARGE', `Events may be at most ${limits.maxEventBytes} bytes`),
+      );
       return;
     }
     if (!isClientEvent(event)) {
-      refuse(String(event), ack, errorBody('UNKNOWN_EVENT', `Unknown event "${String(event).slice(0, 64)}"`));
+      refuse(event, ack, errorBody('UNKNOWN_EVENT', `Unknown event "${event.slice(0, 64)}"`));
       return;
     }
-    const { state, decision } = takeTokens(session.bucket, limits.connectionRate, 1, services.now());
+    const { state, decision } = takeTokens(
+      session.bucket,
+      limits.connectionRate,
+      1,
+      services.now(),
+    );
     session.bucket = state;
     if (!decision.allowed) {
-      refuse(event, ack, errorBody('RATE_LIMITED', 'Too many events on this connection', decision.retryAfterMs));
+      refuse(
+        event,
+        ack,
+        errorBody('RATE_LIMITED', 'Too many events on this connection', decision.retryAfterMs),
+      );
       return;
     }
     next();
@@ -71,7 +84,11 @@ export function attachHandlers(
     });
   }
 
-  async function run(event: ClientEventName, payload: unknown, ack: AckFn | undefined): Promise<void> {
+  async function run(
+    event: ClientEventName,
+    payload: unknown,
+    ack: AckFn | undefined,
+  ): Promise<void> {
     const started = performance.now();
     const response = await answer(event, payload);
     if (!response.ok) {
@@ -87,9 +104,14 @@ export function attachHandlers(
 
   async function answer(event: ClientEventName, payload: unknown): Promise<Ack<object>> {
     const parsed = clientEvents[event].request.safeParse(payload);
-    if (!parsed.success) return { ok: false, error: errorBody('BAD_REQUEST', describe(event, parsed.error)) };
+    if (!parsed.success)
+      return { ok: false, error: errorBody('BAD_REQUEST', describe(event, parsed.error)) };
     try {
-      const handler = handlers[event] as (s: Session, input: unknown, services: Services) => Promise<object> | object;
+      const handler = handlers[event] as (
+        s: Session,
+        input: unknown,
+        services: Services,
+      ) => Promise<object> | object;
       const result = await handler(session, parsed.data, services);
       return { ok: true, ...result };
     } catch (error) {
@@ -99,14 +121,20 @@ export function attachHandlers(
 }
 
 /** Maps a thrown error to what the client sees: RoomErrors as they are, anything else as INTERNAL. */
-export function toErrorBody(error: unknown, event: string, services: Pick<Services, 'logger'>): ErrorBody {
+export function toErrorBody(
+  error: unknown,
+  event: string,
+  services: Pick<Services, 'logger'>,
+): ErrorBody {
   if (error instanceof RoomError) return errorBody(error.code, error.message, error.retryAfterMs);
   services.logger.error({ err: error, event }, 'handler failed');
   return errorBody('INTERNAL', 'Internal error');
 }
 
 function describe(event: string, error: z.ZodError): string {
-  const issues = error.issues.slice(0, 3).map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
+  const issues = error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
   return `${event}: ${issues.join('; ')}`;
 }
 
@@ -118,7 +146,8 @@ function describe(event: string, error: z.ZodError): string {
 function guardFrameSize(socket: AppSocket, maxBytes: number): void {
   socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
     const { data } = packet;
-    if (packet.type !== 'message' || typeof data !== 'string' || data.length * 3 <= maxBytes) return;
+    if (packet.type !== 'message' || typeof data !== 'string' || data.length * 3 <= maxBytes)
+      return;
     if (Buffer.byteLength(data) <= maxBytes) return;
     const head = EVENT_HEAD.exec(data.slice(0, 128));
     if (!head) return;

@@ -21,7 +21,10 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     const room = findRoom(services, roomId);
     const already = session.rooms.get(roomId)?.room === room;
     if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
-      throw new RoomError('TOO_MANY_ROOMS', `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`);
+      throw new RoomError(
+        'TOO_MANY_ROOMS',
+        `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`,
+      );
     }
     if (!already) session.subscribe(room);
     try {

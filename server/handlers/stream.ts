@@ -2,7 +2,9 @@ import { assertRole } from '../../rooms/index.js';
 import type { Handlers } from './context.js';
 import { findRoom } from './room.js';
 
-export const streamHandlers: Handlers<'stream:create' | 'stream:start' | 'stream:end' | 'time:sync'> = {
+export const streamHandlers: Handlers<
+  'stream:create' | 'stream:start' | 'stream:end' | 'time:sync'
+> = {
   async 'stream:create'(session, { roomId, ...fields }, services) {
     assertRole(session.identity, roomId, 'host', 'create a stream');
     const { room, created } = await services.registry.open(roomId, fields, session.identity);
@@ -10,7 +12,8 @@ export const streamHandlers: Handlers<'stream:create' | 'stream:start' | 'stream
     return room.updateStream(session.identity, fields);
   },
 
-  'stream:start': (session, { roomId }, services) => findRoom(services, roomId).start(session.identity),
+  'stream:start': (session, { roomId }, services) =>
+    findRoom(services, roomId).start(session.identity),
 
   'stream:end': (session, { roomId }, services) => findRoom(services, roomId).end(session.identity),
 

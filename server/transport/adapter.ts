@@ -21,7 +21,11 @@ interface RawSocket {
 }
 
 interface AdapterInternals {
-  nsp: { name: string; sockets: Map<SocketId, RawSocket>; _preConnectSockets?: Map<SocketId, RawSocket> };
+  nsp: {
+    name: string;
+    sockets: Map<SocketId, RawSocket>;
+    _preConnectSockets?: Map<SocketId, RawSocket>;
+  };
   encoder: { encode(packet: unknown): (string | Buffer)[] };
 }
 
@@ -96,8 +100,16 @@ export function uwsAdapter(app: TemplatedApp, observer: PublishObserver): Adapte
       if (this.polling.size > 0) this.writeToPolling(encoded, room, opts);
     }
 
-    private writeToPolling(encoded: unknown[], room: Room | undefined, opts: BroadcastOptions): void {
-      const packetOpts = { preEncoded: true, volatile: opts.flags?.volatile, compress: opts.flags?.compress };
+    private writeToPolling(
+      encoded: unknown[],
+      room: Room | undefined,
+      opts: BroadcastOptions,
+    ): void {
+      const packetOpts = {
+        preEncoded: true,
+        volatile: opts.flags?.volatile,
+        compress: opts.flags?.compress,
+      };
       for (const sid of this.polling) {
         if (room !== undefined && !this.sids.get(sid)?.has(room)) continue;
         this.socket(sid)?.client.writeToEngine(encoded, packetOpts);

@@ -1,8 +1,12 @@
-/** Anything with socket.io-style or SDK-style `on`/`off`. */
-interface Source {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+/** The `on`/`off` every event source here has (socket.io sockets, the SDK client). */
+interface Loose {
+  on(event: string, listener: (payload: unknown) => void): unknown;
+  off(event: string, listener: (payload: unknown) => void): unknown;
 }
+
+/** Any socket.io socket or SDK client; typed per event by each helper's `T`. */
+type Source = object;
+const loose = (source: Source) => source as Loose;
 
 /** Resolves with the first `event` whose payload passes `accept`; rejects after `timeoutMs`. */
 export function nextEvent<T = unknown>(
@@ -13,30 +17,35 @@ export function nextEvent<T = unknown>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      source.off(event, listener);
+      loose(source).off(event, listener);
       reject(new Error(`no "${event}" within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = (payload: T) => {
-      if (!accept(payload)) return;
+    const listener = (payload: unknown) => {
+      if (!accept(payload as T)) return;
       clearTimeout(timer);
-      source.off(event, listener);
-      resolve(payload);
+      loose(source).off(event, listener);
+      resolve(payload as T);
     };
-    source.on(event, listener as (...args: never[]) => void);
+    loose(source).on(event, listener);
   });
 }
 
 /** Collects every `event` payload from now on. */
 export function collect<T = unknown>(source: Source, event: string): T[] {
   const items: T[] = [];
-  source.on(event, ((payload: T) => items.push(payload)) as (...args: never[]) => void);
+  loose(source).on(event, (payload) => items.push(payload as T));
   return items;
 }
 
 /** Resolves once `condition()` holds, re-checking whenever `event` fires on `source`. */
-export function until<T = unknown>(source: Source, event: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+export function until(
+  source: Source,
+  event: string,
+  condition: () => boolean,
+  timeoutMs = 5000,
+): Promise<void> {
   if (condition()) return Promise.resolve();
-  return nextEvent<T>(source, event, () => condition(), timeoutMs).then(() => undefined);
+  return nextEvent(source, event, () => condition(), timeoutMs).then(() => undefined);
 }
 
 /**

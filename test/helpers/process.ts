@@ -26,15 +26,28 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
         cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env },
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          HOST: '127.0.0.1',
+          PORT: '0',
+          AUTH_JWT_SECRET: TEST_SECRET,
+          LOG_LEVEL: 'info',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
       const logs: Record<string, unknown>[] = [];
-      const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? -1)));
+      const exited = new Promise<number | string>((done) =>
+        child.once('exit', (code, signal) => done(code ?? signal ?? -1)),
+      );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)), reject);
+      exited.then(
+        (code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)),
+        reject,
+      );
       createInterface({ input: child.stdout }).on('line', (line) => {
         let entry: Record<string, unknown>;
         try {

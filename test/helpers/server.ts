@@ -1,8 +1,15 @@
 import { pino } from 'pino';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach } from 'vitest';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../client-sdk/src/protocol/index.js';
-import { createClient, type LiveShopClient, type ClientOptions } from '../../client-sdk/src/index.js';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from '../../client-sdk/src/protocol/index.js';
+import {
+  createClient,
+  type LiveShopClient,
+  type ClientOptions,
+} from '../../client-sdk/src/index.js';
 import { createApp, type App } from '../../server/app.js';
 import { signToken, type Claims } from '../../server/auth.js';
 import { loadConfig, type Config, type Env } from '../../server/config.js';
@@ -29,7 +36,10 @@ export interface TestServer {
   /** A signed token for these claims. */
   token(claims: Claims, ttlSeconds?: number): Promise<string>;
   /** A raw socket.io client (WebSocket only), connected and authenticated. */
-  socket(claims?: Claims | null, options?: { transports?: ('websocket' | 'polling')[] }): Promise<RawSocket>;
+  socket(
+    claims?: Claims | null,
+    options?: { transports?: ('websocket' | 'polling')[] },
+  ): Promise<RawSocket>;
   /** An SDK client, connected. */
   client(claims?: Claims | null, options?: Partial<ClientOptions>): Promise<LiveShopClient>;
 }
@@ -51,7 +61,8 @@ export function useServers(): (env?: Partial<Record<keyof Env, string>>) => Prom
     const { port } = await app.listen();
     cleanups.push(() => app.close());
     const url = `http://127.0.0.1:${port}`;
-    const token = (claims: Claims, ttl = 3600) => signToken(claims, TEST_SECRET, { ttlSeconds: ttl });
+    const token = (claims: Claims, ttl = 3600) =>
+      signToken(claims, TEST_SECRET, { ttlSeconds: ttl });
 
     const server: TestServer = {
       app,

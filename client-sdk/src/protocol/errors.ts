@@ -5,26 +5,62 @@ import { z } from 'zod';
  * Codes are stable: apps may switch on them. Messages are for humans and may change.
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { retryable: false, description: 'The payload failed validation; the message says which field and why.' },
+  BAD_REQUEST: {
+    retryable: false,
+    description: 'The payload failed validation; the message says which field and why.',
+  },
   UNKNOWN_EVENT: { retryable: false, description: 'The server does not handle this event name.' },
-  PAYLOAD_TOO_LARGE: { retryable: false, description: 'The frame is larger than the server accepts.' },
-  UNAUTHENTICATED: { retryable: false, description: 'The token is missing, malformed or its signature is wrong.' },
-  TOKEN_EXPIRED: { retryable: false, description: 'The token has expired; get a new one and reconnect.' },
-  AUTH_REQUIRED: { retryable: false, description: 'Anonymous viewers may watch and read, not write.' },
-  FORBIDDEN: { retryable: false, description: 'Your role in this room does not allow this action.' },
+  PAYLOAD_TOO_LARGE: {
+    retryable: false,
+    description: 'The frame is larger than the server accepts.',
+  },
+  UNAUTHENTICATED: {
+    retryable: false,
+    description: 'The token is missing, malformed or its signature is wrong.',
+  },
+  TOKEN_EXPIRED: {
+    retryable: false,
+    description: 'The token has expired; get a new one and reconnect.',
+  },
+  AUTH_REQUIRED: {
+    retryable: false,
+    description: 'Anonymous viewers may watch and read, not write.',
+  },
+  FORBIDDEN: {
+    retryable: false,
+    description: 'Your role in this room does not allow this action.',
+  },
   ROOM_NOT_FOUND: { retryable: false, description: 'No stream room has this id.' },
   NOT_IN_ROOM: { retryable: false, description: 'Join the room before sending to it.' },
-  TOO_MANY_ROOMS: { retryable: false, description: 'This connection has joined as many rooms as it may.' },
-  INVALID_STATE: { retryable: false, description: 'The stream is not in a state that allows this action.' },
-  MESSAGE_NOT_FOUND: { retryable: false, description: 'No recent message in this room has this id.' },
-  PIN_LIMIT: { retryable: false, description: 'The room already has the maximum number of pinned messages.' },
+  TOO_MANY_ROOMS: {
+    retryable: false,
+    description: 'This connection has joined as many rooms as it may.',
+  },
+  INVALID_STATE: {
+    retryable: false,
+    description: 'The stream is not in a state that allows this action.',
+  },
+  MESSAGE_NOT_FOUND: {
+    retryable: false,
+    description: 'No recent message in this room has this id.',
+  },
+  PIN_LIMIT: {
+    retryable: false,
+    description: 'The room already has the maximum number of pinned messages.',
+  },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
-  SERVER_DRAINING: { retryable: true, description: 'This server is shutting down; reconnect (to another node).' },
+  SERVER_DRAINING: {
+    retryable: true,
+    description: 'This server is shutting down; reconnect (to another node).',
+  },
   UNAVAILABLE: { retryable: true, description: 'A backing service is unavailable; retry shortly.' },
   INTERNAL: { retryable: true, description: 'Unexpected server error; it has been logged.' },
   TIMEOUT: { retryable: true, description: 'Client side: no answer from the server in time.' },
-  DISCONNECTED: { retryable: true, description: 'Client side: the connection was lost before an answer came.' },
+  DISCONNECTED: {
+    retryable: true,
+    description: 'Client side: the connection was lost before an answer came.',
+  },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 
 /** A stable error code from {@link ERROR_CODES}. */

@@ -42,7 +42,7 @@ export const JoinResult = z.discriminatedUnion('recovered', [
 export type JoinResult = z.infer<typeof JoinResult>;
 
 /**
- * Client-to-server events. Each takes one payload and an optional ack callback that receives
+ * Client-to-server events. Each takes one payload and an ack callback that receives
  * `{ ok: true, ...response }` or `{ ok: false, error }`.
  */
 export const clientEvents = {
@@ -64,9 +64,18 @@ export const clientEvents = {
     }),
     response: z.object({ id: z.string(), seq: Seq }),
   },
-  'chat:delete': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
-  'chat:pin': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
-  'chat:unpin': { request: z.object({ ...roomRef, messageId: z.string().max(64) }), response: Sequenced },
+  'chat:delete': {
+    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
+    response: Sequenced,
+  },
+  'chat:pin': {
+    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
+    response: Sequenced,
+  },
+  'chat:unpin': {
+    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
+    response: Sequenced,
+  },
   /** 0 turns slow mode off. */
   'chat:set-slow-mode': {
     request: z.object({ ...roomRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
@@ -74,11 +83,18 @@ export const clientEvents = {
   },
   /** Reactions are summed per room tick; `count` lets a client send several taps at once. */
   'reaction:send': {
-    request: z.object({ ...roomRef, kind: ReactionKind, count: z.number().int().min(1).max(50).optional() }),
+    request: z.object({
+      ...roomRef,
+      kind: ReactionKind,
+      count: z.number().int().min(1).max(50).optional(),
+    }),
     response: Empty,
   },
   /** Create (or, before it starts, edit) a stream room. Hosts only. */
-  'stream:create': { request: z.object({ ...roomRef, ...StreamFields }), response: z.object({ seq: Seq, stream: StreamInfo }) },
+  'stream:create': {
+    request: z.object({ ...roomRef, ...StreamFields }),
+    response: z.object({ seq: Seq, stream: StreamInfo }),
+  },
   'stream:start': { request: z.object(roomRef), response: Sequenced },
   'stream:end': { request: z.object(roomRef), response: Sequenced },
   /** Clock sync: the server's epoch milliseconds when it answered. */
@@ -87,8 +103,12 @@ export const clientEvents = {
 
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientRequest<E extends ClientEventName> = z.input<(typeof clientEvents)[E]['request']>;
-export type ParsedRequest<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['request']>;
-export type ClientResponse<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]['response']>;
+export type ParsedRequest<E extends ClientEventName> = z.output<
+  (typeof clientEvents)[E]['request']
+>;
+export type ClientResponse<E extends ClientEventName> = z.infer<
+  (typeof clientEvents)[E]['response']
+>;
 
 /** The reaction counts of one tick. */
 export const ReactionCounts = z.partialRecord(ReactionKind, z.number().int().positive());
@@ -113,7 +133,11 @@ const liveEvent = <T extends RoomEvent['type']>(type: T) =>
 /** Server-to-client events and their payload schemas. */
 export const serverEvents = {
   /** Sent once per connection, first. */
-  'server:hello': z.object({ protocol: z.number().int(), serverTime: z.number().int(), user: SessionUser }),
+  'server:hello': z.object({
+    protocol: z.number().int(),
+    serverTime: z.number().int(),
+    user: SessionUser,
+  }),
   /** The server is shutting down: reconnect (the SDK does) after about `reconnectAfterMs`. */
   'server:draining': z.object({ reconnectAfterMs: z.number().int().nonnegative() }),
   /** An error for an event sent without an ack callback, or a frame the server could not read. */
@@ -148,7 +172,13 @@ export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerPayload<E>) => void;
 };
 
-/** socket.io event map for events the client emits (server listens). */
+/**
+ * socket.io event map for events the client emits (server listens). Every event can fail, so each
+ * takes an ack; one sent without still gets its error, as `server:error`.
+ */
 export type ClientToServerEvents = {
-  [E in ClientEventName]: (payload: ClientRequest<E>, ack?: (res: Ack<ClientResponse<E>>) => void) => void;
+  [E in ClientEventName]: (
+    payload: ClientRequest<E>,
+    ack: (res: Ack<ClientResponse<E>>) => void,
+  ) => void;
 };

@@ -84,8 +84,19 @@ const eventBase = { roomId: z.string(), seq: Seq, ts: Timestamp };
  * under their `type` as the event name.
  */
 export const RoomEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('chat:message'), ...eventBase, id: z.string(), author: Author, text: z.string() }),
-  z.object({ type: z.literal('chat:deleted'), ...eventBase, messageId: z.string(), by: z.string() }),
+  z.object({
+    type: z.literal('chat:message'),
+    ...eventBase,
+    id: z.string(),
+    author: Author,
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal('chat:deleted'),
+    ...eventBase,
+    messageId: z.string(),
+    by: z.string(),
+  }),
   z.object({ type: z.literal('chat:pinned'), ...eventBase, message: ChatMessage }),
   z.object({ type: z.literal('chat:unpinned'), ...eventBase, messageId: z.string() }),
   z.object({ type: z.literal('chat:slow-mode'), ...eventBase, seconds: z.number().int() }),

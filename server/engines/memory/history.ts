@@ -23,13 +23,18 @@ export class MemoryHistory implements HistoryPort {
       this.logs.set(roomId, log);
     }
     log.lastSeq += 1;
-    const event = { ...input, seq: log.lastSeq, ts: this.now() } as RoomEvent;
+    const event: RoomEvent = { ...input, seq: log.lastSeq, ts: this.now() };
     log.events.push(event);
-    if (log.events.length >= this.maxLength * 2) log.events.splice(0, log.events.length - this.maxLength);
+    if (log.events.length >= this.maxLength * 2)
+      log.events.splice(0, log.events.length - this.maxLength);
     return Promise.resolve(event);
   }
 
-  since(roomId: string, afterSeq: number, limit: number): Promise<{ complete: boolean; events: RoomEvent[] }> {
+  since(
+    roomId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ complete: boolean; events: RoomEvent[] }> {
     const log = this.logs.get(roomId);
     if (!log || afterSeq >= log.lastSeq) return Promise.resolve({ complete: true, events: [] });
     const retained = log.events.slice(-this.maxLength);

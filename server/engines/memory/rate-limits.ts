@@ -1,4 +1,11 @@
-import { msUntilFull, takeTokens, type BucketState, type RateDecision, type RateLimitPort, type RateRule } from '../../../rooms/index.js';
+import {
+  msUntilFull,
+  takeTokens,
+  type BucketState,
+  type RateDecision,
+  type RateLimitPort,
+  type RateRule,
+} from '../../../rooms/index.js';
 
 const SWEEP_EVERY_MS = 30_000;
 

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('runs on defaults with the development secret outside production', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, logLevel: 'info' });
+    expect(config.auth).toMatchObject({
+      secret: DEV_JWT_SECRET,
+      devSecret: true,
+      allowAnonymous: false,
+    });
+    expect(config.rooms.tickMs).toBe(50);
+  });
+
+  it('reads and coerces values; empty strings count as unset', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      TICK_MS: '20',
+      AUTH_ALLOW_ANONYMOUS: 'yes',
+      LOG_LEVEL: '',
+      CHAT_RATE_PER_SECOND: '0.5',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.rooms.tickMs).toBe(20);
+    expect(config.auth.allowAnonymous).toBe(true);
+    expect(config.logLevel).toBe('info');
+    expect(config.rooms.chatRate.refillPerSecond).toBe(0.5);
+  });
+
+  it('lists every problem, one per line, naming the variable', () => {
+    const attempt = () =>
+      loadConfig({ PORT: 'eighty', TICK_MS: '0', AUTH_JWT_SECRET: 'short', LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'TICK_MS', 'AUTH_JWT_SECRET', 'LOG_LEVEL'])
+        expect(message).toMatch(new RegExp(`^  ${name}: `, 'm'));
+    }
+  });
+
+  it('requires real auth in production, and one kind of key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /AUTH_JWT_SECRET or AUTH_JWKS_URL/,
+    );
+    expect(() =>
+      loadConfig({
+        AUTH_JWT_SECRET: 'x'.repeat(32),
+        AUTH_JWKS_URL: 'https://idp.example.com/jwks.json',
+      }),
+    ).toThrow(/set one, not both/);
+    expect(
+      loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's'.repeat(40) }).auth.devSecret,
+    ).toBe(false);
+  });
+
+  it('says plainly that REDIS_URL is not served by this build yet', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /REDIS_URL: the Redis engine is not part of this build yet/,
+    );
+  });
+
+  it('checks limits against each other', () => {
+    expect(() =>
+      loadConfig({ BACKPRESSURE_SOFT_BYTES: '9000000', BACKPRESSURE_HARD_BYTES: '4000' }),
+    ).toThrow(/BACKPRESSURE_SOFT_BYTES/);
+    expect(() => loadConfig({ MAX_EVENT_BYTES: '65536', MAX_FRAME_BYTES: '4096' })).toThrow(
+      /MAX_EVENT_BYTES/,
+    );
+  });
+});
