@@ -10,7 +10,7 @@ import {
   type LiveShopClient,
   type ClientOptions,
 } from '../../client-sdk/src/index.js';
-import { createApp, type App } from '../../server/app.js';
+import { createApp, type App, type AppOptions } from '../../server/app.js';
 import { signToken, type Claims } from '../../server/auth.js';
 import { loadConfig, type Config, type Env } from '../../server/config.js';
 
@@ -48,16 +48,19 @@ export interface TestServer {
  * Starts servers for a test file and closes them, and every client they made, after each test.
  * Usage: `const start = useServers();` then `const server = await start({ CHAT_RATE_BURST: '100' })`.
  */
-export function useServers(): (env?: Partial<Record<keyof Env, string>>) => Promise<TestServer> {
+export function useServers(): (
+  env?: Partial<Record<keyof Env, string>>,
+  options?: Omit<AppOptions, 'logger'>,
+) => Promise<TestServer> {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     const tasks = cleanups.splice(0).reverse();
     for (const task of tasks) await task();
   });
 
-  return async (env = {}) => {
+  return async (env = {}, options = {}) => {
     const config = loadConfig({ ...TEST_ENV, ...env });
-    const app = createApp(config, { logger: pino({ level: 'silent' }) });
+    const app = createApp(config, { ...options, logger: pino({ level: 'silent' }) });
     const { port } = await app.listen();
     cleanups.push(() => app.close());
     const url = `http://127.0.0.1:${port}`;

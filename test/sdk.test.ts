@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { LiveShopError } from '../client-sdk/src/index.js';
+import { nextEvent } from './helpers/events.js';
+import { useServers } from './helpers/server.js';
+
+const start = useServers();
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('SDK', () => {
+  it('measures the server clock offset for countdowns', async () => {
+    const skew = 90_000;
+    const server = await start({}, { now: () => Date.now() + skew });
+    const client = await server.client({ sub: 'clock' });
+    const offset = await client.syncTime();
+    expect(Math.abs(offset - skew)).toBeLessThan(250);
+    expect(Math.abs(client.serverNow() - (Date.now() + skew))).toBeLessThan(250);
+  });
+
+  it('rejects refused requests with a LiveShopError carrying the code', async () => {
+    const server = await start();
+    const client = await server.client({ sub: 'vic' });
+    const refused = await client.sendChat('nowhere', 'hi').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LiveShopError);
+    expect(refused).toMatchObject({ code: 'NOT_IN_ROOM', retryable: false });
+    await expect(client.join('nowhere')).rejects.toMatchObject({ code: 'ROOM_NOT_FOUND' });
+    await expect(client.join('bad id!')).rejects.toThrow();
+  });
+
+  it('reports a refused connection as an error event with its code', async () => {
+    const server = await start();
+    const { createClient } = await import('../client-sdk/src/index.js');
+    const client = createClient({ url: server.url, token: 'garbage', transports: ['websocket'] });
+    try {
+      const error = await nextEvent<LiveShopError>(client, 'error');
+      expect(error).toMatchObject({ code: 'UNAUTHENTICATED' });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('asks a token getter again on every connect, so tokens can be refreshed', async () => {
+    const server = await start();
+    let calls = 0;
+    const client = await server.client(null, {
+      token: () => {
+        calls++;
+        return server.token({ sub: `refreshed${calls}` });
+      },
+    });
+    expect(client.user?.id).toBe('refreshed1');
+    const back = nextEvent(client, 'connected');
+    for (const socket of server.app.internals.io.of('/').sockets.values()) socket.conn.close();
+    await back;
+    expect(calls).toBe(2);
+    expect(client.user?.id).toBe('refreshed2');
+  });
+
+  it('sends a host stream from create to live to end, with typed events', async () => {
+    const server = await start();
+    const host = await server.client({ sub: 'hana', name: 'Hana', role: 'host' });
+    const viewer = await server.client({ sub: 'vic' });
+    await host.createStream('s', { title: 'Show', scheduledAt: Date.now() + 1000 });
+    const snapshot = await viewer.join('s');
+    expect(snapshot.stream.state).toBe('scheduled');
+    const live = nextEvent<{ stream: { state: string } }>(viewer, 'stream');
+    await host.startStream('s');
+    expect((await live).stream.state).toBe('live');
+    const reactions = nextEvent<{ counts: Record<string, number> }>(host, 'reactions');
+    await host.join('s');
+    await viewer.react('s', 'cart', 3);
+    expect((await reactions).counts).toEqual({ cart: 3 });
+    const ended = nextEvent<{ stream: { state: string } }>(
+      viewer,
+      'stream',
+      (e) => e.stream.state === 'ended',
+    );
+    await host.endStream('s');
+    await ended;
+  });
+
+  it('builds as a browser ESM bundle with no Node built-ins', async () => {
+    const result = await build({
+      entryPoints: [`${ROOT}client-sdk/src/index.ts`],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/require\(["'](node:)?(fs|net|http|crypto|events|ws)["']\)/);
+    expect(code).toMatch(/export\s*\{[^}]*createClient/);
+    const built = await readFile(`${ROOT}dist/browser/liveshop-sdk.js`, 'utf8');
+    expect(built).toMatch(/export\{[^}]*createClient/);
+  });
+});
