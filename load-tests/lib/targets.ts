@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { WireClient } from './wire-client.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BENCH_SECRET = 'load-test-secret-load-test-secret-0123456789';
+
+/** A server under test, running in its own process. */
+export interface Target {
+  readonly name: string;
+  readonly pid: number;
+  readonly url: string;
+  /** Makes a publisher connection, ready to send chat into `roomId`. */
+  publisher(roomId: string): Promise<WireClient>;
+  stop(): Promise<void>;
+}
+
+export type TargetName = 'liveshop' | 'plain-socketio';
+
+/** Settings for our server in a benchmark: anonymous subscribers, no rate limits or sampling in the way. */
+const LIVESHOP_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  AUTH_JWT_SECRET: BENCH_SECRET,
+  AUTH_ALLOW_ANONYMOUS: 'true',
+  CHAT_RATE_PER_SECOND: '1000000',
+  CHAT_RATE_BURST: '1000000',
+  CONNECTION_EVENTS_PER_SECOND: '1000000',
+  CONNECTION_EVENTS_BURST: '1000000',
+  CHAT_BUDGET_PER_TICK: '10000',
+};
+
+const ENTRY: Record<TargetName, string[]> = {
+  liveshop: ['dist/server/main.js'],
+  'plain-socketio': ['--import', 'tsx', 'load-tests/baselines/plain-socketio.ts'],
+};
+
+/** Starts a target pinned to `cpu` (taskset), on a free loopback port. */
+export async function startTarget(name: TargetName, cpu: number | undefined, env: Record<string, string> = {}): Promise<Target> {
+  const args = [...ENTRY[name]];
+  const command = cpu === undefined ? process.execPath : 'taskset';
+  const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...(name === 'liveshop' ? LIVESHOP_ENV : {}), ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await listeningPort(child);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    name,
+    pid: child.pid ?? 0,
+    url,
+    async publisher(roomId) {
+      const token = await new SignJWT({ role: 'host' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('publisher')
+        .setExpirationTime('2h')
+        .sign(new TextEncoder().encode(BENCH_SECRET));
+      const client = await WireClient.connect({ url, auth: { token } });
+      if (name === 'liveshop') await client.request('stream:create', { roomId, title: 'Load test' });
+      const joined = (await client.request('room:join', { roomId })) as { ok?: boolean };
+      if (joined.ok !== true) throw new Error(`publisher could not join: ${JSON.stringify(joined)}`);
+      return client;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
+    if (!child.stdout) throw new Error('no stdout');
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'listening' && typeof entry.port === 'number') resolve(entry.port);
+      } catch {
+        // not a log line
+      }
+    });
+  });
+}
