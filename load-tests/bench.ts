@@ -95,7 +95,7 @@ const perRun = table(
   ]),
 );
 const command = `npm run bench -- fanout --subscribers ${options.subscribers} --rate ${options.rate} --messages ${options.messages} --bytes ${options.bytes} --runs ${runs}${pin ? '' : ' --no-pin'}`;
-const body = `## Fan-out: one room, ${fmt(options.subscribers)} subscribers
+const body = `## Fan-out: one room, ${fmt(options.subscribers)} subscribers, ${options.rate} messages/s
 
 \`${command}\` on ${new Date().toISOString().slice(0, 10)}; ${machine()}.
 ${pin ? 'Server pinned to core 0, load (workers and publisher) to core 1 with taskset.' : 'Not pinned.'} One publisher sends ${options.messages} chat messages of ${options.bytes} bytes at ${options.rate}/s into one room; every subscriber is a lightweight socket.io client over \`ws\` (WebSocket). Latency is from the server's timestamp on each message to its arrival at a subscriber. Server CPU is user + system time from /proc over the measured window (first message sent to last delivered). Medians of ${runs} runs, both servers measured in the same run, alternating order.
@@ -108,6 +108,6 @@ ${perRun}
 `;
 process.stdout.write(`\n${summary}\n\n${perRun}\n`);
 if (!values['no-write']) {
-  writeSection(`${ROOT}BENCHMARKS.md`, 'fanout', body);
+  writeSection(`${ROOT}BENCHMARKS.md`, `fanout-${options.subscribers}-at-${options.rate}`, body);
   process.stdout.write('\nBENCHMARKS.md updated.\n');
 }

@@ -33,6 +33,7 @@ export class WireClient {
     const url = `${options.url.replace(/^http/, 'ws')}${socketIoPath()}`;
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
+      skipUTF8Validation: true,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     const client = new WireClient(ws, options.onEvent ?? (() => undefined));
