@@ -35,7 +35,8 @@ if (scenario !== 'fanout') {
 
 const pin = !values['no-pin'];
 if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-if (!values['skip-build']) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+if (!values['skip-build'])
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 
 const options = {
   subscribers: Number(values.subscribers),
@@ -66,9 +67,20 @@ const byTarget = (t: TargetName) => results.filter((r) => r.target === t);
 const med = (t: TargetName, f: (r: FanoutResult) => number) => median(byTarget(t).map(f));
 const baseline = med('plain-socketio', (r) => r.deliveriesPerCpuSecond);
 const summary = table(
-  ['server', 'deliveries per server CPU-second (median)', 'vs plain socket.io', 'p50 ms', 'p99 ms', 'p99.9 ms', 'delivered', 'server RSS MiB'],
+  [
+    'server',
+    'deliveries per server CPU-second (median)',
+    'vs plain socket.io',
+    'p50 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'delivered',
+    'server RSS MiB',
+  ],
   targets.map((t) => [
-    t === 'liveshop' ? '**liveshop** (socket.io on uWS, batched)' : 'plain socket.io (ws engine, default adapter)',
+    t === 'liveshop'
+      ? '**liveshop** (socket.io on uWS, batched)'
+      : 'plain socket.io (ws engine, default adapter)',
     fmt(med(t, (r) => r.deliveriesPerCpuSecond)),
     `${fmt(med(t, (r) => r.deliveriesPerCpuSecond) / baseline, 1)}×`,
     fmt(med(t, (r) => r.latencyMs.p50)),
@@ -79,7 +91,19 @@ const summary = table(
   ]),
 );
 const perRun = table(
-  ['run', 'server', 'deliveries/CPU-s', 'server CPU s', 'wall s', 'load core busy', 'p50', 'p99', 'p99.9', 'max', 'delivered'],
+  [
+    'run',
+    'server',
+    'deliveries/CPU-s',
+    'server CPU s',
+    'wall s',
+    'load core busy',
+    'p50',
+    'p99',
+    'p99.9',
+    'max',
+    'delivered',
+  ],
   results.map((r, i) => [
     Math.floor(i / targets.length) + 1,
     r.target,

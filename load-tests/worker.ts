@@ -46,7 +46,9 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
         ...(localAddress ? { localAddress } : {}),
         onRawFrame,
       });
-      const ack = (await client.request('room:join', { roomId: message.roomId })) as { ok?: boolean };
+      const ack = (await client.request('room:join', { roomId: message.roomId })) as {
+        ok?: boolean;
+      };
       if (ack.ok !== true) throw new Error(`join refused: ${JSON.stringify(ack)}`);
       clients.push(client);
     } catch {
@@ -73,7 +75,13 @@ process.on('message', (message: ToWorker) => {
       return;
     case 'report':
       errors += clients.filter((c) => !c.open).length;
-      send({ type: 'report', delivered, histogram: encodeHistogram(histogram), errors, open: clients.filter((c) => c.open).length });
+      send({
+        type: 'report',
+        delivered,
+        histogram: encodeHistogram(histogram),
+        errors,
+        open: clients.filter((c) => c.open).length,
+      });
       return;
     case 'close':
       for (const c of clients) c.close();

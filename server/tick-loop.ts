@@ -22,7 +22,10 @@ export class TickLoop {
   wake(room: StreamRoom): void {
     if (this.stopped) return;
     this.due.add(room);
-    this.timer ??= setTimeout(() => this.run(), Math.max(0, this.lastRun + this.tickMs - this.now()));
+    this.timer ??= setTimeout(
+      () => this.run(),
+      Math.max(0, this.lastRun + this.tickMs - this.now()),
+    );
   }
 
   /** Runs a tick now (used when draining, so pending chat goes out before sockets close). */

@@ -170,3 +170,81 @@ describe('anonymous viewers', () => {
     expect(batches).toHaveLength(1);
   });
 });
+
+describe('JWKS', () => {
+  it('verifies asymmetric tokens against a JWKS URL', async () => {
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const { createServer } = await import('node:http');
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const jwks = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const address = jwks.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const server = await start({
+        AUTH_JWT_SECRET: '',
+        AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+        AUTH_ISSUER: 'https://idp.example.com',
+      });
+      const sign = (issuer: string) =>
+        new SignJWT({ name: 'Kim', role: 'moderator' })
+          .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+          .setSubject('kim')
+          .setIssuer(issuer)
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      expect(await connectOutcome(server, { token: await sign('https://idp.example.com') })).toBe(
+        'connected',
+      );
+      expect(
+        await connectOutcome(server, { token: await sign('https://evil.example.com') }),
+      ).toMatchObject({ code: 'UNAUTHENTICATED' });
+      const hs = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(TEST_SECRET));
+      expect(await connectOutcome(server, { token: hs })).toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+    } finally {
+      jwks.close();
+    }
+  });
+});
+
+describe('npm run token', () => {
+  it('prints a development token the default configuration accepts', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { fileURLToPath } = await import('node:url');
+    const { jwtVerify } = await import('jose');
+    const { DEV_JWT_SECRET } = await import('../server/config.js');
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('AUTH_')),
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'server/token-cli.ts',
+        '--sub',
+        'alice',
+        '--role',
+        'host',
+        '--room',
+        'show1:moderator',
+      ],
+      { cwd: root, env },
+    );
+    const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode(DEV_JWT_SECRET));
+    expect(payload).toMatchObject({ sub: 'alice', role: 'host', rooms: { show1: 'moderator' } });
+    expect(payload.exp! - payload.iat!).toBe(3600);
+  });
+});

@@ -16,11 +16,20 @@ io.on('connection', (socket) => {
     void socket.join(payload.roomId);
     ack?.({ ok: true });
   });
-  socket.on('chat:send', (payload: { roomId: string; text: string }, ack?: (res: unknown) => void) => {
-    seq++;
-    io.to(payload.roomId).emit('chat:message', { roomId: payload.roomId, id: String(seq), seq, ts: Date.now(), text: payload.text });
-    ack?.({ ok: true, seq });
-  });
+  socket.on(
+    'chat:send',
+    (payload: { roomId: string; text: string }, ack?: (res: unknown) => void) => {
+      seq++;
+      io.to(payload.roomId).emit('chat:message', {
+        roomId: payload.roomId,
+        id: String(seq),
+        seq,
+        ts: Date.now(),
+        text: payload.text,
+      });
+      ack?.({ ok: true, seq });
+    },
+  );
 });
 
 httpServer.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {

@@ -2,7 +2,11 @@ import * as hdr from 'hdr-histogram-js';
 
 /** A latency histogram in milliseconds, 1 ms to 10 minutes, 3 significant digits. */
 export function latencyHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 export const encodeHistogram = (h: hdr.Histogram): string => hdr.encodeIntoCompressedBase64(h);

@@ -37,13 +37,24 @@ const ENTRY: Record<TargetName, string[]> = {
 };
 
 /** Starts a target pinned to `cpu` (taskset), on a free loopback port. */
-export async function startTarget(name: TargetName, cpu: number | undefined, env: Record<string, string> = {}): Promise<Target> {
+export async function startTarget(
+  name: TargetName,
+  cpu: number | undefined,
+  env: Record<string, string> = {},
+): Promise<Target> {
   const args = [...ENTRY[name]];
   const command = cpu === undefined ? process.execPath : 'taskset';
   const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...(name === 'liveshop' ? LIVESHOP_ENV : {}), ...env, LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...(name === 'liveshop' ? LIVESHOP_ENV : {}),
+      ...env,
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await listeningPort(child);
@@ -59,9 +70,11 @@ export async function startTarget(name: TargetName, cpu: number | undefined, env
         .setExpirationTime('2h')
         .sign(new TextEncoder().encode(BENCH_SECRET));
       const client = await WireClient.connect({ url, auth: { token } });
-      if (name === 'liveshop') await client.request('stream:create', { roomId, title: 'Load test' });
+      if (name === 'liveshop')
+        await client.request('stream:create', { roomId, title: 'Load test' });
       const joined = (await client.request('room:join', { roomId })) as { ok?: boolean };
-      if (joined.ok !== true) throw new Error(`publisher could not join: ${JSON.stringify(joined)}`);
+      if (joined.ok !== true)
+        throw new Error(`publisher could not join: ${JSON.stringify(joined)}`);
       return client;
     },
     stop: () =>

@@ -4,7 +4,14 @@ import { decodeHistogram, latencyHistogram } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 
 export type ToWorker =
-  | { type: 'connect'; url: string; roomId: string; count: number; concurrency: number; localAddresses: string[] }
+  | {
+      type: 'connect';
+      url: string;
+      roomId: string;
+      count: number;
+      concurrency: number;
+      localAddresses: string[];
+    }
   | { type: 'reset' }
   | { type: 'report' }
   | { type: 'close' };
@@ -23,28 +30,45 @@ export class WorkerPool {
 
   static async start(count: number, cpu?: number): Promise<WorkerPool> {
     const children = Array.from({ length: count }, () => {
-      const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       return child;
     });
     const pool = new WorkerPool(children);
     await Promise.all(children.map((c) => pool.next(c, 'started')));
     if (cpu !== undefined) {
       const { execFileSync } = await import('node:child_process');
-      for (const c of children) if (c.pid) execFileSync('taskset', ['-pc', String(cpu), String(c.pid)], { stdio: 'ignore' });
+      for (const c of children)
+        if (c.pid)
+          execFileSync('taskset', ['-pc', String(cpu), String(c.pid)], { stdio: 'ignore' });
     }
     return pool;
   }
 
   /** Connects `total` subscribers spread over the workers; resolves with how many joined. */
-  async connect(url: string, roomId: string, total: number, localAddresses: string[] = []): Promise<{ connected: number; failed: number }> {
+  async connect(
+    url: string,
+    roomId: string,
+    total: number,
+    localAddresses: string[] = [],
+  ): Promise<{ connected: number; failed: number }> {
     const per = Math.ceil(total / this.children.length);
     const replies = await Promise.all(
       this.children.map((child, i) => {
         const count = Math.max(0, Math.min(per, total - i * per));
-        return this.ask(child, { type: 'connect', url, roomId, count, concurrency: 100, localAddresses }, 'ready');
+        return this.ask(
+          child,
+          { type: 'connect', url, roomId, count, concurrency: 100, localAddresses },
+          'ready',
+        );
       }),
     );
-    return replies.reduce((sum, r) => ({ connected: sum.connected + r.connected, failed: sum.failed + r.failed }), { connected: 0, failed: 0 });
+    return replies.reduce(
+      (sum, r) => ({ connected: sum.connected + r.connected, failed: sum.failed + r.failed }),
+      { connected: 0, failed: 0 },
+    );
   }
 
   async reset(): Promise<void> {
@@ -52,8 +76,15 @@ export class WorkerPool {
   }
 
   /** Sums every worker's counts and latency histograms. */
-  async report(): Promise<{ delivered: number; errors: number; open: number; histogram: hdr.Histogram }> {
-    const replies = await Promise.all(this.children.map((c) => this.ask(c, { type: 'report' }, 'report')));
+  async report(): Promise<{
+    delivered: number;
+    errors: number;
+    open: number;
+    histogram: hdr.Histogram;
+  }> {
+    const replies = await Promise.all(
+      this.children.map((c) => this.ask(c, { type: 'report' }, 'report')),
+    );
     const histogram = latencyHistogram();
     for (const r of replies) histogram.add(decodeHistogram(r.histogram));
     return {
@@ -76,13 +107,20 @@ export class WorkerPool {
     }
   }
 
-  private ask<T extends FromWorker['type']>(child: ChildProcess, message: ToWorker, reply: T): Promise<Extract<FromWorker, { type: T }>> {
+  private ask<T extends FromWorker['type']>(
+    child: ChildProcess,
+    message: ToWorker,
+    reply: T,
+  ): Promise<Extract<FromWorker, { type: T }>> {
     const answer = this.next(child, reply);
     child.send(message);
     return answer;
   }
 
-  private next<T extends FromWorker['type']>(child: ChildProcess, type: T): Promise<Extract<FromWorker, { type: T }>> {
+  private next<T extends FromWorker['type']>(
+    child: ChildProcess,
+    type: T,
+  ): Promise<Extract<FromWorker, { type: T }>> {
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         if (m.type !== type) return;

@@ -51,11 +51,16 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
   try {
     const publisher = await target.publisher(ROOM);
     const { connected } = await pool.connect(target.url, ROOM, options.subscribers);
-    if (connected < options.subscribers) throw new Error(`only ${connected} of ${options.subscribers} subscribers joined`);
+    if (connected < options.subscribers)
+      throw new Error(`only ${connected} of ${options.subscribers} subscribers joined`);
 
     // warm up the path, then measure from a clean slate
     await publish(publisher, Math.min(20, options.messages), options.rate, options.bytes);
-    await waitForDeliveries(pool, connected * Math.min(20, options.messages), options.stallMs ?? 5000);
+    await waitForDeliveries(
+      pool,
+      connected * Math.min(20, options.messages),
+      options.stallMs ?? 5000,
+    );
     await pool.reset();
 
     const cpuBefore = cpuSeconds(target.pid);
@@ -89,7 +94,12 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
 }
 
 /** Sends `count` messages at `rate` per second, paced against the clock. */
-async function publish(publisher: WireClient, count: number, rate: number, bytes: number): Promise<void> {
+async function publish(
+  publisher: WireClient,
+  count: number,
+  rate: number,
+  bytes: number,
+): Promise<void> {
   const text = 'x'.repeat(Math.max(1, bytes));
   const started = performance.now();
   let sent = 0;
@@ -101,7 +111,8 @@ async function publish(publisher: WireClient, count: number, rate: number, bytes
   }
   const answers = (await Promise.all(acks)) as { ok?: boolean }[];
   const refused = answers.filter((a) => a.ok !== true);
-  if (refused.length > 0) throw new Error(`${refused.length} messages refused: ${JSON.stringify(refused[0])}`);
+  if (refused.length > 0)
+    throw new Error(`${refused.length} messages refused: ${JSON.stringify(refused[0])}`);
 }
 
 /** Polls the workers until `expected` deliveries arrived, or nothing new came for `stallMs`. */
