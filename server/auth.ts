@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createRemoteJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  SignJWT,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { Role, RoomId, type ErrorCode } from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
@@ -42,14 +36,15 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(auth: Config['auth']): Authenticator {
-  const key: Uint8Array | JWTVerifyGetKey = auth.jwksUrl
-    ? createRemoteJWKSet(new URL(auth.jwksUrl))
-    : new TextEncoder().encode(auth.secret ?? '');
   const options = {
     algorithms: auth.jwksUrl ? ['RS256', 'ES256', 'EdDSA', 'PS256'] : ['HS256'],
     ...(auth.issuer ? { issuer: auth.issuer } : {}),
     ...(auth.audience ? { audience: auth.audience } : {}),
   };
+  const jwks = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : null;
+  const secret = new TextEncoder().encode(auth.secret ?? '');
+  const verify = (token: string) =>
+    jwks ? jwtVerify(token, jwks, options) : jwtVerify(token, secret, options);
 
   return {
     async authenticate(token) {
@@ -61,10 +56,7 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
         throw new AuthError('UNAUTHENTICATED', 'The token must be a string');
       let payload: unknown;
       try {
-        payload =
-          typeof key === 'function'
-            ? (await jwtVerify(token, key, options)).payload
-            : (await jwtVerify(token, key, options)).payload;
+        payload = (await verify(token)).payload;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired)
           throw new AuthError('TOKEN_EXPIRED', 'The token has expired');

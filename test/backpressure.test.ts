@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { eventually, nextEvent } from './helpers/events.js';
-import { useServers, type RawSocket, type TestServer } from './helpers/server.js';
+import { openShow, useServers, type RawSocket, type TestServer } from './helpers/server.js';
 
 const start = useServers();
 
@@ -71,12 +71,8 @@ async function floodUntil(server: TestServer, host: RawSocket, action: string): 
 }
 
 async function show(server: TestServer) {
-  const host = await server.socket({ sub: 'hana', role: 'host' });
-  await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
-  await host.emitWithAck('room:join', { roomId: 'show' });
-  const bystander = await server.socket({ sub: 'calm' });
-  await bystander.emitWithAck('room:join', { roomId: 'show' });
-  return { host, bystander };
+  const { host, viewers } = await openShow(server, [{ sub: 'calm' }]);
+  return { host, bystander: viewers[0]! };
 }
 
 describe('backpressure', () => {

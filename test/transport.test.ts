@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { nextEvent } from './helpers/events.js';
-import { useServers, type TestServer } from './helpers/server.js';
+import { openShow, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
 
@@ -30,12 +30,8 @@ async function metric(server: TestServer, name: string): Promise<number> {
 }
 
 async function showWithViewer(server: TestServer) {
-  const h = await server.socket({ sub: 'hana', role: 'host' });
-  await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
-  await h.emitWithAck('room:join', { roomId: 'show' });
-  const v = await server.socket({ sub: 'vic' });
-  await v.emitWithAck('room:join', { roomId: 'show' });
-  return { h, v };
+  const { host, viewers } = await openShow(server);
+  return { h: host, v: viewers[0]! };
 }
 
 describe('transport', () => {

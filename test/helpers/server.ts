@@ -110,3 +110,22 @@ export function useServers(): (
     return server;
   };
 }
+
+/** A host (`hana`) that created and joined `roomId`, and one viewer socket per claim that joined it. */
+export async function openShow(
+  server: TestServer,
+  viewers: Claims[] = [{ sub: 'vic' }],
+  roomId = 'show',
+) {
+  const host = await server.socket({ sub: 'hana', role: 'host' });
+  const created = await host.emitWithAck('stream:create', { roomId, title: 'Show' });
+  if (!created.ok) throw new Error(`stream:create failed: ${created.error.message}`);
+  const joined = await host.emitWithAck('room:join', { roomId });
+  if (!joined.ok || joined.recovered) throw new Error('host join failed');
+  const sockets = await Promise.all(viewers.map((claims) => server.socket(claims)));
+  for (const socket of sockets) {
+    const ack = await socket.emitWithAck('room:join', { roomId });
+    if (!ack.ok) throw new Error(`viewer join failed: ${ack.error.message}`);
+  }
+  return { host, viewers: sockets, snapshot: joined.snapshot };
+}
