@@ -1,65 +1,65 @@
 /**
- * A load worker process: holds many lightweight subscriber connections in one room and counts
- * the chat messages they receive, with latency measured from the server's timestamp in each
- * message. The parent drives it over IPC (see lib/workers.ts).
+ * A load worker process: holds many lightweight subscribers (lib/subscriber.ts), counts what
+ * they receive, and can drop and reconnect them all at once. The parent drives it over IPC
+ * (lib/workers.ts).
  */
 import { encodeHistogram, latencyHistogram } from './lib/histogram.js';
-import { WireClient } from './lib/wire-client.js';
-import type { ToWorker, FromWorker } from './lib/workers.js';
+import { Subscriber, type Tally } from './lib/subscriber.js';
+import type { FromWorker, ToWorker } from './lib/workers.js';
 
-const clients: WireClient[] = [];
-let histogram = latencyHistogram();
-let delivered = 0;
-let errors = 0;
+const subscribers: Subscriber[] = [];
+let latency = latencyHistogram();
+let reconnects = latencyHistogram();
+let failed = 0;
+const tally: Tally = { delivered: 0, lost: 0, record: (ms) => latency.recordValue(ms) };
 
-function send(message: FromWorker): void {
-  process.send?.(message);
-}
-
-const CHAT_FRAMES = ['42["chat:batch"', '42["chat:message"'];
-const TS = '"ts":';
-
-/**
- * Counts the chat messages in a frame and records their latency, reading each message's `"ts":`
- * (server time) without parsing the JSON. Chat messages are the only objects with a `ts` there.
- */
-function onRawFrame(frame: string): boolean {
-  if (!CHAT_FRAMES.some((prefix) => frame.startsWith(prefix))) return false;
-  const now = Date.now();
-  for (let at = frame.indexOf(TS); at >= 0; at = frame.indexOf(TS, at + TS.length)) {
-    const ts = Number.parseInt(frame.slice(at + TS.length, at + TS.length + 16), 10);
-    if (Number.isNaN(ts)) continue;
-    delivered++;
-    histogram.recordValue(Math.max(1, now - ts));
-  }
-  return true;
-}
+const send = (message: FromWorker) => process.send?.(message);
 
 async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Promise<void> {
   let next = 0;
-  let failed = 0;
   const one = async (i: number) => {
-    const localAddress = message.localAddresses[i % message.localAddresses.length];
+    const subscriber = new Subscriber(
+      {
+        protocol: message.protocol,
+        url: message.urls[i % message.urls.length] ?? '',
+        roomId:
+          message.roomIds.length > 0 ? (message.roomIds[i % message.roomIds.length] ?? null) : null,
+        localAddress: message.localAddresses[i % message.localAddresses.length],
+        resume: message.resume,
+      },
+      tally,
+    );
     try {
-      const client = await WireClient.connect({
-        url: message.url,
-        ...(localAddress ? { localAddress } : {}),
-        onRawFrame,
-      });
-      const ack = (await client.request('room:join', { roomId: message.roomId })) as {
-        ok?: boolean;
-      };
-      if (ack.ok !== true) throw new Error(`join refused: ${JSON.stringify(ack)}`);
-      clients.push(client);
+      await subscriber.connect();
+      subscribers.push(subscriber);
     } catch {
       failed++;
     }
   };
   const lanes = Array.from({ length: Math.min(message.concurrency, message.count) }, async () => {
-    while (next < message.count) await one(next++);
+    while (next < message.count) await one(message.offset + next++);
   });
   await Promise.all(lanes);
-  send({ type: 'ready', connected: clients.length, failed });
+  send({ type: 'ready', connected: subscribers.length, failed });
+}
+
+/** Drops every connection, then each comes back after a random delay in [minMs, maxMs]. */
+function storm(minMs: number, maxMs: number, deadlineMs: number): void {
+  const started = Date.now();
+  for (const s of subscribers) s.drop();
+  for (const s of subscribers) {
+    const attempt = (delay: number) =>
+      setTimeout(() => {
+        s.connect().then(
+          () => reconnects.recordValue(Math.max(1, Date.now() - started)),
+          () => {
+            if (Date.now() - started < deadlineMs) attempt(250 + Math.random() * 250);
+          },
+        );
+      }, delay);
+    attempt(minMs + Math.random() * (maxMs - minMs));
+  }
+  send({ type: 'storming' });
 }
 
 process.on('message', (message: ToWorker) => {
@@ -68,23 +68,33 @@ process.on('message', (message: ToWorker) => {
       void connectAll(message);
       return;
     case 'reset':
-      histogram = latencyHistogram();
-      delivered = 0;
-      errors = 0;
+      latency = latencyHistogram();
+      reconnects = latencyHistogram();
+      tally.delivered = 0;
+      tally.lost = 0;
       send({ type: 'reset' });
       return;
+    case 'storm':
+      storm(message.minMs, message.maxMs, message.deadlineMs);
+      return;
+    case 'settle':
+      for (const s of subscribers) s.settle(message.finalSeq);
+      send({ type: 'settled' });
+      return;
     case 'report':
-      errors += clients.filter((c) => !c.open).length;
       send({
         type: 'report',
-        delivered,
-        histogram: encodeHistogram(histogram),
-        errors,
-        open: clients.filter((c) => c.open).length,
+        delivered: tally.delivered,
+        lost: tally.lost,
+        histogram: encodeHistogram(latency),
+        reconnects: encodeHistogram(reconnects),
+        open: subscribers.filter((s) => s.open).length,
+        total: subscribers.length,
+        failed,
       });
       return;
     case 'close':
-      for (const c of clients) c.close();
+      for (const s of subscribers) s.drop();
       process.exit(0);
   }
 });

@@ -7,7 +7,7 @@ import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
 import { createMemoryEngine } from './engines/memory/index.js';
-import { attachHandlers } from './handlers/dispatch.js';
+import { Dispatcher } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { mountHttp } from './http.js';
 import { idGenerator } from './ids.js';
@@ -70,9 +70,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     adapter: uwsAdapter(uwsApp, { nativePublish: () => metrics.nativePublishes.inc() }),
     serveClient: false,
     maxHttpBufferSize: config.limits.maxFrameBytes,
-    cors: {
-      origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
-    },
+    // CORS is an engine middleware: it costs every connection a response wrapper, so it is opt-in
+    ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
   });
   io.attachApp(uwsApp, { maxBackpressure: config.limits.backpressureHardBytes } as object);
 
@@ -110,6 +109,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   );
   const services: Services = { config, registry, logger, now };
+  const dispatcher = new Dispatcher(handlers, services, metrics);
   const auth = createAuthenticator(config.auth);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
 
@@ -145,8 +145,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   io.on('connection', (socket) => {
     const { session } = socket.data;
     metrics.connections.inc();
-    socket.onAnyOutgoing((event: string) => metrics.eventsOut.inc({ event }));
-    attachHandlers(socket, session, handlers, services, metrics);
+    dispatcher.attach(socket, session);
     socket.on('error', () => {
       socket.emit(
         'server:error',
@@ -177,6 +176,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         language: identity.language,
       },
     });
+    metrics.eventsOut.inc({ event: 'server:hello' });
+  });
+
+  // socket.io's advice for many connections: the HTTP request that opened one is not needed after
+  io.engine.on('connection', (raw: { request: unknown }) => {
+    raw.request = null;
   });
 
   mountHttp(uwsApp, metrics, {

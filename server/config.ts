@@ -19,7 +19,7 @@ const EnvSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CORS_ORIGIN: z.string().trim().min(1).default('*'),
+  CORS_ORIGIN: optionalString,
 
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.url().optional(),
@@ -60,7 +60,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  corsOrigin: string;
+  /** Origins allowed to long-poll from browsers; null: same origin only (WebSockets are not subject to CORS). */
+  corsOrigin: string[] | '*' | null;
   auth: {
     /** HS256 secret, or a JWKS URL for asymmetric keys; exactly one is set. */
     secret: string | null;
@@ -133,7 +134,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    corsOrigin: e.CORS_ORIGIN,
+    corsOrigin: !e.CORS_ORIGIN
+      ? null
+      : e.CORS_ORIGIN === '*'
+        ? '*'
+        : e.CORS_ORIGIN.split(',').map((o) => o.trim()),
     auth: {
       secret: devSecret ? DEV_JWT_SECRET : (e.AUTH_JWT_SECRET ?? null),
       jwksUrl: e.AUTH_JWKS_URL ?? null,

@@ -84,6 +84,15 @@ describe('transport', () => {
     expect(callsA.filter((c) => c.message.includes('still native'))).toEqual([]);
   });
 
+  it("a broadcast to a socket's own room (which has no uWS topic) still reaches it", async () => {
+    const server = await start();
+    const v = await server.socket({ sub: 'vic' });
+    const [serverSocket] = server.app.internals.io.of('/').sockets.values();
+    const got = nextEvent(v, 'server:draining');
+    server.app.internals.io.to(serverSocket!.id).emit('server:draining', { reconnectAfterMs: 7 });
+    expect(await got).toEqual({ reconnectAfterMs: 7 });
+  });
+
   it('long-polling clients in the room still get every broadcast', async () => {
     const server = await start();
     const { h } = await showWithViewer(server);

@@ -2,22 +2,37 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
+import { WebSocket } from 'ws';
+import type { Protocol } from './subscriber.js';
 import { WireClient } from './wire-client.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BENCH_SECRET = 'load-test-secret-load-test-secret-0123456789';
 
+/** Sends chat into a room and resolves with the message's seq once the server accepted it. */
+export interface Publisher {
+  send(text: string): Promise<number>;
+  close(): void;
+}
+
 /** A server under test, running in its own process. */
 export interface Target {
-  readonly name: string;
+  readonly name: TargetName;
   readonly pid: number;
   readonly url: string;
-  /** Makes a publisher connection, ready to send chat into `roomId`. */
-  publisher(roomId: string): Promise<WireClient>;
+  readonly protocol: Protocol;
+  /** A publisher connection, ready to send chat into `roomId` (creating the stream on our server). */
+  publisher(roomId: string): Promise<Publisher>;
   stop(): Promise<void>;
 }
 
-export type TargetName = 'liveshop' | 'plain-socketio';
+export type TargetName = 'liveshop' | 'plain-socketio' | 'uws-raw';
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  liveshop: '**liveshop** (socket.io on uWS, batched)',
+  'plain-socketio': 'plain socket.io (ws engine, default adapter)',
+  'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
+};
 
 /** Settings for our server in a benchmark: anonymous subscribers, no rate limits or sampling in the way. */
 const LIVESHOP_ENV: Record<string, string> = {
@@ -34,6 +49,7 @@ const LIVESHOP_ENV: Record<string, string> = {
 const ENTRY: Record<TargetName, string[]> = {
   liveshop: ['dist/server/main.js'],
   'plain-socketio': ['--import', 'tsx', 'load-tests/baselines/plain-socketio.ts'],
+  'uws-raw': ['--import', 'tsx', 'load-tests/baselines/uws-raw.ts'],
 };
 
 /** Starts a target pinned to `cpu` (taskset), on a free loopback port. */
@@ -59,24 +75,14 @@ export async function startTarget(
   });
   const port = await listeningPort(child);
   const url = `http://127.0.0.1:${port}`;
+  const protocol: Protocol = name === 'uws-raw' ? 'raw' : 'socketio';
   return {
     name,
     pid: child.pid ?? 0,
     url,
-    async publisher(roomId) {
-      const token = await new SignJWT({ role: 'host' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('publisher')
-        .setExpirationTime('2h')
-        .sign(new TextEncoder().encode(BENCH_SECRET));
-      const client = await WireClient.connect({ url, auth: { token } });
-      if (name === 'liveshop')
-        await client.request('stream:create', { roomId, title: 'Load test' });
-      const joined = (await client.request('room:join', { roomId })) as { ok?: boolean };
-      if (joined.ok !== true)
-        throw new Error(`publisher could not join: ${JSON.stringify(joined)}`);
-      return client;
-    },
+    protocol,
+    publisher: (roomId) =>
+      protocol === 'raw' ? rawPublisher(url, roomId) : socketIoPublisher(name, url, roomId),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) {
@@ -86,6 +92,60 @@ export async function startTarget(
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
+  };
+}
+
+async function socketIoPublisher(
+  name: TargetName,
+  url: string,
+  roomId: string,
+): Promise<Publisher> {
+  const token = await new SignJWT({ role: 'host' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('publisher')
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(BENCH_SECRET));
+  const client = await WireClient.connect({ url, auth: { token } });
+  if (name === 'liveshop') await client.request('stream:create', { roomId, title: 'Load test' });
+  const joined = (await client.request('room:join', { roomId })) as { ok?: boolean };
+  if (joined.ok !== true) throw new Error(`publisher could not join: ${JSON.stringify(joined)}`);
+  return {
+    async send(text) {
+      const ack = (await client.request('chat:send', { roomId, text })) as {
+        ok?: boolean;
+        seq?: number;
+      };
+      if (ack.ok !== true || ack.seq === undefined)
+        throw new Error(`chat refused: ${JSON.stringify(ack)}`);
+      return ack.seq;
+    },
+    close: () => client.close(),
+  };
+}
+
+async function rawPublisher(url: string, roomId: string): Promise<Publisher> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/raw`, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const waiting = new Map<number, (seq: number) => void>();
+  ws.on('message', (data) => {
+    const text = (data as Buffer).toString();
+    if (!text.startsWith('{"ack"')) return;
+    const { ack, seq } = JSON.parse(text) as { ack: number; seq: number };
+    waiting.get(ack)?.(seq);
+    waiting.delete(ack);
+  });
+  let id = 0;
+  return {
+    send: (text) =>
+      new Promise((resolve) => {
+        const n = id++;
+        waiting.set(n, resolve);
+        ws.send(JSON.stringify({ chat: { room: roomId, text }, id: n }));
+      }),
+    close: () => ws.terminate(),
   };
 }
 

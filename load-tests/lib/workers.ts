@@ -2,25 +2,64 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeHistogram, latencyHistogram } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
+import type { Protocol } from './subscriber.js';
 
 export type ToWorker =
   | {
       type: 'connect';
-      url: string;
-      roomId: string;
+      protocol: Protocol;
+      /** Servers to spread over (several processes in the idle scenario). */
+      urls: string[];
+      roomIds: string[];
       count: number;
+      /** Index of this worker's first connection, so rooms and addresses spread evenly. */
+      offset: number;
       concurrency: number;
       localAddresses: string[];
+      resume: boolean;
     }
   | { type: 'reset' }
   | { type: 'report' }
+  | { type: 'storm'; minMs: number; maxMs: number; deadlineMs: number }
+  | { type: 'settle'; finalSeq: number }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'started' }
   | { type: 'ready'; connected: number; failed: number }
   | { type: 'reset' }
-  | { type: 'report'; delivered: number; histogram: string; errors: number; open: number };
+  | { type: 'storming' }
+  | { type: 'settled' }
+  | {
+      type: 'report';
+      delivered: number;
+      lost: number;
+      histogram: string;
+      reconnects: string;
+      open: number;
+      total: number;
+      failed: number;
+    };
+
+export interface PoolReport {
+  delivered: number;
+  lost: number;
+  open: number;
+  total: number;
+  failed: number;
+  histogram: hdr.Histogram;
+  reconnects: hdr.Histogram;
+}
+
+export interface ConnectPlan {
+  protocol: Protocol;
+  urls: string[];
+  roomIds: string[];
+  total: number;
+  localAddresses?: string[];
+  resume?: boolean;
+  concurrency?: number;
+}
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
 
@@ -47,20 +86,25 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Connects `total` subscribers spread over the workers; resolves with how many joined. */
-  async connect(
-    url: string,
-    roomId: string,
-    total: number,
-    localAddresses: string[] = [],
-  ): Promise<{ connected: number; failed: number }> {
-    const per = Math.ceil(total / this.children.length);
+  /** Connects `plan.total` subscribers spread over the workers; resolves with how many joined. */
+  async connect(plan: ConnectPlan): Promise<{ connected: number; failed: number }> {
+    const per = Math.ceil(plan.total / this.children.length);
     const replies = await Promise.all(
       this.children.map((child, i) => {
-        const count = Math.max(0, Math.min(per, total - i * per));
+        const count = Math.max(0, Math.min(per, plan.total - i * per));
         return this.ask(
           child,
-          { type: 'connect', url, roomId, count, concurrency: 100, localAddresses },
+          {
+            type: 'connect',
+            protocol: plan.protocol,
+            urls: plan.urls,
+            roomIds: plan.roomIds,
+            count,
+            offset: i * per,
+            concurrency: plan.concurrency ?? 100,
+            localAddresses: plan.localAddresses ?? [],
+            resume: plan.resume ?? false,
+          },
           'ready',
         );
       }),
@@ -75,23 +119,43 @@ export class WorkerPool {
     await Promise.all(this.children.map((c) => this.ask(c, { type: 'reset' }, 'reset')));
   }
 
-  /** Sums every worker's counts and latency histograms. */
-  async report(): Promise<{
-    delivered: number;
-    errors: number;
-    open: number;
-    histogram: hdr.Histogram;
-  }> {
+  /** Drops every subscriber at once; each reconnects after a random delay in [minMs, maxMs]. */
+  async storm(minMs: number, maxMs: number, deadlineMs: number): Promise<void> {
+    await Promise.all(
+      this.children.map((c) =>
+        this.ask(c, { type: 'storm', minMs, maxMs, deadlineMs }, 'storming'),
+      ),
+    );
+  }
+
+  /** Tells subscribers the last seq published, so whatever they never saw counts as lost. */
+  async settle(finalSeq: number): Promise<void> {
+    await Promise.all(
+      this.children.map((c) => this.ask(c, { type: 'settle', finalSeq }, 'settled')),
+    );
+  }
+
+  /** Sums every worker's counts and histograms. */
+  async report(): Promise<PoolReport> {
     const replies = await Promise.all(
       this.children.map((c) => this.ask(c, { type: 'report' }, 'report')),
     );
     const histogram = latencyHistogram();
-    for (const r of replies) histogram.add(decodeHistogram(r.histogram));
+    const reconnects = latencyHistogram();
+    for (const r of replies) {
+      histogram.add(decodeHistogram(r.histogram));
+      reconnects.add(decodeHistogram(r.reconnects));
+    }
+    const sum = (f: (r: (typeof replies)[number]) => number) =>
+      replies.reduce((n, r) => n + f(r), 0);
     return {
-      delivered: replies.reduce((n, r) => n + r.delivered, 0),
-      errors: replies.reduce((n, r) => n + r.errors, 0),
-      open: replies.reduce((n, r) => n + r.open, 0),
+      delivered: sum((r) => r.delivered),
+      lost: sum((r) => r.lost),
+      open: sum((r) => r.open),
+      total: sum((r) => r.total),
+      failed: sum((r) => r.failed),
       histogram,
+      reconnects,
     };
   }
 

@@ -1,7 +1,7 @@
 import { percentiles, type Percentiles } from '../lib/histogram.js';
+import { loadCpuSeconds, publish, sourceAddresses, waitFor } from '../lib/measure.js';
 import { cpuSeconds, rssBytes } from '../lib/proc.js';
 import { startTarget, type TargetName } from '../lib/targets.js';
-import type { WireClient } from '../lib/wire-client.js';
 import { WorkerPool } from '../lib/workers.js';
 
 export interface FanoutOptions {
@@ -28,18 +28,13 @@ export interface FanoutResult {
   /** Server CPU (user + system) from the first message sent to the last one delivered. */
   cpuSeconds: number;
   deliveriesPerCpuSecond: number;
+  deliveriesPerSecond: number;
   wallSeconds: number;
   latencyMs: Percentiles;
   serverRssMiB: number;
-  /** Share of one core the load side (workers and publisher) used: near 1 means the load, not the server, was the limit. */
+  /** Share of one core the load side used: near 1 means the load, not the server, was the limit. */
   loadCoreBusy: number;
   errors: number;
-}
-
-/** CPU seconds of the load side: the workers plus this process. */
-function loadCpuSeconds(pool: WorkerPool): number {
-  const self = process.cpuUsage();
-  return pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) + (self.user + self.system) / 1e6;
 }
 
 const ROOM = 'fanout';
@@ -50,17 +45,21 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
   const pool = await WorkerPool.start(options.workers, options.loadCpu);
   try {
     const publisher = await target.publisher(ROOM);
-    const { connected } = await pool.connect(target.url, ROOM, options.subscribers);
+    const { connected } = await pool.connect({
+      protocol: target.protocol,
+      urls: [target.url],
+      roomIds: [ROOM],
+      total: options.subscribers,
+      localAddresses: sourceAddresses(options.subscribers),
+    });
     if (connected < options.subscribers)
       throw new Error(`only ${connected} of ${options.subscribers} subscribers joined`);
+    const stall = options.stallMs ?? 5000;
 
     // warm up the path, then measure from a clean slate
-    await publish(publisher, Math.min(20, options.messages), options.rate, options.bytes);
-    await waitForDeliveries(
-      pool,
-      connected * Math.min(20, options.messages),
-      options.stallMs ?? 5000,
-    );
+    const warm = Math.min(20, options.messages);
+    await publish(publisher, warm, options.rate, options.bytes);
+    await waitFor(pool, (r) => r.delivered >= connected * warm, stall);
     await pool.reset();
 
     const cpuBefore = cpuSeconds(target.pid);
@@ -68,7 +67,7 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
     const started = performance.now();
     await publish(publisher, options.messages, options.rate, options.bytes);
     const expected = connected * options.messages;
-    const report = await waitForDeliveries(pool, expected, options.stallMs ?? 5000);
+    const report = await waitFor(pool, (r) => r.delivered >= expected, stall);
     const cpu = cpuSeconds(target.pid) - cpuBefore;
     const wallSeconds = (performance.now() - started) / 1000;
     const loadCoreBusy = (loadCpuSeconds(pool) - loadBefore) / wallSeconds;
@@ -81,53 +80,15 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
       delivered: report.delivered,
       cpuSeconds: cpu,
       deliveriesPerCpuSecond: cpu > 0 ? report.delivered / cpu : Number.POSITIVE_INFINITY,
+      deliveriesPerSecond: report.delivered / wallSeconds,
       wallSeconds,
       latencyMs: percentiles(report.histogram),
       serverRssMiB: rssBytes(target.pid) / 2 ** 20,
       loadCoreBusy,
-      errors: report.errors,
+      errors: report.total - report.open + report.failed,
     };
   } finally {
     pool.close();
     await target.stop();
-  }
-}
-
-/** Sends `count` messages at `rate` per second, paced against the clock. */
-async function publish(
-  publisher: WireClient,
-  count: number,
-  rate: number,
-  bytes: number,
-): Promise<void> {
-  const text = 'x'.repeat(Math.max(1, bytes));
-  const started = performance.now();
-  let sent = 0;
-  const acks: Promise<unknown>[] = [];
-  while (sent < count) {
-    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    for (; sent < due; sent++) acks.push(publisher.request('chat:send', { roomId: ROOM, text }));
-    if (sent < count) await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const answers = (await Promise.all(acks)) as { ok?: boolean }[];
-  const refused = answers.filter((a) => a.ok !== true);
-  if (refused.length > 0)
-    throw new Error(`${refused.length} messages refused: ${JSON.stringify(refused[0])}`);
-}
-
-/** Polls the workers until `expected` deliveries arrived, or nothing new came for `stallMs`. */
-async function waitForDeliveries(pool: WorkerPool, expected: number, stallMs: number) {
-  let last = -1;
-  let lastChange = performance.now();
-  for (;;) {
-    const report = await pool.report();
-    if (report.delivered >= expected) return report;
-    if (report.delivered !== last) {
-      last = report.delivered;
-      lastChange = performance.now();
-    } else if (performance.now() - lastChange > stallMs) {
-      return report;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

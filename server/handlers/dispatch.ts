@@ -20,103 +20,129 @@ const isClientEvent = (event: unknown): event is ClientEventName =>
   typeof event === 'string' && Object.hasOwn(clientEvents, event);
 
 type AckFn = (response: Ack<object>) => void;
+type AnyHandler = (
+  session: Session,
+  input: unknown,
+  services: Services,
+) => Promise<object> | object;
 
 /**
- * Wires a connection's inbound events: frame size, per-connection rate, unknown events, schema
- * validation, the handler, and exactly one answer (the ack, or `server:error` when none was given).
+ * Turns a connection's inbound events into handler calls: frame size, per-connection rate,
+ * unknown events, schema validation, the handler, and exactly one answer (the ack, or
+ * `server:error` when none was given). One per app; each connection costs it a single
+ * middleware closure, since a live show holds many thousands of them.
  */
-export function attachHandlers(
-  socket: AppSocket,
-  session: Session,
-  handlers: HandlerTable,
-  services: Services,
-  metrics: Metrics,
-): void {
-  const { limits } = services.config;
-  guardFrameSize(socket, limits.maxEventBytes);
+export class Dispatcher {
+  private readonly guardFrame: (packet: { type: string; data?: unknown }) => void;
 
-  const refuse = (event: string, ack: AckFn | undefined, error: ErrorBody) => {
-    metrics.eventsIn.inc({ event: isClientEvent(event) ? event : 'unknown', outcome: error.code });
-    if (ack) ack({ ok: false, error });
-    else socket.emit('server:error', { ...error, event: event.slice(0, 64) });
-  };
+  constructor(
+    private readonly handlers: HandlerTable,
+    private readonly services: Services,
+    private readonly metrics: Metrics,
+  ) {
+    this.guardFrame = frameGuard(services.config.limits.maxEventBytes);
+  }
 
-  socket.use(([event, ...args], next) => {
-    const last: unknown = args.at(-1);
+  attach(socket: AppSocket, session: Session): void {
+    socket.conn.on('packet', this.guardFrame);
+    socket.use((packet) => this.receive(socket, session, packet));
+  }
+
+  private receive(socket: AppSocket, session: Session, [event, ...args]: unknown[]): void {
+    const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as AckFn) : undefined;
-    if (event === OVERSIZED) {
+    if (ack) args.pop();
+    const name = typeof event === 'string' ? event : String(event);
+    if (name === OVERSIZED) {
       const original = typeof args[0] === 'string' ? args[0] : 'unknown';
-      refuse(
+      const { maxEventBytes } = this.services.config.limits;
+      this.refuse(
+        socket,
         original,
         ack,
-        errorBody('PAYLOAD_TOO_LARGE', `Events may be at most ${limits.maxEventBytes} bytes`),
+        errorBody('PAYLOAD_TOO_LARGE', `Events may be at most ${maxEventBytes} bytes`),
       );
       return;
     }
-    if (!isClientEvent(event)) {
-      refuse(event, ack, errorBody('UNKNOWN_EVENT', `Unknown event "${event.slice(0, 64)}"`));
+    if (!isClientEvent(name)) {
+      this.refuse(
+        socket,
+        name,
+        ack,
+        errorBody('UNKNOWN_EVENT', `Unknown event "${name.slice(0, 64)}"`),
+      );
       return;
     }
     const { state, decision } = takeTokens(
       session.bucket,
-      limits.connectionRate,
+      this.services.config.limits.connectionRate,
       1,
-      services.now(),
+      this.services.now(),
     );
     session.bucket = state;
     if (!decision.allowed) {
-      refuse(
-        event,
+      this.refuse(
+        socket,
+        name,
         ack,
         errorBody('RATE_LIMITED', 'Too many events on this connection', decision.retryAfterMs),
       );
       return;
     }
-    next();
-  });
-
-  for (const event of Object.keys(clientEvents) as ClientEventName[]) {
-    socket.on(event, (...args: unknown[]) => {
-      const last = args.at(-1);
-      const ack = typeof last === 'function' ? (last as AckFn) : undefined;
-      const payload = ack && args.length === 1 ? undefined : args[0];
-      void run(event, payload, ack);
-    });
+    void this.run(socket, session, name, args[0], ack);
   }
 
-  async function run(
+  private async run(
+    socket: AppSocket,
+    session: Session,
     event: ClientEventName,
     payload: unknown,
     ack: AckFn | undefined,
   ): Promise<void> {
     const started = performance.now();
-    const response = await answer(event, payload);
+    const response = await this.answer(session, event, payload);
     if (!response.ok) {
-      refuse(event, ack, response.error);
+      this.refuse(socket, event, ack, response.error);
       return;
     }
-    metrics.eventsIn.inc({ event, outcome: 'ok' });
+    this.metrics.eventsIn.inc({ event, outcome: 'ok' });
     if (ack) {
       ack(response);
-      metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
+      this.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
     }
   }
 
-  async function answer(event: ClientEventName, payload: unknown): Promise<Ack<object>> {
+  private async answer(
+    session: Session,
+    event: ClientEventName,
+    payload: unknown,
+  ): Promise<Ack<object>> {
     const parsed = clientEvents[event].request.safeParse(payload);
     if (!parsed.success)
       return { ok: false, error: errorBody('BAD_REQUEST', describe(event, parsed.error)) };
     try {
-      const handler = handlers[event] as (
-        s: Session,
-        input: unknown,
-        services: Services,
-      ) => Promise<object> | object;
-      const result = await handler(session, parsed.data, services);
+      const result = await (this.handlers[event] as AnyHandler)(
+        session,
+        parsed.data,
+        this.services,
+      );
       return { ok: true, ...result };
     } catch (error) {
-      return { ok: false, error: toErrorBody(error, event, services) };
+      return { ok: false, error: toErrorBody(error, event, this.services) };
     }
+  }
+
+  private refuse(socket: AppSocket, event: string, ack: AckFn | undefined, error: ErrorBody): void {
+    this.metrics.eventsIn.inc({
+      event: isClientEvent(event) ? event : 'unknown',
+      outcome: error.code,
+    });
+    if (ack) {
+      ack({ ok: false, error });
+      return;
+    }
+    socket.emit('server:error', { ...error, event: event.slice(0, 64) });
+    this.metrics.eventsOut.inc({ event: 'server:error' });
   }
 }
 
@@ -143,8 +169,8 @@ function describe(event: string, error: z.ZodError): string {
  * packet is rewritten, before socket.io decodes it, into a tiny event that keeps its ack id.
  * (Frames over MAX_FRAME_BYTES never get here: the transport closes the connection with 1009.)
  */
-function guardFrameSize(socket: AppSocket, maxBytes: number): void {
-  socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+function frameGuard(maxBytes: number): (packet: { type: string; data?: unknown }) => void {
+  return (packet) => {
     const { data } = packet;
     if (packet.type !== 'message' || typeof data !== 'string' || data.length * 3 <= maxBytes)
       return;
@@ -153,5 +179,5 @@ function guardFrameSize(socket: AppSocket, maxBytes: number): void {
     if (!head) return;
     const [, nsp = '', ackId = '', event = 'unknown'] = head;
     packet.data = `2${nsp}${ackId}${JSON.stringify([OVERSIZED, event])}`;
-  });
+  };
 }

@@ -2,6 +2,16 @@ import { Adapter, type BroadcastOptions, type Room, type SocketId } from 'socket
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
 import type { TemplatedApp } from './uws.js';
 
+/**
+ * The in-memory adapter's own methods, taken when this module loads, before any `attachApp` call
+ * patches the prototype (socket.io does that for the last app attached, and undoes it on close).
+ */
+const original = {
+  addAll: Adapter.prototype.addAll,
+  del: Adapter.prototype.del,
+  broadcast: Adapter.prototype.broadcast,
+};
+
 /** socket.io's topic for a room: `${namespace}\x1f${room}` (the same as its own uWS module). */
 const SEPARATOR = '\x1f';
 
@@ -43,7 +53,8 @@ export type AdapterClass = typeof Adapter;
  * socket.io's own uWS support does the same by patching `Adapter.prototype` for the last app that
  * called `attachApp`, and restores it when any server closes: with two servers in one process the
  * first publishes into the second's app, and closing one silently moves the other off the native
- * path. This subclass carries its app with it and works whether or not the prototype is patched.
+ * path. This subclass carries its app with it and calls the unpatched methods, so the prototype's
+ * state does not matter.
  * It also remembers which sockets are still on HTTP long-polling, so a broadcast walks only those
  * instead of every socket of the room.
  */
@@ -53,25 +64,26 @@ export function uwsAdapter(app: TemplatedApp, observer: PublishObserver): Adapte
 
     override addAll(id: SocketId, rooms: Set<Room>): void {
       const isNew = !this.sids.has(id);
-      void super.addAll(id, rooms);
+      void original.addAll.call(this, id, rooms);
       const socket = this.socket(id);
       if (!socket) return;
       const ws = openWebSocket(socket);
       if (ws) {
-        subscribe(ws, this.nspName, rooms, isNew);
+        subscribe(ws, this.nspName, withoutOwnRoom(rooms, id), isNew);
       } else if (isNew && socket.conn.transport.name !== 'websocket') {
         this.polling.add(id);
         socket.conn.once('upgrade', () => {
           this.polling.delete(id);
           const joined = this.sids.get(id);
           const upgraded = openWebSocket(socket);
-          if (joined && upgraded) subscribe(upgraded, this.nspName, joined, true);
+          if (joined && upgraded)
+            subscribe(upgraded, this.nspName, withoutOwnRoom(joined, id), true);
         });
       }
     }
 
     override del(id: SocketId, room: Room): void {
-      void super.del(id, room);
+      void original.del.call(this, id, room);
       const socket = this.socket(id);
       const ws = socket && openWebSocket(socket);
       ws?.unsubscribe(`${this.nspName}${SEPARATOR}${room}`);
@@ -83,13 +95,18 @@ export function uwsAdapter(app: TemplatedApp, observer: PublishObserver): Adapte
     }
 
     override broadcast(packet: { nsp?: string }, opts: BroadcastOptions): void {
-      if (opts.rooms.size > 1 || (opts.except?.size ?? 0) > 0) {
-        super.broadcast(packet, opts);
+      const room = opts.rooms.values().next().value;
+      // a socket's own room has no uWS topic (see withoutOwnRoom): it takes the JS path
+      if (
+        opts.rooms.size > 1 ||
+        (opts.except?.size ?? 0) > 0 ||
+        (room !== undefined && this.sids.has(room))
+      ) {
+        original.broadcast.call(this, packet, opts);
         return;
       }
       packet.nsp = this.nspName;
       const encoded = this.internals.encoder.encode(packet);
-      const room = opts.rooms.values().next().value;
       const topic = room === undefined ? this.nspName : `${this.nspName}${SEPARATOR}${room}`;
       for (const frame of encoded) {
         // "4" is the Engine.IO message type; binary attachments go as they are.
@@ -135,6 +152,18 @@ function openWebSocket(socket: RawSocket): UwsWebSocket<unknown> | undefined {
   const { conn } = socket;
   if (conn.readyState !== 'open' || conn.transport.name !== 'websocket') return undefined;
   return conn.transport.socket;
+}
+
+/**
+ * socket.io puts every socket in a room named by its id. We never broadcast to those, and a uWS
+ * topic per connection costs native memory on every one of thousands of sockets, so they get no
+ * topic; a broadcast to one takes socket.io's JS path instead.
+ */
+function withoutOwnRoom(rooms: Set<Room>, id: SocketId): Set<Room> {
+  if (!rooms.has(id)) return rooms;
+  const others = new Set(rooms);
+  others.delete(id);
+  return others;
 }
 
 function subscribe(ws: UwsWebSocket<unknown>, nsp: string, rooms: Set<Room>, isNew: boolean): void {

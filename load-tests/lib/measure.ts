@@ -1,0 +1,56 @@
+import { cpuSeconds } from './proc.js';
+import type { Publisher } from './targets.js';
+import type { PoolReport, WorkerPool } from './workers.js';
+
+/** CPU seconds of the load side: the workers plus this process. */
+export function loadCpuSeconds(pool: WorkerPool): number {
+  const self = process.cpuUsage();
+  return pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) + (self.user + self.system) / 1e6;
+}
+
+/** Sends `count` messages at `rate` per second, paced against the clock; resolves with the last seq. */
+export async function publish(
+  publisher: Publisher,
+  count: number,
+  rate: number,
+  bytes: number,
+): Promise<number> {
+  const text = 'x'.repeat(Math.max(1, bytes));
+  const started = performance.now();
+  const sends: Promise<number>[] = [];
+  while (sends.length < count) {
+    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    while (sends.length < due) sends.push(publisher.send(text));
+    if (sends.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const seqs = await Promise.all(sends);
+  return Math.max(...seqs);
+}
+
+/** Polls the workers until `done(report)`, or nothing changed for `stallMs`. */
+export async function waitFor(
+  pool: WorkerPool,
+  done: (r: PoolReport) => boolean,
+  stallMs: number,
+): Promise<PoolReport> {
+  let last = '';
+  let lastChange = performance.now();
+  for (;;) {
+    const report = await pool.report();
+    if (done(report)) return report;
+    const key = `${report.delivered}/${report.open}`;
+    if (key !== last) {
+      last = key;
+      lastChange = performance.now();
+    } else if (performance.now() - lastChange > stallMs) {
+      return report;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The 127.0.0.x source addresses to spread `connections` over (about 20,000 each). */
+export function sourceAddresses(connections: number): string[] {
+  const count = Math.max(1, Math.ceil(connections / 20_000));
+  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+}

@@ -1,0 +1,180 @@
+import { WebSocket } from 'ws';
+import { connectFrame, eventFrame, parseFrame, PONG, socketIoPath } from './wire.js';
+
+/** How a load client talks to a server: socket.io's wire protocol, or the raw uWS baseline's JSON. */
+export type Protocol = 'socketio' | 'raw';
+
+export interface SubscriberOptions {
+  protocol: Protocol;
+  url: string;
+  /** The room to join; null only connects (idle density). */
+  roomId: string | null;
+  localAddress?: string | undefined;
+  /** Resume from the last seq seen after a reconnect (our server); baselines just join again. */
+  resume: boolean;
+}
+
+/** What every subscriber of a worker shares: counters and the latency histogram. */
+export interface Tally {
+  delivered: number;
+  lost: number;
+  record(latencyMs: number): void;
+}
+
+const CHAT_FRAMES = ['42["chat:batch"', '42["chat:message"', '{"seq":'];
+const TS = '"ts":';
+const SEQ = '"seq":';
+
+function numbersAfter(frame: string, key: string, from = 0, to = frame.length): number[] {
+  const found: number[] = [];
+  for (
+    let at = frame.indexOf(key, from);
+    at >= 0 && at < to;
+    at = frame.indexOf(key, at + key.length)
+  ) {
+    const n = Number.parseInt(frame.slice(at + key.length, at + key.length + 16), 10);
+    if (!Number.isNaN(n)) found.push(n);
+  }
+  return found;
+}
+
+/**
+ * One lightweight subscriber: joins a room, counts the chat messages it gets and their latency
+ * (from the server timestamp in each, read without parsing the JSON), and keeps track of the
+ * seqs it saw so a reconnect storm can count what was lost.
+ */
+export class Subscriber {
+  private ws: WebSocket | undefined;
+  /** Highest seq such that every seq up to it was seen (or counted lost); -1 before the first. */
+  private upTo = -1;
+  private epoch = '';
+  private resuming: number[] | null = null;
+  private ackId = 0;
+
+  constructor(
+    private readonly options: SubscriberOptions,
+    private readonly tally: Tally,
+  ) {}
+
+  get open(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  get lastSeq(): number {
+    return this.upTo;
+  }
+
+  /** Connects and joins (resuming when it saw messages before); resolves once joined. */
+  connect(): Promise<void> {
+    const { protocol, url, localAddress } = this.options;
+    const base = url.replace(/^http/, 'ws');
+    const ws = new WebSocket(protocol === 'raw' ? `${base}/raw` : `${base}${socketIoPath()}`, {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      ...(localAddress ? { localAddress } : {}),
+    });
+    this.ws = ws;
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error) => reject(error);
+      ws.once('error', fail);
+      ws.once('close', () => reject(new Error('closed before joining')));
+      const joined = () => {
+        ws.off('error', fail);
+        ws.removeAllListeners('close');
+        ws.on('error', () => undefined);
+        resolve();
+      };
+      if (protocol === 'raw') {
+        ws.once('open', () => {
+          if (this.options.roomId === null) joined();
+          else ws.send(JSON.stringify({ join: this.options.roomId }));
+        });
+      }
+      ws.on('message', (data) => this.onFrame((data as Buffer).toString(), joined, reject));
+    });
+  }
+
+  /** Drops the connection at once, as a network failure would. */
+  drop(): void {
+    this.ws?.terminate();
+    this.ws = undefined;
+  }
+
+  /** Counts as lost every seq up to `finalSeq` never seen. */
+  settle(finalSeq: number): void {
+    if (this.upTo >= 0 && finalSeq > this.upTo) {
+      this.tally.lost += finalSeq - this.upTo;
+      this.upTo = finalSeq;
+    }
+  }
+
+  private onFrame(frame: string, joined: () => void, refused: (e: Error) => void): void {
+    if (CHAT_FRAMES.some((prefix) => frame.startsWith(prefix))) {
+      this.onChat(frame);
+      return;
+    }
+    if (this.options.protocol === 'raw') {
+      if (frame.startsWith('{"joined"')) joined();
+      return;
+    }
+    const parsed = parseFrame(frame);
+    const ws = this.ws;
+    if (!ws) return;
+    if (parsed.kind === 'ping') ws.send(PONG);
+    else if (parsed.kind === 'open') ws.send(connectFrame());
+    else if (parsed.kind === 'connected') {
+      if (this.options.roomId === null) joined();
+      else this.join();
+    } else if (parsed.kind === 'connect_error')
+      refused(new Error(`refused: ${JSON.stringify(parsed.data)}`));
+    else if (parsed.kind === 'ack') this.onJoined(parsed.payload, joined, refused);
+  }
+
+  private join(): void {
+    const resume =
+      this.options.resume && this.upTo >= 0
+        ? { resume: { epoch: this.epoch, lastSeq: this.upTo } }
+        : {};
+    if (resume.resume) this.resuming = [];
+    this.ws?.send(
+      eventFrame('room:join', { roomId: this.options.roomId, ...resume }, this.ackId++),
+    );
+  }
+
+  private onJoined(payload: unknown, joined: () => void, refused: (e: Error) => void): void {
+    const ack = payload as {
+      ok: boolean;
+      recovered?: boolean;
+      missed?: { type: string; seq: number }[];
+      snapshot?: { epoch: string; seq: number };
+      error?: unknown;
+    };
+    if (!ack.ok) {
+      refused(new Error(`join refused: ${JSON.stringify(ack.error)}`));
+      return;
+    }
+    if (ack.snapshot) this.epoch = ack.snapshot.epoch;
+    const buffered = this.resuming ?? [];
+    this.resuming = null;
+    if (ack.recovered)
+      for (const e of ack.missed ?? []) if (e.type === 'chat:message') this.note(e.seq);
+    for (const seq of buffered) this.note(seq);
+    joined();
+  }
+
+  private onChat(frame: string): void {
+    const now = Date.now();
+    for (const ts of numbersAfter(frame, TS)) this.tally.record(Math.max(1, now - ts));
+    const seqs = numbersAfter(frame, SEQ);
+    if (this.resuming) this.resuming.push(...seqs);
+    else for (const seq of seqs) this.note(seq);
+  }
+
+  private note(seq: number): void {
+    if (this.upTo < 0) this.upTo = seq - 1;
+    if (seq <= this.upTo) return;
+    this.tally.delivered++;
+    if (seq > this.upTo + 1) this.tally.lost += seq - this.upTo - 1;
+    this.upTo = seq;
+  }
+}
