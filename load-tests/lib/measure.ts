@@ -49,8 +49,16 @@ export async function waitFor(
   }
 }
 
-/** The 127.0.0.x source addresses to spread `connections` over (about 20,000 each). */
-export function sourceAddresses(connections: number): string[] {
-  const count = Math.max(1, Math.ceil(connections / 20_000));
-  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+/**
+ * The 127.0.0.x source addresses for `connections` to one server port. Linux shares its ~28,000
+ * ephemeral ports across destinations, so below that one server needs none (and binding a
+ * source address first makes every connect search the port range: slow with thousands open).
+ * Above it, connections spread over 127.0.0.2, .3, ... with ports the subscribers pick themselves.
+ */
+export function sourceAddresses(connectionsPerServer: number): string[] {
+  if (connectionsPerServer <= 25_000) return [];
+  return Array.from(
+    { length: Math.ceil(connectionsPerServer / 20_000) },
+    (_, i) => `127.0.0.${i + 2}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { MiniWebSocket } from './mini-ws.js';
 import { connectFrame, eventFrame, parseFrame, PONG, socketIoPath } from './wire.js';
 
 /** How a load client talks to a server: socket.io's wire protocol, or the raw uWS baseline's JSON. */
@@ -13,6 +13,10 @@ export interface SubscriberOptions {
   /** Resume from the last seq seen after a reconnect (our server); baselines just join again. */
   resume: boolean;
 }
+
+let port = 20_000 + Math.floor(Math.random() * 40_000);
+/** Source ports for bound connections, rotating through 20000-60999 so reconnects get fresh ones. */
+const nextPort = () => (port = port >= 60_999 ? 20_000 : port + 1);
 
 /** What every subscriber of a worker shares: counters and the latency histogram. */
 export interface Tally {
@@ -44,7 +48,7 @@ function numbersAfter(frame: string, key: string, from = 0, to = frame.length): 
  * seqs it saw so a reconnect storm can count what was lost.
  */
 export class Subscriber {
-  private ws: WebSocket | undefined;
+  private ws: MiniWebSocket | undefined;
   /** Highest seq such that every seq up to it was seen (or counted lost); -1 before the first. */
   private upTo = -1;
   private epoch = '';
@@ -57,7 +61,7 @@ export class Subscriber {
   ) {}
 
   get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
+    return this.ws?.open ?? false;
   }
 
   get lastSeq(): number {
@@ -66,31 +70,35 @@ export class Subscriber {
 
   /** Connects and joins (resuming when it saw messages before); resolves once joined. */
   connect(): Promise<void> {
-    const { protocol, url, localAddress } = this.options;
-    const base = url.replace(/^http/, 'ws');
-    const ws = new WebSocket(protocol === 'raw' ? `${base}/raw` : `${base}${socketIoPath()}`, {
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-      ...(localAddress ? { localAddress } : {}),
-    });
-    this.ws = ws;
+    const { protocol, url, localAddress, roomId } = this.options;
+    const { hostname, port } = new URL(url);
     return new Promise((resolve, reject) => {
-      const fail = (error: Error) => reject(error);
-      ws.once('error', fail);
-      ws.once('close', () => reject(new Error('closed before joining')));
+      let settled = false;
       const joined = () => {
-        ws.off('error', fail);
-        ws.removeAllListeners('close');
-        ws.on('error', () => undefined);
+        settled = true;
         resolve();
       };
-      if (protocol === 'raw') {
-        ws.once('open', () => {
-          if (this.options.roomId === null) joined();
-          else ws.send(JSON.stringify({ join: this.options.roomId }));
-        });
-      }
-      ws.on('message', (data) => this.onFrame((data as Buffer).toString(), joined, reject));
+      const refused = (error: Error) => {
+        settled = true;
+        reject(error);
+        this.ws?.terminate();
+      };
+      this.ws = new MiniWebSocket({
+        host: hostname,
+        port: Number(port),
+        path: protocol === 'raw' ? '/raw' : socketIoPath(),
+        localAddress,
+        localPort: localAddress ? nextPort() : undefined,
+        onOpen: () => {
+          if (protocol !== 'raw') return;
+          if (roomId === null) joined();
+          else this.ws?.send(JSON.stringify({ join: roomId }));
+        },
+        onMessage: (frame) => this.onFrame(frame, joined, refused),
+        onClose: () => {
+          if (!settled) refused(new Error('closed before joining'));
+        },
+      });
     });
   }
 

@@ -70,7 +70,11 @@ export class WorkerPool {
   static async start(count: number, cpu?: number): Promise<WorkerPool> {
     const children = Array.from({ length: count }, () => {
       const child = fork(WORKER, [], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+        ],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       return child;

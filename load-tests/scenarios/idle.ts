@@ -44,7 +44,7 @@ export async function idle(name: TargetName, options: IdleOptions): Promise<Idle
       urls: targets.map((t) => t.url),
       roomIds,
       total: options.connections,
-      localAddresses: sourceAddresses(options.connections),
+      localAddresses: sourceAddresses(Math.ceil(options.connections / options.processes)),
     });
     if (connected < options.connections)
       throw new Error(`only ${connected} of ${options.connections} connected`);

@@ -1,0 +1,118 @@
+import { percentiles } from '../lib/histogram.js';
+import { loadCpuSeconds, sourceAddresses, waitFor } from '../lib/measure.js';
+import { cpuSeconds } from '../lib/proc.js';
+import { startTarget, type Publisher, type TargetName } from '../lib/targets.js';
+import { WorkerPool } from '../lib/workers.js';
+
+export interface ReconnectOptions {
+  clients: number;
+  /** Chat messages per second published throughout. */
+  rate: number;
+  /** Each dropped client comes back after a random delay in this window (socket.io's default backoff is 0.5-1.5 s). */
+  minDelayMs: number;
+  maxDelayMs: number;
+  serverCpu?: number | undefined;
+  loadCpu?: number | undefined;
+}
+
+export interface ReconnectResult {
+  target: TargetName;
+  clients: number;
+  /** Time from the drop until 99% of clients had joined again (resumed on our server). */
+  back99Ms: number;
+  backAllMs: number;
+  reconnected: number;
+  /** Messages published while the storm lasted. */
+  published: number;
+  /** Messages some client never got, summed over clients. */
+  lost: number;
+  /** CPU seconds from the drop until all were back: the server's, and the load side's. */
+  serverCpuSeconds: number;
+  loadCpuSeconds: number;
+}
+
+const ROOM = 'storm';
+
+/** Runs a publisher at `rate`/s until stopped; `last()` is the last seq accepted. */
+function steadyPublisher(publisher: Publisher, rate: number) {
+  let last = 0;
+  let running = true;
+  const loop = (async () => {
+    const started = performance.now();
+    let sent = 0;
+    while (running) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      for (; sent < due; sent++)
+        void publisher.send('storm').then((seq) => (last = Math.max(last, seq)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return {
+    last: () => last,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Reconnect storm: every client dropped at once while chat flows; how fast they are back and what they lost. */
+export async function reconnect(
+  name: TargetName,
+  options: ReconnectOptions,
+): Promise<ReconnectResult> {
+  const target = await startTarget(name, options.serverCpu);
+  const pool = await WorkerPool.start(
+    Math.max(1, Math.ceil(options.clients / 5000)),
+    options.loadCpu,
+  );
+  try {
+    const publisher = await target.publisher(ROOM);
+    const { connected } = await pool.connect({
+      protocol: target.protocol,
+      urls: [target.url],
+      roomIds: [ROOM],
+      total: options.clients,
+      localAddresses: sourceAddresses(options.clients),
+      resume: name === 'liveshop',
+    });
+    if (connected < options.clients)
+      throw new Error(`only ${connected} of ${options.clients} joined`);
+    const steady = steadyPublisher(publisher, options.rate);
+    // everyone has seen messages before the drop, so each knows where it was
+    await waitFor(pool, (r) => r.delivered >= connected * 3, 10_000);
+    await pool.reset();
+    const firstDuringStorm = steady.last() + 1;
+    const dropped = performance.now();
+    const serverCpu0 = cpuSeconds(target.pid);
+    const loadCpu0 = loadCpuSeconds(pool);
+    await pool.storm(options.minDelayMs, options.maxDelayMs, 60_000);
+    const back = await waitFor(pool, (r) => r.open === connected, 10_000);
+    const backAllMs = performance.now() - dropped;
+    const serverCpuSeconds = cpuSeconds(target.pid) - serverCpu0;
+    const loadCpu = loadCpuSeconds(pool) - loadCpu0;
+    // keep publishing a little after everyone is back, then stop and let deliveries settle
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await steady.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const finalSeq = steady.last();
+    await waitFor(pool, () => false, 1000);
+    await pool.settle(finalSeq);
+    const report = await pool.report();
+    publisher.close();
+    return {
+      target: name,
+      clients: connected,
+      back99Ms: percentiles(back.reconnects).p99,
+      backAllMs: back.open === connected ? backAllMs : Number.NaN,
+      reconnected: back.open,
+      published: finalSeq - firstDuringStorm + 1,
+      lost: report.lost,
+      serverCpuSeconds,
+      loadCpuSeconds: loadCpu,
+    };
+  } finally {
+    pool.close();
+    await target.stop();
+  }
+}
