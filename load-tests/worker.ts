@@ -27,6 +27,7 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
           message.roomIds.length > 0 ? (message.roomIds[i % message.roomIds.length] ?? null) : null,
         localAddress: message.localAddresses[i % message.localAddresses.length],
         resume: message.resume,
+        latencyFrom: message.latencyFrom,
       },
       tally,
     );

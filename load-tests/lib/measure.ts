@@ -27,14 +27,16 @@ export async function publish(
   return Math.max(...seqs);
 }
 
-/** Polls the workers until `done(report)`, or nothing changed for `stallMs`. */
+/** Polls the workers until `done(report)`, nothing changed for `stallMs`, or `maxMs` passed. */
 export async function waitFor(
   pool: WorkerPool,
   done: (r: PoolReport) => boolean,
   stallMs: number,
+  maxMs = Number.POSITIVE_INFINITY,
 ): Promise<PoolReport> {
   let last = '';
-  let lastChange = performance.now();
+  const started = performance.now();
+  let lastChange = started;
   for (;;) {
     const report = await pool.report();
     if (done(report)) return report;
@@ -45,6 +47,7 @@ export async function waitFor(
     } else if (performance.now() - lastChange > stallMs) {
       return report;
     }
+    if (performance.now() - started > maxMs) return report;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 
-const KEY = 'bG9hZC10ZXN0LWtleS0xMjM=';
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='; // the RFC 6455 sample: 16 bytes, as servers check
 const OP_TEXT = 0x1;
 const OP_CLOSE = 0x8;
 const OP_PING = 0x9;

@@ -12,6 +12,12 @@ export interface SubscriberOptions {
   localAddress?: string | undefined;
   /** Resume from the last seq seen after a reconnect (our server); baselines just join again. */
   resume: boolean;
+  /**
+   * Where latency starts: the server's timestamp on the message (`server`), or the sender's clock
+   * in the text (`sender`: texts like `t1795689395198`), which also counts time a busy server
+   * left the message waiting in its inbound queue.
+   */
+  latencyFrom?: 'server' | 'sender';
 }
 
 let port = 20_000 + Math.floor(Math.random() * 40_000);
@@ -27,6 +33,7 @@ export interface Tally {
 
 const CHAT_FRAMES = ['42["chat:batch"', '42["chat:message"', '{"seq":'];
 const TS = '"ts":';
+const SENT = '"text":"t';
 const SEQ = '"seq":';
 
 function numbersAfter(frame: string, key: string, from = 0, to = frame.length): number[] {
@@ -172,7 +179,8 @@ export class Subscriber {
 
   private onChat(frame: string): void {
     const now = Date.now();
-    for (const ts of numbersAfter(frame, TS)) this.tally.record(Math.max(1, now - ts));
+    const from = this.options.latencyFrom === 'sender' ? SENT : TS;
+    for (const ts of numbersAfter(frame, from)) this.tally.record(Math.max(1, now - ts));
     const seqs = numbersAfter(frame, SEQ);
     if (this.resuming) this.resuming.push(...seqs);
     else for (const seq of seqs) this.note(seq);

@@ -17,6 +17,7 @@ export type ToWorker =
       concurrency: number;
       localAddresses: string[];
       resume: boolean;
+      latencyFrom: 'server' | 'sender';
     }
   | { type: 'reset' }
   | { type: 'report' }
@@ -59,6 +60,7 @@ export interface ConnectPlan {
   localAddresses?: string[];
   resume?: boolean;
   concurrency?: number;
+  latencyFrom?: 'server' | 'sender';
 }
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -108,6 +110,7 @@ export class WorkerPool {
             concurrency: plan.concurrency ?? 100,
             localAddresses: plan.localAddresses ?? [],
             resume: plan.resume ?? false,
+            latencyFrom: plan.latencyFrom ?? 'server',
           },
           'ready',
         );
