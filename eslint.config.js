@@ -9,7 +9,7 @@ const forbid = (patterns, message) => ({
 });
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'load-tests/k6/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'load-tests/k6/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,137 +1,92 @@
 /**
- * `npm run bench -- <scenario> [options]`: runs a scenario against our server and the baselines
- * in the same run, prints a table and updates BENCHMARKS.md.
+ * `npm run bench -- <scenario> [--option value ...]`: runs a scenario against our server and the
+ * baselines in the same run (alternating their order), prints a table and updates its section
+ * of BENCHMARKS.md. Scenarios: fanout, idle, flood, reconnect (drop burst and cross-node arrive
+ * with the drops and Redis-engine issues).
  *
- *   npm run bench -- fanout --subscribers 5000 --rate 50 --messages 200 --runs 3
+ *   npm run bench -- fanout --subscribers 10000
+ *   npm run bench -- idle --connections 45000 --processes 3
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmt, machine, median, table, writeSection } from './lib/report.js';
+import { fmt, machine, table, writeSection } from './lib/report.js';
 import type { TargetName } from './lib/targets.js';
-import { fanout, type FanoutResult } from './scenarios/fanout.js';
+import { SPECS, TARGET_LABELS } from './specs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
+const scenario = process.argv[2] ?? '';
+const spec = SPECS[scenario];
+if (!spec) {
+  process.stderr.write(`Usage: npm run bench -- <${Object.keys(SPECS).join('|')}> [options]\n`);
+  process.exit(64);
+}
+const { values } = parseArgs({
+  args: process.argv.slice(3),
   options: {
-    subscribers: { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '50' },
-    messages: { type: 'string', default: '200' },
-    bytes: { type: 'string', default: '100' },
+    ...Object.fromEntries(
+      Object.entries(spec.options).map(([k, v]) => [k, { type: 'string' as const, default: v }]),
+    ),
     runs: { type: 'string', default: '3' },
-    workers: { type: 'string', default: '2' },
+    targets: { type: 'string', default: spec.targets.join(',') },
     'no-pin': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
   },
 });
-
-const scenario = positionals[0] ?? 'fanout';
-if (scenario !== 'fanout') {
-  process.stderr.write(`Unknown scenario "${scenario}". Available: fanout\n`);
-  process.exit(64);
-}
-
+const o = values as unknown as Record<string, string>;
 const pin = !values['no-pin'];
 if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
 if (!values['skip-build'])
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 
-const options = {
-  subscribers: Number(values.subscribers),
-  rate: Number(values.rate),
-  messages: Number(values.messages),
-  bytes: Number(values.bytes),
-  workers: Number(values.workers),
-  serverCpu: pin ? 0 : undefined,
-  loadCpu: pin ? 1 : undefined,
-};
 const runs = Number(values.runs);
-const targets: TargetName[] = ['plain-socketio', 'liveshop'];
-const results: FanoutResult[] = [];
-
+const targets = values.targets.split(',') as TargetName[];
+const cpus = pin ? { serverCpu: 0, loadCpu: 1 } : {};
+const results: { target: TargetName }[] = [];
+const perRun: (string | number)[][] = [];
 for (let run = 1; run <= runs; run++) {
   const order = run % 2 === 1 ? targets : [...targets].reverse();
   for (const target of order) {
     process.stdout.write(`run ${run}/${runs}: ${target} ... `);
-    const result = await fanout(target, options);
+    const result = await spec.run(target, o, cpus);
     results.push(result);
-    process.stdout.write(
-      `${fmt(result.deliveriesPerCpuSecond)} deliveries/CPU-s, p99 ${result.latencyMs.p99} ms, ${fmt(result.delivered)}/${fmt(result.expected)} delivered\n`,
-    );
+    const line = spec.line(result);
+    perRun.push([run, target, line]);
+    process.stdout.write(`${line}\n`);
   }
 }
 
-const byTarget = (t: TargetName) => results.filter((r) => r.target === t);
-const med = (t: TargetName, f: (r: FanoutResult) => number) => median(byTarget(t).map(f));
-const baseline = med('plain-socketio', (r) => r.deliveriesPerCpuSecond);
 const summary = table(
-  [
-    'server',
-    'deliveries per server CPU-second (median)',
-    'vs plain socket.io',
-    'p50 ms',
-    'p99 ms',
-    'p99.9 ms',
-    'delivered',
-    'server RSS MiB',
-  ],
+  ['server', ...spec.columns.map(([h]) => h)],
   targets.map((t) => [
-    t === 'liveshop'
-      ? '**liveshop** (socket.io on uWS, batched)'
-      : 'plain socket.io (ws engine, default adapter)',
-    fmt(med(t, (r) => r.deliveriesPerCpuSecond)),
-    `${fmt(med(t, (r) => r.deliveriesPerCpuSecond) / baseline, 1)}×`,
-    fmt(med(t, (r) => r.latencyMs.p50)),
-    fmt(med(t, (r) => r.latencyMs.p99)),
-    fmt(med(t, (r) => r.latencyMs.p999)),
-    `${fmt(byTarget(t).reduce((n, r) => n + r.delivered, 0))} / ${fmt(byTarget(t).reduce((n, r) => n + r.expected, 0))}`,
-    fmt(med(t, (r) => r.serverRssMiB)),
+    TARGET_LABELS[t],
+    ...spec.columns.map(([, f]) =>
+      f(
+        results.filter((r) => r.target === t),
+        results,
+      ),
+    ),
   ]),
 );
-const perRun = table(
-  [
-    'run',
-    'server',
-    'deliveries/CPU-s',
-    'server CPU s',
-    'wall s',
-    'load core busy',
-    'p50',
-    'p99',
-    'p99.9',
-    'max',
-    'delivered',
-  ],
-  results.map((r, i) => [
-    Math.floor(i / targets.length) + 1,
-    r.target,
-    fmt(r.deliveriesPerCpuSecond),
-    fmt(r.cpuSeconds, 2),
-    fmt(r.wallSeconds, 1),
-    `${fmt(r.loadCoreBusy * 100)}%`,
-    r.latencyMs.p50,
-    r.latencyMs.p99,
-    r.latencyMs.p999,
-    r.latencyMs.max,
-    `${fmt(r.delivered)}/${fmt(r.expected)}`,
-  ]),
-);
-const command = `npm run bench -- fanout --subscribers ${options.subscribers} --rate ${options.rate} --messages ${options.messages} --bytes ${options.bytes} --runs ${runs}${pin ? '' : ' --no-pin'}`;
-const body = `## Fan-out: one room, ${fmt(options.subscribers)} subscribers, ${options.rate} messages/s
+const verdicts = targets.includes('liveshop') ? spec.verdicts(results) : [];
+const flags = Object.keys(spec.options)
+  .map((k) => `--${k} ${o[k]}`)
+  .join(' ');
+const command = `npm run bench -- ${scenario} ${flags} --runs ${runs}${pin ? '' : ' --no-pin'}`;
+const body = `## ${spec.title(o)}
 
 \`${command}\` on ${new Date().toISOString().slice(0, 10)}; ${machine()}.
-${pin ? 'Server pinned to core 0, load (workers and publisher) to core 1 with taskset.' : 'Not pinned.'} One publisher sends ${options.messages} chat messages of ${options.bytes} bytes at ${options.rate}/s into one room; every subscriber is a lightweight socket.io client over \`ws\` (WebSocket). Latency is from the server's timestamp on each message to its arrival at a subscriber. Server CPU is user + system time from /proc over the measured window (first message sent to last delivered). Medians of ${runs} runs, both servers measured in the same run, alternating order.
+${pin ? 'Server pinned to core 0, load (workers, publishers) to core 1 with taskset.' : 'Not pinned.'} ${spec.method(o)} Medians of ${runs} runs; all servers measured in the same run, in alternating order.
 
 ${summary}
-
+${verdicts.length > 0 ? `\nTargets:\n\n${verdicts.join('\n')}\n` : ''}
 Each run:
 
-${perRun}
+${table(['run', 'server', 'result'], perRun)}
 `;
-process.stdout.write(`\n${summary}\n\n${perRun}\n`);
+process.stdout.write(`\n${summary}\n${verdicts.join('\n')}\n`);
 if (!values['no-write']) {
-  writeSection(`${ROOT}BENCHMARKS.md`, `fanout-${options.subscribers}-at-${options.rate}`, body);
-  process.stdout.write('\nBENCHMARKS.md updated.\n');
+  writeSection(`${ROOT}BENCHMARKS.md`, spec.key(o), body);
+  process.stdout.write(`BENCHMARKS.md updated (${fmt(results.length)} runs).\n`);
 }

@@ -1,24 +1,71 @@
 import { describe, expect, it } from 'vitest';
 import { fanout } from '../load-tests/scenarios/fanout.js';
+import { flood } from '../load-tests/scenarios/flood.js';
+import { idle } from '../load-tests/scenarios/idle.js';
+import { reconnect } from '../load-tests/scenarios/reconnect.js';
 
-// A small run of each benchmark scenario keeps the harness working. It checks correctness
-// (everything delivered), never timing: speed is for `npm run bench`.
+// A small run of each benchmark scenario keeps the harness working. These check correctness
+// (everything delivered, nothing lost), never timing: speed is for `npm run bench`.
+const targets = ['liveshop', 'plain-socketio', 'uws-raw'] as const;
+
 describe('load-test harness (smoke)', () => {
-  it.each(['liveshop', 'plain-socketio'] as const)(
-    'fan-out delivers every message to every subscriber: %s',
-    async (target) => {
-      const result = await fanout(target, {
-        subscribers: 40,
-        rate: 200,
-        messages: 20,
-        bytes: 50,
-        workers: 2,
-      });
-      expect(result.subscribers).toBe(40);
-      expect(result.delivered).toBe(40 * 20);
-      expect(result.errors).toBe(0);
-      expect(result.latencyMs.count).toBe(40 * 20);
-      expect(result.cpuSeconds).toBeGreaterThanOrEqual(0);
-    },
-  );
+  it.each(targets)('fan-out delivers every message to every subscriber: %s', async (target) => {
+    const result = await fanout(target, {
+      subscribers: 30,
+      rate: 200,
+      messages: 20,
+      bytes: 50,
+      workers: 2,
+    });
+    expect(result.subscribers).toBe(30);
+    expect(result.delivered).toBe(30 * 20);
+    expect(result.errors).toBe(0);
+    expect(result.latencyMs.count).toBe(30 * 20);
+  });
+
+  it.each(targets)('idle density holds its connections and measures memory: %s', async (target) => {
+    const result = await idle(target, {
+      connections: 60,
+      processes: 2,
+      rooms: target === 'liveshop' ? 3 : 0,
+      settleMs: 100,
+    });
+    expect(result.connections).toBe(60);
+    expect(result.rssAfterMiB).toBeGreaterThan(0);
+  });
+
+  it('reconnect storm: our clients all come back and resume with nothing lost', async () => {
+    const result = await reconnect('liveshop', {
+      clients: 40,
+      rate: 50,
+      minDelayMs: 50,
+      maxDelayMs: 150,
+    });
+    expect(result.reconnected).toBe(40);
+    expect(result.published).toBeGreaterThan(0);
+    expect(result.lost).toBe(0);
+  });
+
+  it('reconnect storm counts what a server without resume loses', async () => {
+    const result = await reconnect('plain-socketio', {
+      clients: 20,
+      rate: 50,
+      minDelayMs: 200,
+      maxDelayMs: 300,
+    });
+    expect(result.reconnected).toBe(20);
+    expect(result.lost).toBeGreaterThan(0);
+  });
+
+  it('flood: our server accepts every message and viewers see a share of it', async () => {
+    const result = await flood('liveshop', {
+      chatters: 20,
+      perChatter: 10,
+      viewers: 10,
+      seconds: 1,
+    });
+    expect(result.acceptedPerSecond).toBe(200);
+    expect(result.deliveredShare).toBeGreaterThan(0);
+    expect(result.deliveredShare).toBeLessThanOrEqual(1);
+  });
 });

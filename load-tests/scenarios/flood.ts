@@ -43,7 +43,10 @@ const ROOM = 'flood';
  */
 export async function flood(name: TargetName, options: FloodOptions): Promise<FloodResult> {
   const target = await startTarget(name, options.serverCpu, { CHAT_BUDGET_PER_TICK: '20' });
-  const pool = await WorkerPool.start(Math.max(1, Math.ceil(options.viewers / 5000)), options.loadCpu);
+  const pool = await WorkerPool.start(
+    Math.max(1, Math.ceil(options.viewers / 5000)),
+    options.loadCpu,
+  );
   const chatters: { send(text: string): Promise<boolean>; close(): void }[] = [];
   try {
     (await target.publisher(ROOM)).close(); // creates the room on ours
@@ -54,7 +57,8 @@ export async function flood(name: TargetName, options: FloodOptions): Promise<Fl
       total: options.viewers,
       latencyFrom: 'sender',
     });
-    for (let i = 0; i < options.chatters; i++) chatters.push(await chatter(target.url, target.protocol, i));
+    for (let i = 0; i < options.chatters; i++)
+      chatters.push(await chatter(target.url, target.protocol, i));
 
     await pool.reset();
     const cpu0 = cpuSeconds(target.pid);
@@ -69,7 +73,13 @@ export async function flood(name: TargetName, options: FloodOptions): Promise<Fl
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
       for (; sent < due; sent++) {
         const c = chatters[sent % chatters.length];
-        if (c) acks.push(c.send(`t${Date.now()}`).then((ok) => void (ok && accepted++)));
+        if (c) {
+          acks.push(
+            c.send(`t${Date.now()}`).then((ok) => {
+              if (ok) accepted++;
+            }),
+          );
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -112,11 +122,16 @@ async function chatter(url: string, protocol: 'socketio' | 'raw', i: number) {
       close: () => ws.terminate(),
     };
   }
-  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(`chatter${i}`).setExpirationTime('1h').sign(new TextEncoder().encode(BENCH_SECRET));
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(`chatter${i}`)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(BENCH_SECRET));
   const client = await WireClient.connect({ url, auth: { token } });
   await client.request('room:join', { roomId: ROOM });
   return {
-    send: async (text: string) => ((await client.request('chat:send', { roomId: ROOM, text })) as { ok?: boolean }).ok === true,
+    send: async (text: string) =>
+      ((await client.request('chat:send', { roomId: ROOM, text })) as { ok?: boolean }).ok === true,
     close: () => client.close(),
   };
 }

@@ -9,6 +9,8 @@ export interface IdleOptions {
   processes: number;
   /** Rooms the connections join, round robin; 0 only connects (and authenticates). */
   rooms: number;
+  /** How long connections idle before RSS is read (default 3 s). */
+  settleMs?: number;
   serverCpu?: number | undefined;
   loadCpu?: number | undefined;
 }
@@ -49,7 +51,7 @@ export async function idle(name: TargetName, options: IdleOptions): Promise<Idle
     if (connected < options.connections)
       throw new Error(`only ${connected} of ${options.connections} connected`);
     // let the servers settle (handshake garbage collected, timers armed), still all open
-    await new Promise((resolve) => setTimeout(resolve, Number(process.env.IDLE_SETTLE_MS ?? 3000)));
+    await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 3000));
     const report = await waitFor(pool, (r) => r.open === connected, 2000);
     if (report.open < connected)
       throw new Error(`${connected - report.open} connections dropped while idle`);

@@ -36,11 +36,11 @@ const ROOM = 'storm';
 /** Runs a publisher at `rate`/s until stopped; `last()` is the last seq accepted. */
 function steadyPublisher(publisher: Publisher, rate: number) {
   let last = 0;
-  let running = true;
+  const state = { running: true };
   const loop = (async () => {
     const started = performance.now();
     let sent = 0;
-    while (running) {
+    while (state.running) {
       const due = Math.floor(((performance.now() - started) / 1000) * rate);
       for (; sent < due; sent++)
         void publisher.send('storm').then((seq) => (last = Math.max(last, seq)));
@@ -50,7 +50,7 @@ function steadyPublisher(publisher: Publisher, rate: number) {
   return {
     last: () => last,
     stop: async () => {
-      running = false;
+      state.running = false;
       await loop;
     },
   };

@@ -6,11 +6,13 @@ import type { TemplatedApp } from './uws.js';
  * The in-memory adapter's own methods, taken when this module loads, before any `attachApp` call
  * patches the prototype (socket.io does that for the last app attached, and undoes it on close).
  */
+/* eslint-disable @typescript-eslint/unbound-method -- each is called with .call(this) */
 const original = {
   addAll: Adapter.prototype.addAll,
   del: Adapter.prototype.del,
   broadcast: Adapter.prototype.broadcast,
 };
+/* eslint-enable @typescript-eslint/unbound-method */
 
 /** socket.io's topic for a room: `${namespace}\x1f${room}` (the same as its own uWS module). */
 const SEPARATOR = '\x1f';

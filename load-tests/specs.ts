@@ -1,0 +1,210 @@
+import { fmt, median } from './lib/report.js';
+import { TARGET_LABELS, type TargetName } from './lib/targets.js';
+import { fanout, type FanoutResult } from './scenarios/fanout.js';
+import { flood, type FloodResult } from './scenarios/flood.js';
+import { idle, type IdleResult } from './scenarios/idle.js';
+import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
+
+type Values = Record<string, string>;
+
+/** One benchmark scenario as `npm run bench` runs it. */
+export interface BenchSpec<R extends { target: TargetName }> {
+  /** CLI options and their defaults. */
+  options: Values;
+  targets: TargetName[];
+  /** Key of its BENCHMARKS.md section (one per distinct configuration). */
+  key(o: Values): string;
+  title(o: Values): string;
+  method(o: Values): string;
+  run(target: TargetName, o: Values, cpus: { serverCpu?: number; loadCpu?: number }): Promise<R>;
+  /** One line per run, for the console and the per-run table. */
+  line(r: R): string;
+  /** Summary columns, computed over the runs of one target. */
+  columns: [string, (runs: R[], all: R[]) => string][];
+  /** The issue's targets, each checked against the medians. */
+  verdicts(all: R[]): string[];
+}
+
+const num = (o: Values, k: string) => Number(o[k]);
+const med = <R>(runs: R[], f: (r: R) => number) => median(runs.map(f));
+const of = <R extends { target: TargetName }>(all: R[], t: TargetName) =>
+  all.filter((r) => r.target === t);
+const check = (ok: boolean, text: string) => `- ${ok ? '✅ met' : '❌ missed'}: ${text}`;
+
+const fanoutSpec: BenchSpec<FanoutResult> = {
+  options: { subscribers: '10000', rate: '200', messages: '400', bytes: '100', workers: '2' },
+  targets: ['plain-socketio', 'uws-raw', 'liveshop'],
+  key: (o) => `fanout-${o.subscribers}-at-${o.rate}`,
+  title: (o) =>
+    `Fan-out: one room, ${fmt(num(o, 'subscribers'))} subscribers, ${o.rate} messages/s`,
+  method: (o) =>
+    `One publisher sends ${o.messages} chat messages of ${o.bytes} bytes at ${o.rate}/s into one room; every subscriber is a lightweight WebSocket client in a load worker. Latency runs from the server's timestamp on each message to its arrival. Server CPU is user + system time from /proc over the measured window (first message sent to last delivered). Our server batches a room's chat per tick; plain socket.io and raw uWS send each message as its own frame at once.`,
+  run: (t, o, cpus) =>
+    fanout(t, {
+      subscribers: num(o, 'subscribers'),
+      rate: num(o, 'rate'),
+      messages: num(o, 'messages'),
+      bytes: num(o, 'bytes'),
+      workers: num(o, 'workers'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `${fmt(r.deliveriesPerCpuSecond)} deliveries/CPU-s, p99 ${r.latencyMs.p99} ms, ${fmt(r.delivered)}/${fmt(r.expected)} delivered, load core ${fmt(r.loadCoreBusy * 100)}%`,
+  columns: [
+    ['deliveries per server CPU-second', (rs) => fmt(med(rs, (r) => r.deliveriesPerCpuSecond))],
+    [
+      'vs plain socket.io',
+      (rs, all) =>
+        `${fmt(med(rs, (r) => r.deliveriesPerCpuSecond) / med(of(all, 'plain-socketio'), (r) => r.deliveriesPerCpuSecond), 1)}×`,
+    ],
+    [
+      'vs raw uWS',
+      (rs, all) =>
+        `${fmt(med(rs, (r) => r.deliveriesPerCpuSecond) / med(of(all, 'uws-raw'), (r) => r.deliveriesPerCpuSecond), 2)}×`,
+    ],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    ['p99.9 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p999))],
+    [
+      'delivered',
+      (rs) =>
+        `${fmt(rs.reduce((n, r) => n + r.delivered, 0))} / ${fmt(rs.reduce((n, r) => n + r.expected, 0))}`,
+    ],
+    ['load core busy', (rs) => `${fmt(med(rs, (r) => r.loadCoreBusy) * 100)}%`],
+  ],
+  verdicts: (all) => {
+    const ours = of(all, 'liveshop');
+    const rate = med(ours, (r) => r.deliveriesPerCpuSecond);
+    return [
+      check(
+        rate >= 10 * med(of(all, 'plain-socketio'), (r) => r.deliveriesPerCpuSecond),
+        'deliveries per server CPU-second ≥ 10× plain socket.io',
+      ),
+      check(
+        rate >= med(of(all, 'uws-raw'), (r) => r.deliveriesPerCpuSecond),
+        '≥ 1× raw uWS publishing one message per frame',
+      ),
+      check(med(ours, (r) => r.latencyMs.p99) <= 100, 'p99 ≤ 100 ms'),
+    ];
+  },
+};
+
+const idleSpec: BenchSpec<IdleResult> = {
+  options: { connections: '15000', processes: '1', rooms: '0' },
+  targets: ['plain-socketio', 'uws-raw', 'liveshop'],
+  key: (o) =>
+    `idle-${o.connections}-in-${o.processes}${o.rooms === '0' ? '' : `-rooms-${o.rooms}`}`,
+  title: (o) =>
+    `Idle density: ${fmt(num(o, 'connections'))} connections over ${o.processes} server process${o.processes === '1' ? '' : 'es'}${o.rooms === '0' ? '' : `, each a viewer in one of ${o.rooms} rooms`}`,
+  method: (o) =>
+    `Connections open (and, on our server, authenticate${o.rooms === '0' ? '' : ' and join a room'}) and then idle for a few seconds; the figure is the growth of the server processes' resident memory (RSS from /proc) divided by the connections. No garbage collection is forced.`,
+  run: (t, o, cpus) =>
+    idle(t, {
+      connections: num(o, 'connections'),
+      processes: num(o, 'processes'),
+      rooms: num(o, 'rooms'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `${fmt(r.bytesPerConnection / 1024, 2)} KiB per connection (RSS ${fmt(r.rssBeforeMiB)} → ${fmt(r.rssAfterMiB)} MiB)`,
+  columns: [
+    ['KiB RSS per connection', (rs) => fmt(med(rs, (r) => r.bytesPerConnection) / 1024, 2)],
+    [
+      'server RSS MiB, idle → connected',
+      (rs) => `${fmt(med(rs, (r) => r.rssBeforeMiB))} → ${fmt(med(rs, (r) => r.rssAfterMiB))}`,
+    ],
+  ],
+  verdicts: (all) => [
+    check(
+      med(of(all, 'liveshop'), (r) => r.bytesPerConnection) <= 6 * 1024,
+      '≤ 6 KB RSS per connection',
+    ),
+  ],
+};
+
+const floodSpec: BenchSpec<FloodResult> = {
+  options: { chatters: '1000', 'per-chatter': '1', viewers: '2000', seconds: '5' },
+  targets: ['plain-socketio', 'uws-raw', 'liveshop'],
+  key: (o) => `flood-${o.chatters}x${o['per-chatter']}-to-${o.viewers}`,
+  title: (o) =>
+    `Hot-room chat flood: ${fmt(num(o, 'chatters'))} chatters at ${o['per-chatter']}/s, ${fmt(num(o, 'viewers'))} viewers`,
+  method: (o) =>
+    `${o.chatters} chatters send ${o['per-chatter']} message/s each for ${o.seconds} s into one room watched by ${o.viewers} viewers. Latency runs from the chatter's clock at sending to a viewer's receipt, so it includes time a busy server kept the message queued. Our server runs its default per-tick budget (20 messages per 50 ms tick) and samples the rest (the history keeps all); the baselines send every message to every viewer. Deliveries are counted for up to 20 s after the last message.`,
+  run: (t, o, cpus) =>
+    flood(t, {
+      chatters: num(o, 'chatters'),
+      perChatter: num(o, 'per-chatter'),
+      viewers: num(o, 'viewers'),
+      seconds: num(o, 'seconds'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `${fmt(r.acceptedPerSecond)} accepted/s, ${fmt(r.deliveriesPerSecond)} deliveries/s (${fmt(r.deliveredShare * 100)}% of offered), server core ${fmt(r.serverCoreBusy * 100)}%, p99 ${fmt(r.latencyMs.p99)} ms`,
+  columns: [
+    ['chat accepted /s', (rs) => fmt(med(rs, (r) => r.acceptedPerSecond))],
+    ['server core busy', (rs) => `${fmt(med(rs, (r) => r.serverCoreBusy) * 100)}%`],
+    [
+      'share of messages each viewer saw',
+      (rs) => `${fmt(med(rs, (r) => r.deliveredShare) * 100)}%`,
+    ],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    ['load core busy', (rs) => `${fmt(med(rs, (r) => r.loadCoreBusy) * 100)}%`],
+  ],
+  verdicts: () => [],
+};
+
+const reconnectSpec: BenchSpec<ReconnectResult> = {
+  options: { clients: '10000', rate: '20', 'min-delay': '500', 'max-delay': '1500' },
+  targets: ['plain-socketio', 'uws-raw', 'liveshop'],
+  key: (o) => `reconnect-${o.clients}`,
+  title: (o) => `Reconnect storm: ${fmt(num(o, 'clients'))} clients dropped at once`,
+  method: (o) =>
+    `${o.clients} clients watch one room while a publisher sends ${o.rate} messages/s. Every connection is cut at once; each client comes back after a random ${o['min-delay']}-${o['max-delay']} ms (socket.io's default backoff window) and joins again: on our server with its last seq (resume), on the baselines plainly (they have no resume). "Back" is the time from the cut until a client has joined again; "lost" counts, over all clients, the messages published after the cut that a client never got.`,
+  run: (t, o, cpus) =>
+    reconnect(t, {
+      clients: num(o, 'clients'),
+      rate: num(o, 'rate'),
+      minDelayMs: num(o, 'min-delay'),
+      maxDelayMs: num(o, 'max-delay'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `99% back in ${fmt(r.back99Ms)} ms, all in ${fmt(r.backAllMs)} ms, ${fmt(r.lost)} messages lost of ${fmt(r.published)} published`,
+  columns: [
+    ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))],
+    ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))],
+    ['messages lost (sum over clients)', (rs) => fmt(med(rs, (r) => r.lost))],
+    ['published during the storm', (rs) => fmt(med(rs, (r) => r.published))],
+    [
+      'server CPU s during the storm',
+      (rs) =>
+        fmt(
+          med(rs, (r) => r.serverCpuSeconds),
+          2,
+        ),
+    ],
+  ],
+  verdicts: (all) => {
+    const ours = of(all, 'liveshop');
+    return [
+      check(
+        med(ours, (r) => r.back99Ms) < 5000,
+        `${fmt(ours[0]?.clients ?? 0)} clients 99% back in < 5 s`,
+      ),
+      check(
+        ours.every((r) => r.lost === 0),
+        '0 messages lost (every run)',
+      ),
+    ];
+  },
+};
+
+export const SPECS = {
+  fanout: fanoutSpec,
+  idle: idleSpec,
+  flood: floodSpec,
+  reconnect: reconnectSpec,
+} as unknown as Record<string, BenchSpec<{ target: TargetName }>>;
+
+export { TARGET_LABELS };
