@@ -1,5 +1,5 @@
 import { MiniWebSocket } from './mini-ws.js';
-import { connectFrame, eventFrame, parseFrame, PONG, socketIoPath } from './wire.js';
+import { connectFrame, eventFrame, parseFrame, PONG, socketIoPath } from '../k6/socketio.js';
 
 /** How a load client talks to a server: socket.io's wire protocol, or the raw uWS baseline's JSON. */
 export type Protocol = 'socketio' | 'raw';

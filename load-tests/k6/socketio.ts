@@ -66,3 +66,77 @@ function parsePacket(packet: string): Frame {
 
 /** The pong answering a server ping. */
 export const PONG = EIO.pong;
+
+/** Where a session sends its frames: a `ws` socket in Node, k6's WebSocket in k6. */
+export interface FrameSink {
+  send(frame: string): void;
+}
+
+export interface SessionHandlers {
+  /** Handshake auth, e.g. `{ token }`. */
+  auth?: Record<string, unknown>;
+  onConnect?(): void;
+  onConnectError?(data: unknown): void;
+  onEvent?(event: string, payload: unknown): void;
+}
+
+/**
+ * The socket.io client side of one connection, runtime-agnostic: feed it every text frame with
+ * `receive`, and it answers pings, performs the handshake, routes events and resolves acks.
+ */
+export class SocketIoSession {
+  private nextAck = 0;
+  private readonly acks = new Map<number, (payload: unknown) => void>();
+  connected = false;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly handlers: SessionHandlers = {},
+  ) {}
+
+  receive(raw: string): void {
+    const frame = parseFrame(raw);
+    switch (frame.kind) {
+      case 'open':
+        this.sink.send(connectFrame(this.handlers.auth));
+        return;
+      case 'ping':
+        this.sink.send(PONG);
+        return;
+      case 'connected':
+        this.connected = true;
+        this.handlers.onConnect?.();
+        return;
+      case 'connect_error':
+        this.handlers.onConnectError?.(frame.data);
+        return;
+      case 'event':
+        this.handlers.onEvent?.(frame.event, frame.payload);
+        return;
+      case 'ack': {
+        const resolve = this.acks.get(frame.id);
+        this.acks.delete(frame.id);
+        resolve?.(frame.payload);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Emits an event; with `onAck`, the server's answer is passed to it. */
+  emit(event: string, payload: unknown, onAck?: (response: unknown) => void): void {
+    if (!onAck) {
+      this.sink.send(eventFrame(event, payload));
+      return;
+    }
+    const id = this.nextAck++;
+    this.acks.set(id, onAck);
+    this.sink.send(eventFrame(event, payload, id));
+  }
+
+  /** Acks still unanswered. */
+  get pendingAcks(): number {
+    return this.acks.size;
+  }
+}
