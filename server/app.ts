@@ -81,17 +81,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     (room, err) => logger.error({ err, room: room.id }, 'room tick failed'),
     now,
   );
-  const broadcaster = new RoomBroadcaster(io, metrics);
+  const broadcaster = new RoomBroadcaster(io, metrics, (room) => tick.wake(room));
   const registry = new RoomRegistry(
     {
       engine,
-      output: {
-        control: broadcaster.control,
-        chat: (roomId, batch) => broadcaster.chat(roomId, batch),
-        reactions: (roomId, seq, counts) => broadcaster.reactions(roomId, seq, counts),
-        viewers: (roomId, seq, count) => broadcaster.viewers(roomId, seq, count),
-        wake: (room) => tick.wake(room),
-      },
+      output: broadcaster,
       limits: config.rooms,
       now,
       newId,

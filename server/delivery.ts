@@ -23,10 +23,12 @@ export const partitionOf = (_roomId: string, _identity: Identity): string => '0'
 export type AnyServer = Server;
 
 /** Turns room output into broadcasts: one single-room broadcast per partition, so each stays on uWS's native path. */
-export class RoomBroadcaster implements Omit<RoomOutput, 'wake'> {
+export class RoomBroadcaster implements RoomOutput {
   constructor(
     private readonly io: AnyServer,
     private readonly metrics: Metrics,
+    /** Asks the tick loop to visit a room. */
+    readonly wake: RoomOutput['wake'],
   ) {}
 
   control: RoomOutput['control'] = (event) => {
