@@ -4,6 +4,8 @@
  */
 import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
+import type { Counter, Trend } from 'k6/metrics';
+import { setTimeout } from 'k6/timers';
 import { WebSocket } from 'k6/websockets';
 import { socketIoPath, SocketIoSession } from './socketio.ts';
 
@@ -64,4 +66,20 @@ export function chatMessages(event: string, payload: unknown): { seq: number; ts
     return (payload as { messages: { seq: number; ts: number }[] }).messages;
   if (event === 'chat:message') return [payload as { seq: number; ts: number }];
   return [];
+}
+
+/** An anonymous viewer in `roomId` for `holdMs`, recording each chat message's latency and count. */
+export function watch(roomId: string, holdMs: number, latency: Trend, delivered: Counter): void {
+  const { ws } = connect(
+    null,
+    'viewer',
+    ({ session }) => session.emit('room:join', { roomId }, () => undefined),
+    (event, payload) => {
+      for (const m of chatMessages(event, payload)) {
+        latency.add(Date.now() - m.ts);
+        delivered.add(1);
+      }
+    },
+  );
+  setTimeout(() => ws.close(), holdMs);
 }

@@ -8,7 +8,7 @@
  */
 import { Counter, Trend } from 'k6/metrics';
 import { setInterval, clearInterval, setTimeout } from 'k6/timers';
-import { chatMessages, connect, env } from './common.ts';
+import { connect, env, watch } from './common.ts';
 
 const ROOM = __ENV.ROOM ?? 'k6-fanout';
 const SUBSCRIBERS = env('SUBSCRIBERS', 1000);
@@ -59,16 +59,5 @@ export function publisher(): void {
 }
 
 export function subscriber(): void {
-  const { ws } = connect(
-    null,
-    'viewer',
-    ({ session }) => session.emit('room:join', { roomId: ROOM }, () => undefined),
-    (event, payload) => {
-      for (const m of chatMessages(event, payload)) {
-        latency.add(Date.now() - m.ts);
-        delivered.add(1);
-      }
-    },
-  );
-  setTimeout(() => ws.close(), (WARMUP + SECONDS + 10) * 1000);
+  watch(ROOM, (WARMUP + SECONDS + 10) * 1000, latency, delivered);
 }

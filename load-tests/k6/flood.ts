@@ -7,7 +7,7 @@
  */
 import { Counter, Trend } from 'k6/metrics';
 import { clearInterval, setInterval, setTimeout } from 'k6/timers';
-import { chatMessages, connect, env } from './common.ts';
+import { connect, env, watch } from './common.ts';
 
 const ROOM = __ENV.ROOM ?? 'k6-flood';
 const CHATTERS = env('CHATTERS', 200);
@@ -51,18 +51,7 @@ export function host(): void {
 }
 
 export function viewer(): void {
-  const { ws } = connect(
-    null,
-    'viewer',
-    ({ session }) => session.emit('room:join', { roomId: ROOM }, () => undefined),
-    (event, payload) => {
-      for (const m of chatMessages(event, payload)) {
-        latency.add(Date.now() - m.ts);
-        delivered.add(1);
-      }
-    },
-  );
-  setTimeout(() => ws.close(), (START + SECONDS + 10) * 1000);
+  watch(ROOM, (START + SECONDS + 10) * 1000, latency, delivered);
 }
 
 export function chatter(): void {
