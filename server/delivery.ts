@@ -1,8 +1,7 @@
 import type { Server } from 'socket.io';
 import type { ServerEventName, ServerPayload } from '../client-sdk/src/protocol/index.js';
-import type { ChatBatch, ReactionCounts, RoomOutput } from '../rooms/index.js';
+import type { ChatBatch, Identity, ReactionCounts, RoomOutput } from '../rooms/index.js';
 import type { Metrics } from './metrics.js';
-import type { Identity } from '../rooms/index.js';
 
 /** Control events are never dropped; the feed (chat, reactions, viewers) is paused for slow sockets. */
 export type Lane = 'ctl' | 'feed';
@@ -20,12 +19,10 @@ export const partitionsOf = (_roomId: string): readonly string[] => ['0'];
 /** The partition a viewer belongs to in a room. */
 export const partitionOf = (_roomId: string, _identity: Identity): string => '0';
 
-export type AnyServer = Server;
-
 /** Turns room output into broadcasts: one single-room broadcast per partition, so each stays on uWS's native path. */
 export class RoomBroadcaster implements RoomOutput {
   constructor(
-    private readonly io: AnyServer,
+    private readonly io: Server,
     private readonly metrics: Metrics,
     /** Asks the tick loop to visit a room. */
     readonly wake: RoomOutput['wake'],

@@ -1,6 +1,6 @@
 import { cpuSeconds } from './proc.js';
-import type { Publisher } from './targets.js';
-import type { PoolReport, WorkerPool } from './workers.js';
+import type { Publisher, Target } from './targets.js';
+import type { ConnectPlan, PoolReport, WorkerPool } from './workers.js';
 
 /** CPU seconds of the load side: the workers plus this process. */
 export function loadCpuSeconds(pool: WorkerPool): number {
@@ -64,4 +64,24 @@ export function sourceAddresses(connectionsPerServer: number): string[] {
     { length: Math.ceil(connectionsPerServer / 20_000) },
     (_, i) => `127.0.0.${i + 2}`,
   );
+}
+
+/** Joins `total` subscribers of the pool to one room of `target`; throws unless every one joined. */
+export async function joinAll(
+  pool: WorkerPool,
+  target: Target,
+  roomId: string,
+  total: number,
+  extra: Pick<ConnectPlan, 'resume' | 'latencyFrom'> = {},
+): Promise<number> {
+  const { connected } = await pool.connect({
+    protocol: target.protocol,
+    urls: [target.url],
+    roomIds: [roomId],
+    total,
+    localAddresses: sourceAddresses(total),
+    ...extra,
+  });
+  if (connected < total) throw new Error(`only ${connected} of ${total} subscribers joined`);
+  return connected;
 }

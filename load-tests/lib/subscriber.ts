@@ -36,13 +36,9 @@ const TS = '"ts":';
 const SENT = '"text":"t';
 const SEQ = '"seq":';
 
-function numbersAfter(frame: string, key: string, from = 0, to = frame.length): number[] {
+function numbersAfter(frame: string, key: string): number[] {
   const found: number[] = [];
-  for (
-    let at = frame.indexOf(key, from);
-    at >= 0 && at < to;
-    at = frame.indexOf(key, at + key.length)
-  ) {
+  for (let at = frame.indexOf(key); at >= 0; at = frame.indexOf(key, at + key.length)) {
     const n = Number.parseInt(frame.slice(at + key.length, at + key.length + 16), 10);
     if (!Number.isNaN(n)) found.push(n);
   }

@@ -72,11 +72,7 @@ export class WorkerPool {
   static async start(count: number, cpu?: number): Promise<WorkerPool> {
     const children = Array.from({ length: count }, () => {
       const child = fork(WORKER, [], {
-        execArgv: [
-          '--import',
-          'tsx',
-          ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-        ],
+        execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       return child;
@@ -174,7 +170,6 @@ export class WorkerPool {
   close(): void {
     for (const c of this.children) {
       if (c.connected) c.send({ type: 'close' } satisfies ToWorker);
-      c.once('exit', () => undefined);
     }
   }
 

@@ -1,5 +1,5 @@
 import { percentiles, type Percentiles } from '../lib/histogram.js';
-import { loadCpuSeconds, publish, sourceAddresses, waitFor } from '../lib/measure.js';
+import { joinAll, loadCpuSeconds, publish, waitFor } from '../lib/measure.js';
 import { cpuSeconds, rssBytes } from '../lib/proc.js';
 import { startTarget, type TargetName } from '../lib/targets.js';
 import { WorkerPool } from '../lib/workers.js';
@@ -45,15 +45,7 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
   const pool = await WorkerPool.start(options.workers, options.loadCpu);
   try {
     const publisher = await target.publisher(ROOM);
-    const { connected } = await pool.connect({
-      protocol: target.protocol,
-      urls: [target.url],
-      roomIds: [ROOM],
-      total: options.subscribers,
-      localAddresses: sourceAddresses(options.subscribers),
-    });
-    if (connected < options.subscribers)
-      throw new Error(`only ${connected} of ${options.subscribers} subscribers joined`);
+    const connected = await joinAll(pool, target, ROOM, options.subscribers);
     const stall = options.stallMs ?? 5000;
 
     // warm up the path, then measure from a clean slate

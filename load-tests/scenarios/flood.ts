@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { percentiles, type Percentiles } from '../lib/histogram.js';
-import { loadCpuSeconds, waitFor } from '../lib/measure.js';
+import { joinAll, loadCpuSeconds, waitFor } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
 import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
@@ -50,13 +50,7 @@ export async function flood(name: TargetName, options: FloodOptions): Promise<Fl
   const chatters: { send(text: string): Promise<boolean>; close(): void }[] = [];
   try {
     (await target.publisher(ROOM)).close(); // creates the room on ours
-    const { connected } = await pool.connect({
-      protocol: target.protocol,
-      urls: [target.url],
-      roomIds: [ROOM],
-      total: options.viewers,
-      latencyFrom: 'sender',
-    });
+    const connected = await joinAll(pool, target, ROOM, options.viewers, { latencyFrom: 'sender' });
     for (let i = 0; i < options.chatters; i++)
       chatters.push(await chatter(target.url, target.protocol, i));
 

@@ -1,5 +1,5 @@
 import { percentiles } from '../lib/histogram.js';
-import { loadCpuSeconds, sourceAddresses, waitFor } from '../lib/measure.js';
+import { joinAll, loadCpuSeconds, waitFor } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
 import { startTarget, type Publisher, type TargetName } from '../lib/targets.js';
 import { WorkerPool } from '../lib/workers.js';
@@ -68,16 +68,9 @@ export async function reconnect(
   );
   try {
     const publisher = await target.publisher(ROOM);
-    const { connected } = await pool.connect({
-      protocol: target.protocol,
-      urls: [target.url],
-      roomIds: [ROOM],
-      total: options.clients,
-      localAddresses: sourceAddresses(options.clients),
+    const connected = await joinAll(pool, target, ROOM, options.clients, {
       resume: name === 'liveshop',
     });
-    if (connected < options.clients)
-      throw new Error(`only ${connected} of ${options.clients} joined`);
     const steady = steadyPublisher(publisher, options.rate);
     // everyone has seen messages before the drop, so each knows where it was
     await waitFor(pool, (r) => r.delivered >= connected * 3, 10_000, 30_000);
