@@ -108,6 +108,7 @@ export default defineConfig(
       '@typescript-eslint/unbound-method': 'off',
       // expect.any() and friends are typed `any`
       '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -1,12 +1,68 @@
-import type { RoomEvent, RoomEventInput } from '../client-sdk/src/protocol/index.js';
+import type {
+  ChatMessage,
+  RoomEvent,
+  RoomEventInput,
+  StreamInfo,
+} from '../client-sdk/src/protocol/index.js';
+import type { ReactionCounts } from './outbox.js';
+
+/** The part of a room's state that control events change; stored whole with every control event. */
+export interface ControlState {
+  stream: StreamInfo;
+  slowModeSeconds: number;
+  pinned: ChatMessage[];
+}
+
+/** A room as the engine stores it. */
+export interface RoomRecord {
+  /** Fixed for the room's life; a room id used again gets a new epoch. */
+  epoch: string;
+  control: ControlState;
+  /** How many control events the room has had; a conditional append names the one it expects. */
+  version: number;
+}
+
+/** A consistent read of a room: its record, last seq and newest events, taken at one instant. */
+export interface RoomLoad {
+  record: RoomRecord;
+  seq: number;
+  /** Up to the requested number of the newest events, oldest first, ending at `seq`. */
+  tail: RoomEvent[];
+}
+
+export type AppendResult =
+  | { ok: true; event: RoomEvent }
+  /** The room no longer exists in this epoch (it expired, was replaced, or the store lost it). */
+  | { ok: false; reason: 'gone' }
+  /** Another control event came first; `version` is the room's current one. */
+  | { ok: false; reason: 'conflict'; version: number };
 
 /**
- * The ordered log of a room's sequenced events. `append` assigns the next seq atomically, so two
- * writers never get the same seq and seqs have no gaps. The log is bounded: old events are trimmed.
+ * The rooms and their ordered logs. Appends assign the next seq atomically and publish the event
+ * to the room's {@link BrokerPort} channel in the same step, so every subscriber sees the events of
+ * a room in seq order, whichever node wrote them. Logs are bounded: old events are trimmed.
  */
 export interface HistoryPort {
-  /** Appends an event and returns it with its seq and server time. */
-  append(roomId: string, event: RoomEventInput): Promise<RoomEvent>;
+  /**
+   * Creates a room with its first event, unless a room with this id exists and has not ended.
+   * `created` is false when another room was there first.
+   */
+  create(roomId: string, record: RoomRecord, first: RoomEventInput): Promise<{ created: boolean }>;
+  /** Reads a room's record, last seq and newest `tail` events atomically; undefined when absent. */
+  load(roomId: string, tail: number): Promise<RoomLoad | undefined>;
+  /** Appends a non-control event (chat) to the room of this epoch. */
+  append(roomId: string, epoch: string, event: RoomEventInput): Promise<AppendResult>;
+  /**
+   * Appends a control event if the room's control version is still `version`, storing `control`
+   * (the state after the event) and version + 1 with it.
+   */
+  appendControl(
+    roomId: string,
+    epoch: string,
+    event: RoomEventInput,
+    version: number,
+    control: ControlState,
+  ): Promise<AppendResult>;
   /**
    * Events with seq greater than `afterSeq`, oldest first, at most `limit`. `complete` is false when
    * the log no longer holds all of them (trimmed) or more than `limit` exist.
@@ -16,13 +72,38 @@ export interface HistoryPort {
     afterSeq: number,
     limit: number,
   ): Promise<{ complete: boolean; events: RoomEvent[] }>;
-  /** The last assigned seq, 0 for a room with no events. */
+  /** The last assigned seq, 0 for an unknown room. */
   lastSeq(roomId: string): Promise<number>;
-  /** Forgets the room's log (the next append starts again at 1). */
-  clear(roomId: string): Promise<void>;
+  /** Keeps an ended room for `retainMs` more (late resumes still work), then forgets it. */
+  retire(roomId: string, epoch: string, retainMs: number): Promise<void>;
 }
 
-/** Who is watching a room. Members are connections, so one user with two tabs counts twice. */
+/** What travels on a room's channel. */
+export type BrokerMessage =
+  | { kind: 'event'; epoch: string; event: RoomEvent }
+  | { kind: 'reactions'; node: string; counts: ReactionCounts };
+
+export interface BrokerListener {
+  /** A message on the room's channel; events arrive in seq order unless the link dropped. */
+  message(message: BrokerMessage): void;
+  /** The link to the broker came back: messages may have been lost, so catch up from history. */
+  resync(): void;
+}
+
+/** Fan-out between nodes: one channel per room. */
+export interface BrokerPort {
+  /** This node's id, unique among the nodes sharing the engine. */
+  readonly nodeId: string;
+  /** Resolves once messages published after it will be delivered; returns the unsubscribe. */
+  subscribe(roomId: string, listener: BrokerListener): Promise<() => void>;
+  /** Publishes an unsequenced message (reaction sums) to every node's subscribers, this one's too. */
+  publish(roomId: string, message: BrokerMessage): Promise<void>;
+}
+
+/**
+ * Who is watching a room, summed over every node. Members are connections, so one user with two
+ * tabs counts twice. A node that stops heartbeating stops counting within the engine's TTL.
+ */
 export interface PresencePort {
   add(roomId: string, memberId: string): Promise<void>;
   remove(roomId: string, memberId: string): Promise<void>;
@@ -48,6 +129,7 @@ export interface RateLimitPort {
 export interface Engine {
   readonly name: string;
   readonly history: HistoryPort;
+  readonly broker: BrokerPort;
   readonly presence: PresencePort;
   readonly rateLimits: RateLimitPort;
   /** True while every backing service is reachable. */

@@ -9,25 +9,36 @@ export interface RegistryHooks {
 }
 
 /**
- * The rooms of this process. A room is created once per id however many requests race to create
- * it, and disposed when it is empty and its stream has ended.
+ * The rooms this node follows. The engine holds each room; a node loads its replica on first use
+ * (one load however many requests race for it) and lets it go when no member is left here.
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, StreamRoom>();
-  private readonly creating = new Map<string, Promise<StreamRoom>>();
+  private readonly loading = new Map<string, Promise<StreamRoom | undefined>>();
   private readonly ctx: RoomContext;
+  private readonly viewerTimer: ReturnType<typeof setInterval>;
 
   constructor(
     ctx: Omit<RoomContext, 'release'>,
     private readonly hooks: RegistryHooks = {},
   ) {
     this.ctx = { ...ctx, release: (room) => this.release(room) };
+    // viewers on other nodes come and go unseen here: recount what this node shows now and then
+    // and let go of rooms loaded for a request from someone who never joined
+    this.viewerTimer = setInterval(() => {
+      for (const room of this.rooms.values()) {
+        room.refreshViewers();
+        this.release(room);
+      }
+    }, ctx.limits.viewerCountIntervalMs);
+    this.viewerTimer.unref();
   }
 
   get size(): number {
     return this.rooms.size;
   }
 
+  /** The replica this node holds, if any. */
   get(roomId: string): StreamRoom | undefined {
     return this.rooms.get(roomId);
   }
@@ -36,36 +47,52 @@ export class RoomRegistry {
     return this.rooms.values();
   }
 
+  /** The room, loaded from the engine when this node does not follow it yet; undefined if none. */
+  async find(roomId: string): Promise<StreamRoom | undefined> {
+    const existing = this.rooms.get(roomId);
+    if (existing) return existing;
+    let loading = this.loading.get(roomId);
+    if (!loading) {
+      loading = this.load(roomId).finally(() => this.loading.delete(roomId));
+      this.loading.set(roomId, loading);
+    }
+    return loading;
+  }
+
   /**
-   * Returns the room, creating it with `fields` when it does not exist. `created` tells the caller
-   * whether its fields were used; concurrent callers share one creation.
+   * Returns the room, creating it with `fields` when none exists (or the last one ended).
+   * `created` tells the caller whether its fields were used; concurrent callers on every node
+   * share one creation.
    */
   async open(
     roomId: string,
     fields: StreamFields,
     host: Identity,
   ): Promise<{ room: StreamRoom; created: boolean }> {
-    const existing = this.rooms.get(roomId);
-    if (existing) return { room: existing, created: false };
-    const inFlight = this.creating.get(roomId);
-    if (inFlight) return { room: await inFlight, created: false };
-    const creation = this.create(roomId, fields, host);
-    this.creating.set(roomId, creation);
-    try {
-      return { room: await creation, created: true };
-    } finally {
-      this.creating.delete(roomId);
-    }
+    const created = await StreamRoom.create(roomId, fields, host, this.ctx);
+    const room = await this.find(roomId);
+    if (!room) throw new Error(`room ${roomId} vanished right after it was opened`);
+    if (created && room.stream.state === 'ended') await room.reload();
+    return { room, created };
   }
 
-  /** Disposes every room (shutdown). */
+  /** Lets go of every room (shutdown). */
   async closeAll(): Promise<void> {
+    clearInterval(this.viewerTimer);
     await Promise.all([...this.rooms.values()].map((room) => this.dispose(room)));
   }
 
-  private async create(roomId: string, fields: StreamFields, host: Identity): Promise<StreamRoom> {
-    const room = new StreamRoom(roomId, this.ctx.newId(), this.ctx);
-    await room.onCreate(fields, host);
+  private async load(roomId: string): Promise<StreamRoom | undefined> {
+    const room = new StreamRoom(roomId, this.ctx);
+    try {
+      if (!(await room.onLoad())) {
+        await room.onDispose();
+        return undefined;
+      }
+    } catch (error) {
+      await room.onDispose();
+      throw error;
+    }
     this.rooms.set(roomId, room);
     this.hooks.created?.(room);
     return room;

@@ -3,53 +3,83 @@ import {
   toChatMessage,
   type ChatMessage,
   type RoomEvent,
+  type RoomEventInput,
   type StreamInfo,
 } from '../client-sdk/src/protocol/index.js';
+import type { ControlState, RoomLoad } from './ports.js';
 
 /** How many recent messages a room remembers for snapshots, deletes and pins. */
 export const RECENT_MESSAGES = 500;
 
 /** A room's state: a fold over its events, so every node applying the same events agrees. */
-export interface RoomState {
+export interface RoomState extends ControlState {
   seq: number;
-  stream: StreamInfo;
-  slowModeSeconds: number;
   /** Recent messages not deleted, by id, oldest first (a Map keeps insertion order). */
   recent: Map<string, ChatMessage>;
-  pinned: ChatMessage[];
 }
 
-export function initialState(stream: StreamInfo, seq = 0): RoomState {
-  return { seq, stream, slowModeSeconds: 0, recent: new Map(), pinned: [] };
+export function initialControl(stream: StreamInfo): ControlState {
+  return { stream, slowModeSeconds: 0, pinned: [] };
+}
+
+/** The control part of a room's state. */
+export const controlOf = ({ stream, slowModeSeconds, pinned }: ControlState): ControlState => ({
+  stream,
+  slowModeSeconds,
+  pinned,
+});
+
+/** True for the events that change {@link ControlState} (everything but chat messages). */
+export const isControl = (event: Pick<RoomEventInput, 'type'>): boolean =>
+  event.type !== 'chat:message';
+
+/** The control state after a control event; chat messages leave it as it is. */
+export function applyControl(control: ControlState, event: RoomEventInput): ControlState {
+  switch (event.type) {
+    case 'chat:message':
+      return control;
+    case 'chat:deleted':
+    case 'chat:unpinned':
+      return { ...control, pinned: control.pinned.filter((m) => m.id !== event.messageId) };
+    case 'chat:pinned':
+      return {
+        ...control,
+        pinned: [...control.pinned.filter((m) => m.id !== event.message.id), event.message],
+      };
+    case 'chat:slow-mode':
+      return { ...control, slowModeSeconds: event.seconds };
+    case 'stream:updated':
+      return { ...control, stream: event.stream };
+  }
 }
 
 /** Applies one event in place. Events must arrive in seq order. */
 export function applyEvent(state: RoomState, event: RoomEvent): void {
   state.seq = event.seq;
-  switch (event.type) {
-    case 'chat:message':
-      state.recent.set(event.id, toChatMessage(event));
-      if (state.recent.size > RECENT_MESSAGES) {
-        const oldest = state.recent.keys().next();
-        if (!oldest.done) state.recent.delete(oldest.value);
-      }
-      return;
-    case 'chat:deleted':
-      state.recent.delete(event.messageId);
-      state.pinned = state.pinned.filter((m) => m.id !== event.messageId);
-      return;
-    case 'chat:pinned':
-      state.pinned = [...state.pinned.filter((m) => m.id !== event.message.id), event.message];
-      return;
-    case 'chat:unpinned':
-      state.pinned = state.pinned.filter((m) => m.id !== event.messageId);
-      return;
-    case 'chat:slow-mode':
-      state.slowModeSeconds = event.seconds;
-      return;
-    case 'stream:updated':
-      state.stream = event.stream;
-      return;
+  if (event.type === 'chat:message') {
+    remember(state.recent, toChatMessage(event));
+    return;
+  }
+  if (event.type === 'chat:deleted') state.recent.delete(event.messageId);
+  const { stream, slowModeSeconds, pinned } = applyControl(state, event);
+  Object.assign(state, { stream, slowModeSeconds, pinned });
+}
+
+/** The state a consistent {@link RoomLoad} describes: its control state plus the chat in its tail. */
+export function stateFromLoad(load: RoomLoad): RoomState {
+  const recent = new Map<string, ChatMessage>();
+  for (const event of load.tail) {
+    if (event.type === 'chat:message') remember(recent, toChatMessage(event));
+    else if (event.type === 'chat:deleted') recent.delete(event.messageId);
+  }
+  return { ...load.record.control, seq: load.seq, recent };
+}
+
+function remember(recent: Map<string, ChatMessage>, message: ChatMessage): void {
+  recent.set(message.id, message);
+  if (recent.size > RECENT_MESSAGES) {
+    const oldest = recent.keys().next();
+    if (!oldest.done) recent.delete(oldest.value);
   }
 }
 

@@ -17,8 +17,15 @@ import {
   type Identity,
 } from './identity.js';
 import { RoomOutbox, type ChatBatch, type ReactionCounts } from './outbox.js';
-import type { Engine, RateRule } from './ports.js';
-import { applyEvent, initialState, recentChat, type RoomState } from './room-state.js';
+import type { AppendResult, BrokerMessage, Engine, RateRule, RoomLoad } from './ports.js';
+import { RoomReplica } from './replica.js';
+import {
+  applyControl,
+  controlOf,
+  initialControl,
+  recentChat,
+  RECENT_MESSAGES,
+} from './room-state.js';
 
 /** One connection in a room. */
 export interface Member {
@@ -35,6 +42,8 @@ export interface RoomOutput {
   chat(roomId: string, batch: ChatBatch): void;
   reactions(roomId: string, seq: number, counts: ReactionCounts): void;
   viewers(roomId: string, seq: number, count: number): void;
+  /** The room restarted from the store (new epoch or lost events): clients must join again. */
+  reset(roomId: string, epoch: string, seq: number): void;
   /** Asks the tick loop to visit the room at its next tick. */
   wake(room: StreamRoom): void;
 }
@@ -49,16 +58,18 @@ export interface RoomLimits {
   viewerCountIntervalMs: number;
   /** Most events a resume replays; beyond that the client gets a snapshot. */
   replayLimit: number;
+  /** How long an ended room stays resumable before the store forgets it. */
+  retainEndedMs: number;
 }
 
 /** What a room needs from its surroundings. */
 export interface RoomContext {
-  readonly engine: Pick<Engine, 'history' | 'presence' | 'rateLimits'>;
+  readonly engine: Pick<Engine, 'history' | 'broker' | 'presence' | 'rateLimits'>;
   readonly output: RoomOutput;
   readonly limits: RoomLimits;
   now(): number;
   newId(): string;
-  /** Called when the room may be disposable (empty, or just ended). */
+  /** Called when the room may be disposable (no members here). */
   release(room: StreamRoom): void;
 }
 
@@ -80,33 +91,54 @@ export interface ResumePoint {
 }
 
 const MAX_REMEMBERED_SENDS = 1000;
+const CONTROL_ATTEMPTS = 5;
+
+/** A control change: the event to append, or `null` when the room already is as asked. */
+type Decision = RoomEventInput | null;
+
+const unavailable = () =>
+  new RoomError('UNAVAILABLE', 'The room is being restored; retry shortly', 500);
 
 /**
- * A live-stream room: the stream's state, chat, reactions and audience. Lifecycle hooks run in
- * order onCreate → (onJoin | onLeave)* → onDispose; the {@link RoomRegistry} drives them.
+ * A live-stream room as this node sees it: a replica of the shared room (the engine holds the
+ * truth), its members on this node, and what it sends them. Lifecycle hooks run in order
+ * onCreate → onLoad → (onJoin | onLeave)* → onDispose; the {@link RoomRegistry} drives them.
  */
 export class StreamRoom {
   readonly members = new Map<string, Member>();
-  private state: RoomState;
+  private readonly replica: RoomReplica;
   private readonly outbox: RoomOutbox;
   private disposed = false;
   private viewersDirty = false;
   private viewersSentAt = Number.NEGATIVE_INFINITY;
   private viewersSent = -1;
   private queue: Promise<unknown> = Promise.resolve();
+  private reloading: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly sends = new Map<string, Promise<{ id: string; seq: number }>>();
 
   constructor(
     readonly id: string,
-    readonly epoch: string,
     private readonly ctx: RoomContext,
   ) {
     this.outbox = new RoomOutbox(ctx.limits.chatBudgetPerTick);
-    this.state = initialState(this.streamInfo({ title: id }, ''));
+    this.replica = new RoomReplica(
+      id,
+      ctx.engine.history,
+      {
+        applied: (event) => this.applied(event),
+        stale: () => void this.reload().catch(() => undefined),
+      },
+      ctx.limits.replayLimit,
+    );
   }
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  get epoch(): string {
+    return this.replica.epoch;
   }
 
   get seq(): number {
@@ -117,19 +149,41 @@ export class StreamRoom {
     return this.state.stream;
   }
 
-  /** True when nobody is here and the stream has ended. */
+  /** True when nobody is here: the shared room lives on in the engine. */
   get isDisposable(): boolean {
-    return this.members.size === 0 && this.state.stream.state === 'ended';
+    return this.members.size === 0;
   }
 
-  /** Lifecycle: the host created the stream. Runs once, before anyone can join. */
-  async onCreate(fields: StreamFields, host: Identity): Promise<void> {
-    this.state.seq = await this.ctx.engine.history.lastSeq(this.id);
-    await this.append({
-      type: 'stream:updated',
-      roomId: this.id,
-      stream: this.streamInfo(fields, host.id),
+  private get state() {
+    const { state } = this.replica;
+    if (!state) throw new Error(`room ${this.id} used before it was loaded`);
+    return state;
+  }
+
+  /** Lifecycle: creates the shared room unless one exists; true when this call created it. */
+  static async create(
+    roomId: string,
+    fields: StreamFields,
+    host: Identity,
+    ctx: Pick<RoomContext, 'engine' | 'newId'>,
+  ): Promise<boolean> {
+    const stream = streamInfo(fields, host.id);
+    const first: RoomEventInput = { type: 'stream:updated', roomId, stream };
+    const record = { epoch: ctx.newId(), control: initialControl(stream), version: 1 };
+    const { created } = await ctx.engine.history.create(roomId, record, first);
+    return created;
+  }
+
+  /** Lifecycle: follows the shared room; false when the engine has no such room. */
+  async onLoad(): Promise<boolean> {
+    this.unsubscribe = await this.ctx.engine.broker.subscribe(this.id, {
+      message: (message) => this.message(message),
+      resync: () => void this.replica.catchUp().catch(() => undefined),
     });
+    const load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
+    if (!load) return false;
+    this.replica.init(load);
+    return true;
   }
 
   /** Lifecycle: a connection joined. */
@@ -143,12 +197,14 @@ export class StreamRoom {
     this.ctx.release(this);
   }
 
-  /** Lifecycle: the room is going away; it sends nothing more. */
-  async onDispose(): Promise<void> {
+  /** Lifecycle: this node lets go of the room; it sends nothing more. Safe to call twice. */
+  onDispose(): Promise<void> {
     this.disposed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.members.clear();
     this.sends.clear();
-    await this.ctx.engine.history.clear(this.id);
+    return Promise.resolve();
   }
 
   /** Joins (or re-joins) a connection; a valid resume point gets the missed events. */
@@ -160,6 +216,7 @@ export class StreamRoom {
       await this.onJoin(member);
     }
     if (resume?.epoch === this.epoch && resume.lastSeq <= this.state.seq) {
+      const seq = this.state.seq;
       const { complete, events } = await this.ctx.engine.history.since(
         this.id,
         resume.lastSeq,
@@ -167,13 +224,8 @@ export class StreamRoom {
       );
       if (complete) {
         const viewers = await this.ctx.engine.presence.count(this.id);
-        return {
-          recovered: true,
-          missed: events,
-          seq: this.state.seq,
-          viewers,
-          serverTime: this.ctx.now(),
-        };
+        const missed = events.filter((e) => e.seq <= seq);
+        return { recovered: true, missed, seq, viewers, serverTime: this.ctx.now() };
       }
     }
     return { recovered: false, snapshot: await this.snapshot(roleIn(member.identity, this.id)) };
@@ -242,54 +294,53 @@ export class StreamRoom {
 
   deleteMessage(identity: Identity, messageId: string): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'moderator', 'delete messages');
-    return this.serial(async () => {
-      if (!this.state.recent.has(messageId)) throw notFound(messageId);
-      return this.publish({ type: 'chat:deleted', roomId: this.id, messageId, by: identity.id });
+    return this.control((s) => {
+      if (!s.recent.has(messageId)) throw notFound(messageId);
+      return { type: 'chat:deleted', roomId: this.id, messageId, by: identity.id };
     });
   }
 
   pin(identity: Identity, messageId: string): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'moderator', 'pin messages');
-    return this.serial(async () => {
-      const message = this.state.recent.get(messageId);
+    return this.control((s) => {
+      const message = s.recent.get(messageId);
       if (!message) throw notFound(messageId);
-      if (this.state.pinned.some((m) => m.id === messageId)) return { seq: this.state.seq };
-      if (this.state.pinned.length >= MAX_PINNED_MESSAGES) {
+      if (s.pinned.some((m) => m.id === messageId)) return null;
+      if (s.pinned.length >= MAX_PINNED_MESSAGES) {
         throw new RoomError(
           'PIN_LIMIT',
           `At most ${MAX_PINNED_MESSAGES} messages can be pinned; unpin one first`,
         );
       }
-      return this.publish({ type: 'chat:pinned', roomId: this.id, message });
+      return { type: 'chat:pinned', roomId: this.id, message };
     });
   }
 
   unpin(identity: Identity, messageId: string): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'moderator', 'unpin messages');
-    return this.serial(async () => {
-      if (!this.state.pinned.some((m) => m.id === messageId)) return { seq: this.state.seq };
-      return this.publish({ type: 'chat:unpinned', roomId: this.id, messageId });
-    });
+    return this.control((s) =>
+      s.pinned.some((m) => m.id === messageId)
+        ? { type: 'chat:unpinned', roomId: this.id, messageId }
+        : null,
+    );
   }
 
   setSlowMode(identity: Identity, seconds: number): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'moderator', 'set slow mode');
-    return this.serial(async () => {
-      if (this.state.slowModeSeconds === seconds) return { seq: this.state.seq };
-      return this.publish({ type: 'chat:slow-mode', roomId: this.id, seconds });
-    });
+    return this.control((s) =>
+      s.slowModeSeconds === seconds ? null : { type: 'chat:slow-mode', roomId: this.id, seconds },
+    );
   }
 
   /** Edits the stream's fields; allowed until it ends. */
-  updateStream(
+  async updateStream(
     identity: Identity,
     fields: StreamFields,
   ): Promise<{ seq: number; stream: StreamInfo }> {
     assertRole(identity, this.id, 'host', 'edit the stream');
-    return this.serial(async () => {
-      if (this.state.stream.state === 'ended')
-        throw new RoomError('INVALID_STATE', 'The stream has ended');
-      const current = this.state.stream;
+    const { seq } = await this.control((s) => {
+      if (s.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+      const current = s.stream;
       const stream: StreamInfo = {
         ...current,
         title: fields.title,
@@ -297,31 +348,29 @@ export class StreamRoom {
         coverUrl: fields.coverUrl ?? current.coverUrl,
         scheduledAt: fields.scheduledAt ?? current.scheduledAt,
       };
-      const { seq } = await this.publish({ type: 'stream:updated', roomId: this.id, stream });
-      return { seq, stream };
+      return { type: 'stream:updated', roomId: this.id, stream };
     });
+    return { seq, stream: this.state.stream };
   }
 
   start(identity: Identity): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'host', 'start the stream');
-    return this.serial(async () => {
-      const { stream } = this.state;
-      if (stream.state === 'live') return { seq: this.state.seq };
+    return this.control(({ stream }) => {
+      if (stream.state === 'live') return null;
       if (stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
       const live: StreamInfo = { ...stream, state: 'live', startedAt: this.ctx.now() };
-      return this.publish({ type: 'stream:updated', roomId: this.id, stream: live });
+      return { type: 'stream:updated', roomId: this.id, stream: live };
     });
   }
 
   async end(identity: Identity): Promise<{ seq: number }> {
     assertRole(identity, this.id, 'host', 'end the stream');
-    const result = await this.serial(async () => {
-      const { stream } = this.state;
-      if (stream.state === 'ended') return { seq: this.state.seq };
+    const result = await this.control(({ stream }) => {
+      if (stream.state === 'ended') return null;
       const ended: StreamInfo = { ...stream, state: 'ended', endedAt: this.ctx.now() };
-      return this.publish({ type: 'stream:updated', roomId: this.id, stream: ended });
+      return { type: 'stream:updated', roomId: this.id, stream: ended };
     });
-    this.ctx.release(this);
+    await this.ctx.engine.history.retire(this.id, this.epoch, this.ctx.limits.retainEndedMs);
     return result;
   }
 
@@ -333,13 +382,85 @@ export class StreamRoom {
     if (this.disposed) return false;
     this.flushChat();
     const counts = this.outbox.takeReactions();
-    if (counts) this.ctx.output.reactions(this.id, this.state.seq, counts);
+    if (counts) {
+      this.ctx.output.reactions(this.id, this.state.seq, counts);
+      const message: BrokerMessage = {
+        kind: 'reactions',
+        node: this.ctx.engine.broker.nodeId,
+        counts,
+      };
+      this.ctx.engine.broker.publish(this.id, message).catch(() => undefined);
+    }
     if (!this.viewersDirty) return false;
     if (now - this.viewersSentAt < this.ctx.limits.viewerCountIntervalMs) return true;
     this.viewersDirty = false;
     this.viewersSentAt = now;
     void this.sendViewers();
     return false;
+  }
+
+  /** Asks for a fresh viewer count: other nodes' viewers come and go without telling this one. */
+  refreshViewers(): void {
+    if (!this.disposed && this.members.size > 0) this.markViewers();
+  }
+
+  /**
+   * Starts again from the store: after the room's epoch changed or this node fell behind what the
+   * log keeps. A room the store lost is put back (new epoch) from what this node knows.
+   */
+  reload(): Promise<void> {
+    this.reloading ??= this.restore().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async restore(): Promise<void> {
+    let load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
+    if (!load) {
+      if (this.disposed || !this.replica.state) return;
+      const control = controlOf(this.state);
+      const first: RoomEventInput = {
+        type: 'stream:updated',
+        roomId: this.id,
+        stream: control.stream,
+      };
+      const record = { epoch: this.ctx.newId(), control, version: 1 };
+      await this.ctx.engine.history.create(this.id, record, first);
+      load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
+      if (!load) return;
+    }
+    this.restart(load);
+  }
+
+  private restart(load: RoomLoad): void {
+    this.outbox.takeChat();
+    this.replica.init(load);
+    this.ctx.output.reset(this.id, this.epoch, this.state.seq);
+  }
+
+  private message(message: BrokerMessage): void {
+    if (this.disposed) return;
+    if (message.kind === 'reactions') {
+      if (message.node === this.ctx.engine.broker.nodeId) return;
+      for (const [kind, count] of Object.entries(message.counts))
+        this.outbox.addReaction(kind as ReactionKind, count);
+      this.ctx.output.wake(this);
+      return;
+    }
+    this.replica.message(message);
+  }
+
+  /** An event reached this node's replica, in order: chat waits for the tick, the rest goes at once. */
+  private applied(event: RoomEvent): void {
+    if (this.disposed) return;
+    if (event.type === 'chat:message') {
+      this.outbox.pushChat(toChatMessage(event));
+      this.ctx.output.wake(this);
+      return;
+    }
+    this.flushChat();
+    this.ctx.output.control(event);
   }
 
   private async sendViewers(): Promise<void> {
@@ -366,17 +487,16 @@ export class StreamRoom {
       await this.take(`slow:${this.id}:${identity.id}`, rule, 1, 'SLOW_MODE');
     }
     await this.take(`chat:${identity.id}`, this.ctx.limits.chatRate, 1, 'RATE_LIMITED');
-    const event = await this.append({
+    const input: RoomEventInput = {
       type: 'chat:message',
       roomId: this.id,
       id: this.ctx.newId(),
       author: authorOf(identity, this.id),
       text,
-    });
-    if (event.type !== 'chat:message') throw new Error('history returned another event type');
-    this.outbox.pushChat(toChatMessage(event));
-    this.ctx.output.wake(this);
-    return { id: event.id, seq: event.seq };
+    };
+    this.assertOpen();
+    const event = this.appended(await this.ctx.engine.history.append(this.id, this.epoch, input));
+    return { id: input.id, seq: event.seq };
   }
 
   private async take(
@@ -393,33 +513,48 @@ export class StreamRoom {
     throw new RoomError(code, message, decision.retryAfterMs);
   }
 
-  /** Appends an event, applies it, and sends it on the control lane after any pending chat. */
-  private async publish(input: RoomEventInput): Promise<{ seq: number }> {
-    const event = await this.append(input);
-    this.flushChat();
-    this.ctx.output.control(event);
-    return { seq: event.seq };
+  /**
+   * Applies a control change everywhere: decides on this replica's state, appends only if no other
+   * control event came first (else catches up and decides again), and returns once this replica
+   * has applied it, so the next change decides on a state that includes it. One at a time per node.
+   */
+  private control(decide: (state: RoomStateView) => Decision): Promise<{ seq: number }> {
+    const task = async () => {
+      for (let attempt = 0; attempt < CONTROL_ATTEMPTS; attempt++) {
+        this.assertOpen();
+        const input = decide(this.state);
+        if (!input) return { seq: this.state.seq };
+        const version = this.replica.version;
+        const result = await this.ctx.engine.history.appendControl(
+          this.id,
+          this.epoch,
+          input,
+          version,
+          applyControl(controlOf(this.state), input),
+        );
+        if (result.ok) {
+          await this.replica.waitForSeq(result.event.seq);
+          return { seq: result.event.seq };
+        }
+        if (result.reason === 'conflict') await this.replica.waitForVersion(result.version);
+        else await this.reload();
+      }
+      throw unavailable();
+    };
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  private async append(input: RoomEventInput): Promise<RoomEvent> {
-    this.assertOpen();
-    const event = await this.ctx.engine.history.append(this.id, input);
-    if (event.seq !== this.state.seq + 1) {
-      throw new Error(`room ${this.id}: event ${event.seq} arrived after ${this.state.seq}`);
-    }
-    applyEvent(this.state, event);
-    return event;
+  private appended(result: AppendResult): RoomEvent {
+    if (result.ok) return result.event;
+    void this.reload().catch(() => undefined);
+    throw unavailable();
   }
 
   private flushChat(): void {
     const batch = this.outbox.takeChat();
     if (batch) this.ctx.output.chat(this.id, batch);
-  }
-
-  private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private assertOpen(): void {
@@ -430,19 +565,21 @@ export class StreamRoom {
     if (!this.members.has(member.id))
       throw new RoomError('NOT_IN_ROOM', `Join room ${this.id} first`);
   }
+}
 
-  private streamInfo(fields: StreamFields, hostId: string): StreamInfo {
-    return {
-      state: 'scheduled',
-      hostId,
-      title: fields.title,
-      description: fields.description ?? '',
-      coverUrl: fields.coverUrl ?? null,
-      scheduledAt: fields.scheduledAt ?? null,
-      startedAt: null,
-      endedAt: null,
-    };
-  }
+type RoomStateView = NonNullable<RoomReplica['state']>;
+
+function streamInfo(fields: StreamFields, hostId: string): StreamInfo {
+  return {
+    state: 'scheduled',
+    hostId,
+    title: fields.title,
+    description: fields.description ?? '',
+    coverUrl: fields.coverUrl ?? null,
+    scheduledAt: fields.scheduledAt ?? null,
+    startedAt: null,
+    endedAt: null,
+  };
 }
 
 const notFound = (messageId: string) =>

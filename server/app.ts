@@ -7,6 +7,7 @@ import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
 import { createMemoryEngine } from './engines/memory/index.js';
+import { createRedisEngine } from './engines/redis/index.js';
 import { Dispatcher } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { mountHttp } from './http.js';
@@ -54,8 +55,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const engine =
-    options.engine ?? createMemoryEngine({ historyLength: config.rooms.historyLength, now });
+  const engine = options.engine ?? createEngine(config, logger, now);
   const { uws, native, implementation } = loadUws();
   metrics.uwsNative.set(native ? 1 : 0);
   if (native) logger.info({ implementation }, 'uWebSockets.js: native addon');
@@ -197,8 +197,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     uwsNative: native,
     internals: { io, uws: uwsApp, registry, backpressure },
 
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await waitForEngine(engine, logger);
+      return new Promise((resolve, reject) => {
         uwsApp.listen(config.host, config.port, (socket) => {
           if (!socket) {
             reject(new Error(`Cannot listen on ${config.host}:${config.port}`));
@@ -210,7 +211,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           logger.info({ host: config.host, port, engine: engine.name }, 'listening');
           resolve({ host: config.host, port });
         });
-      }),
+      });
+    },
 
     async drain() {
       if (draining || closed) return app.close();
@@ -244,6 +246,36 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   return app;
 }
+
+/** The engine the configuration names: Redis when REDIS_URL is set, else the embedded one. */
+function createEngine(config: Config, logger: Logger, now: () => number): Engine {
+  const { redis } = config;
+  if (!redis) return createMemoryEngine({ historyLength: config.rooms.historyLength, now });
+  return createRedisEngine({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    cluster: redis.cluster,
+    presenceTtlMs: redis.presenceTtlMs,
+    nodeId: config.nodeId,
+    historyLength: config.rooms.historyLength,
+    logger,
+    now,
+  });
+}
+
+/** Gives the engine a few seconds to connect; a server whose engine is down still starts, unready. */
+async function waitForEngine(engine: Engine, logger: Logger): Promise<void> {
+  const started = Date.now();
+  while (!engine.isReady() && Date.now() - started < ENGINE_WAIT_MS)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  if (!engine.isReady())
+    logger.warn(
+      { engine: engine.name },
+      'engine not connected yet; /readyz stays false until it is',
+    );
+}
+
+const ENGINE_WAIT_MS = 5000;
 
 /** Resolves when every socket has disconnected, or after `timeoutMs`. */
 function allDisconnected(io: AppServer, timeoutMs: number): Promise<void> {

@@ -56,10 +56,13 @@ describe('loadConfig', () => {
     ).toBe(false);
   });
 
-  it('says plainly that REDIS_URL is not served by this build yet', () => {
-    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
-      /REDIS_URL: the Redis engine is not part of this build yet/,
-    );
+  it('runs on the memory engine unless REDIS_URL names a Redis', () => {
+    expect(loadConfig({}).redis).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', NODE_ID: 'a' })).toMatchObject({
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'liveshop:', cluster: false },
+      nodeId: 'a',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis/);
   });
 
   it('checks limits against each other', () => {

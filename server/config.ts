@@ -46,11 +46,26 @@ const EnvSchema = z.object({
   VIEWER_COUNT_INTERVAL_MS: int(100, 600_000).default(1000),
   HISTORY_LENGTH: int(10, 1_000_000).default(1000),
   REPLAY_LIMIT: int(1, 1_000_000).default(500),
+  ROOM_RETAIN_ENDED_SECONDS: int(0, 30 * 86_400).default(3600),
 
   DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   DRAIN_RECONNECT_MS: int(0, 60_000).default(1000),
 
-  REDIS_URL: optionalString,
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,32}$/, 'letters, digits and _:.- only')
+    .default('liveshop:'),
+  REDIS_CLUSTER: bool.default(false),
+  NODE_ID: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'letters, digits and _.- only')
+    .optional(),
+  PRESENCE_TTL_MS: int(1000, 600_000).default(5000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -90,7 +105,18 @@ export interface Config {
     viewerCountIntervalMs: number;
     historyLength: number;
     replayLimit: number;
+    retainEndedMs: number;
   };
+  /** Null: the embedded memory engine (one process). */
+  redis: {
+    url: string;
+    keyPrefix: string;
+    /** Redis Cluster: sharded pub/sub, keys kept in one slot per room. */
+    cluster: boolean;
+    presenceTtlMs: number;
+  } | null;
+  /** This process among its peers; random unless NODE_ID is set. */
+  nodeId: string | null;
   drain: { timeoutMs: number; reconnectMs: number };
 }
 
@@ -111,11 +137,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const problems: string[] = [];
-  if (e.REDIS_URL) {
-    problems.push(
-      '  REDIS_URL: the Redis engine is not part of this build yet; unset it to run on the embedded engine',
-    );
-  }
   if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL)
     problems.push('  AUTH_JWT_SECRET, AUTH_JWKS_URL: set one, not both');
   const devSecret = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
@@ -171,7 +192,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       viewerCountIntervalMs: e.VIEWER_COUNT_INTERVAL_MS,
       historyLength: e.HISTORY_LENGTH,
       replayLimit: e.REPLAY_LIMIT,
+      retainEndedMs: e.ROOM_RETAIN_ENDED_SECONDS * 1000,
     },
+    redis: e.REDIS_URL
+      ? {
+          url: e.REDIS_URL,
+          keyPrefix: e.REDIS_KEY_PREFIX,
+          cluster: e.REDIS_CLUSTER,
+          presenceTtlMs: e.PRESENCE_TTL_MS,
+        }
+      : null,
+    nodeId: e.NODE_ID ?? null,
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },
   };
 }

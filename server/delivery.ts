@@ -47,6 +47,10 @@ export class RoomBroadcaster implements RoomOutput {
     this.send(roomId, 'feed', 'reaction:batch', { roomId, seq, counts });
   }
 
+  reset(roomId: string, epoch: string, seq: number): void {
+    this.send(roomId, 'ctl', 'room:reset', { roomId, epoch, seq });
+  }
+
   viewers(roomId: string, seq: number, count: number): void {
     this.send(roomId, 'feed', 'room:viewers', { roomId, seq, count });
   }

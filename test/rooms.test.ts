@@ -124,25 +124,34 @@ describe('stream rooms', () => {
     expect(room?.stream.hostId).toBe('host1');
   });
 
-  it('disposes a room when it is empty and its stream has ended', async () => {
-    const server = await start();
-    const { registry } = server.app.internals;
-    const h = await server.socket(host);
-    await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Bye' });
-    const v = await server.socket({ sub: 'vic' });
-    await v.emitWithAck('room:join', { roomId: 'bye' });
-    await h.emitWithAck('stream:end', { roomId: 'bye' });
-    expect(registry.get('bye')).toBeDefined(); // a viewer is still there
-    const first = registry.get('bye');
-    v.disconnect();
-    await eventually(() => registry.get('bye') === undefined);
-    expect(await h.emitWithAck('room:join', { roomId: 'bye' })).toMatchObject({
-      ok: false,
-      error: { code: 'ROOM_NOT_FOUND' },
-    });
-    // the id can be used again: a new room with a new epoch
-    await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Again' });
-    expect(registry.get('bye')?.epoch).not.toBe(first?.epoch);
+  it('lets go of an empty room; an ended one stays joinable for its retention, then is gone', async () => {
+    for (const retain of ['3600', '0']) {
+      const server = await start({ ROOM_RETAIN_ENDED_SECONDS: retain });
+      const { registry } = server.app.internals;
+      const h = await server.socket(host);
+      await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Bye' });
+      const v = await server.socket({ sub: 'vic' });
+      await v.emitWithAck('room:join', { roomId: 'bye' });
+      await h.emitWithAck('stream:end', { roomId: 'bye' });
+      expect(registry.get('bye')).toBeDefined(); // a viewer is still there
+      const first = registry.get('bye');
+      v.disconnect();
+      await eventually(() => registry.get('bye') === undefined);
+      const late = await h.emitWithAck('room:join', { roomId: 'bye' });
+      if (retain === '0') {
+        expect(late).toMatchObject({ ok: false, error: { code: 'ROOM_NOT_FOUND' } });
+        // the id can be used again: a new room with a new epoch
+        await h.emitWithAck('stream:create', { roomId: 'bye', title: 'Again' });
+        expect((await registry.find('bye'))?.epoch).not.toBe(first?.epoch);
+      } else {
+        // a late viewer still learns how the show ended
+        expect(late).toMatchObject({
+          ok: true,
+          recovered: false,
+          snapshot: { epoch: first?.epoch, stream: { state: 'ended' } },
+        });
+      }
+    }
   });
 
   it('limits the rooms one connection may join', async () => {

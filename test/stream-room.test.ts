@@ -28,6 +28,7 @@ function setup() {
       chat: (_r, b) => sent.push(['chat', b]),
       reactions: () => undefined,
       viewers: () => undefined,
+      reset: () => undefined,
       wake: (room) => due.add(room),
     },
     limits: {
@@ -36,6 +37,7 @@ function setup() {
       reactionRate: { capacity: 100, refillPerSecond: 100 },
       viewerCountIntervalMs: 1000,
       replayLimit: 100,
+      retainEndedMs: 60_000,
     },
     now: () => 1000,
     newId: () => `id${id++}`,
@@ -93,7 +95,7 @@ describe('StreamRoom', () => {
     ).toEqual(['PIN_LIMIT', 'PIN_LIMIT']);
   });
 
-  it('runs lifecycle hooks: created once, disposed when empty and ended', async () => {
+  it('runs lifecycle hooks: created once, let go when empty, loaded again from the engine', async () => {
     const { registry } = setup();
     const host = identity('h', 'host');
     const opened = await Promise.all([1, 2, 3].map(() => registry.open('r', { title: 'T' }, host)));
@@ -101,7 +103,7 @@ describe('StreamRoom', () => {
     const room = opened[0]!.room;
     expect(new Set(opened.map((o) => o.room)).size).toBe(1);
     await room.join({ id: 'c1', identity: host });
-    await room.end(host);
+    await room.start(host);
     expect(registry.get('r')).toBe(room);
     await room.leave('c1');
     await Promise.resolve();
@@ -110,6 +112,10 @@ describe('StreamRoom', () => {
     await expect(room.join({ id: 'c2', identity: host })).rejects.toMatchObject({
       code: 'ROOM_NOT_FOUND',
     });
+    const again = await registry.find('r');
+    expect(again).not.toBe(room);
+    expect(again?.epoch).toBe(room.epoch);
+    expect(again?.stream.state).toBe('live');
   });
 
   it('does not tick when idle', async () => {

@@ -326,6 +326,10 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     s.on('room:viewers', (event) => {
       if (this.rooms.has(event.roomId)) this.emit('viewers', event);
     });
+    s.on('room:reset', (event) => {
+      const track = this.rooms.get(event.roomId);
+      if (track && (track.epoch !== event.epoch || track.lastSeq !== event.seq)) this.resync(track);
+    });
   }
 
   private onConnectError(err: Error & { data?: ErrorBody }): void {

@@ -7,17 +7,17 @@ export const chatHandlers: Handlers<
   'chat:send': (session, { roomId, text, clientMsgId }) =>
     joinedRoom(session, roomId).sendChat(session, text, clientMsgId),
 
-  'chat:delete': (session, { roomId, messageId }, services) =>
-    findRoom(services, roomId).deleteMessage(session.identity, messageId),
+  'chat:delete': async (session, { roomId, messageId }, services) =>
+    (await findRoom(services, roomId)).deleteMessage(session.identity, messageId),
 
-  'chat:pin': (session, { roomId, messageId }, services) =>
-    findRoom(services, roomId).pin(session.identity, messageId),
+  'chat:pin': async (session, { roomId, messageId }, services) =>
+    (await findRoom(services, roomId)).pin(session.identity, messageId),
 
-  'chat:unpin': (session, { roomId, messageId }, services) =>
-    findRoom(services, roomId).unpin(session.identity, messageId),
+  'chat:unpin': async (session, { roomId, messageId }, services) =>
+    (await findRoom(services, roomId)).unpin(session.identity, messageId),
 
-  'chat:set-slow-mode': (session, { roomId, seconds }, services) =>
-    findRoom(services, roomId).setSlowMode(session.identity, seconds),
+  'chat:set-slow-mode': async (session, { roomId, seconds }, services) =>
+    (await findRoom(services, roomId)).setSlowMode(session.identity, seconds),
 
   async 'reaction:send'(session, { roomId, kind, count }) {
     await joinedRoom(session, roomId).react(session, kind, count ?? 1);

@@ -2,9 +2,9 @@ import { RoomError, type StreamRoom } from '../../rooms/index.js';
 import type { Session } from '../session.js';
 import type { Handlers, Services } from './context.js';
 
-/** The room a request names, or ROOM_NOT_FOUND. */
-export function findRoom(services: Services, roomId: string): StreamRoom {
-  const room = services.registry.get(roomId);
+/** The room a request names (loaded from the engine if this node does not follow it yet), or ROOM_NOT_FOUND. */
+export async function findRoom(services: Services, roomId: string): Promise<StreamRoom> {
+  const room = await services.registry.find(roomId);
   if (!room) throw new RoomError('ROOM_NOT_FOUND', `No stream room ${roomId}`);
   return room;
 }
@@ -18,7 +18,9 @@ export function joinedRoom(session: Session, roomId: string): StreamRoom {
 
 export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
   async 'room:join'(session, { roomId, resume }, services) {
-    const room = findRoom(services, roomId);
+    let room = await findRoom(services, roomId);
+    // the replica may have been let go (its last member here left) while this request waited
+    if (room.isDisposed) room = await findRoom(services, roomId);
     const already = session.rooms.get(roomId)?.room === room;
     if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
       throw new RoomError(

@@ -12,10 +12,11 @@ export const streamHandlers: Handlers<
     return room.updateStream(session.identity, fields);
   },
 
-  'stream:start': (session, { roomId }, services) =>
-    findRoom(services, roomId).start(session.identity),
+  'stream:start': async (session, { roomId }, services) =>
+    (await findRoom(services, roomId)).start(session.identity),
 
-  'stream:end': (session, { roomId }, services) => findRoom(services, roomId).end(session.identity),
+  'stream:end': async (session, { roomId }, services) =>
+    (await findRoom(services, roomId)).end(session.identity),
 
   'time:sync': (_session, _input, services) => ({ serverTime: services.now() }),
 };

@@ -1,90 +1,227 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../rooms/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RoomEventInput } from '../../client-sdk/src/protocol/index.js';
+import {
+  applyControl,
+  initialControl,
+  type BrokerMessage,
+  type Engine,
+  type RoomRecord,
+} from '../../rooms/index.js';
+import { eventuallyAsync } from '../helpers/events.js';
 
-/** Makes a fresh engine whose rate limits read time from `now`. */
-export type EngineFactory = (options: {
+export interface EngineFactoryOptions {
   now: () => number;
   historyLength: number;
-}) => Engine | Promise<Engine>;
+}
 
-const chat = (roomId: string, text: string) =>
-  ({
-    type: 'chat:message',
-    roomId,
-    id: text,
-    author: { id: 'u', name: 'U', role: 'viewer' },
-    text,
-  }) as const;
+/**
+ * Makes `nodes` engines sharing one store, as `nodes` server processes would. An embedded
+ * (single-process) engine may hand back the same engine for each node.
+ */
+export type EngineFactory = (options: EngineFactoryOptions, nodes: number) => Promise<Engine[]>;
+
+const author = { id: 'u', name: 'U', role: 'viewer' } as const;
+const chat = (roomId: string, text: string): RoomEventInput => ({
+  type: 'chat:message',
+  roomId,
+  id: text,
+  author,
+  text,
+});
+const stream = {
+  state: 'scheduled',
+  hostId: 'h',
+  title: 'Show',
+  description: '',
+  coverUrl: null,
+  scheduledAt: null,
+  startedAt: null,
+  endedAt: null,
+} as const;
+const opening = (roomId: string): RoomEventInput => ({ type: 'stream:updated', roomId, stream });
+const record = (epoch: string): RoomRecord => ({
+  epoch,
+  control: initialControl(stream),
+  version: 1,
+});
 
 /**
  * The behaviour every engine must have, memory or Redis. Run it with a factory:
- * `engineContract('memory', (o) => createMemoryEngine(o))`.
+ * `engineContract('memory', async (o, n) => ...)`.
  */
 export function engineContract(name: string, factory: EngineFactory): void {
   describe(`engine contract: ${name}`, () => {
     let clock = 1_000_000;
     let engine: Engine;
+    let nodes: Engine[] = [];
+    const make = async (count: number) => {
+      nodes = await factory({ now: () => clock, historyLength: 5 }, count);
+      return nodes;
+    };
     const room = () => `room-${Math.random().toString(36).slice(2, 8)}`;
+    const open = async (r: string, epoch = 'e1') => {
+      expect(await engine.history.create(r, record(epoch), opening(r))).toEqual({ created: true });
+      return epoch;
+    };
+    const append = async (r: string, text: string, on = engine, epoch = 'e1') => {
+      const result = await on.history.append(r, epoch, chat(r, text));
+      if (!result.ok) throw new Error(`append refused: ${result.reason}`);
+      return result.event;
+    };
 
     beforeEach(async () => {
       clock = 1_000_000;
-      engine = await factory({ now: () => clock, historyLength: 5 });
-      return () => engine.close();
+      [engine] = (await make(1)) as [Engine];
+    });
+    afterEach(async () => {
+      for (const node of new Set(nodes)) await node.close();
     });
 
-    describe('history', () => {
-      it('assigns seqs 1, 2, 3... atomically, even to concurrent appends', async () => {
+    describe('rooms and history', () => {
+      it('creates a room once, with its first event as seq 1', async () => {
         const r = room();
-        const events = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => engine.history.append(r, chat(r, `m${i}`))),
-        );
+        await open(r);
+        expect(await engine.history.create(r, record('e2'), opening(r))).toEqual({
+          created: false,
+        });
+        const load = await engine.history.load(r, 10);
+        expect(load).toEqual({
+          record: record('e1'),
+          seq: 1,
+          tail: [expect.objectContaining({ type: 'stream:updated', seq: 1, ts: clock })],
+        });
+        expect(await engine.history.load(room(), 10)).toBeUndefined();
+      });
+
+      it('assigns seqs atomically, even to concurrent appends', async () => {
+        const r = room();
+        await open(r);
+        const events = await Promise.all(Array.from({ length: 50 }, (_, i) => append(r, `m${i}`)));
         expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(
-          Array.from({ length: 50 }, (_, i) => i + 1),
+          Array.from({ length: 50 }, (_, i) => i + 2),
         );
-        expect(await engine.history.lastSeq(r)).toBe(50);
-        expect(events[0]).toMatchObject({
-          type: 'chat:message',
-          roomId: r,
-          text: 'm0',
-          ts: expect.any(Number),
+        expect(await engine.history.lastSeq(r)).toBe(51);
+        expect(events[0]).toEqual({ ...chat(r, 'm0'), seq: expect.any(Number), ts: clock });
+      });
+
+      it('refuses appends to a room that does not exist in that epoch', async () => {
+        const r = room();
+        expect(await engine.history.append(r, 'e1', chat(r, 'x'))).toEqual({
+          ok: false,
+          reason: 'gone',
+        });
+        await open(r);
+        expect(await engine.history.append(r, 'other', chat(r, 'x'))).toEqual({
+          ok: false,
+          reason: 'gone',
         });
       });
 
-      it('keeps rooms apart', async () => {
-        const [a, b] = [room(), room()];
-        await engine.history.append(a, chat(a, 'a1'));
-        expect((await engine.history.append(b, chat(b, 'b1'))).seq).toBe(1);
-        expect(await engine.history.lastSeq(room())).toBe(0);
+      it('appends a control event only at the expected version, storing the state after it', async () => {
+        const r = room();
+        await open(r);
+        const slow: RoomEventInput = { type: 'chat:slow-mode', roomId: r, seconds: 5 };
+        const control = applyControl(initialControl(stream), slow);
+        const done = await engine.history.appendControl(r, 'e1', slow, 1, control);
+        expect(done).toMatchObject({ ok: true, event: { type: 'chat:slow-mode', seq: 2 } });
+        expect(await engine.history.appendControl(r, 'e1', slow, 1, control)).toEqual({
+          ok: false,
+          reason: 'conflict',
+          version: 2,
+        });
+        await append(r, 'after');
+        expect(await engine.history.load(r, 1)).toMatchObject({
+          record: { epoch: 'e1', version: 2, control: { slowModeSeconds: 5 } },
+          seq: 3,
+          tail: [expect.objectContaining({ text: 'after', seq: 3 })],
+        });
       });
 
       it('returns what came after a seq, and says when it cannot return all of it', async () => {
         const r = room();
-        for (let i = 1; i <= 4; i++) await engine.history.append(r, chat(r, `m${i}`));
+        await open(r);
+        for (let i = 2; i <= 4; i++) await append(r, `m${i}`);
         expect(await engine.history.since(r, 1, 10)).toEqual({
           complete: true,
-          events: [
-            expect.objectContaining({ seq: 2 }),
-            expect.objectContaining({ seq: 3 }),
-            expect.objectContaining({ seq: 4 }),
-          ],
+          events: [2, 3, 4].map((seq) => expect.objectContaining({ seq })),
         });
         expect(await engine.history.since(r, 4, 10)).toEqual({ complete: true, events: [] });
-        const limited = await engine.history.since(r, 0, 2);
-        expect(limited.complete).toBe(false);
-        for (let i = 5; i <= 9; i++) await engine.history.append(r, chat(r, `m${i}`));
+        expect((await engine.history.since(r, 0, 2)).complete).toBe(false);
+        for (let i = 5; i <= 9; i++) await append(r, `m${i}`);
         // only the last 5 (historyLength) are kept: 5..9
         expect((await engine.history.since(r, 1, 100)).complete).toBe(false);
         const kept = await engine.history.since(r, 4, 100);
-        expect(kept.complete).toBe(true);
-        expect(kept.events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
+        expect(kept).toEqual({
+          complete: true,
+          events: [5, 6, 7, 8, 9].map((seq) => expect.objectContaining({ seq })),
+        });
+        expect((await engine.history.load(r, 3))?.tail.map((e) => e.seq)).toEqual([7, 8, 9]);
       });
 
-      it('clear forgets a room: seqs start again at 1', async () => {
+      it('replaces an ended room with a new one (new epoch, seqs from 1) and forgets a retired one', async () => {
         const r = room();
-        await engine.history.append(r, chat(r, 'x'));
-        await engine.history.clear(r);
-        expect(await engine.history.lastSeq(r)).toBe(0);
-        expect((await engine.history.append(r, chat(r, 'y'))).seq).toBe(1);
+        await open(r);
+        const ended = { ...stream, state: 'ended' as const, endedAt: clock };
+        const end: RoomEventInput = { type: 'stream:updated', roomId: r, stream: ended };
+        const control = applyControl(initialControl(stream), end);
+        expect((await engine.history.appendControl(r, 'e1', end, 1, control)).ok).toBe(true);
+        await open(r, 'e2');
+        expect(await engine.history.load(r, 5)).toMatchObject({ record: { epoch: 'e2' }, seq: 1 });
+        await engine.history.retire(r, 'e1', 10); // an old epoch's retirement does nothing
+        clock += 100;
+        expect(await engine.history.load(r, 5)).toBeDefined();
+        await engine.history.retire(r, 'e2', 50);
+        await eventuallyAsync(async () => {
+          clock += 100;
+          return (await engine.history.load(r, 5)) === undefined;
+        });
+      });
+    });
+
+    describe('broker', () => {
+      const listen = async (on: Engine, r: string) => {
+        const messages: BrokerMessage[] = [];
+        const stop = await on.broker.subscribe(r, {
+          message: (m) => messages.push(m),
+          resync: () => undefined,
+        });
+        return { messages, stop };
+      };
+      const seqs = (messages: BrokerMessage[]) =>
+        messages.flatMap((m) => (m.kind === 'event' ? [m.event.seq] : []));
+
+      it('delivers every node’s appends to every node in one seq order', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
+        engine = a;
+        const r = room();
+        const onA = await listen(a, r);
+        const onB = await listen(b, r);
+        await open(r);
+        await Promise.all(Array.from({ length: 40 }, (_, i) => append(r, `m${i}`, i % 2 ? a : b)));
+        const all = Array.from({ length: 41 }, (_, i) => i + 1);
+        await eventuallyAsync(() => Promise.resolve(seqs(onB.messages).length === 41));
+        await eventuallyAsync(() => Promise.resolve(seqs(onA.messages).length === 41));
+        expect(seqs(onA.messages)).toEqual(all);
+        expect(seqs(onB.messages)).toEqual(all);
+        expect(onB.messages[0]).toMatchObject({ kind: 'event', epoch: 'e1' });
+        onB.stop();
+        await append(r, 'late');
+        await eventuallyAsync(() => Promise.resolve(seqs(onA.messages).length === 42));
+        expect(seqs(onB.messages)).toHaveLength(41);
+      });
+
+      it('publishes unsequenced messages to every subscriber', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
+        const r = room();
+        const onB = await listen(b, r);
+        const message: BrokerMessage = {
+          kind: 'reactions',
+          node: a.broker.nodeId,
+          counts: { heart: 3 },
+        };
+        await a.broker.publish(r, message);
+        await eventuallyAsync(() => Promise.resolve(onB.messages.length === 1));
+        expect(onB.messages).toEqual([message]);
       });
     });
 
@@ -101,6 +238,20 @@ export function engineContract(name: string, factory: EngineFactory): void {
         expect(await engine.presence.count(a)).toBe(1);
         expect(await engine.presence.count(b)).toBe(1);
         expect(await engine.presence.count(room())).toBe(0);
+      });
+
+      it('sums members over nodes, and a node that closes takes its members with it', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
+        const r = room();
+        await a.presence.add(r, 'a1');
+        await a.presence.add(r, 'a2');
+        await b.presence.add(r, 'b1');
+        expect(await a.presence.count(r)).toBe(3);
+        expect(await b.presence.count(r)).toBe(3);
+        if (a !== b) {
+          await b.close();
+          expect(await a.presence.count(r)).toBe(2);
+        }
       });
     });
 
@@ -135,10 +286,11 @@ export function engineContract(name: string, factory: EngineFactory): void {
         expect((await engine.rateLimits.take(key, rule, 1)).allowed).toBe(true);
       });
 
-      it('is atomic under concurrent takes', async () => {
+      it('is one budget across nodes, atomic under concurrent takes', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
         const key = room();
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => engine.rateLimits.take(key, rule)),
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rateLimits.take(key, rule)),
         );
         expect(results.filter((r) => r.allowed)).toHaveLength(3);
       });

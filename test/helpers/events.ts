@@ -63,3 +63,16 @@ export function eventually(condition: () => boolean, timeoutMs = 5000): Promise<
     check();
   });
 }
+
+/** As {@link eventually}, for a condition that needs a round trip (a Redis read, an HTTP call). */
+export async function eventuallyAsync(
+  condition: () => Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

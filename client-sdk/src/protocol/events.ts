@@ -162,6 +162,11 @@ export const serverEvents = {
   'reaction:batch': z.object({ roomId: z.string(), seq: Seq, counts: ReactionCounts }),
   /** Viewer count, at most once a second per room. `seq` as for reactions. */
   'room:viewers': z.object({ roomId: z.string(), seq: Seq, count: z.number().int().nonnegative() }),
+  /**
+   * The room restarted from its store (its events were lost, or this server fell too far behind):
+   * seqs continue from `seq` in `epoch`. Join again with your resume point; the SDK does.
+   */
+  'room:reset': z.object({ roomId: z.string(), epoch: z.string(), seq: Seq }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -1,33 +1,81 @@
 import type { RoomEvent, RoomEventInput } from '../../../client-sdk/src/protocol/index.js';
-import type { HistoryPort } from '../../../rooms/index.js';
+import {
+  isControl,
+  type AppendResult,
+  type ControlState,
+  type HistoryPort,
+  type RoomLoad,
+  type RoomRecord,
+} from '../../../rooms/index.js';
+import type { MemoryBroker } from './broker.js';
 
 interface Log {
+  record: RoomRecord;
+  ended: boolean;
+  /** When an ended room is forgotten. */
+  expiresAt: number;
   lastSeq: number;
   /** Retained events, oldest first; `events[i].seq === first + i`. */
   events: RoomEvent[];
 }
 
-/** In-process room history: a bounded array per room. */
+/** In-process rooms and logs: a bounded array per room; appends publish on the broker at once. */
 export class MemoryHistory implements HistoryPort {
   private readonly logs = new Map<string, Log>();
 
   constructor(
     private readonly maxLength: number,
+    private readonly broker: MemoryBroker,
     private readonly now: () => number = Date.now,
   ) {}
 
-  append(roomId: string, input: RoomEventInput): Promise<RoomEvent> {
-    let log = this.logs.get(roomId);
-    if (!log) {
-      log = { lastSeq: 0, events: [] };
-      this.logs.set(roomId, log);
-    }
-    log.lastSeq += 1;
-    const event: RoomEvent = { ...input, seq: log.lastSeq, ts: this.now() };
-    log.events.push(event);
-    if (log.events.length >= this.maxLength * 2)
-      log.events.splice(0, log.events.length - this.maxLength);
-    return Promise.resolve(event);
+  create(roomId: string, record: RoomRecord, first: RoomEventInput): Promise<{ created: boolean }> {
+    const existing = this.log(roomId);
+    if (existing && !existing.ended) return Promise.resolve({ created: false });
+    const log: Log = {
+      record: structuredClone(record),
+      ended: record.control.stream.state === 'ended',
+      expiresAt: Number.POSITIVE_INFINITY,
+      lastSeq: 0,
+      events: [],
+    };
+    this.logs.set(roomId, log);
+    this.push(roomId, log, first);
+    return Promise.resolve({ created: true });
+  }
+
+  load(roomId: string, tail: number): Promise<RoomLoad | undefined> {
+    const log = this.log(roomId);
+    if (!log) return Promise.resolve(undefined);
+    return Promise.resolve(
+      structuredClone({
+        record: log.record,
+        seq: log.lastSeq,
+        tail: this.retained(log).slice(-tail),
+      }),
+    );
+  }
+
+  append(roomId: string, epoch: string, input: RoomEventInput): Promise<AppendResult> {
+    const log = this.log(roomId);
+    if (log?.record.epoch !== epoch) return Promise.resolve({ ok: false, reason: 'gone' });
+    return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
+  }
+
+  appendControl(
+    roomId: string,
+    epoch: string,
+    input: RoomEventInput,
+    version: number,
+    control: ControlState,
+  ): Promise<AppendResult> {
+    const log = this.log(roomId);
+    if (log?.record.epoch !== epoch) return Promise.resolve({ ok: false, reason: 'gone' });
+    if (log.record.version !== version)
+      return Promise.resolve({ ok: false, reason: 'conflict', version: log.record.version });
+    log.record = { epoch, control: structuredClone(control), version: version + 1 };
+    log.ended = control.stream.state === 'ended';
+    return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
   }
 
   since(
@@ -35,9 +83,9 @@ export class MemoryHistory implements HistoryPort {
     afterSeq: number,
     limit: number,
   ): Promise<{ complete: boolean; events: RoomEvent[] }> {
-    const log = this.logs.get(roomId);
+    const log = this.log(roomId);
     if (!log || afterSeq >= log.lastSeq) return Promise.resolve({ complete: true, events: [] });
-    const retained = log.events.slice(-this.maxLength);
+    const retained = this.retained(log);
     const first = retained[0]?.seq ?? log.lastSeq + 1;
     const start = Math.max(0, afterSeq + 1 - first);
     const missing = log.lastSeq - afterSeq;
@@ -46,11 +94,45 @@ export class MemoryHistory implements HistoryPort {
   }
 
   lastSeq(roomId: string): Promise<number> {
-    return Promise.resolve(this.logs.get(roomId)?.lastSeq ?? 0);
+    return Promise.resolve(this.log(roomId)?.lastSeq ?? 0);
   }
 
-  clear(roomId: string): Promise<void> {
-    this.logs.delete(roomId);
+  retire(roomId: string, epoch: string, retainMs: number): Promise<void> {
+    const log = this.log(roomId);
+    if (log?.record.epoch === epoch) log.expiresAt = Math.min(log.expiresAt, this.now() + retainMs);
     return Promise.resolve();
+  }
+
+  /** Rooms held, ended ones included (for tests). */
+  get size(): number {
+    return this.logs.size;
+  }
+
+  private log(roomId: string): Log | undefined {
+    const log = this.logs.get(roomId);
+    if (log && log.expiresAt <= this.now()) {
+      this.logs.delete(roomId);
+      return undefined;
+    }
+    return log;
+  }
+
+  private retained(log: Log): RoomEvent[] {
+    return log.events.slice(-this.maxLength);
+  }
+
+  private push(roomId: string, log: Log, input: RoomEventInput): RoomEvent {
+    log.lastSeq += 1;
+    const event: RoomEvent = { ...input, seq: log.lastSeq, ts: this.now() };
+    log.events.push(event);
+    if (log.events.length >= this.maxLength * 2)
+      log.events.splice(0, log.events.length - this.maxLength);
+    if (isControl(event)) log.ended = log.record.control.stream.state === 'ended';
+    this.broker.deliver(roomId, {
+      kind: 'event',
+      epoch: log.record.epoch,
+      event: structuredClone(event),
+    });
+    return event;
   }
 }

@@ -1,4 +1,5 @@
 import type { Engine } from '../../../rooms/index.js';
+import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
@@ -11,9 +12,11 @@ export interface MemoryEngineOptions {
 /** The embedded engine: everything in this process, nothing to install. */
 export function createMemoryEngine(options: MemoryEngineOptions): Engine {
   const now = options.now ?? Date.now;
+  const broker = new MemoryBroker();
   return {
     name: 'memory',
-    history: new MemoryHistory(options.historyLength, now),
+    history: new MemoryHistory(options.historyLength, broker, now),
+    broker,
     presence: new MemoryPresence(),
     rateLimits: new MemoryRateLimits(now),
     isReady: () => true,
@@ -21,4 +24,4 @@ export function createMemoryEngine(options: MemoryEngineOptions): Engine {
   };
 }
 
-export { MemoryHistory, MemoryPresence, MemoryRateLimits };
+export { MemoryBroker, MemoryHistory, MemoryPresence, MemoryRateLimits };

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Engine } from '../../../rooms/index.js';
+import { RedisBroker } from './broker.js';
+import { connect, whenReady } from './connection.js';
+import { RedisHistory } from './history.js';
+import { Keys } from './keys.js';
+import { RedisPresence } from './presence.js';
+import { RedisRateLimits } from './rate-limits.js';
+
+export interface RedisEngineOptions {
+  url: string;
+  logger: Logger;
+  historyLength: number;
+  keyPrefix?: string;
+  cluster?: boolean;
+  nodeId?: string | null;
+  presenceTtlMs?: number;
+  now?: () => number;
+}
+
+export interface RedisEngine extends Engine {
+  readonly nodeId: string;
+  /** Resolves once both connections are up (rejects after `timeoutMs`). */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * The engine for many nodes: rooms, logs, presence and rate limits in Redis, fan-out over its
+ * sharded pub/sub. Two connections: commands (never queued while Redis is away, so callers get a
+ * retryable error at once) and the subscriber (resubscribes by itself after a reconnect).
+ */
+export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
+  const nodeId = options.nodeId ?? randomUUID().slice(0, 8);
+  const now = options.now ?? Date.now;
+  const keys = new Keys(options.keyPrefix ?? 'liveshop:');
+  const base = { url: options.url, cluster: options.cluster ?? false, logger: options.logger };
+  const commands = connect({ ...base, name: `liveshop-${nodeId}-cmd`, role: 'command' });
+  const subscriber = connect({ ...base, name: `liveshop-${nodeId}-sub`, role: 'subscriber' });
+  const broker = new RedisBroker(nodeId, commands, subscriber, keys, options.logger);
+  const presence = new RedisPresence(
+    nodeId,
+    commands,
+    keys,
+    options.presenceTtlMs ?? 5000,
+    options.logger,
+  );
+  let closed: Promise<void> | undefined;
+  return {
+    name: 'redis',
+    nodeId,
+    history: new RedisHistory(commands, keys, options.historyLength, now),
+    broker,
+    presence,
+    rateLimits: new RedisRateLimits(commands, keys, now),
+    isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
+    ready: async (timeoutMs = 10_000) => {
+      await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);
+    },
+    close() {
+      closed ??= (async () => {
+        broker.close();
+        await presence.close();
+        subscriber.disconnect();
+        await commands.quit().catch(() => commands.disconnect());
+      })();
+      return closed;
+    },
+  };
+}

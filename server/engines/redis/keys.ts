@@ -1,0 +1,18 @@
+/** Key and channel names. Every name of a room carries `{roomId}`, Redis Cluster's hash tag. */
+export class Keys {
+  constructor(private readonly prefix: string) {}
+
+  meta = (roomId: string) => `${this.prefix}{${roomId}}:meta`;
+  log = (roomId: string) => `${this.prefix}{${roomId}}:log`;
+  channel = (roomId: string) => `${this.prefix}{${roomId}}:events`;
+  presenceCounts = (roomId: string) => `${this.prefix}{${roomId}}:presence`;
+  presenceSeen = (roomId: string) => `${this.prefix}{${roomId}}:seen`;
+  bucket = (key: string) => `${this.prefix}rate:{${key}}`;
+
+  /** The room id of a channel name, or undefined for a channel of another prefix. */
+  roomOfChannel(channel: string): string | undefined {
+    const head = `${this.prefix}{`;
+    if (!channel.startsWith(head) || !channel.endsWith('}:events')) return undefined;
+    return channel.slice(head.length, -'}:events'.length);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Lua scripts of the Redis engine, loaded with ioredis `defineCommand`. Each runs atomically, so
+ * a room's seq, log, control state and the publication of its events never disagree, and the
+ * order in which subscribers receive a room's events is the order of its seqs. Every key a
+ * script touches carries the room's hash tag, so the scripts also run on Redis Cluster.
+ */
+
+/** Shared by the appending scripts: the next seq, the log entry, and the publication. */
+const PUSH = `
+local function push(meta, log, body, ts, maxlen, channel, epoch)
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  local event = '{"seq":' .. seq .. ',"ts":' .. ts .. ',' .. string.sub(body, 2)
+  redis.call('XADD', log, 'MAXLEN', maxlen, '0-' .. seq, 'e', event)
+  redis.call('SPUBLISH', channel, '{"kind":"event","epoch":"' .. epoch .. '","event":' .. event .. '}')
+  return event
+end
+`;
+
+export const scripts = {
+  /** KEYS meta, log; ARGV epoch, control, version, ended, first event, ts, maxlen, channel → 1 if created. */
+  roomCreate: {
+    numberOfKeys: 2,
+    lua: `${PUSH}
+if redis.call('HGET', KEYS[1], 'ended') == '0' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'control', ARGV[2], 'version', ARGV[3], 'ended', ARGV[4], 'seq', 0)
+push(KEYS[1], KEYS[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[1])
+return 1`,
+  },
+  /** KEYS meta, log; ARGV epoch, event, ts, maxlen, channel → {1, event} or {0} (gone). */
+  roomAppend: {
+    numberOfKeys: 2,
+    lua: `${PUSH}
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return {0} end
+return {1, push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])}`,
+  },
+  /**
+   * KEYS meta, log; ARGV epoch, event, ts, maxlen, channel, version, control, ended
+   * → {1, event}, {0} (gone) or {2, current version} (conflict).
+   */
+  roomAppendControl: {
+    numberOfKeys: 2,
+    lua: `${PUSH}
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'version')
+if m[1] ~= ARGV[1] then return {0} end
+if m[2] ~= ARGV[6] then return {2, tonumber(m[2])} end
+redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[6]) + 1, 'control', ARGV[7], 'ended', ARGV[8])
+return {1, push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])}`,
+  },
+  /** KEYS meta, log; ARGV tail → false, or {epoch, control, version, seq, newest entries}. */
+  roomLoad: {
+    numberOfKeys: 2,
+    lua: `
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'control', 'version', 'seq')
+if not m[1] then return false end
+return {m[1], m[2], m[3], m[4], redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])}`,
+  },
+  /** KEYS meta, log; ARGV after, limit → {last seq, entries after `after`}. */
+  roomSince: {
+    numberOfKeys: 2,
+    lua: `
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local after = tonumber(ARGV[1])
+if after >= seq then return {seq, {}} end
+return {seq, redis.call('XRANGE', KEYS[2], '0-' .. (after + 1), '+', 'COUNT', ARGV[2])}`,
+  },
+  /** KEYS meta, log; ARGV epoch, ms: an ended room expires after `ms`. */
+  roomRetire: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1`,
+  },
+  /**
+   * KEYS bucket; ARGV capacity, refill per second, cost, now (ms) → -1 when allowed, else the
+   * milliseconds until enough tokens. Time never runs backwards for a bucket.
+   */
+  rateTake: {
+    numberOfKeys: 1,
+    lua: `
+local cap, rate, cost, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 't', 'a')
+local tokens, at = tonumber(b[1]), tonumber(b[2])
+if not tokens then tokens, at = cap, now end
+if now > at then
+  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
+  at = now
+end
+if tokens < cost then return math.ceil((cost - tokens) * 1000 / rate) end
+tokens = tokens - cost
+redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'a', at)
+redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) * 1000 / rate) + 1000)
+return -1`,
+  },
+  /**
+   * KEYS counts (node → members), seen (node → last heartbeat, Redis time); ARGV node, members,
+   * ttl ms. Reports one node's members of a room.
+   */
+  presenceReport: {
+    numberOfKeys: 2,
+    lua: `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+if tonumber(ARGV[2]) == 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3] * 3)
+redis.call('PEXPIRE', KEYS[2], ARGV[3] * 3)
+return 1`,
+  },
+  /** KEYS counts, seen; ARGV ttl ms → members summed over the nodes heard from within the TTL. */
+  presenceCount: {
+    numberOfKeys: 2,
+    lua: `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[1]))) do
+  redis.call('HDEL', KEYS[1], node)
+  redis.call('ZREM', KEYS[2], node)
+end
+local total = 0
+for _, n in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(n) end
+return total`,
+  },
+} as const;
+
+export type ScriptName = keyof typeof scripts;
