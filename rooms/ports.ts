@@ -22,6 +22,9 @@ export interface RoomRecord {
   version: number;
 }
 
+/** How long an append's dedupe key is remembered. */
+export const DEDUPE_WINDOW_MS = 10 * 60_000;
+
 /** A consistent read of a room: its record, last seq and newest events, taken at one instant. */
 export interface RoomLoad {
   record: RoomRecord;
@@ -50,8 +53,17 @@ export interface HistoryPort {
   create(roomId: string, record: RoomRecord, first: RoomEventInput): Promise<{ created: boolean }>;
   /** Reads a room's record, last seq and newest `tail` events atomically; undefined when absent. */
   load(roomId: string, tail: number): Promise<RoomLoad | undefined>;
-  /** Appends a non-control event (chat) to the room of this epoch. */
-  append(roomId: string, epoch: string, event: RoomEventInput): Promise<AppendResult>;
+  /**
+   * Appends a non-control event (chat) to the room of this epoch. With a `dedupeKey`, a second
+   * append with the same key (a retry, from any node, within {@link DEDUPE_WINDOW_MS}) appends
+   * nothing and returns the first one's event.
+   */
+  append(
+    roomId: string,
+    epoch: string,
+    event: RoomEventInput,
+    dedupeKey?: string,
+  ): Promise<AppendResult>;
   /**
    * Appends a control event if the room's control version is still `version`, storing `control`
    * (the state after the event) and version + 1 with it.

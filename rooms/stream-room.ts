@@ -257,7 +257,10 @@ export class StreamRoom {
     };
   }
 
-  /** Sends a chat message; a repeated `clientMsgId` from the same user gets the first answer. */
+  /**
+   * Sends a chat message; a repeated `clientMsgId` from the same user gets the first answer, here
+   * at once and on any node through the engine.
+   */
   sendChat(
     member: Member,
     text: string,
@@ -266,10 +269,10 @@ export class StreamRoom {
     assertCanWrite(member.identity);
     this.assertMember(member);
     if (clientMsgId === undefined) return this.postChat(member, text);
-    const key = `${member.identity.id}\n${clientMsgId}`;
+    const key = `${member.identity.id}:${clientMsgId}`;
     const earlier = this.sends.get(key);
     if (earlier) return earlier;
-    const sending = this.postChat(member, text);
+    const sending = this.postChat(member, text, key);
     this.sends.set(key, sending);
     sending.catch(() => this.sends.delete(key));
     if (this.sends.size > MAX_REMEMBERED_SENDS) {
@@ -479,7 +482,12 @@ export class StreamRoom {
     this.ctx.output.wake(this);
   }
 
-  private async postChat(member: Member, text: string): Promise<{ id: string; seq: number }> {
+  /** `dedupeKey`: a retry of the same send, on this node or another, gets the first answer. */
+  private async postChat(
+    member: Member,
+    text: string,
+    dedupeKey?: string,
+  ): Promise<{ id: string; seq: number }> {
     const { identity } = member;
     const slow = this.state.slowModeSeconds;
     if (slow > 0 && !isStaff(roleIn(identity, this.id))) {
@@ -495,8 +503,11 @@ export class StreamRoom {
       text,
     };
     this.assertOpen();
-    const event = this.appended(await this.ctx.engine.history.append(this.id, this.epoch, input));
-    return { id: input.id, seq: event.seq };
+    const event = this.appended(
+      await this.ctx.engine.history.append(this.id, this.epoch, input, dedupeKey),
+    );
+    if (event.type !== 'chat:message') throw new Error('history returned another event type');
+    return { id: event.id, seq: event.seq };
   }
 
   private async take(

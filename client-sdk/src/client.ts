@@ -71,6 +71,10 @@ interface Track {
   buffer: Sequenced[];
 }
 
+/** Failures a chat send retries (with the same clientMsgId, so it is never posted twice). */
+const SEND_RETRY = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'UNAVAILABLE', 'SERVER_DRAINING']);
+const SEND_ATTEMPTS = 6;
+
 const CONTROL_EVENTS = {
   'chat:deleted': 'chatDeleted',
   'chat:pinned': 'pinned',
@@ -166,15 +170,16 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   /** Sends a chat message; safe to call while reconnecting (the same message is never posted twice). */
   async sendChat(roomId: string, text: string): Promise<ClientResponse<'chat:send'>> {
+    // one id for every attempt: the server answers a retry with the first attempt's message
     const payload = { roomId, text, clientMsgId: randomId() };
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.request('chat:send', payload, roomId);
       } catch (error) {
-        const transient =
-          error instanceof LiveShopError &&
-          (error.code === 'TIMEOUT' || error.code === 'DISCONNECTED');
-        if (!transient || attempt >= 2) throw error;
+        if (!(error instanceof LiveShopError) || !SEND_RETRY.has(error.code)) throw error;
+        if (attempt >= SEND_ATTEMPTS || this.closed) throw error;
+        const backoff = error.retryAfterMs ?? Math.min(2000, 100 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random() / 2)));
       }
     }
   }

@@ -117,6 +117,23 @@ export function engineContract(name: string, factory: EngineFactory): void {
         });
       });
 
+      it('appends a retried send once, whichever node the retry reaches', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
+        engine = a;
+        const r = room();
+        await open(r);
+        const first = await a.history.append(r, 'e1', chat(r, 'once'), 'u:k1');
+        const again = await Promise.all([
+          b.history.append(r, 'e1', chat(r, 'twice'), 'u:k1'),
+          a.history.append(r, 'e1', chat(r, 'thrice'), 'u:k1'),
+        ]);
+        expect(again).toEqual([first, first]);
+        expect(first).toMatchObject({ ok: true, event: { text: 'once', seq: 2 } });
+        expect(await b.history.lastSeq(r)).toBe(2);
+        const other = await b.history.append(r, 'e1', chat(r, 'other'), 'u:k2');
+        expect(other).toMatchObject({ ok: true, event: { seq: 3 } });
+      });
+
       it('appends a control event only at the expected version, storing the state after it', async () => {
         const r = room();
         await open(r);

@@ -1,5 +1,6 @@
 import type { RoomEvent, RoomEventInput } from '../../../client-sdk/src/protocol/index.js';
 import {
+  DEDUPE_WINDOW_MS,
   isControl,
   type AppendResult,
   type ControlState,
@@ -17,7 +18,11 @@ interface Log {
   lastSeq: number;
   /** Retained events, oldest first; `events[i].seq === first + i`. */
   events: RoomEvent[];
+  /** Dedupe keys of recent appends, oldest first. */
+  sent: Map<string, { event: RoomEvent; at: number }>;
 }
+
+const MAX_DEDUPE_KEYS = 10_000;
 
 /** In-process rooms and logs: a bounded array per room; appends publish on the broker at once. */
 export class MemoryHistory implements HistoryPort {
@@ -38,6 +43,7 @@ export class MemoryHistory implements HistoryPort {
       expiresAt: Number.POSITIVE_INFINITY,
       lastSeq: 0,
       events: [],
+      sent: new Map(),
     };
     this.logs.set(roomId, log);
     this.push(roomId, log, first);
@@ -56,10 +62,26 @@ export class MemoryHistory implements HistoryPort {
     );
   }
 
-  append(roomId: string, epoch: string, input: RoomEventInput): Promise<AppendResult> {
+  append(
+    roomId: string,
+    epoch: string,
+    input: RoomEventInput,
+    dedupeKey?: string,
+  ): Promise<AppendResult> {
     const log = this.log(roomId);
     if (log?.record.epoch !== epoch) return Promise.resolve({ ok: false, reason: 'gone' });
-    return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
+    if (dedupeKey === undefined)
+      return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
+    const now = this.now();
+    for (const [key, { at }] of log.sent) {
+      if (now - at < DEDUPE_WINDOW_MS && log.sent.size <= MAX_DEDUPE_KEYS) break;
+      log.sent.delete(key);
+    }
+    const prior = log.sent.get(dedupeKey);
+    if (prior) return Promise.resolve({ ok: true, event: structuredClone(prior.event) });
+    const event = this.push(roomId, log, input);
+    log.sent.set(dedupeKey, { event, at: now });
+    return Promise.resolve({ ok: true, event });
   }
 
   appendControl(

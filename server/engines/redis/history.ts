@@ -1,10 +1,11 @@
 import type { RoomEvent, RoomEventInput } from '../../../client-sdk/src/protocol/index.js';
-import type {
-  AppendResult,
-  ControlState,
-  HistoryPort,
-  RoomLoad,
-  RoomRecord,
+import {
+  DEDUPE_WINDOW_MS,
+  type AppendResult,
+  type ControlState,
+  type HistoryPort,
+  type RoomLoad,
+  type RoomRecord,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
@@ -59,15 +60,23 @@ export class RedisHistory implements HistoryPort {
     };
   }
 
-  async append(roomId: string, epoch: string, event: RoomEventInput): Promise<AppendResult> {
+  async append(
+    roomId: string,
+    epoch: string,
+    event: RoomEventInput,
+    dedupeKey?: string,
+  ): Promise<AppendResult> {
     const reply = (await guarded(() =>
       this.redis.roomAppend(
         ...this.roomKeys(roomId),
+        this.keys.sent(roomId, dedupeKey ?? ''),
         epoch,
         JSON.stringify(event),
         this.now(),
         this.maxLength,
         this.keys.channel(roomId),
+        dedupeKey === undefined ? 0 : 1,
+        DEDUPE_WINDOW_MS,
       ),
     )) as [number, string?];
     return result(reply);

@@ -4,6 +4,7 @@ export class Keys {
 
   meta = (roomId: string) => `${this.prefix}{${roomId}}:meta`;
   log = (roomId: string) => `${this.prefix}{${roomId}}:log`;
+  sent = (roomId: string, key: string) => `${this.prefix}{${roomId}}:sent:${key}`;
   channel = (roomId: string) => `${this.prefix}{${roomId}}:events`;
   presenceCounts = (roomId: string) => `${this.prefix}{${roomId}}:presence`;
   presenceSeen = (roomId: string) => `${this.prefix}{${roomId}}:seen`;

@@ -27,12 +27,21 @@ redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'control', ARGV[2], 'version', ARG
 push(KEYS[1], KEYS[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[1])
 return 1`,
   },
-  /** KEYS meta, log; ARGV epoch, event, ts, maxlen, channel → {1, event} or {0} (gone). */
+  /**
+   * KEYS meta, log, dedupe; ARGV epoch, event, ts, maxlen, channel, use dedupe (1/0), dedupe ms
+   * → {1, event} or {0} (gone). A dedupe key seen before returns its first event, appending nothing.
+   */
   roomAppend: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `${PUSH}
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return {0} end
-return {1, push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])}`,
+if ARGV[6] == '1' then
+  local prior = redis.call('GET', KEYS[3])
+  if prior then return {1, prior} end
+end
+local event = push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])
+if ARGV[6] == '1' then redis.call('SET', KEYS[3], event, 'PX', ARGV[7]) end
+return {1, event}`,
   },
   /**
    * KEYS meta, log; ARGV epoch, event, ts, maxlen, channel, version, control, ended

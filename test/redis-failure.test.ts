@@ -1,0 +1,123 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { LiveShopClient } from '../client-sdk/src/index.js';
+import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
+import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
+import { useRedis } from './helpers/redis.js';
+import { useServers, type TestServer } from './helpers/server.js';
+
+const redis = useRedis();
+const start = useServers();
+
+async function nodes(count: number): Promise<TestServer[]> {
+  const prefix = redis.prefix();
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      start({
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: prefix,
+        NODE_ID: `node${i}`,
+        CHAT_BUDGET_PER_TICK: '1000',
+        CHAT_RATE_BURST: '1000',
+        CHAT_RATE_PER_SECOND: '1000',
+        CONNECTION_EVENTS_BURST: '1000',
+      }),
+    ),
+  );
+}
+
+const ready = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status === 200;
+
+async function show(servers: TestServer[]) {
+  const host = await servers[0]!.client({ sub: 'hana', role: 'host' });
+  await host.createStream('show', { title: 'Show' });
+  await host.join('show');
+  const viewers: LiveShopClient[] = [];
+  for (const [i, server] of servers.entries()) {
+    const viewer = await server.client({ sub: `v${i}` });
+    await viewer.join('show');
+    viewers.push(viewer);
+  }
+  const received = viewers.map((v) => collect<{ text: string; seq: number }>(v, 'chat'));
+  return { host, viewers, received };
+}
+
+describe('when Redis goes away', () => {
+  it('refuses writes with a retryable code and reports unready, then recovers by itself with nothing lost', async () => {
+    const servers = await nodes(3);
+    const { host, viewers, received } = await show(servers);
+    const acked: string[] = [];
+    const failed: string[] = [];
+    let sending = true;
+    const chatter = (async () => {
+      for (let i = 0; sending || i < 40; i++) {
+        const text = `m${i}`;
+        try {
+          await host.sendChat('show', text);
+          acked.push(text);
+        } catch {
+          failed.push(text);
+        }
+        if (i > 200) break;
+      }
+    })();
+    await until(viewers[2]!, 'chat', () => received[2]!.length >= 10);
+
+    await redis.stop();
+    await eventuallyAsync(async () => !(await ready(servers[1]!)));
+    const raw = await servers[1]!.socket({ sub: 'raw' });
+    expect(await raw.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', retryable: true },
+    });
+    await redis.start();
+    for (const server of servers) await eventuallyAsync(() => ready(server), 10_000);
+    sending = false;
+    await chatter;
+
+    expect(acked.length).toBeGreaterThan(20);
+    // every acknowledged message reached every viewer once, in the order of its seq
+    for (const [i, got] of received.entries()) {
+      await until(
+        viewers[i]!,
+        'chat',
+        () => acked.every((t) => got.some((m) => m.text === t)),
+        10_000,
+      );
+      const texts = got.map((m) => m.text);
+      expect(new Set(texts).size).toBe(texts.length);
+      expect(got.map((m) => m.seq)).toEqual([...got.map((m) => m.seq)].sort((x, y) => x - y));
+      expect(texts.filter((t) => !acked.includes(t))).toEqual(
+        texts.filter((t) => failed.includes(t)),
+      );
+    }
+    // nobody was disconnected: host and viewer on the first node, viewer (and raw) on the others
+    expect(servers.map((server) => server.app.internals.io.of('/').sockets.size)).toEqual([
+      2, 2, 1,
+    ]);
+  }, 30_000);
+
+  it('restores a room Redis lost from what the nodes know; clients get an honest fresh snapshot', async () => {
+    const servers = await nodes(2);
+    const { host, viewers, received } = await show(servers);
+    await host.pin('show', (await host.sendChat('show', 'keep me pinned')).id);
+    await host.setSlowMode('show', 0);
+    await until(viewers[1]!, 'chat', () => received[1]!.length === 1);
+    const epoch = (await host.join('show')).epoch;
+
+    const snapshots = viewers.map((v) => nextEvent<RoomSnapshot>(v, 'snapshot', undefined, 10_000));
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    admin.disconnect();
+
+    await host.sendChat('show', 'after the loss');
+    for (const pending of snapshots) {
+      const snapshot = await pending;
+      expect(snapshot.epoch).not.toBe(epoch);
+      expect(snapshot.pinned.map((m) => m.text)).toEqual(['keep me pinned']);
+    }
+    await host.sendChat('show', 'and on');
+    for (const [i, got] of received.entries())
+      await until(viewers[i]!, 'chat', () => got.some((m) => m.text === 'and on'));
+  }, 20_000);
+});
