@@ -48,9 +48,9 @@ describe('when Redis goes away', () => {
     const { host, viewers, received } = await show(servers);
     const acked: string[] = [];
     const failed: string[] = [];
-    let sending = true;
+    const state = { sending: true };
     const chatter = (async () => {
-      for (let i = 0; sending || i < 40; i++) {
+      for (let i = 0; state.sending || i < 40; i++) {
         const text = `m${i}`;
         try {
           await host.sendChat('show', text);
@@ -72,7 +72,7 @@ describe('when Redis goes away', () => {
     });
     await redis.start();
     for (const server of servers) await eventuallyAsync(() => ready(server), 10_000);
-    sending = false;
+    state.sending = false;
     await chatter;
 
     expect(acked.length).toBeGreaterThan(20);

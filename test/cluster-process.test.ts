@@ -1,0 +1,106 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type LiveShopClient } from '../client-sdk/src/index.js';
+import { signToken, type Claims } from '../server/auth.js';
+import { startBalancer, type Balancer } from './helpers/balancer.js';
+import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
+import { useServerProcesses } from './helpers/process.js';
+import { useRedis } from './helpers/redis.js';
+import { TEST_SECRET } from './helpers/server.js';
+
+const redis = useRedis();
+const startProcess = useServerProcesses();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const task of cleanups.splice(0).reverse()) await task();
+});
+
+async function client(url: string, claims: Claims): Promise<LiveShopClient> {
+  const c = createClient({
+    url,
+    token: await signToken(claims, TEST_SECRET, { ttlSeconds: 600 }),
+    transports: ['websocket'],
+    requestTimeoutMs: 5000,
+    socketOptions: { reconnectionDelay: 50, reconnectionDelayMax: 300 },
+  });
+  cleanups.push(() => c.close());
+  await nextEvent(c, 'connected');
+  return c;
+}
+
+describe('a node killed with SIGKILL', () => {
+  it('loses nothing: its clients reconnect through the balancer to another node and resume, and its viewers stop counting', async () => {
+    const prefix = redis.prefix();
+    const env = (i: number) => ({
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      NODE_ID: `node${i}`,
+      PRESENCE_TTL_MS: '1500',
+      VIEWER_COUNT_INTERVAL_MS: '100',
+      CHAT_RATE_BURST: '1000',
+      CHAT_RATE_PER_SECOND: '1000',
+      CHAT_BUDGET_PER_TICK: '1000',
+      CONNECTION_EVENTS_PER_SECOND: '10000',
+      CONNECTION_EVENTS_BURST: '10000',
+    });
+    const servers = await Promise.all([0, 1, 2].map((i) => startProcess(env(i))));
+    const balancer: Balancer = await startBalancer(servers.map((s) => s.port));
+    cleanups.push(() => balancer.close());
+
+    const host = await client(servers[0]!.url, { sub: 'hana', role: 'host' });
+    await host.createStream('show', { title: 'Show' });
+    await host.join('show');
+    const counts = collect<{ count: number }>(host, 'viewers');
+    // through the balancer, in turn: viewers 0 and 3 on node 0, 1 and 4 on node 1, 2 and 5 on node 2
+    const viewers: LiveShopClient[] = [];
+    for (let i = 0; i < 6; i++) {
+      const viewer = await client(balancer.url, { sub: `v${i}` });
+      await viewer.join('show');
+      viewers.push(viewer);
+    }
+    const received = viewers.map((v) => collect<{ text: string; seq: number }>(v, 'chat'));
+    await until(host, 'viewers', () => counts.at(-1)?.count === 7);
+
+    // two senders: the host on node 0, and viewer 1, who is on the node that will be killed
+    const acked: string[] = [];
+    let sending = true;
+    const chat = async (sender: LiveShopClient, name: string) => {
+      for (let i = 0; sending; i++) {
+        await sender.sendChat('show', `${name}${i}`);
+        acked.push(`${name}${i}`);
+      }
+    };
+    const chatters = Promise.all([chat(host, 'h'), chat(viewers[1]!, 'v')]);
+    chatters.catch(() => undefined); // awaited below; a failure fails the test there
+    await until(viewers[1]!, 'chat', () => received[1]!.length >= 40);
+    const resumed = [viewers[1]!, viewers[4]!].map((v) =>
+      nextEvent(v, 'resumed', undefined, 10_000),
+    );
+    servers[1]!.child.kill('SIGKILL');
+    await servers[1]!.exited;
+    await Promise.all(resumed);
+    const afterKill = acked.length;
+    const fromVictim = () => acked.filter((t) => t.startsWith('v')).length;
+    const victimAtKill = fromVictim();
+    await until(viewers[4]!, 'chat', () => received[4]!.length >= afterKill + 40, 10_000);
+    await until(viewers[4]!, 'chat', () => fromVictim() > victimAtKill + 5, 10_000);
+    sending = false;
+    await chatters;
+
+    // every acknowledged message reached every viewer once; all saw one order
+    for (const [i, got] of received.entries())
+      await until(viewers[i]!, 'chat', () => got.length >= acked.length, 10_000);
+    const order = received[0]!.map((m) => m.text);
+    for (const got of received) expect(got.map((m) => m.text)).toEqual(order);
+    expect([...order].sort()).toEqual([...acked].sort());
+    // the killed node's two viewers now count on other nodes; its own report expired
+    const admin = new Redis(redis.url);
+    cleanups.push(() => void admin.quit());
+    await eventuallyAsync(
+      async () => !(await admin.hkeys(`${prefix}{show}:presence`)).includes('node1'),
+      10_000,
+    );
+    expect((await admin.hkeys(`${prefix}{show}:presence`)).sort()).toEqual(['node0', 'node2']);
+    await until(host, 'viewers', () => counts.at(-1)?.count === 7, 10_000);
+  }, 60_000);
+});

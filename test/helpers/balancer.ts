@@ -1,0 +1,60 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface Balancer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP balancer on loopback, as a load balancer in front of several nodes: each new connection
+ * goes to the next backend in turn, skipping any that refuses it.
+ */
+export async function startBalancer(backends: readonly number[]): Promise<Balancer> {
+  const open = new Set<Socket>();
+  let next = 0;
+  const track = (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  };
+
+  const server = createServer((client) => {
+    track(client);
+    client.pause();
+    const attempt = (tries: number) => {
+      if (tries >= backends.length) {
+        client.destroy();
+        return;
+      }
+      const port = backends[next++ % backends.length]!;
+      const upstream = connect({ host: '127.0.0.1', port });
+      let connected = false;
+      upstream.once('error', () => {
+        if (connected) client.destroy();
+        else attempt(tries + 1);
+      });
+      upstream.once('connect', () => {
+        connected = true;
+        track(upstream);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        upstream.once('close', () => client.destroy());
+        client.once('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+    };
+    attempt(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('balancer has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
