@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { collect, eventually, eventuallyAsync, until } from './helpers/events.js';
-import { useRedis } from './helpers/redis.js';
+import { useRedis, useRedisCluster } from './helpers/redis.js';
 import { useServers, type RawSocket, type TestServer } from './helpers/server.js';
 
 const redis = useRedis();
+const redisCluster = useRedisCluster();
 const start = useServers();
 
 /** `count` server nodes sharing one Redis, as `count` processes behind a balancer would. */
-async function nodes(count: number, env: Record<string, string> = {}): Promise<TestServer[]> {
-  const prefix = redis.prefix();
+async function nodes(
+  count: number,
+  env: Record<string, string> = {},
+  on: { url: string; prefix(): string } = redis,
+): Promise<TestServer[]> {
+  const prefix = on.prefix();
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       start({
-        REDIS_URL: redis.url,
+        REDIS_URL: on.url,
         REDIS_KEY_PREFIX: prefix,
         NODE_ID: `node${i}`,
         CHAT_BUDGET_PER_TICK: '1000',
@@ -53,32 +58,40 @@ function chatSeqs(socket: RawSocket) {
 }
 
 describe('three nodes on one Redis act as one server', () => {
-  it('delivers chat sent on every node to viewers on every node, in one order with no gaps', async () => {
-    const [a, b, c] = (await nodes(3)) as [TestServer, TestServer, TestServer];
-    const h = await a.socket(host);
-    expect(await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' })).toMatchObject({
-      ok: true,
-      seq: 1,
-    });
-    const viewers = [await joined(a, 'va'), await joined(b, 'vb'), await joined(c, 'vc')];
-    const received = viewers.map(chatSeqs);
-    const senders = [await joined(a, 'sa'), await joined(b, 'sb'), await joined(c, 'sc')];
-    const acks = await Promise.all(
-      senders.flatMap((s, n) =>
-        Array.from({ length: 30 }, (_, i) =>
-          s.emitWithAck('chat:send', { roomId: 'show', text: `n${n} m${i}` }),
+  it.each([
+    ['one Redis', () => nodes(3)],
+    ['a three-master Redis Cluster', () => nodes(3, { REDIS_CLUSTER: 'true' }, redisCluster)],
+  ])(
+    'delivers chat sent on every node to viewers on every node, in one order with no gaps (%s)',
+    async (_name, cluster) => {
+      const [a, b, c] = (await cluster()) as [TestServer, TestServer, TestServer];
+      const h = await a.socket(host);
+      expect(await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' })).toMatchObject(
+        {
+          ok: true,
+          seq: 1,
+        },
+      );
+      const viewers = [await joined(a, 'va'), await joined(b, 'vb'), await joined(c, 'vc')];
+      const received = viewers.map(chatSeqs);
+      const senders = [await joined(a, 'sa'), await joined(b, 'sb'), await joined(c, 'sc')];
+      const acks = await Promise.all(
+        senders.flatMap((s, n) =>
+          Array.from({ length: 30 }, (_, i) =>
+            s.emitWithAck('chat:send', { roomId: 'show', text: `n${n} m${i}` }),
+          ),
         ),
-      ),
-    );
-    expect(acks.every((ack) => ack.ok)).toBe(true);
-    const expected = Array.from({ length: 90 }, (_, i) => i + 2);
-    for (const r of received) await eventually(() => r.seqs.length === 90);
-    for (const r of received) {
-      expect(r.seqs).toEqual(expected);
-      expect(r.gaps).toEqual([]);
-      expect(r.texts).toEqual(received[0]?.texts);
-    }
-  });
+      );
+      expect(acks.every((ack) => ack.ok)).toBe(true);
+      const expected = Array.from({ length: 90 }, (_, i) => i + 2);
+      for (const r of received) await eventually(() => r.seqs.length === 90);
+      for (const r of received) {
+        expect(r.seqs).toEqual(expected);
+        expect(r.gaps).toEqual([]);
+        expect(r.texts).toEqual(received[0]?.texts);
+      }
+    },
+  );
 
   it('sums the viewer count over the nodes, and every node shows the sum', async () => {
     const [a, b, c] = (await nodes(3)) as [TestServer, TestServer, TestServer];

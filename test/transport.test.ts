@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
+import { useRedis } from './helpers/redis.js';
 import { nextEvent } from './helpers/events.js';
 import { openShow, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
+const redis = useRedis();
 
 /** Records every uWS publish of a server's app. */
 function spyPublish(server: TestServer): { topic: string; message: string }[] {
@@ -41,32 +43,38 @@ describe('transport', () => {
     expect(await metric(server, 'liveshop_uws_native')).toBe(1);
   });
 
-  it('every room broadcast takes uWS native publish: one publish per broadcast, whatever the audience', async () => {
-    const server = await start();
-    const { h, v } = await showWithViewer(server);
-    const calls = spyPublish(server);
-    const others = await Promise.all([1, 2, 3, 4, 5].map((i) => server.socket({ sub: `w${i}` })));
-    for (const o of others) await o.emitWithAck('room:join', { roomId: 'show' });
-    const nativeBefore = await metric(server, 'liveshop_uws_native_publish_total');
+  it.each([
+    ['memory engine', () => ({})],
+    ['Redis engine', () => ({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix() })],
+  ])(
+    'every room broadcast takes uWS native publish: one publish per broadcast, whatever the audience (%s)',
+    async (_engine, env) => {
+      const server = await start(env());
+      const { h, v } = await showWithViewer(server);
+      const calls = spyPublish(server);
+      const others = await Promise.all([1, 2, 3, 4, 5].map((i) => server.socket({ sub: `w${i}` })));
+      for (const o of others) await o.emitWithAck('room:join', { roomId: 'show' });
+      const nativeBefore = await metric(server, 'liveshop_uws_native_publish_total');
 
-    const batch = nextEvent<ServerPayload<'chat:batch'>>(v, 'chat:batch');
-    await v.emitWithAck('chat:send', { roomId: 'show', text: 'native?' });
-    await batch;
-    const pinned = nextEvent(v, 'chat:pinned');
-    const ack = await h.emitWithAck('chat:send', { roomId: 'show', text: 'pin' });
-    if (ack.ok) await h.emitWithAck('chat:pin', { roomId: 'show', messageId: ack.id });
-    await pinned;
+      const batch = nextEvent<ServerPayload<'chat:batch'>>(v, 'chat:batch');
+      await v.emitWithAck('chat:send', { roomId: 'show', text: 'native?' });
+      await batch;
+      const pinned = nextEvent(v, 'chat:pinned');
+      const ack = await h.emitWithAck('chat:send', { roomId: 'show', text: 'pin' });
+      if (ack.ok) await h.emitWithAck('chat:pin', { roomId: 'show', messageId: ack.id });
+      await pinned;
 
-    const chatPublishes = calls.filter((c) => c.message.startsWith('42["chat:batch"'));
-    expect(chatPublishes.length).toBeGreaterThanOrEqual(1);
-    expect(chatPublishes[0]!.topic).toBe('/\x1fr:show:0:feed');
-    expect(
-      calls.filter((c) => c.message.startsWith('42["chat:pinned"')).map((c) => c.topic),
-    ).toEqual(['/\x1fr:show:0:ctl']);
-    // every broadcast (chat batches, the pin, viewer counts) went through publish, not a JS loop
-    const nativeAfter = await metric(server, 'liveshop_uws_native_publish_total');
-    expect(nativeAfter - nativeBefore).toBe(calls.length);
-  });
+      const chatPublishes = calls.filter((c) => c.message.startsWith('42["chat:batch"'));
+      expect(chatPublishes.length).toBeGreaterThanOrEqual(1);
+      expect(chatPublishes[0]!.topic).toBe('/\x1fr:show:0:feed');
+      expect(
+        calls.filter((c) => c.message.startsWith('42["chat:pinned"')).map((c) => c.topic),
+      ).toEqual(['/\x1fr:show:0:ctl']);
+      // every broadcast (chat batches, the pin, viewer counts) went through publish, not a JS loop
+      const nativeAfter = await metric(server, 'liveshop_uws_native_publish_total');
+      expect(nativeAfter - nativeBefore).toBe(calls.length);
+    },
+  );
 
   it('two servers in one process each publish into their own app, even after one closes', async () => {
     const a = await start();
