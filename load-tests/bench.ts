@@ -1,10 +1,12 @@
 /**
  * `npm run bench -- <scenario> [--option value ...]`: runs a scenario against our server and the
  * baselines in the same run (alternating their order), prints a table and updates its section
- * of BENCHMARKS.md. Scenarios: fanout, idle, flood, reconnect (drop burst and cross-node arrive
- * with the drops and Redis-engine issues).
+ * of BENCHMARKS.md. Scenarios: fanout, idle, flood, reconnect, crossnode (fan-out over two nodes
+ * and Redis) and relay (node-to-node fan-out against socket.io's Redis adapters, across a Redis
+ * restart). The drop burst arrives with the drops issue.
  *
  *   npm run bench -- fanout --subscribers 10000
+ *   npm run bench -- crossnode --subscribers 10000
  *   npm run bench -- idle --connections 45000 --processes 3
  */
 import { execFileSync } from 'node:child_process';
@@ -69,7 +71,7 @@ const summary = table(
     ),
   ]),
 );
-const verdicts = targets.includes('liveshop') ? spec.verdicts(results) : [];
+const verdicts = targets.some((t) => t.startsWith('liveshop')) ? spec.verdicts(results) : [];
 const flags = Object.keys(spec.options)
   .map((k) => `--${k} ${o[k]}`)
   .join(' ');

@@ -4,6 +4,7 @@ import { fanout, type FanoutResult } from './scenarios/fanout.js';
 import { flood, type FloodResult } from './scenarios/flood.js';
 import { idle, type IdleResult } from './scenarios/idle.js';
 import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
+import { relay, type RelayResult } from './scenarios/relay.js';
 
 type Values = Record<string, string>;
 
@@ -204,8 +205,98 @@ const reconnectSpec: BenchSpec<ReconnectResult> = {
   },
 };
 
+const crossnodeSpec: BenchSpec<FanoutResult> = {
+  ...fanoutSpec,
+  options: { subscribers: '10000', rate: '50', messages: '200', bytes: '100', workers: '2' },
+  targets: ['liveshop', 'liveshop-2nodes', 'sio-redis'],
+  key: (o) => `crossnode-${o.subscribers}-at-${o.rate}`,
+  title: (o) =>
+    `Cross-node fan-out: one room, ${fmt(num(o, 'subscribers'))} subscribers over two nodes, ${o.rate} messages/s`,
+  method: (o) =>
+    `The fan-out scenario over two nodes and Redis against one node: the publisher sends ${o.messages} messages of ${o.bytes} bytes at ${o.rate}/s on the first node; subscribers are split evenly over the nodes. Both nodes and Redis share the server core, and server CPU is their sum, so deliveries per CPU-second show what spreading a room over nodes costs. The socket.io baseline runs two plain socket.io nodes with @socket.io/redis-adapter.`,
+  columns: [
+    ['deliveries per server CPU-second', (rs) => fmt(med(rs, (r) => r.deliveriesPerCpuSecond))],
+    [
+      'vs one liveshop node',
+      (rs, all) =>
+        `${fmt(med(rs, (r) => r.deliveriesPerCpuSecond) / med(of(all, 'liveshop'), (r) => r.deliveriesPerCpuSecond), 2)}×`,
+    ],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    [
+      'delivered',
+      (rs) =>
+        `${fmt(rs.reduce((n, r) => n + r.delivered, 0))} / ${fmt(rs.reduce((n, r) => n + r.expected, 0))}`,
+    ],
+    ['server RSS MiB', (rs) => fmt(med(rs, (r) => r.serverRssMiB))],
+  ],
+  verdicts: (all) => {
+    const two = of(all, 'liveshop-2nodes');
+    return [
+      check(
+        two.every((r) => r.delivered === r.expected),
+        'every message reached every subscriber on both nodes (every run)',
+      ),
+    ];
+  },
+};
+
+const relaySpec: BenchSpec<RelayResult> = {
+  options: {
+    subscribers: '1000',
+    rate: '1000',
+    messages: '3000',
+    bytes: '100',
+    'restart-rate': '100',
+    'restart-seconds': '5',
+  },
+  targets: ['sio-redis', 'sio-redis-sharded', 'sio-redis-streams', 'liveshop-2nodes'],
+  key: (o) => `relay-${o.subscribers}-at-${o.rate}`,
+  title: (o) =>
+    `Fan-out between nodes: ${o.rate} messages/s from node A to ${fmt(num(o, 'subscribers'))} subscribers on node B, and a Redis restart`,
+  method: (o) =>
+    `Behind the choice of how nodes share messages. A publisher on node A sends ${o.messages} messages of ${o.bytes} bytes at ${o.rate}/s; all ${o.subscribers} subscribers are on node B, so every message crosses Redis. Node CPU (both nodes) and Redis CPU are per 1,000 messages. Then, at ${o['restart-rate']} messages/s for ${o['restart-seconds']} s, Redis (append-only file on) is restarted after 1 s with SIGTERM: "refused" are sends the server answered with an error, "lost" are accepted messages a subscriber never got (summed over subscribers), "longest gap" the longest stretch with no delivery. The socket.io servers are plain socket.io on ws with each adapter; ours appends to the room's log and publishes on its sharded channel in one Lua script, and a node that missed anything reads it back from the log.`,
+  run: (t, o, cpus) =>
+    relay(t, {
+      subscribers: num(o, 'subscribers'),
+      rate: num(o, 'rate'),
+      messages: num(o, 'messages'),
+      bytes: num(o, 'bytes'),
+      restartRate: num(o, 'restart-rate'),
+      restartSeconds: num(o, 'restart-seconds'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `${fmt(r.deliveriesPerSecond)} deliveries/s, p99 ${fmt(r.latencyMs.p99)} ms, nodes ${fmt(r.nodeCpuMsPerThousand)} ms and Redis ${fmt(r.redisCpuMsPerThousand)} ms CPU per 1,000 messages; restart: ${r.restart.refused} refused, ${fmt(r.restart.lost)} lost, gap ${fmt(r.restart.longestGapMs)} ms`,
+  columns: [
+    ['deliveries /s', (rs) => fmt(med(rs, (r) => r.deliveriesPerSecond))],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    ['node CPU ms / 1,000 msgs', (rs) => fmt(med(rs, (r) => r.nodeCpuMsPerThousand))],
+    [
+      'Redis CPU ms / 1,000 msgs',
+      (rs) =>
+        fmt(
+          med(rs, (r) => r.redisCpuMsPerThousand),
+          1,
+        ),
+    ],
+    ['restart: refused', (rs) => fmt(med(rs, (r) => r.restart.refused))],
+    ['restart: lost', (rs) => fmt(med(rs, (r) => r.restart.lost))],
+    ['restart: longest gap ms', (rs) => fmt(med(rs, (r) => r.restart.longestGapMs))],
+  ],
+  verdicts: (all) => [
+    check(
+      of(all, 'liveshop-2nodes').every((r) => r.restart.lost === 0),
+      'no accepted message lost across a Redis restart (every run)',
+    ),
+  ],
+};
+
 export const SPECS = {
   fanout: fanoutSpec,
+  crossnode: crossnodeSpec,
+  relay: relaySpec,
   idle: idleSpec,
   flood: floodSpec,
   reconnect: reconnectSpec,

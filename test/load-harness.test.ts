@@ -3,6 +3,7 @@ import { fanout } from '../load-tests/scenarios/fanout.js';
 import { flood } from '../load-tests/scenarios/flood.js';
 import { idle } from '../load-tests/scenarios/idle.js';
 import { reconnect } from '../load-tests/scenarios/reconnect.js';
+import { relay } from '../load-tests/scenarios/relay.js';
 
 // A small run of each benchmark scenario keeps the harness working. These check correctness
 // (everything delivered, nothing lost), never timing: speed is for `npm run bench`.
@@ -21,6 +22,35 @@ describe('load-test harness (smoke)', () => {
     expect(result.delivered).toBe(30 * 20);
     expect(result.errors).toBe(0);
     expect(result.latencyMs.count).toBe(30 * 20);
+  });
+
+  it.each(['liveshop-2nodes', 'sio-redis'] as const)(
+    'cross-node fan-out delivers every message to subscribers on both nodes: %s',
+    async (target) => {
+      const result = await fanout(target, {
+        subscribers: 30,
+        rate: 200,
+        messages: 20,
+        bytes: 50,
+        workers: 2,
+      });
+      expect(result.delivered).toBe(30 * 20);
+      expect(result.errors).toBe(0);
+    },
+  );
+
+  it('relay across a Redis restart: ours refuses or delivers, and loses nothing it accepted', async () => {
+    const result = await relay('liveshop-2nodes', {
+      subscribers: 20,
+      rate: 200,
+      messages: 40,
+      bytes: 50,
+      restartRate: 50,
+      restartSeconds: 2,
+    });
+    expect(result.delivered).toBe(20 * 40);
+    expect(result.restart.accepted + result.restart.refused).toBe(100);
+    expect(result.restart.lost).toBe(0);
   });
 
   it.each(targets)('idle density holds its connections and measures memory: %s', async (target) => {

@@ -2,6 +2,11 @@ import { cpuSeconds } from './proc.js';
 import type { Publisher, Target } from './targets.js';
 import type { ConnectPlan, PoolReport, WorkerPool } from './workers.js';
 
+/** CPU seconds of the server side: every node of the target, and its Redis. */
+export function serverCpuSeconds(target: Pick<Target, 'pids'>): number {
+  return target.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+}
+
 /** CPU seconds of the load side: the workers plus this process. */
 export function loadCpuSeconds(pool: WorkerPool): number {
   const self = process.cpuUsage();
@@ -76,7 +81,7 @@ export async function joinAll(
 ): Promise<number> {
   const { connected } = await pool.connect({
     protocol: target.protocol,
-    urls: [target.url],
+    urls: target.urls,
     roomIds: [roomId],
     total,
     localAddresses: sourceAddresses(total),

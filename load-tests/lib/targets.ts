@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
+import { startRedisServer, type RedisServer } from './redis-server.js';
 import type { Protocol } from './subscriber.js';
 import { WireClient } from './wire-client.js';
 
@@ -15,24 +16,52 @@ export interface Publisher {
   close(): void;
 }
 
-/** A server under test, running in its own process. */
+/** A server under test: one process, or several nodes and their Redis. */
 export interface Target {
   readonly name: TargetName;
+  /** The first node's process. */
   readonly pid: number;
+  /** Every server-side process: the nodes, and Redis when there is one. */
+  readonly pids: number[];
+  /** The first node, where publishers connect. */
   readonly url: string;
+  /** Every node. */
+  readonly urls: string[];
+  /** The Redis behind a many-node target. */
+  readonly redis?: RedisServer;
   readonly protocol: Protocol;
   /** A publisher connection, ready to send chat into `roomId` (creating the stream on our server). */
   publisher(roomId: string): Promise<Publisher>;
   stop(): Promise<void>;
 }
 
-export type TargetName = 'liveshop' | 'plain-socketio' | 'uws-raw';
+export type TargetName =
+  | 'liveshop'
+  | 'plain-socketio'
+  | 'uws-raw'
+  | 'liveshop-2nodes'
+  | 'sio-redis'
+  | 'sio-redis-sharded'
+  | 'sio-redis-streams';
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   liveshop: '**liveshop** (socket.io on uWS, batched)',
   'plain-socketio': 'plain socket.io (ws engine, default adapter)',
   'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
+  'liveshop-2nodes': '**liveshop, 2 nodes + Redis** (room log + sharded pub/sub)',
+  'sio-redis': 'socket.io, 2 nodes + @socket.io/redis-adapter (pub/sub)',
+  'sio-redis-sharded': 'socket.io, 2 nodes + @socket.io/redis-adapter (sharded pub/sub)',
+  'sio-redis-streams': 'socket.io, 2 nodes + @socket.io/redis-streams-adapter',
 };
+
+/** Targets made of two nodes sharing a Redis. */
+const MULTI_NODE: Partial<Record<TargetName, { entry: TargetName; env: Record<string, string> }>> =
+  {
+    'liveshop-2nodes': { entry: 'liveshop', env: {} },
+    'sio-redis': { entry: 'plain-socketio', env: { ADAPTER: 'redis' } },
+    'sio-redis-sharded': { entry: 'plain-socketio', env: { ADAPTER: 'redis-sharded' } },
+    'sio-redis-streams': { entry: 'plain-socketio', env: { ADAPTER: 'redis-streams' } },
+  };
 
 /** Settings for our server in a benchmark: anonymous subscribers, no rate limits or sampling in the way. */
 const LIVESHOP_ENV: Record<string, string> = {
@@ -46,19 +75,60 @@ const LIVESHOP_ENV: Record<string, string> = {
   CHAT_BUDGET_PER_TICK: '10000',
 };
 
-const ENTRY: Record<TargetName, string[]> = {
+const ENTRY: Record<'liveshop' | 'plain-socketio' | 'uws-raw', string[]> = {
   liveshop: ['dist/server/main.js'],
   'plain-socketio': ['--import', 'tsx', 'load-tests/baselines/plain-socketio.ts'],
   'uws-raw': ['--import', 'tsx', 'load-tests/baselines/uws-raw.ts'],
 };
+const SOCKETIO_REDIS = ['--import', 'tsx', 'load-tests/baselines/socketio-redis.ts'];
 
-/** Starts a target pinned to `cpu` (taskset), on a free loopback port. */
+/**
+ * Starts a target pinned to `cpu` (taskset), on free loopback ports: one process, or for a
+ * many-node target two nodes and their Redis, all on the server's core.
+ */
 export async function startTarget(
   name: TargetName,
   cpu: number | undefined,
   env: Record<string, string> = {},
 ): Promise<Target> {
-  const args = [...ENTRY[name]];
+  const multi = MULTI_NODE[name];
+  if (!multi) return startNode(name, name as keyof typeof ENTRY, cpu, env);
+  const redis = await startRedisServer(cpu);
+  const prefix = `bench${Date.now()}:`;
+  const nodes = await Promise.all(
+    [0, 1].map((i) =>
+      startNode(name, multi.entry as keyof typeof ENTRY, cpu, {
+        ...multi.env,
+        ...env,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: prefix,
+        NODE_ID: `node${i}`,
+        NODE_NUMBER: String(i),
+      }),
+    ),
+  );
+  const [first] = nodes as [Target, Target];
+  return {
+    ...first,
+    pids: [...nodes.map((n) => n.pid), redis.pid],
+    get urls() {
+      return nodes.map((n) => n.url);
+    },
+    redis,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await redis.stop();
+    },
+  };
+}
+
+async function startNode(
+  name: TargetName,
+  entry: keyof typeof ENTRY,
+  cpu: number | undefined,
+  env: Record<string, string>,
+): Promise<Target> {
+  const args = entry === 'plain-socketio' && env.ADAPTER ? [...SOCKETIO_REDIS] : [...ENTRY[entry]];
   const command = cpu === undefined ? process.execPath : 'taskset';
   const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
   const child = spawn(command, argv, {
@@ -67,7 +137,7 @@ export async function startTarget(
       ...process.env,
       HOST: '127.0.0.1',
       PORT: '0',
-      ...(name === 'liveshop' ? LIVESHOP_ENV : {}),
+      ...(entry === 'liveshop' ? LIVESHOP_ENV : {}),
       ...env,
       LOG_LEVEL: 'info',
     },
@@ -75,14 +145,17 @@ export async function startTarget(
   });
   const port = await listeningPort(child);
   const url = `http://127.0.0.1:${port}`;
-  const protocol: Protocol = name === 'uws-raw' ? 'raw' : 'socketio';
+  const protocol: Protocol = entry === 'uws-raw' ? 'raw' : 'socketio';
+  const pid = child.pid ?? 0;
   return {
     name,
-    pid: child.pid ?? 0,
+    pid,
+    pids: [pid],
     url,
+    urls: [url],
     protocol,
     publisher: (roomId) =>
-      protocol === 'raw' ? rawPublisher(url, roomId) : socketIoPublisher(name, url, roomId),
+      protocol === 'raw' ? rawPublisher(url, roomId) : socketIoPublisher(entry, url, roomId),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) {
@@ -96,7 +169,7 @@ export async function startTarget(
 }
 
 async function socketIoPublisher(
-  name: TargetName,
+  name: keyof typeof ENTRY,
   url: string,
   roomId: string,
 ): Promise<Publisher> {

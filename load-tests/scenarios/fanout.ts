@@ -1,6 +1,6 @@
 import { percentiles, type Percentiles } from '../lib/histogram.js';
-import { joinAll, loadCpuSeconds, publish, waitFor } from '../lib/measure.js';
-import { cpuSeconds, rssBytes } from '../lib/proc.js';
+import { joinAll, loadCpuSeconds, publish, serverCpuSeconds, waitFor } from '../lib/measure.js';
+import { rssBytes } from '../lib/proc.js';
 import { startTarget, type TargetName } from '../lib/targets.js';
 import { WorkerPool } from '../lib/workers.js';
 
@@ -25,7 +25,7 @@ export interface FanoutResult {
   messages: number;
   expected: number;
   delivered: number;
-  /** Server CPU (user + system) from the first message sent to the last one delivered. */
+  /** Server CPU (user + system, every node and Redis) from the first message sent to the last one delivered. */
   cpuSeconds: number;
   deliveriesPerCpuSecond: number;
   deliveriesPerSecond: number;
@@ -54,13 +54,13 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
     await waitFor(pool, (r) => r.delivered >= connected * warm, stall);
     await pool.reset();
 
-    const cpuBefore = cpuSeconds(target.pid);
+    const cpuBefore = serverCpuSeconds(target);
     const loadBefore = loadCpuSeconds(pool);
     const started = performance.now();
     await publish(publisher, options.messages, options.rate, options.bytes);
     const expected = connected * options.messages;
     const report = await waitFor(pool, (r) => r.delivered >= expected, stall);
-    const cpu = cpuSeconds(target.pid) - cpuBefore;
+    const cpu = serverCpuSeconds(target) - cpuBefore;
     const wallSeconds = (performance.now() - started) / 1000;
     const loadCoreBusy = (loadCpuSeconds(pool) - loadBefore) / wallSeconds;
     publisher.close();
@@ -75,7 +75,7 @@ export async function fanout(name: TargetName, options: FanoutOptions): Promise<
       deliveriesPerSecond: report.delivered / wallSeconds,
       wallSeconds,
       latencyMs: percentiles(report.histogram),
-      serverRssMiB: rssBytes(target.pid) / 2 ** 20,
+      serverRssMiB: target.pids.reduce((sum, pid) => sum + rssBytes(pid), 0) / 2 ** 20,
       loadCoreBusy,
       errors: report.total - report.open + report.failed,
     };
