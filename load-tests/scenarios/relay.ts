@@ -108,8 +108,12 @@ async function acrossRestart(
     while (sends.length < due)
       sends.push(
         publisher.send('x'.repeat(options.bytes)).then(
-          () => void accepted++,
-          () => void refused++,
+          () => {
+            accepted++;
+          },
+          () => {
+            refused++;
+          },
         ),
       );
     samples.push({ at: elapsed, delivered: (await pool.report()).delivered });
@@ -120,10 +124,11 @@ async function acrossRestart(
   const report = await waitFor(pool, (r) => r.delivered >= accepted * subscribers, 5000, 20_000);
   let longestGapMs = 0;
   let since = 0;
-  for (let i = 1; i < samples.length; i++) {
-    const [prev, cur] = [samples[i - 1]!, samples[i]!];
-    if (cur.delivered > prev.delivered) since = cur.at;
-    else longestGapMs = Math.max(longestGapMs, cur.at - since);
+  let previous = samples[0]?.delivered ?? 0;
+  for (const { at, delivered } of samples) {
+    if (delivered > previous) since = at;
+    else longestGapMs = Math.max(longestGapMs, at - since);
+    previous = delivered;
   }
   return {
     accepted,
