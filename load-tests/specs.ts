@@ -243,9 +243,9 @@ const crossnodeSpec: BenchSpec<FanoutResult> = {
 
 const relaySpec: BenchSpec<RelayResult> = {
   options: {
-    subscribers: '1000',
+    subscribers: '100',
     rate: '1000',
-    messages: '3000',
+    messages: '5000',
     bytes: '100',
     'restart-rate': '100',
     'restart-seconds': '5',

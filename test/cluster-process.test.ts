@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type LiveShopClient } from '../client-sdk/src/index.js';
 import { signToken, type Claims } from '../server/auth.js';
-import { startBalancer, type Balancer } from './helpers/balancer.js';
+import { startBalancer, type Balancer } from '../server/cluster/balancer.js';
 import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
 import { useServerProcesses } from './helpers/process.js';
 import { useRedis } from './helpers/redis.js';

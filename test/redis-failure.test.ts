@@ -70,6 +70,11 @@ describe('when Redis goes away', () => {
       ok: false,
       error: { code: 'UNAVAILABLE', retryable: true },
     });
+    // a room this node does not follow yet is refused at once too, not left waiting for Redis
+    expect(await raw.emitWithAck('room:join', { roomId: 'elsewhere' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', retryable: true },
+    });
     await redis.start();
     for (const server of servers) await eventuallyAsync(() => ready(server), 10_000);
     state.sending = false;

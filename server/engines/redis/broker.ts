@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
-import type { BrokerListener, BrokerMessage, BrokerPort } from '../../../rooms/index.js';
+import {
+  RoomError,
+  type BrokerListener,
+  type BrokerMessage,
+  type BrokerPort,
+} from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -41,6 +46,9 @@ export class RedisBroker implements BrokerPort {
     const channel = this.keys.channel(roomId);
     let listeners = this.channels.get(channel);
     if (!listeners) {
+      // the subscriber queues commands while Redis is away; a join should not wait for that
+      if (this.subscriber.status !== 'ready')
+        throw new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000);
       listeners = new Set();
       this.channels.set(channel, listeners);
       await guarded(() => this.subscriber.ssubscribe(channel)).catch((error: unknown) => {

@@ -6,10 +6,14 @@ export interface Balancer {
 }
 
 /**
- * A TCP balancer on loopback, as a load balancer in front of several nodes: each new connection
- * goes to the next backend in turn, skipping any that refuses it.
+ * A TCP balancer, for trying several nodes on one machine (`npm run cluster`) and for tests:
+ * each new connection goes to the next backend in turn, skipping any that refuses it. In
+ * production, use a real load balancer (no sticky sessions needed with WebSocket-only clients).
  */
-export async function startBalancer(backends: readonly number[]): Promise<Balancer> {
+export async function startBalancer(
+  backends: readonly number[],
+  listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+): Promise<Balancer> {
   const open = new Set<Socket>();
   let next = 0;
   const track = (socket: Socket) => {
@@ -46,11 +50,14 @@ export async function startBalancer(backends: readonly number[]): Promise<Balanc
     };
     attempt(0);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, resolve);
+  });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('balancer has no port');
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://${listen.host}:${address.port}`,
     close: () =>
       new Promise((resolve) => {
         for (const socket of open) socket.destroy();
