@@ -92,6 +92,8 @@ export interface ResumePoint {
 
 const MAX_REMEMBERED_SENDS = 1000;
 const CONTROL_ATTEMPTS = 5;
+/** How long a resume waits for this replica to reach the client's last seq. */
+const CATCH_UP_WAIT_MS = 500;
 
 /** A control change: the event to append, or `null` when the room already is as asked. */
 type Decision = RoomEventInput | null;
@@ -215,6 +217,13 @@ export class StreamRoom {
       await this.ctx.engine.presence.add(this.id, member.id);
       await this.onJoin(member);
     }
+    // a client coming from another node may have seen events this replica is still receiving
+    if (
+      resume?.epoch === this.epoch &&
+      resume.lastSeq > this.state.seq &&
+      resume.lastSeq <= (await this.ctx.engine.history.lastSeq(this.id))
+    )
+      await this.replica.waitForSeq(resume.lastSeq, CATCH_UP_WAIT_MS).catch(() => undefined);
     if (resume?.epoch === this.epoch && resume.lastSeq <= this.state.seq) {
       const seq = this.state.seq;
       const { complete, events } = await this.ctx.engine.history.since(
@@ -544,10 +553,14 @@ export class StreamRoom {
           applyControl(controlOf(this.state), input),
         );
         if (result.ok) {
-          await this.replica.waitForSeq(result.event.seq);
+          // appended: answer even if this replica is slow to see it (the next change waits then)
+          await this.replica.waitForSeq(result.event.seq).catch(() => undefined);
           return { seq: result.event.seq };
         }
-        if (result.reason === 'conflict') await this.replica.waitForVersion(result.version);
+        if (result.reason === 'conflict')
+          await this.replica.waitForVersion(result.version).catch(() => {
+            throw unavailable();
+          });
         else await this.reload();
       }
       throw unavailable();

@@ -13,6 +13,7 @@ export interface Balancer {
 export async function startBalancer(
   backends: readonly number[],
   listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+  backendHost = '127.0.0.1',
 ): Promise<Balancer> {
   const open = new Set<Socket>();
   let next = 0;
@@ -25,12 +26,12 @@ export async function startBalancer(
     track(client);
     client.pause();
     const attempt = (tries: number) => {
-      if (tries >= backends.length) {
+      const port = backends[next++ % backends.length];
+      if (tries >= backends.length || port === undefined) {
         client.destroy();
         return;
       }
-      const port = backends[next++ % backends.length]!;
-      const upstream = connect({ host: '127.0.0.1', port });
+      const upstream = connect({ host: backendHost, port });
       let connected = false;
       upstream.once('error', () => {
         if (connected) client.destroy();

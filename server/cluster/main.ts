@@ -36,7 +36,7 @@ if (!redisUrl) {
   const redis = spawn(
     'redis-server',
     ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
   );
   redis.once('error', (err) => {
     say(`cannot start redis-server (${err.message}); install it, or set REDIS_URL`);
@@ -58,13 +58,16 @@ for (const [i, nodePort] of ports.entries()) {
       NODE_ID: `node${i + 1}`,
     },
     stdio: 'inherit',
+    // its own process group: Ctrl-C reaches this launcher only, which drains each node once
+    detached: true,
   });
   child.once('exit', (code, signal) => {
     if (!stopping) say(`node${i + 1} exited (${code ?? signal}); the others carry on`);
   });
   children.push(child);
 }
-const balancer = await startBalancer(ports, { host, port });
+const nodeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+const balancer = await startBalancer(ports, { host, port }, nodeHost);
 say(`${count} nodes on ${ports.join(', ')}; connect to ${balancer.url}`);
 
 let stopping = false;
@@ -75,22 +78,22 @@ const stop = () => {
   void balancer.close();
   const nodes = children.slice(redisDir ? 1 : 0);
   const redis = redisDir ? children[0] : undefined;
-  void Promise.all(
-    nodes.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) resolve();
-          else {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }
-        }),
-    ),
-  ).then(() => {
-    redis?.kill('SIGTERM');
-    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
-    process.exit(0);
-  });
+  void Promise.all(nodes.map(terminate))
+    .then(() => redis && terminate(redis))
+    .then(() => {
+      if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+      process.exit(0);
+    });
 };
+
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }
+  });
+}
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
