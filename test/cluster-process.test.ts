@@ -28,8 +28,8 @@ async function client(url: string, claims: Claims): Promise<LiveShopClient> {
   return c;
 }
 
-describe('a node killed with SIGKILL', () => {
-  it('loses nothing: its clients reconnect through the balancer to another node and resume, and its viewers stop counting', async () => {
+describe('three server processes on one Redis', () => {
+  it('lose nothing when a node is killed with SIGKILL (its clients resume elsewhere, its viewers stop counting) or when Redis restarts mid-chat', async () => {
     const prefix = redis.prefix();
     const env = (i: number) => ({
       REDIS_URL: redis.url,
@@ -102,5 +102,25 @@ describe('a node killed with SIGKILL', () => {
     );
     expect((await admin.hkeys(`${prefix}{show}:presence`)).sort()).toEqual(['node0', 'node2']);
     await until(host, 'viewers', () => counts.at(-1)?.count === 7, 10_000);
+
+    // Redis restarts in mid-chat: the two nodes left recover by themselves, nothing is lost
+    const before = received.map((got) => got.length);
+    const sentBefore = acked.length;
+    sending = true;
+    const again = Promise.all([chat(host, 'r'), chat(viewers[4]!, 's')]);
+    again.catch(() => undefined);
+    await until(viewers[0]!, 'chat', () => received[0]!.length >= before[0]! + 20);
+    await redis.restart();
+    const restarted = acked.length;
+    await until(viewers[2]!, 'chat', () => received[2]!.length >= restarted + 20, 10_000);
+    sending = false;
+    await again;
+    for (const [i, got] of received.entries())
+      await until(viewers[i]!, 'chat', () => got.length >= acked.length, 10_000);
+    const after = received[0]!.map((m) => m.text);
+    for (const got of received) expect(got.map((m) => m.text)).toEqual(after);
+    expect([...after].sort()).toEqual([...acked].sort());
+    expect(acked.length).toBeGreaterThan(sentBefore + 40);
+    expect([servers[0]!, servers[2]!].map((s) => s.child.exitCode)).toEqual([null, null]);
   }, 60_000);
 });
