@@ -542,7 +542,16 @@ export class StreamRoom {
     const task = async () => {
       for (let attempt = 0; attempt < CONTROL_ATTEMPTS; attempt++) {
         this.assertOpen();
-        const input = decide(this.state);
+        let input: Decision;
+        try {
+          input = decide(this.state);
+        } catch (error) {
+          // a message just written (on this node or another) may not have reached this replica
+          if (attempt > 0 || !(error instanceof RoomError) || error.code !== 'MESSAGE_NOT_FOUND')
+            throw error;
+          await this.replica.catchUp();
+          continue;
+        }
         if (!input) return { seq: this.state.seq };
         const version = this.replica.version;
         const result = await this.ctx.engine.history.appendControl(

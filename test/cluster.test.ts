@@ -2,34 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { collect, eventually, eventuallyAsync, until } from './helpers/events.js';
 import { useRedis, useRedisCluster } from './helpers/redis.js';
-import { useServers, type RawSocket, type TestServer } from './helpers/server.js';
+import { startNodes, useServers, type RawSocket, type TestServer } from './helpers/server.js';
 
 const redis = useRedis();
 const redisCluster = useRedisCluster();
 const start = useServers();
 
-/** `count` server nodes sharing one Redis, as `count` processes behind a balancer would. */
-async function nodes(
+/** `count` server nodes sharing one Redis (or a Redis Cluster). */
+const nodes = (
   count: number,
   env: Record<string, string> = {},
   on: { url: string; prefix(): string } = redis,
-): Promise<TestServer[]> {
-  const prefix = on.prefix();
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      start({
-        REDIS_URL: on.url,
-        REDIS_KEY_PREFIX: prefix,
-        NODE_ID: `node${i}`,
-        CHAT_BUDGET_PER_TICK: '1000',
-        CHAT_RATE_BURST: '1000',
-        CHAT_RATE_PER_SECOND: '1000',
-        CONNECTION_EVENTS_BURST: '1000',
-        ...env,
-      }),
-    ),
-  );
-}
+) => startNodes(start, on, count, env);
 
 const host = { sub: 'hana', role: 'host' } as const;
 

@@ -4,27 +4,12 @@ import type { LiveShopClient } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
-import { useServers, type TestServer } from './helpers/server.js';
+import { startNodes, useServers, type TestServer } from './helpers/server.js';
 
 const redis = useRedis();
 const start = useServers();
 
-async function nodes(count: number): Promise<TestServer[]> {
-  const prefix = redis.prefix();
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      start({
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: prefix,
-        NODE_ID: `node${i}`,
-        CHAT_BUDGET_PER_TICK: '1000',
-        CHAT_RATE_BURST: '1000',
-        CHAT_RATE_PER_SECOND: '1000',
-        CONNECTION_EVENTS_BURST: '1000',
-      }),
-    ),
-  );
-}
+const nodes = (count: number) => startNodes(start, redis, count);
 
 const ready = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status === 200;
 

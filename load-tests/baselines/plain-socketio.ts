@@ -3,12 +3,32 @@
  * in-memory adapter, speaking the same minimal join/chat protocol as ours: `room:join`, and
  * `chat:send` broadcast at once, one message per frame, as `chat:message` with a server
  * timestamp. What an operator would run instead of us.
+ *
+ * With ADAPTER set it is a node of a many-node baseline, sharing REDIS_URL through one of
+ * socket.io's Redis adapters: `redis` (@socket.io/redis-adapter, classic pub/sub),
+ * `redis-sharded` (its sharded pub/sub variant for Redis 7) or `redis-streams`
+ * (@socket.io/redis-streams-adapter).
  */
 import { createServer } from 'node:http';
-import { Server } from 'socket.io';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import { Server, type ServerOptions } from 'socket.io';
 
+function redisAdapter(kind: string): Partial<ServerOptions> {
+  const pub = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const sub = pub.duplicate();
+  for (const client of [pub, sub]) client.on('error', () => undefined);
+  if (kind === 'redis-streams') return { adapter: createStreamsAdapter(pub) };
+  if (kind === 'redis-sharded') return { adapter: createShardedAdapter(pub, sub) };
+  return { adapter: createAdapter(pub, sub) };
+}
+
+const kind = process.env.ADAPTER;
 const httpServer = createServer();
-const io = new Server(httpServer, { serveClient: false });
+const io = new Server(httpServer, { serveClient: false, ...(kind ? redisAdapter(kind) : {}) });
+const node = process.env.NODE_NUMBER ?? '0';
+// a node-local counter: the adapters relay broadcasts, they do not number them
 let seq = 0;
 
 io.on('connection', (socket) => {
@@ -22,7 +42,7 @@ io.on('connection', (socket) => {
       seq++;
       io.to(payload.roomId).emit('chat:message', {
         roomId: payload.roomId,
-        id: String(seq),
+        id: `${node}-${seq}`,
         seq,
         ts: Date.now(),
         text: payload.text,

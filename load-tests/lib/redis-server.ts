@@ -4,16 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A redis-server for one benchmark run, on a free loopback port, with an append-only file. */
-export interface RedisServer {
-  readonly url: string;
-  readonly pid: number;
-  /** SIGTERM, then start again on the same port with the same data; resolves when it accepts again. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback (free when asked; a caller that races others retries). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -28,52 +22,93 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server, pinned to `cpu` when given (it belongs to the server side of a benchmark). */
-export async function startRedisServer(cpu: number | undefined): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'liveshop-bench-redis-'));
+/** Runs redis-server with `args` (pinned to `cpu` when given); resolves once it accepts connections. */
+export function spawnRedis(args: string[], cpu?: number): Promise<ChildProcess> {
+  const argv = cpu === undefined ? args : ['-c', String(cpu), REDIS_BIN, ...args];
+  const proc = spawn(cpu === undefined ? REDIS_BIN : 'taskset', argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        proc.stdout.off('data', onData);
+        proc.stdout.resume();
+        resolve(proc);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.once('error', (err) =>
+      reject(
+        new Error(`cannot run ${REDIS_BIN} (install the redis-server package): ${err.message}`),
+      ),
+    );
+    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+  });
+}
+
+/** Stops a redis-server with SIGTERM (it finishes its append-only file first). */
+export function stopRedis(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      resolve();
+      return;
+    }
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+/** A redis-server for one run, on a free loopback port, with an append-only file. */
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stops it and starts it again on the same port with the same data. */
+  restart(options?: { downMs?: number }): Promise<void>;
+  /** Stops it, keeping its data for `start()`. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and deletes its data. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Starts redis-server, pinned to `cpu` when given (a benchmark counts it as server side).
+ * `fsync: 'always'` makes a SIGKILL lose nothing acknowledged, as tests want.
+ */
+export async function startRedisServer(
+  options: { cpu?: number | undefined; fsync?: 'always' | 'everysec' } = {},
+): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'liveshop-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
-  let child: ChildProcess = await run();
-
-  function run(): Promise<ChildProcess> {
-    const argv = cpu === undefined ? args : ['-c', String(cpu), 'redis-server', ...args];
-    const proc = spawn(cpu === undefined ? 'redis-server' : 'taskset', argv, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    return new Promise((resolve, reject) => {
-      let output = '';
-      proc.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve(proc);
-      });
-      proc.once('error', reject);
-      proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-    });
-  }
-
-  const stop = (proc: ChildProcess) =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) {
-        resolve();
-        return;
-      }
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    });
-
-  return {
+  args.push('--appendonly', 'yes', '--appendfsync', options.fsync ?? 'everysec');
+  let child: ChildProcess | undefined = await spawnRedis(args, options.cpu);
+  const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
+    port,
     get pid() {
-      return child.pid ?? 0;
+      return child?.pid ?? 0;
     },
-    async restart() {
-      await stop(child);
-      child = await run();
+    async start() {
+      child ??= await spawnRedis(args, options.cpu);
     },
     async stop() {
-      await stop(child);
+      if (child) await stopRedis(child);
+      child = undefined;
+    },
+    async restart({ downMs = 0 } = {}) {
+      await server.stop();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await server.start();
+    },
+    async remove() {
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }

@@ -80,7 +80,6 @@ const ENTRY: Record<'liveshop' | 'plain-socketio' | 'uws-raw', string[]> = {
   'plain-socketio': ['--import', 'tsx', 'load-tests/baselines/plain-socketio.ts'],
   'uws-raw': ['--import', 'tsx', 'load-tests/baselines/uws-raw.ts'],
 };
-const SOCKETIO_REDIS = ['--import', 'tsx', 'load-tests/baselines/socketio-redis.ts'];
 
 /**
  * Starts a target pinned to `cpu` (taskset), on free loopback ports: one process, or for a
@@ -93,7 +92,7 @@ export async function startTarget(
 ): Promise<Target> {
   const multi = MULTI_NODE[name];
   if (!multi) return startNode(name, name as keyof typeof ENTRY, cpu, env);
-  const redis = await startRedisServer(cpu);
+  const redis = await startRedisServer({ cpu });
   const prefix = `bench${Date.now()}:`;
   const nodes = await Promise.all(
     [0, 1].map((i) =>
@@ -117,7 +116,7 @@ export async function startTarget(
     redis,
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
-      await redis.stop();
+      await redis.remove();
     },
   };
 }
@@ -128,7 +127,7 @@ async function startNode(
   cpu: number | undefined,
   env: Record<string, string>,
 ): Promise<Target> {
-  const args = entry === 'plain-socketio' && env.ADAPTER ? [...SOCKETIO_REDIS] : [...ENTRY[entry]];
+  const args = [...ENTRY[entry]];
   const command = cpu === undefined ? process.execPath : 'taskset';
   const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
   const child = spawn(command, argv, {

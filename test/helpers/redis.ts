@@ -1,117 +1,52 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
+import {
+  freePort,
+  spawnRedis,
+  startRedisServer,
+  stopRedis,
+  type RedisServer,
+} from '../../load-tests/lib/redis-server.js';
 
 /** A real redis-server on a free loopback port, for one test file. */
 export interface TestRedis {
   readonly url: string;
-  readonly port: number;
   /** Stops it (SIGTERM, so the append-only file is complete) and starts it again on the same port. */
   restart(options?: { downMs?: number }): Promise<void>;
   /** Stops it; `start()` brings it back on the same port with the same data. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
   start(): Promise<void>;
   /** A key prefix no other test uses, so tests sharing this Redis stay apart. */
   prefix(): string;
 }
 
-const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+let prefixes = 0;
+const uniquePrefix = (tag: string) =>
+  `${tag}${process.pid}-${++prefixes}-${Math.random().toString(36).slice(2, 6)}:`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
-
-function runRedis(args: string[]): Promise<ChildProcess> {
-  const proc = spawn(REDIS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise<ChildProcess>((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        proc.stdout.off('data', onData);
-        resolve(proc);
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.once('error', (err) =>
-      reject(
-        new Error(`cannot run ${REDIS_BIN} (install the redis-server package): ${err.message}`),
-      ),
-    );
-    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-}
-
-/** Starts redis-server before the file's tests and stops it (and deletes its files) after. */
+/** Starts redis-server (fsync always) before the file's tests and removes it after. */
 export function useRedis(): TestRedis {
-  const dir = mkdtempSync(join(tmpdir(), 'liveshop-redis-'));
-  let port = 0;
-  let child: ChildProcess | undefined;
-  let prefixes = 0;
-
-  const start = async (): Promise<void> => {
-    port ||= await freePort();
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-    ];
-    child = await runRedis(args);
+  let server: RedisServer | undefined;
+  const running = () => {
+    if (!server) throw new Error('useRedis: Redis is not started yet (use it inside a test)');
+    return server;
   };
-
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill(signal);
-    });
-  };
-
-  beforeAll(start, 20_000);
-  afterAll(async () => {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
+  beforeAll(async () => {
+    server = await startRedisServer({ fsync: 'always' });
+  }, 20_000);
+  afterAll(() => server?.remove());
   return {
     get url() {
-      return `redis://127.0.0.1:${port}`;
+      return running().url;
     },
-    get port() {
-      return port;
-    },
-    start,
-    stop,
-    async restart({ downMs = 0 } = {}) {
-      await stop();
-      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-      await start();
-    },
-    prefix: () => `t${process.pid}-${++prefixes}-${Math.random().toString(36).slice(2, 6)}:`,
+    start: () => running().start(),
+    stop: () => running().stop(),
+    restart: (options) => running().restart(options),
+    prefix: () => uniquePrefix('t'),
   };
 }
 
@@ -127,29 +62,13 @@ export function useRedisCluster(): TestRedisCluster {
   const dir = mkdtempSync(join(tmpdir(), 'liveshop-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
-  let prefixes = 0;
 
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) ports.push(await freePort());
     for (const port of ports) {
-      children.push(
-        await runRedis([
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          `nodes-${port}.conf`,
-        ]),
-      );
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`);
+      children.push(await spawnRedis(args));
     }
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
     await run('redis-cli', [
@@ -171,16 +90,7 @@ export function useRedisCluster(): TestRedisCluster {
     }
   }, 30_000);
   afterAll(async () => {
-    await Promise.all(
-      children.map(
-        (proc) =>
-          new Promise<void>((resolve) => {
-            if (proc.exitCode !== null) resolve();
-            proc.once('exit', () => resolve());
-            proc.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(children.map(stopRedis));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -188,7 +98,7 @@ export function useRedisCluster(): TestRedisCluster {
     get url() {
       return `redis://127.0.0.1:${ports[0] ?? 0}`;
     },
-    prefix: () => `c${process.pid}-${++prefixes}-${Math.random().toString(36).slice(2, 6)}:`,
+    prefix: () => uniquePrefix('c'),
   };
 }
 

@@ -129,3 +129,35 @@ export async function openShow(
   }
   return { host, viewers: sockets, snapshot: joined.snapshot };
 }
+
+/** Settings for a test of many nodes: limits high enough that only the test's own checks apply. */
+const NODE_ENV_DEFAULTS: Partial<Record<keyof Env, string>> = {
+  CHAT_BUDGET_PER_TICK: '1000',
+  CHAT_RATE_BURST: '1000',
+  CHAT_RATE_PER_SECOND: '1000',
+  CONNECTION_EVENTS_BURST: '1000',
+};
+
+/**
+ * Starts `count` servers on one Redis (a fresh key prefix, so tests stay apart), as `count`
+ * processes behind a balancer would be.
+ */
+export function startNodes(
+  start: ReturnType<typeof useServers>,
+  redis: { url: string; prefix(): string },
+  count: number,
+  env: Partial<Record<keyof Env, string>> = {},
+): Promise<TestServer[]> {
+  const prefix = redis.prefix();
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      start({
+        ...NODE_ENV_DEFAULTS,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: prefix,
+        NODE_ID: `node${i}`,
+        ...env,
+      }),
+    ),
+  );
+}
