@@ -75,14 +75,18 @@ export interface HistoryPort {
     version: number,
     control: ControlState,
   ): Promise<AppendResult>;
+  /** The event a dedupe key was first appended as, while the window remembers it. */
+  sent(roomId: string, epoch: string, dedupeKey: string): Promise<RoomEvent | undefined>;
   /**
-   * Events with seq greater than `afterSeq`, oldest first, at most `limit`. `complete` is false when
-   * the log no longer holds all of them (trimmed) or more than `limit` exist.
+   * Events of the room's `epoch` with seq greater than `afterSeq`, oldest first, at most `limit`.
+   * `complete` is false when the log no longer holds all of them (trimmed), more than `limit`
+   * exist, or the room is not in that epoch any more (then `events` is empty).
    */
   since(
     roomId: string,
     afterSeq: number,
     limit: number,
+    epoch: string,
   ): Promise<{ complete: boolean; events: RoomEvent[] }>;
   /** The last assigned seq, 0 for an unknown room. */
   lastSeq(roomId: string): Promise<number>;

@@ -107,7 +107,12 @@ export class RoomReplica {
       const state = this.state;
       if (!state) return;
       const epoch = this.epoch;
-      const { complete, events } = await this.history.since(this.roomId, state.seq, this.pageSize);
+      const { complete, events } = await this.history.since(
+        this.roomId,
+        state.seq,
+        this.pageSize,
+        epoch,
+      );
       if (this.epoch !== epoch || this.state !== state) return;
       if (events.length === 0 || (events[0] && events[0].seq > state.seq + 1)) {
         if (!complete) this.sink.stale();

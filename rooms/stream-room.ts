@@ -116,6 +116,10 @@ export class StreamRoom {
   private viewersSent = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private reloading: Promise<void> | undefined;
+  /** Writes in progress: the room is not let go under them. */
+  private busy = 0;
+  /** The store forgot this ended room: it takes no more writes. */
+  private gone = false;
   private unsubscribe: (() => void) | undefined;
   private readonly sends = new Map<string, Promise<{ id: string; seq: number }>>();
 
@@ -151,9 +155,9 @@ export class StreamRoom {
     return this.state.stream;
   }
 
-  /** True when nobody is here: the shared room lives on in the engine. */
+  /** True when nobody is here and nothing is in progress: the shared room lives on in the engine. */
   get isDisposable(): boolean {
-    return this.members.size === 0;
+    return this.members.size === 0 && this.busy === 0;
   }
 
   private get state() {
@@ -212,32 +216,53 @@ export class StreamRoom {
   /** Joins (or re-joins) a connection; a valid resume point gets the missed events. */
   async join(member: Member, resume?: ResumePoint): Promise<JoinOutcome> {
     this.assertOpen();
-    if (!this.members.has(member.id)) {
-      this.members.set(member.id, member);
-      await this.ctx.engine.presence.add(this.id, member.id);
-      await this.onJoin(member);
+    const added = !this.members.has(member.id);
+    if (added) this.members.set(member.id, member);
+    try {
+      if (added) {
+        await this.ctx.engine.presence.add(this.id, member.id);
+        await this.onJoin(member);
+      }
+      return (
+        (await this.resume(resume)) ?? {
+          recovered: false,
+          snapshot: await this.snapshot(roleIn(member.identity, this.id)),
+        }
+      );
+    } catch (error) {
+      // a join that failed leaves nothing behind: no member here, no count in presence
+      if (added && this.members.get(member.id) === member) {
+        this.members.delete(member.id);
+        this.ctx.engine.presence.remove(this.id, member.id).catch(() => undefined);
+        this.ctx.release(this);
+      }
+      throw error;
     }
+  }
+
+  /** The events after a resume point, when this room can still give all of them. */
+  private async resume(point: ResumePoint | undefined): Promise<JoinOutcome | undefined> {
+    const epoch = this.epoch;
+    if (point?.epoch !== epoch) return undefined;
     // a client coming from another node may have seen events this replica is still receiving
     if (
-      resume?.epoch === this.epoch &&
-      resume.lastSeq > this.state.seq &&
-      resume.lastSeq <= (await this.ctx.engine.history.lastSeq(this.id))
+      point.lastSeq > this.state.seq &&
+      point.lastSeq <= (await this.ctx.engine.history.lastSeq(this.id))
     )
-      await this.replica.waitForSeq(resume.lastSeq, CATCH_UP_WAIT_MS).catch(() => undefined);
-    if (resume?.epoch === this.epoch && resume.lastSeq <= this.state.seq) {
-      const seq = this.state.seq;
-      const { complete, events } = await this.ctx.engine.history.since(
-        this.id,
-        resume.lastSeq,
-        this.ctx.limits.replayLimit,
-      );
-      if (complete) {
-        const viewers = await this.ctx.engine.presence.count(this.id);
-        const missed = events.filter((e) => e.seq <= seq);
-        return { recovered: true, missed, seq, viewers, serverTime: this.ctx.now() };
-      }
-    }
-    return { recovered: false, snapshot: await this.snapshot(roleIn(member.identity, this.id)) };
+      await this.replica.waitForSeq(point.lastSeq, CATCH_UP_WAIT_MS).catch(() => undefined);
+    const seq = this.state.seq;
+    if (point.lastSeq > seq || this.epoch !== epoch) return undefined;
+    const { complete, events } = await this.ctx.engine.history.since(
+      this.id,
+      point.lastSeq,
+      this.ctx.limits.replayLimit,
+      epoch,
+    );
+    if (!complete || this.epoch !== epoch) return undefined;
+    const viewers = await this.ctx.engine.presence.count(this.id);
+    if (this.epoch !== epoch) return undefined;
+    const missed = events.filter((e) => e.seq <= seq);
+    return { recovered: true, missed, seq, viewers, serverTime: this.ctx.now() };
   }
 
   async leave(memberId: string): Promise<boolean> {
@@ -277,11 +302,11 @@ export class StreamRoom {
   ): Promise<{ id: string; seq: number }> {
     assertCanWrite(member.identity);
     this.assertMember(member);
-    if (clientMsgId === undefined) return this.postChat(member, text);
+    if (clientMsgId === undefined) return this.holding(() => this.postChat(member, text));
     const key = `${member.identity.id}:${clientMsgId}`;
     const earlier = this.sends.get(key);
     if (earlier) return earlier;
-    const sending = this.postChat(member, text, key);
+    const sending = this.holding(() => this.postChat(member, text, key));
     this.sends.set(key, sending);
     sending.catch(() => this.sends.delete(key));
     if (this.sends.size > MAX_REMEMBERED_SENDS) {
@@ -431,6 +456,12 @@ export class StreamRoom {
     let load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
     if (!load) {
       if (this.disposed || !this.replica.state) return;
+      if (this.state.stream.state === 'ended') {
+        // its retention passed: an ended show is not brought back
+        this.gone = true;
+        this.ctx.release(this);
+        return;
+      }
       const control = controlOf(this.state);
       const first: RoomEventInput = {
         type: 'stream:updated',
@@ -449,6 +480,8 @@ export class StreamRoom {
     this.outbox.takeChat();
     this.replica.init(load);
     this.ctx.output.reset(this.id, this.epoch, this.state.seq);
+    // events published while the load was on its way were refused as stale: fetch them
+    this.replica.catchUp().catch(() => undefined);
   }
 
   private message(message: BrokerMessage): void {
@@ -498,12 +531,22 @@ export class StreamRoom {
     dedupeKey?: string,
   ): Promise<{ id: string; seq: number }> {
     const { identity } = member;
-    const slow = this.state.slowModeSeconds;
-    if (slow > 0 && !isStaff(roleIn(identity, this.id))) {
-      const rule = { capacity: 1, refillPerSecond: 1 / slow };
-      await this.take(`slow:${this.id}:${identity.id}`, rule, 1, 'SLOW_MODE');
+    try {
+      const slow = this.state.slowModeSeconds;
+      if (slow > 0 && !isStaff(roleIn(identity, this.id))) {
+        const rule = { capacity: 1, refillPerSecond: 1 / slow };
+        await this.take(`slow:${this.id}:${identity.id}`, rule, 1, 'SLOW_MODE');
+      }
+      await this.take(`chat:${identity.id}`, this.ctx.limits.chatRate, 1, 'RATE_LIMITED');
+    } catch (error) {
+      // a retry of a message that was posted (its answer lost) is not a new message to limit
+      const prior =
+        dedupeKey !== undefined && error instanceof RoomError
+          ? await this.ctx.engine.history.sent(this.id, this.epoch, dedupeKey)
+          : undefined;
+      if (prior?.type === 'chat:message') return { id: prior.id, seq: prior.seq };
+      throw error;
     }
-    await this.take(`chat:${identity.id}`, this.ctx.limits.chatRate, 1, 'RATE_LIMITED');
     const input: RoomEventInput = {
       type: 'chat:message',
       roomId: this.id,
@@ -574,8 +617,12 @@ export class StreamRoom {
       }
       throw unavailable();
     };
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    // held from the call, not from its turn in the queue
+    const run = this.holding(() => {
+      const turn = this.queue.then(task, task);
+      this.queue = turn.catch(() => undefined);
+      return turn;
+    });
     return run;
   }
 
@@ -591,7 +638,19 @@ export class StreamRoom {
   }
 
   private assertOpen(): void {
-    if (this.disposed) throw new RoomError('ROOM_NOT_FOUND', `Room ${this.id} has closed`);
+    if (this.disposed || this.gone)
+      throw new RoomError('ROOM_NOT_FOUND', `Room ${this.id} has closed`);
+  }
+
+  /** Runs a write with the room held: the registry does not let it go meanwhile. */
+  private async holding<T>(task: () => Promise<T>): Promise<T> {
+    this.busy += 1;
+    try {
+      return await task();
+    } finally {
+      this.busy -= 1;
+      if (this.busy === 0) this.ctx.release(this);
+    }
   }
 
   private assertMember(member: Member): void {

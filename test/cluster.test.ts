@@ -150,13 +150,10 @@ describe('three nodes on one Redis act as one server', () => {
     ).toMatchObject({ ok: true });
     const slow = [await joined(a, 'sue'), await joined(b, 'sue')];
     // node b learns of slow mode through Redis; wait until its replica has it
+    const probe = await b.socket({ sub: 'probe' });
     await eventuallyAsync(async () => {
-      const probe = await (
-        await b.socket({ sub: 'probe' })
-      ).emitWithAck('room:join', {
-        roomId: 'show',
-      });
-      return probe.ok && !probe.recovered && probe.snapshot.slowModeSeconds === 30;
+      const ack = await probe.emitWithAck('room:join', { roomId: 'show' });
+      return ack.ok && !ack.recovered && ack.snapshot.slowModeSeconds === 30;
     });
     expect(await slow[0]!.emitWithAck('chat:send', { roomId: 'show', text: 'one' })).toMatchObject({
       ok: true,

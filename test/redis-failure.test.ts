@@ -65,6 +65,8 @@ describe('when Redis goes away', () => {
     state.sending = false;
     await chatter;
 
+    // the SDK rode out the outage: every send was answered in the end, none given up
+    expect(failed).toEqual([]);
     expect(acked.length).toBeGreaterThan(20);
     // every acknowledged message reached every viewer once, in the order of its seq
     for (const [i, got] of received.entries()) {
@@ -77,9 +79,6 @@ describe('when Redis goes away', () => {
       const texts = got.map((m) => m.text);
       expect(new Set(texts).size).toBe(texts.length);
       expect(got.map((m) => m.seq)).toEqual([...got.map((m) => m.seq)].sort((x, y) => x - y));
-      expect(texts.filter((t) => !acked.includes(t))).toEqual(
-        texts.filter((t) => failed.includes(t)),
-      );
     }
     // nobody was disconnected: host and viewer on the first node, viewer (and raw) on the others
     expect(servers.map((server) => server.app.internals.io.of('/').sockets.size)).toEqual([

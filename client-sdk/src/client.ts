@@ -333,7 +333,11 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     });
     s.on('room:reset', (event) => {
       const track = this.rooms.get(event.roomId);
-      if (track && (track.epoch !== event.epoch || track.lastSeq !== event.seq)) this.resync(track);
+      if (!track) return;
+      const stale = () => track.epoch !== event.epoch || track.lastSeq < event.seq;
+      // a reset during a re-sync may have raced its answer: check again once it is done
+      if (track.syncing) void track.syncing.then(() => stale() && this.resync(track));
+      else if (stale()) this.resync(track);
     });
   }
 

@@ -24,6 +24,7 @@ const port = Number(values.port);
 const host = process.env.HOST ?? '127.0.0.1';
 if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error('--nodes: 1 to 64');
 
+let stopping = false;
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const children: ChildProcess[] = [];
 const say = (text: string) => process.stdout.write(`[cluster] ${text}\n`);
@@ -70,7 +71,6 @@ const nodeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 const balancer = await startBalancer(ports, { host, port }, nodeHost);
 say(`${count} nodes on ${ports.join(', ')}; connect to ${balancer.url}`);
 
-let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;

@@ -9,6 +9,25 @@ export async function findRoom(services: Services, roomId: string): Promise<Stre
   return room;
 }
 
+/**
+ * Runs `act` on the room a request names. A room this node let go while the request waited
+ * (its last member here left) is loaded again once.
+ */
+export async function onRoom<T>(
+  services: Services,
+  roomId: string,
+  act: (room: StreamRoom) => Promise<T>,
+): Promise<T> {
+  const room = await findRoom(services, roomId);
+  try {
+    return await act(room);
+  } catch (error) {
+    const letGo = room.isDisposed && error instanceof RoomError && error.code === 'ROOM_NOT_FOUND';
+    if (!letGo) throw error;
+    return act(await findRoom(services, roomId));
+  }
+}
+
 /** The room a request names, which this connection must have joined. */
 export function joinedRoom(session: Session, roomId: string): StreamRoom {
   const joined = session.rooms.get(roomId);
@@ -28,11 +47,20 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
         `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`,
       );
     }
+    // the room may have taken a while to load: a connection gone meanwhile joins nothing
+    const closed = () => !session.socket.connected;
+    if (closed()) throw new RoomError('NOT_IN_ROOM', 'The connection closed');
     if (!already) session.subscribe(room);
     try {
-      return await room.join(session, resume);
+      const outcome = await room.join(session, resume);
+      if (closed()) throw new RoomError('NOT_IN_ROOM', 'The connection closed');
+      return outcome;
     } catch (error) {
-      if (!already) session.unsubscribe(roomId);
+      if (!already)
+        await session
+          .unsubscribe(roomId)
+          ?.leave(session.id)
+          .catch(() => undefined);
       throw error;
     }
   },

@@ -1,6 +1,6 @@
 import { assertRole } from '../../rooms/index.js';
 import type { Handlers } from './context.js';
-import { findRoom } from './room.js';
+import { onRoom } from './room.js';
 
 export const streamHandlers: Handlers<
   'stream:create' | 'stream:start' | 'stream:end' | 'time:sync'
@@ -9,14 +9,14 @@ export const streamHandlers: Handlers<
     assertRole(session.identity, roomId, 'host', 'create a stream');
     const { room, created } = await services.registry.open(roomId, fields, session.identity);
     if (created) return { seq: room.seq, stream: room.stream };
-    return room.updateStream(session.identity, fields);
+    return onRoom(services, roomId, (r) => r.updateStream(session.identity, fields));
   },
 
-  'stream:start': async (session, { roomId }, services) =>
-    (await findRoom(services, roomId)).start(session.identity),
+  'stream:start': (session, { roomId }, services) =>
+    onRoom(services, roomId, (room) => room.start(session.identity)),
 
-  'stream:end': async (session, { roomId }, services) =>
-    (await findRoom(services, roomId)).end(session.identity),
+  'stream:end': (session, { roomId }, services) =>
+    onRoom(services, roomId, (room) => room.end(session.identity)),
 
   'time:sync': (_session, _input, services) => ({ serverTime: services.now() }),
 };

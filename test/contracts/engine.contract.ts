@@ -53,9 +53,10 @@ export function engineContract(name: string, factory: EngineFactory): void {
   describe(`engine contract: ${name}`, () => {
     let clock = 1_000_000;
     let engine: Engine;
-    let nodes: Engine[] = [];
+    const made: Engine[] = [];
     const make = async (count: number) => {
-      nodes = await factory({ now: () => clock, historyLength: 5 }, count);
+      const nodes = await factory({ now: () => clock, historyLength: 5 }, count);
+      made.push(...nodes);
       return nodes;
     };
     const room = () => `room-${Math.random().toString(36).slice(2, 8)}`;
@@ -74,7 +75,7 @@ export function engineContract(name: string, factory: EngineFactory): void {
       [engine] = (await make(1)) as [Engine];
     });
     afterEach(async () => {
-      for (const node of new Set(nodes)) await node.close();
+      for (const node of new Set(made.splice(0))) await node.close();
     });
 
     describe('rooms and history', () => {
@@ -130,6 +131,9 @@ export function engineContract(name: string, factory: EngineFactory): void {
         expect(again).toEqual([first, first]);
         expect(first).toMatchObject({ ok: true, event: { text: 'once', seq: 2 } });
         expect(await b.history.lastSeq(r)).toBe(2);
+        expect(await b.history.sent(r, 'e1', 'u:k1')).toMatchObject({ text: 'once', seq: 2 });
+        expect(await b.history.sent(r, 'e1', 'u:k2')).toBeUndefined();
+        expect(await b.history.sent(r, 'e0', 'u:k1')).toBeUndefined();
         const other = await b.history.append(r, 'e1', chat(r, 'other'), 'u:k2');
         expect(other).toMatchObject({ ok: true, event: { seq: 3 } });
       });
@@ -158,21 +162,30 @@ export function engineContract(name: string, factory: EngineFactory): void {
         const r = room();
         await open(r);
         for (let i = 2; i <= 4; i++) await append(r, `m${i}`);
-        expect(await engine.history.since(r, 1, 10)).toEqual({
+        expect(await engine.history.since(r, 1, 10, 'e1')).toEqual({
           complete: true,
           events: [2, 3, 4].map((seq) => expect.objectContaining({ seq })),
         });
-        expect(await engine.history.since(r, 4, 10)).toEqual({ complete: true, events: [] });
-        expect((await engine.history.since(r, 0, 2)).complete).toBe(false);
+        expect(await engine.history.since(r, 4, 10, 'e1')).toEqual({ complete: true, events: [] });
+        expect((await engine.history.since(r, 0, 2, 'e1')).complete).toBe(false);
         for (let i = 5; i <= 9; i++) await append(r, `m${i}`);
         // only the last 5 (historyLength) are kept: 5..9
-        expect((await engine.history.since(r, 1, 100)).complete).toBe(false);
-        const kept = await engine.history.since(r, 4, 100);
+        expect((await engine.history.since(r, 1, 100, 'e1')).complete).toBe(false);
+        const kept = await engine.history.since(r, 4, 100, 'e1');
         expect(kept).toEqual({
           complete: true,
           events: [5, 6, 7, 8, 9].map((seq) => expect.objectContaining({ seq })),
         });
         expect((await engine.history.load(r, 3))?.tail.map((e) => e.seq)).toEqual([7, 8, 9]);
+        // a reader of another epoch (the room was replaced, or lost) gets nothing it could mistake
+        expect(await engine.history.since(r, 4, 100, 'e0')).toEqual({
+          complete: false,
+          events: [],
+        });
+        expect(await engine.history.since(room(), 0, 100, 'e1')).toEqual({
+          complete: false,
+          events: [],
+        });
       });
 
       it('replaces an ended room with a new one (new epoch, seqs from 1) and forgets a retired one', async () => {

@@ -100,13 +100,23 @@ export class MemoryHistory implements HistoryPort {
     return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
   }
 
+  sent(roomId: string, epoch: string, dedupeKey: string): Promise<RoomEvent | undefined> {
+    const log = this.log(roomId);
+    if (log?.record.epoch !== epoch) return Promise.resolve(undefined);
+    const prior = log.sent.get(dedupeKey);
+    const fresh = prior && this.now() - prior.at < DEDUPE_WINDOW_MS;
+    return Promise.resolve(fresh ? structuredClone(prior.event) : undefined);
+  }
+
   since(
     roomId: string,
     afterSeq: number,
     limit: number,
+    epoch: string,
   ): Promise<{ complete: boolean; events: RoomEvent[] }> {
     const log = this.log(roomId);
-    if (!log || afterSeq >= log.lastSeq) return Promise.resolve({ complete: true, events: [] });
+    if (log?.record.epoch !== epoch) return Promise.resolve({ complete: false, events: [] });
+    if (afterSeq >= log.lastSeq) return Promise.resolve({ complete: true, events: [] });
     const retained = this.retained(log);
     const first = retained[0]?.seq ?? log.lastSeq + 1;
     const start = Math.max(0, afterSeq + 1 - first);

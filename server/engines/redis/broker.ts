@@ -26,6 +26,10 @@ export class RedisBroker implements BrokerPort {
     private readonly logger: Logger,
   ) {
     subscriber.on('smessage', (channel: string, payload: string) => this.deliver(channel, payload));
+    // a cluster's shard subscribers say `subscribersReady` when they (re)subscribed
+    subscriber.on('subscribersReady', () => {
+      if (this.connectedOnce) this.resyncAll();
+    });
     subscriber.on('ready', () => {
       if (!this.connectedOnce) {
         this.connectedOnce = true;

@@ -82,6 +82,8 @@ export function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<v
   });
 }
 
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|OOM|NOREPLICAS)\b/;
+
 /**
  * Runs a Redis call; losing Redis (refused, closed, timed out) becomes a retryable UNAVAILABLE.
  * An error reply from Redis is a bug on our side and stays what it is.
@@ -90,7 +92,13 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof RoomError || (error instanceof Error && error.name === 'ReplyError'))
+    if (error instanceof RoomError) throw error;
+    // error replies from a Redis that is failing over, loading or full are as good as no Redis
+    if (
+      error instanceof Error &&
+      error.name === 'ReplyError' &&
+      !TRANSIENT_REPLY.test(error.message)
+    )
       throw error;
     throw new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000);
   }

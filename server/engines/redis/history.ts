@@ -35,6 +35,7 @@ export class RedisHistory implements HistoryPort {
     const created = await guarded(() =>
       this.redis.roomCreate(
         ...this.roomKeys(roomId),
+        this.keys.channel(roomId),
         record.epoch,
         JSON.stringify(record.control),
         record.version,
@@ -42,7 +43,6 @@ export class RedisHistory implements HistoryPort {
         JSON.stringify(first),
         this.now(),
         this.maxLength,
-        this.keys.channel(roomId),
       ),
     );
     return { created: created === 1 };
@@ -69,12 +69,12 @@ export class RedisHistory implements HistoryPort {
     const reply = (await guarded(() =>
       this.redis.roomAppend(
         ...this.roomKeys(roomId),
+        this.keys.channel(roomId),
         this.keys.sent(roomId, dedupeKey ?? ''),
         epoch,
         JSON.stringify(event),
         this.now(),
         this.maxLength,
-        this.keys.channel(roomId),
         dedupeKey === undefined ? 0 : 1,
         DEDUPE_WINDOW_MS,
       ),
@@ -92,11 +92,11 @@ export class RedisHistory implements HistoryPort {
     const reply = (await guarded(() =>
       this.redis.roomAppendControl(
         ...this.roomKeys(roomId),
+        this.keys.channel(roomId),
         epoch,
         JSON.stringify(event),
         this.now(),
         this.maxLength,
-        this.keys.channel(roomId),
         version,
         JSON.stringify(control),
         control.stream.state === 'ended' ? 1 : 0,
@@ -105,14 +105,24 @@ export class RedisHistory implements HistoryPort {
     return result(reply);
   }
 
+  async sent(roomId: string, epoch: string, dedupeKey: string): Promise<RoomEvent | undefined> {
+    const event = (await guarded(() =>
+      this.redis.roomSent(this.keys.meta(roomId), this.keys.sent(roomId, dedupeKey), epoch),
+    )) as string | null;
+    return event === null ? undefined : (JSON.parse(event) as RoomEvent);
+  }
+
   async since(
     roomId: string,
     afterSeq: number,
     limit: number,
+    epoch: string,
   ): Promise<{ complete: boolean; events: RoomEvent[] }> {
-    const [lastSeq, entries] = (await guarded(() =>
-      this.redis.roomSince(...this.roomKeys(roomId), afterSeq, limit),
-    )) as [number, Entry[]];
+    const reply = (await guarded(() =>
+      this.redis.roomSince(...this.roomKeys(roomId), afterSeq, limit, epoch),
+    )) as [number, Entry[]] | null;
+    if (!reply) return { complete: false, events: [] };
+    const [lastSeq, entries] = reply;
     if (afterSeq >= lastSeq) return { complete: true, events: [] };
     const events = entries.map(eventOf);
     const complete = events[0]?.seq === afterSeq + 1 && lastSeq - afterSeq <= limit;

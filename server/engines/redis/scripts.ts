@@ -17,44 +17,51 @@ end
 `;
 
 export const scripts = {
-  /** KEYS meta, log; ARGV epoch, control, version, ended, first event, ts, maxlen, channel → 1 if created. */
+  /** KEYS meta, log, channel; ARGV epoch, control, version, ended, first event, ts, maxlen → 1 if created. */
   roomCreate: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `${PUSH}
 if redis.call('HGET', KEYS[1], 'ended') == '0' then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'control', ARGV[2], 'version', ARGV[3], 'ended', ARGV[4], 'seq', 0)
-push(KEYS[1], KEYS[2], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[1])
+push(KEYS[1], KEYS[2], ARGV[5], ARGV[6], ARGV[7], KEYS[3], ARGV[1])
 return 1`,
   },
   /**
-   * KEYS meta, log, dedupe; ARGV epoch, event, ts, maxlen, channel, use dedupe (1/0), dedupe ms
+   * KEYS meta, log, channel, dedupe; ARGV epoch, event, ts, maxlen, use dedupe (1/0), dedupe ms
    * → {1, event} or {0} (gone). A dedupe key seen before returns its first event, appending nothing.
    */
   roomAppend: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `${PUSH}
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return {0} end
-if ARGV[6] == '1' then
-  local prior = redis.call('GET', KEYS[3])
+if ARGV[5] == '1' then
+  local prior = redis.call('GET', KEYS[4])
   if prior then return {1, prior} end
 end
-local event = push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])
-if ARGV[6] == '1' then redis.call('SET', KEYS[3], event, 'PX', ARGV[7]) end
+local event = push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], KEYS[3], ARGV[1])
+if ARGV[5] == '1' then redis.call('SET', KEYS[4], event, 'PX', ARGV[6]) end
 return {1, event}`,
   },
+  /** KEYS meta, dedupe; ARGV epoch → the event a dedupe key was first appended as, or false. */
+  roomSent: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return false end
+return redis.call('GET', KEYS[2])`,
+  },
   /**
-   * KEYS meta, log; ARGV epoch, event, ts, maxlen, channel, version, control, ended
+   * KEYS meta, log, channel; ARGV epoch, event, ts, maxlen, version, control, ended
    * → {1, event}, {0} (gone) or {2, current version} (conflict).
    */
   roomAppendControl: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `${PUSH}
 local m = redis.call('HMGET', KEYS[1], 'epoch', 'version')
 if m[1] ~= ARGV[1] then return {0} end
-if m[2] ~= ARGV[6] then return {2, tonumber(m[2])} end
-redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[6]) + 1, 'control', ARGV[7], 'ended', ARGV[8])
-return {1, push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[1])}`,
+if m[2] ~= ARGV[5] then return {2, tonumber(m[2])} end
+redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[5]) + 1, 'control', ARGV[6], 'ended', ARGV[7])
+return {1, push(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], KEYS[3], ARGV[1])}`,
   },
   /** KEYS meta, log; ARGV tail → false, or {epoch, control, version, seq, newest entries}. */
   roomLoad: {
@@ -64,11 +71,16 @@ local m = redis.call('HMGET', KEYS[1], 'epoch', 'control', 'version', 'seq')
 if not m[1] then return false end
 return {m[1], m[2], m[3], m[4], redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])}`,
   },
-  /** KEYS meta, log; ARGV after, limit → {last seq, entries after `after`}. */
+  /**
+   * KEYS meta, log; ARGV after, limit, epoch → {last seq, entries after `after`}, or false when
+   * the room is not in that epoch any more.
+   */
   roomSince: {
     numberOfKeys: 2,
     lua: `
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
+if m[1] ~= ARGV[3] then return false end
+local seq = tonumber(m[2] or '0')
 local after = tonumber(ARGV[1])
 if after >= seq then return {seq, {}} end
 return {seq, redis.call('XRANGE', KEYS[2], '0-' .. (after + 1), '+', 'COUNT', ARGV[2])}`,
