@@ -155,13 +155,20 @@ describe('three nodes on one Redis act as one server', () => {
       const ack = await probe.emitWithAck('room:join', { roomId: 'show' });
       return ack.ok && !ack.recovered && ack.snapshot.slowModeSeconds === 30;
     });
-    expect(await slow[0]!.emitWithAck('chat:send', { roomId: 'show', text: 'one' })).toMatchObject({
-      ok: true,
+    const first = await slow[0]!.emitWithAck('chat:send', {
+      roomId: 'show',
+      text: 'one',
+      clientMsgId: 'k1',
     });
+    expect(first).toMatchObject({ ok: true });
     expect(await slow[1]!.emitWithAck('chat:send', { roomId: 'show', text: 'two' })).toMatchObject({
       ok: false,
       error: { code: 'SLOW_MODE' },
     });
+    // a retry of the first send (its answer lost) on the other node is not a new message
+    expect(
+      await slow[1]!.emitWithAck('chat:send', { roomId: 'show', text: 'one', clientMsgId: 'k1' }),
+    ).toEqual(first);
   });
 
   it('applies racing control changes from different nodes one at a time', async () => {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LiveShopClient } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
-import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
+import { collect, eventually, eventuallyAsync, nextEvent, until } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type TestServer } from './helpers/server.js';
 
@@ -80,7 +80,16 @@ describe('when Redis goes away', () => {
       expect(new Set(texts).size).toBe(texts.length);
       expect(got.map((m) => m.seq)).toEqual([...got.map((m) => m.seq)].sort((x, y) => x - y));
     }
+    // the join refused during the outage left no ghost viewer: a newcomer on that node makes
+    // it report its members again, and host, three viewers and the newcomer are all there are
+    const late = await servers[1]!.socket({ sub: 'late' });
+    expect(await late.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({
+      ok: true,
+      snapshot: { viewers: 5 },
+    });
+    late.disconnect();
     // nobody was disconnected: host and viewer on the first node, viewer (and raw) on the others
+    await eventually(() => servers[1]!.app.internals.io.of('/').sockets.size === 2);
     expect(servers.map((server) => server.app.internals.io.of('/').sockets.size)).toEqual([
       2, 2, 1,
     ]);
