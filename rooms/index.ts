@@ -6,3 +6,4 @@ export * from './registry.js';
 export * from './room-state.js';
 export * from './stream-room.js';
 export * from './token-bucket.js';
+export * from './inventory.js';

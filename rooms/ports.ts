@@ -4,6 +4,7 @@ import type {
   RoomEventInput,
   StreamInfo,
 } from '../client-sdk/src/protocol/index.js';
+import type { InventoryPort } from './inventory.js';
 import type { ReactionCounts } from './outbox.js';
 
 /** The part of a room's state that control events change; stored whole with every control event. */
@@ -148,6 +149,7 @@ export interface Engine {
   readonly broker: BrokerPort;
   readonly presence: PresencePort;
   readonly rateLimits: RateLimitPort;
+  readonly inventory: InventoryPort;
   /** True while every backing service is reachable. */
   isReady(): boolean;
   close(): Promise<void>;

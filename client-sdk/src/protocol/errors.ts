@@ -48,6 +48,7 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'The room already has the maximum number of pinned messages.',
   },
+  DROP_NOT_FOUND: { retryable: false, description: 'No drop with this id.' },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
   SERVER_DRAINING: {

@@ -2,3 +2,4 @@ export * from './version.js';
 export * from './errors.js';
 export * from './schemas.js';
 export * from './events.js';
+export * from './drops.js';

@@ -1,6 +1,7 @@
 import type { Engine } from '../../../rooms/index.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
+import { MemoryInventory } from './inventory.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
 
@@ -19,9 +20,10 @@ export function createMemoryEngine(options: MemoryEngineOptions): Engine {
     broker,
     presence: new MemoryPresence(),
     rateLimits: new MemoryRateLimits(now),
+    inventory: new MemoryInventory(),
     isReady: () => true,
     close: () => Promise.resolve(),
   };
 }
 
-export { MemoryBroker, MemoryHistory, MemoryPresence, MemoryRateLimits };
+export { MemoryBroker, MemoryHistory, MemoryInventory, MemoryPresence, MemoryRateLimits };

@@ -1,8 +1,19 @@
 import { engineContract } from '../../../test/contracts/engine.contract.js';
-import { createMemoryEngine } from './index.js';
+import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
+import { createMemoryEngine, MemoryInventory } from './index.js';
 
 // one process is one node: every "node" is the same engine
 engineContract('memory', (options, nodes) => {
   const engine = createMemoryEngine(options);
   return Promise.resolve(Array.from({ length: nodes }, () => engine));
 });
+
+// in-process steps are cheap: more runs find subtler mistakes
+inventoryContract(
+  'memory',
+  () => {
+    const inventory = new MemoryInventory();
+    return Promise.resolve([inventory, inventory]);
+  },
+  { runs: 1000 },
+);

@@ -1,13 +1,14 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RoomError } from '../../../rooms/index.js';
+import { inventoryScripts } from './inventory-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
 
 type ScriptArg = string | number;
 type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
 
 /** The commands this engine defines, callable by name. */
-export type Scripted = Record<ScriptName, ScriptFn>;
+export type Scripted = Record<ScriptName | keyof typeof inventoryScripts, ScriptFn>;
 
 export type RedisClient = (Redis | Cluster) & Scripted;
 
@@ -50,7 +51,7 @@ export function connect(options: ConnectionOptions): RedisClient {
   } else {
     client = new Redis(options.url, common);
   }
-  for (const [name, script] of Object.entries(scripts)) {
+  for (const [name, script] of Object.entries({ ...scripts, ...inventoryScripts })) {
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }
   let down = false;

@@ -4,6 +4,7 @@ import type { Engine } from '../../../rooms/index.js';
 import { RedisBroker } from './broker.js';
 import { connect, whenReady } from './connection.js';
 import { RedisHistory } from './history.js';
+import { RedisInventory } from './inventory.js';
 import { Keys } from './keys.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
@@ -53,6 +54,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     broker,
     presence,
     rateLimits: new RedisRateLimits(commands, keys, now),
+    inventory: new RedisInventory(commands, keys),
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);

@@ -8,6 +8,19 @@ export class Keys {
   channel = (roomId: string) => `${this.prefix}{${roomId}}:events`;
   presenceCounts = (roomId: string) => `${this.prefix}{${roomId}}:presence`;
   presenceSeen = (roomId: string) => `${this.prefix}{${roomId}}:seen`;
+  /** The seven keys of a drop, in the order its scripts take them. */
+  drop = (dropId: string): [string, string, string, string, string, string, string] => {
+    const base = `${this.prefix}drop:{${dropId}}`;
+    return [
+      base,
+      `${base}:holds`,
+      `${base}:expiry`,
+      `${base}:status`,
+      `${base}:buyers`,
+      `${base}:answers`,
+      `${base}:orders`,
+    ];
+  };
   bucket = (key: string) => `${this.prefix}rate:{${key}}`;
 
   /** The room id of a channel name, or undefined for a channel of another prefix. */

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** A drop id: 1-64 characters of letters, digits, `_` and `-`. */
+export const DropId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+
+/** A client-made key that makes a request safe to retry: the same key always gets the same answer. */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 printable ASCII characters');
+
+/**
+ * A drop's life: `scheduled` until it starts, `live` while it sells, `sold_out` while no unit is
+ * left to claim (units may come back when holds expire), `ended` after its deadline.
+ */
+export const DropState = z.enum(['scheduled', 'live', 'sold_out', 'ended']);
+
+/** Where a drop's stock stands. `remaining + held + sold === quantity` always. */
+export const DropStock = z.object({
+  dropId: DropId,
+  state: DropState,
+  quantity: z.number().int().nonnegative(),
+  remaining: z.number().int().nonnegative(),
+  held: z.number().int().nonnegative(),
+  sold: z.number().int().nonnegative(),
+  startsAt: z.number().int(),
+  endsAt: z.number().int(),
+});
+
+/** The answer to a claim: a hold on one unit until `expiresAt`, or why not. */
+export const ClaimResult = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('held'), holdId: z.string(), expiresAt: z.number().int() }),
+  z.object({ outcome: z.literal('sold_out') }),
+  /** The buyer already holds or bought `cap` units of this drop. */
+  z.object({ outcome: z.literal('limit_reached'), cap: z.number().int().positive() }),
+  z.object({ outcome: z.literal('not_live'), state: DropState, startsAt: z.number().int() }),
+]);
+
+/** How a hold ended, or that it has not yet. */
+export const HoldStatus = z.enum(['active', 'ordered', 'cancelled', 'expired']);
+
+/** The answer to a checkout: the order, or why the hold could not become one. */
+export const CheckoutResult = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('ordered'), orderId: z.string(), holdId: z.string() }),
+  z.object({ outcome: z.literal('expired') }),
+  z.object({ outcome: z.literal('cancelled') }),
+  z.object({ outcome: z.literal('not_found') }),
+]);
+
+/** The answer to a cancel: the hold's unit went back, or how the hold had already ended. */
+export const CancelResult = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('cancelled') }),
+  z.object({ outcome: z.literal('ordered'), orderId: z.string() }),
+  z.object({ outcome: z.literal('expired') }),
+  z.object({ outcome: z.literal('not_found') }),
+]);
+
+/** An order, as recorded for the merchant. */
+export const Order = z.object({
+  orderId: z.string(),
+  dropId: DropId,
+  holdId: z.string(),
+  buyerId: z.string(),
+  at: z.number().int(),
+});
+
+export type DropState = z.infer<typeof DropState>;
+export type DropStock = z.infer<typeof DropStock>;
+export type ClaimResult = z.infer<typeof ClaimResult>;
+export type HoldStatus = z.infer<typeof HoldStatus>;
+export type CheckoutResult = z.infer<typeof CheckoutResult>;
+export type CancelResult = z.infer<typeof CancelResult>;
+export type Order = z.infer<typeof Order>;

@@ -1,0 +1,251 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ClaimResult, HoldStatus } from '../../client-sdk/src/protocol/index.js';
+import type { DropDefinition, InventoryPort } from '../../rooms/index.js';
+
+const HOLD_MS = 1000;
+const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition => ({
+  id,
+  roomId: 'show',
+  productId: 'p1',
+  quantity: 3,
+  perBuyerCap: 1,
+  startsAt: 1000,
+  endsAt: 1_000_000,
+  holdMs: HOLD_MS,
+  ...over,
+});
+const fresh = () => `d${Math.random().toString(36).slice(2, 10)}`;
+
+type Command =
+  | { kind: 'claim'; buyer: number; key: number }
+  | { kind: 'checkout'; hold: number; key: number; buyer: number | null }
+  | { kind: 'cancel'; hold: number; buyer: number | null }
+  | { kind: 'advance'; ms: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('claim' as const), buyer: fc.nat(2), key: fc.nat(5) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('checkout' as const),
+      hold: fc.nat(20),
+      key: fc.nat(6),
+      buyer: fc.option(fc.nat(2)),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('cancel' as const),
+      hold: fc.nat(20),
+      buyer: fc.option(fc.nat(2)),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.constantFrom(0, 300, 999, 1000, 1500),
+    }),
+  },
+);
+
+/**
+ * What every inventory must guarantee, memory or Redis. `peers()` gives several nodes' views of
+ * one store (the same object for the embedded engine); steps use them in turn.
+ */
+export function inventoryContract(
+  name: string,
+  peers: () => Promise<InventoryPort[]>,
+  { runs = 150 }: { runs?: number } = {},
+): void {
+  describe(`inventory contract: ${name}`, () => {
+    it('holds a unit per claim until stock runs out, within the per-buyer cap', async () => {
+      const [inv] = (await peers()) as [InventoryPort];
+      const id = fresh();
+      expect(await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 1 }))).toEqual({
+        created: true,
+      });
+      expect(await inv.createDrop(drop(id))).toEqual({ created: false });
+      expect(await inv.claim(id, 'a', 'key-a-001', 500)).toEqual({
+        outcome: 'not_live',
+        state: 'scheduled',
+        startsAt: 1000,
+      });
+      expect(await inv.claim(id, 'a', 'key-a-002', 1000)).toEqual({
+        outcome: 'held',
+        holdId: expect.any(String),
+        expiresAt: 2000,
+      });
+      expect(await inv.claim(id, 'a', 'key-a-003', 1000)).toEqual({
+        outcome: 'limit_reached',
+        cap: 1,
+      });
+      expect(await inv.claim(id, 'b', 'key-b-001', 1000)).toMatchObject({ outcome: 'held' });
+      expect(await inv.claim(id, 'c', 'key-c-001', 1000)).toEqual({ outcome: 'sold_out' });
+      expect(await inv.stock(id, 1000)).toMatchObject({
+        state: 'sold_out',
+        remaining: 0,
+        held: 2,
+        sold: 0,
+      });
+      await expect(inv.claim('nope', 'a', 'key-a-004', 1000)).rejects.toMatchObject({
+        code: 'DROP_NOT_FOUND',
+      });
+      expect(await inv.stock('nope', 1000)).toBeUndefined();
+    });
+
+    it('turns a hold into one order, releases on cancel, expires exactly once', async () => {
+      const [inv] = (await peers()) as [InventoryPort];
+      const id = fresh();
+      await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 2 }));
+      const first = (await inv.claim(id, 'a', 'claim-0001', 1000)) as Extract<
+        ClaimResult,
+        { outcome: 'held' }
+      >;
+      const second = (await inv.claim(id, 'a', 'claim-0002', 1100)) as Extract<
+        ClaimResult,
+        { outcome: 'held' }
+      >;
+      const ordered = await inv.checkout(id, first.holdId, 'a', 'checkout-1', 1500);
+      expect(ordered).toEqual({
+        outcome: 'ordered',
+        orderId: expect.any(String),
+        holdId: first.holdId,
+      });
+      // the same key, or another key for the same hold: the same order
+      expect(await inv.checkout(id, first.holdId, 'a', 'checkout-1', 1600)).toEqual(ordered);
+      expect(await inv.checkout(id, first.holdId, 'a', 'checkout-2', 1600)).toEqual(ordered);
+      expect(await inv.checkout(id, first.holdId, 'b', 'checkout-3', 1600)).toEqual({
+        outcome: 'not_found',
+      });
+      expect(await inv.cancel(id, first.holdId, 'a', 1600)).toMatchObject({ outcome: 'ordered' });
+      // the second hold runs out at 2100 and returns its unit once
+      expect(await inv.stock(id, 2100)).toMatchObject({ remaining: 1, held: 0, sold: 1 });
+      expect(await inv.stock(id, 2200)).toMatchObject({ remaining: 1, held: 0, sold: 1 });
+      expect(await inv.checkout(id, second.holdId, 'a', 'checkout-4', 2200)).toEqual({
+        outcome: 'expired',
+      });
+      expect(await inv.hold(id, second.holdId)).toMatchObject({
+        status: 'expired',
+        buyerId: 'a',
+        expiresAt: 2100,
+      });
+      const third = (await inv.claim(id, 'b', 'claim-0003', 2300)) as Extract<
+        ClaimResult,
+        { outcome: 'held' }
+      >;
+      expect(await inv.cancel(id, third.holdId, 'b', 2400)).toEqual({ outcome: 'cancelled' });
+      expect(await inv.cancel(id, third.holdId, 'b', 2400)).toEqual({ outcome: 'cancelled' });
+      expect(await inv.stock(id, 2400)).toMatchObject({ remaining: 1, held: 0, sold: 1 });
+      expect(await inv.orders(id)).toEqual([
+        {
+          orderId: ordered.outcome === 'ordered' ? ordered.orderId : '',
+          dropId: id,
+          holdId: first.holdId,
+          buyerId: 'a',
+          at: 1500,
+        },
+      ]);
+    });
+
+    it('never oversells when claims race, from every node at once', async () => {
+      const nodes = await peers();
+      const id = fresh();
+      await nodes[0]!.createDrop(drop(id, { quantity: 10, perBuyerCap: 2 }));
+      const claims = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          nodes[i % nodes.length]!.claim(id, `buyer${i % 20}`, `race-key-${i}`, 1000),
+        ),
+      );
+      const held = claims.filter((c) => c.outcome === 'held');
+      expect(held).toHaveLength(10);
+      const perBuyer = new Map<number, number>();
+      claims.forEach((c, i) => {
+        if (c.outcome === 'held') perBuyer.set(i % 20, (perBuyer.get(i % 20) ?? 0) + 1);
+      });
+      expect(Math.max(...perBuyer.values())).toBeLessThanOrEqual(2);
+      expect(await nodes[0]!.stock(id, 1000)).toMatchObject({ remaining: 0, held: 10, sold: 0 });
+    });
+
+    it('keeps stock, caps, answers and hold endings right over any sequence of steps', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.array(command, { minLength: 1, maxLength: 30 }),
+          async (quantity, cap, commands) => {
+            const nodes = await peers();
+            const id = fresh();
+            await nodes[0]!.createDrop(drop(id, { quantity, perBuyerCap: cap }));
+            let now = 1000;
+            const holds: { holdId: string; buyer: string }[] = [];
+            const answers = new Map<string, string>();
+            const ended = new Map<string, HoldStatus>();
+            for (const [step, c] of commands.entries()) {
+              const inv = nodes[step % nodes.length]!;
+              let refused: { outcome: string; buyer: string } | undefined;
+              if (c.kind === 'advance') now += c.ms;
+              else if (c.kind === 'claim') {
+                const buyer = `b${c.buyer}`;
+                const answer = await inv.claim(id, buyer, `claim-key-${c.key}`, now);
+                const seen = answers.get(`${buyer}/${c.key}`);
+                // one key, one answer, however often it is retried
+                if (seen) expect(JSON.stringify(answer)).toBe(seen);
+                else {
+                  answers.set(`${buyer}/${c.key}`, JSON.stringify(answer));
+                  if (answer.outcome !== 'held') refused = { outcome: answer.outcome, buyer };
+                }
+                if (answer.outcome === 'held' && !holds.some((h) => h.holdId === answer.holdId))
+                  holds.push({ holdId: answer.holdId, buyer });
+              } else {
+                const target = holds[c.hold % Math.max(1, holds.length)];
+                if (!target) continue;
+                const buyer = c.buyer === null ? target.buyer : `b${c.buyer}`;
+                if (c.kind === 'checkout')
+                  await inv.checkout(
+                    id,
+                    target.holdId,
+                    buyer,
+                    `checkout-key-${c.key}-${target.holdId}`,
+                    now,
+                  );
+                else await inv.cancel(id, target.holdId, buyer, now);
+              }
+              const stock = await inv.stock(id, now);
+              expect(stock).toBeDefined();
+              const { remaining, held, sold } = stock!;
+              expect(remaining + held + sold).toBe(quantity);
+              expect(Math.min(remaining, held, sold)).toBeGreaterThanOrEqual(0);
+              const records = await Promise.all(holds.map((h) => inv.hold(id, h.holdId)));
+              const owned = new Map<string, number>();
+              for (const r of records) {
+                expect(r).toBeDefined();
+                if (!r) continue;
+                if (r.status === 'active' || r.status === 'ordered')
+                  owned.set(r.buyerId, (owned.get(r.buyerId) ?? 0) + 1);
+                // a hold ends once: active, then one ending it keeps
+                const before = ended.get(r.holdId);
+                if (before) expect(r.status).toBe(before);
+                else if (r.status !== 'active') ended.set(r.holdId, r.status);
+              }
+              for (const count of owned.values()) expect(count).toBeLessThanOrEqual(cap);
+              // and a fresh claim is refused only for a true reason
+              if (refused?.outcome === 'sold_out') expect(remaining).toBe(0);
+              if (refused?.outcome === 'limit_reached')
+                expect(owned.get(refused.buyer) ?? 0).toBe(cap);
+              expect(records.filter((r) => r?.status === 'active')).toHaveLength(held);
+              expect(records.filter((r) => r?.status === 'ordered')).toHaveLength(sold);
+            }
+            expect(await nodes[0]!.orders(id)).toHaveLength((await nodes[0]!.stock(id, now))!.sold);
+          },
+        ),
+        { numRuns: runs },
+      );
+    }, 60_000);
+  });
+}
