@@ -191,6 +191,6 @@ function run<T>(step: () => T): Promise<T> {
   try {
     return Promise.resolve(structuredClone(step()));
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
