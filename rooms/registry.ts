@@ -6,6 +6,8 @@ export interface RegistryHooks {
   created?(room: StreamRoom): void;
   disposed?(room: StreamRoom): void;
   failed?(roomId: string, error: unknown): void;
+  /** The room restarted from the engine: new epoch, or this node fell behind the log. */
+  reloaded?(room: StreamRoom): void;
 }
 
 /**
@@ -22,7 +24,11 @@ export class RoomRegistry {
     ctx: Omit<RoomContext, 'release'>,
     private readonly hooks: RegistryHooks = {},
   ) {
-    this.ctx = { ...ctx, release: (room) => this.release(room) };
+    this.ctx = {
+      ...ctx,
+      release: (room) => this.release(room),
+      reloaded: (room) => hooks.reloaded?.(room),
+    };
     // viewers on other nodes come and go unseen here: recount what this node shows now and then
     // and let go of rooms loaded for a request from someone who never joined
     this.viewerTimer = setInterval(() => {

@@ -71,6 +71,8 @@ export interface RoomContext {
   newId(): string;
   /** Called when the room may be disposable (no members here). */
   release(room: StreamRoom): void;
+  /** Called when the room restarted from the store. */
+  reloaded?(room: StreamRoom): void;
 }
 
 /** The fields a host sets on a stream. */
@@ -480,6 +482,7 @@ export class StreamRoom {
     this.outbox.takeChat();
     this.replica.init(load);
     this.ctx.output.reset(this.id, this.epoch, this.state.seq);
+    this.ctx.reloaded?.(this);
     // events published while the load was on its way were refused as stale: fetch them
     this.replica.catchUp().catch(() => undefined);
   }

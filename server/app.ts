@@ -56,6 +56,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
   const engine = options.engine ?? createEngine(config, logger, now);
+  metrics.trackEngine(engine.name, () => engine.isReady());
   const { uws, native, implementation } = loadUws();
   metrics.uwsNative.set(native ? 1 : 0);
   if (native) logger.info({ implementation }, 'uWebSockets.js: native addon');
@@ -100,6 +101,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         logger.info({ room: room.id }, 'room disposed');
       },
       failed: (roomId, err) => logger.error({ err, room: roomId }, 'room dispose failed'),
+      reloaded: (room) => {
+        metrics.roomReloads.inc();
+        logger.warn(
+          { room: room.id, epoch: room.epoch, seq: room.seq },
+          'room restarted from the engine',
+        );
+      },
     },
   );
   const services: Services = { config, registry, logger, now };

@@ -65,7 +65,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly roomReloads = new Counter({
+    name: 'liveshop_room_reloads_total',
+    help: 'Rooms this node restarted from the engine (epoch changed, or it fell behind the log)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'liveshop_' });
+  }
+
+  /** Reports whether the engine's backing services are reachable, read at each scrape. */
+  trackEngine(name: string, isReady: () => boolean): void {
+    new Gauge({
+      name: 'liveshop_engine_connected',
+      help: '1 while the engine reaches its backing services (always 1 for memory)',
+      labelNames: ['engine'],
+      registers: [this.registry],
+      collect() {
+        this.set({ engine: name }, isReady() ? 1 : 0);
+      },
+    });
   }
 }

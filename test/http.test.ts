@@ -28,6 +28,7 @@ describe('HTTP endpoints', () => {
     const text = await res.text();
     expect(text).toMatch(/^liveshop_connections 1$/m);
     expect(text).toMatch(/^liveshop_rooms 1$/m);
+    expect(text).toMatch(/^liveshop_engine_connected\{engine="memory"\} 1$/m);
     expect(text).toMatch(/^liveshop_events_in_total\{event="chat:send",outcome="ok"\} 1$/m);
     expect(text).toMatch(
       /^liveshop_events_in_total\{event="chat:send",outcome="BAD_REQUEST"\} 1$/m,

@@ -12,6 +12,8 @@ const start = useServers();
 const nodes = (count: number) => startNodes(start, redis, count);
 
 const ready = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status === 200;
+const metric = async (server: TestServer, line: RegExp) =>
+  line.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1];
 
 async function show(servers: TestServer[]) {
   const host = await servers[0]!.client({ sub: 'hana', role: 'host' });
@@ -50,6 +52,8 @@ describe('when Redis goes away', () => {
 
     await redis.stop();
     await eventuallyAsync(async () => !(await ready(servers[1]!)));
+    const connected = /^liveshop_engine_connected\{engine="redis"\} (\d)$/m;
+    expect(await metric(servers[1]!, connected)).toBe('0');
     const raw = await servers[1]!.socket({ sub: 'raw' });
     expect(await raw.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({
       ok: false,
@@ -62,6 +66,7 @@ describe('when Redis goes away', () => {
     });
     await redis.start();
     for (const server of servers) await eventuallyAsync(() => ready(server), 10_000);
+    expect(await metric(servers[1]!, connected)).toBe('1');
     state.sending = false;
     await chatter;
 
@@ -114,6 +119,10 @@ describe('when Redis goes away', () => {
       expect(snapshot.epoch).not.toBe(epoch);
       expect(snapshot.pinned.map((m) => m.text)).toEqual(['keep me pinned']);
     }
+    for (const server of servers)
+      expect(Number(await metric(server, /^liveshop_room_reloads_total (\d+)$/m))).toBeGreaterThan(
+        0,
+      );
     await host.sendChat('show', 'and on');
     for (const [i, got] of received.entries())
       await until(viewers[i]!, 'chat', () => got.some((m) => m.text === 'and on'));
