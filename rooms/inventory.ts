@@ -40,6 +40,8 @@ export interface HoldRecord {
 export interface InventoryPort {
   /** Creates a drop unless one with this id exists. */
   createDrop(drop: DropDefinition): Promise<{ created: boolean }>;
+  /** The drops of a room (for snapshots), by start time, then id. */
+  dropsOf(roomId: string): Promise<DropDefinition[]>;
   /** Checks the state, the buyer's cap and the stock, then holds one unit until now + holdMs. */
   claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult>;
   /** Turns the buyer's active hold into an order, once. */

@@ -99,6 +99,20 @@ export function inventoryContract(
       expect(await inv.stock('nope', 1000)).toBeUndefined();
     });
 
+    it('lists a room’s drops, oldest start first', async () => {
+      const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
+      const room = fresh();
+      const [early, late, other] = [fresh(), fresh(), fresh()];
+      await a.createDrop(drop(late, { roomId: room, startsAt: 5000 }));
+      await b.createDrop(drop(early, { roomId: room, startsAt: 2000, quantity: 7 }));
+      await a.createDrop(drop(other, { roomId: fresh() }));
+      expect(await b.dropsOf(room)).toEqual([
+        drop(early, { roomId: room, startsAt: 2000, quantity: 7 }),
+        drop(late, { roomId: room, startsAt: 5000 }),
+      ]);
+      expect(await a.dropsOf(fresh())).toEqual([]);
+    });
+
     it('turns a hold into one order, releases on cancel, expires exactly once', async () => {
       const [inv] = (await peers()) as [InventoryPort];
       const id = fresh();

@@ -48,6 +48,15 @@ export class MemoryInventory implements InventoryPort {
     });
   }
 
+  dropsOf(roomId: string): Promise<DropDefinition[]> {
+    return run(() =>
+      [...this.books.values()]
+        .map((b) => b.drop)
+        .filter((d) => d.roomId === roomId)
+        .sort((x, y) => x.startsAt - y.startsAt || (x.id < y.id ? -1 : 1)),
+    );
+  }
+
   claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
     return run(() => {
       const book = this.book(dropId);

@@ -24,6 +24,11 @@ export class RedisInventory implements InventoryPort {
   ) {}
 
   async createDrop(drop: DropDefinition): Promise<{ created: boolean }> {
+    // listed first (the room's set sits on the room's shard, the drop on its own): a reader
+    // skips an id whose drop is not there, so a crash between the two leaves nothing visible
+    await guarded(() =>
+      this.redis.zadd(this.keys.roomDrops(drop.roomId), 'NX', String(drop.startsAt), drop.id),
+    );
     const created = await guarded(() =>
       this.redis.dropCreate(
         ...this.keys.drop(drop.id),
@@ -38,6 +43,30 @@ export class RedisInventory implements InventoryPort {
       ),
     );
     return { created: created === 1 };
+  }
+
+  async dropsOf(roomId: string): Promise<DropDefinition[]> {
+    const ids = await guarded(() => this.redis.zrange(this.keys.roomDrops(roomId), '0', '-1'));
+    const fields = ['roomId', 'productId', 'quantity', 'cap', 'startsAt', 'endsAt', 'holdMs'];
+    const rows = await guarded(() =>
+      Promise.all(ids.map((id) => this.redis.hmget(this.keys.drop(id)[0], ...fields))),
+    );
+    return rows.flatMap((row, i) => {
+      const [room, productId, quantity, cap, startsAt, endsAt, holdMs] = row;
+      if (room !== roomId || productId == null) return [];
+      return [
+        {
+          id: ids[i] ?? '',
+          roomId,
+          productId,
+          quantity: Number(quantity),
+          perBuyerCap: Number(cap),
+          startsAt: Number(startsAt),
+          endsAt: Number(endsAt),
+          holdMs: Number(holdMs),
+        },
+      ];
+    });
   }
 
   async claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
