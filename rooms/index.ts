@@ -7,3 +7,4 @@ export * from './room-state.js';
 export * from './stream-room.js';
 export * from './token-bucket.js';
 export * from './inventory.js';
+export * from './merchant-outbox.js';

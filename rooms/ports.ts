@@ -5,6 +5,7 @@ import type {
   StreamInfo,
 } from '../client-sdk/src/protocol/index.js';
 import type { InventoryPort } from './inventory.js';
+import type { MerchantOutboxPort } from './merchant-outbox.js';
 import type { ReactionCounts } from './outbox.js';
 
 /** The part of a room's state that control events change; stored whole with every control event. */
@@ -150,6 +151,7 @@ export interface Engine {
   readonly presence: PresencePort;
   readonly rateLimits: RateLimitPort;
   readonly inventory: InventoryPort;
+  readonly merchantOutbox: MerchantOutboxPort;
   /** True while every backing service is reachable. */
   isReady(): boolean;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Engine } from '../../../rooms/index.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import { MemoryInventory } from './inventory.js';
+import { MemoryMerchantOutbox } from './merchant-outbox.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
 
@@ -21,9 +22,17 @@ export function createMemoryEngine(options: MemoryEngineOptions): Engine {
     presence: new MemoryPresence(),
     rateLimits: new MemoryRateLimits(now),
     inventory: new MemoryInventory(),
+    merchantOutbox: new MemoryMerchantOutbox(now),
     isReady: () => true,
     close: () => Promise.resolve(),
   };
 }
 
-export { MemoryBroker, MemoryHistory, MemoryInventory, MemoryPresence, MemoryRateLimits };
+export {
+  MemoryBroker,
+  MemoryHistory,
+  MemoryInventory,
+  MemoryMerchantOutbox,
+  MemoryPresence,
+  MemoryRateLimits,
+};

@@ -1,6 +1,7 @@
 import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
-import { createMemoryEngine, MemoryInventory } from './index.js';
+import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
+import { createMemoryEngine, MemoryInventory, MemoryMerchantOutbox } from './index.js';
 
 // one process is one node: every "node" is the same engine
 engineContract('memory', (options, nodes) => {
@@ -17,3 +18,5 @@ inventoryContract(
   },
   { runs: 1000 },
 );
+
+merchantOutboxContract('memory', () => Promise.resolve(new MemoryMerchantOutbox()));

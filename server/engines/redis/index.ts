@@ -5,6 +5,7 @@ import { RedisBroker } from './broker.js';
 import { connect, whenReady } from './connection.js';
 import { RedisHistory } from './history.js';
 import { RedisInventory } from './inventory.js';
+import { RedisMerchantOutbox } from './merchant-outbox.js';
 import { Keys } from './keys.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
@@ -55,6 +56,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     presence,
     rateLimits: new RedisRateLimits(commands, keys, now),
     inventory: new RedisInventory(commands, keys),
+    merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents()),
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);

@@ -8,6 +8,8 @@ export class Keys {
   channel = (roomId: string) => `${this.prefix}{${roomId}}:events`;
   presenceCounts = (roomId: string) => `${this.prefix}{${roomId}}:presence`;
   presenceSeen = (roomId: string) => `${this.prefix}{${roomId}}:seen`;
+  /** Events for the merchant, read by the webhook senders' consumer group. */
+  merchantEvents = () => `${this.prefix}{merchant}:events`;
   /** A room's drops, by start time. */
   roomDrops = (roomId: string) => `${this.prefix}{${roomId}}:drops`;
   /** The seven keys of a drop, in the order its scripts take them. */

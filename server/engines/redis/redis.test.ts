@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { useRedis } from '../../../test/helpers/redis.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
+import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
 import { createRedisEngine } from './index.js';
 import { afterAll } from 'vitest';
 
@@ -43,4 +44,21 @@ inventoryContract('redis', async () => {
   }
   await Promise.all(inventoryEngines.map((e) => e.ready()));
   return inventoryEngines.map((e) => e.inventory);
+});
+
+// each outbox on its own key prefix, closed with the file
+const outboxEngines: ReturnType<typeof createRedisEngine>[] = [];
+afterAll(async () => {
+  for (const engine of outboxEngines.splice(0)) await engine.close();
+});
+merchantOutboxContract('redis', async () => {
+  const engine = createRedisEngine({
+    url: redis.url,
+    keyPrefix: redis.prefix(),
+    historyLength: 100,
+    logger: pino({ level: 'silent' }),
+  });
+  outboxEngines.push(engine);
+  await engine.ready();
+  return engine.merchantOutbox;
 });

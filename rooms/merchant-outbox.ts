@@ -1,0 +1,27 @@
+/** An event for the merchant: an order, or a drop's change of state. */
+export interface MerchantEvent {
+  /** Stable across redeliveries, so the merchant can drop duplicates. */
+  id: string;
+  type: string;
+  /** When it happened (ms since the epoch). */
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Durable events for the merchant, delivered at least once. An appended event stays pending
+ * until a sender confirms it; pending events survive restarts, and the events a sender took but
+ * never confirmed go to another sender after `reclaimAfterMs`.
+ */
+export interface MerchantOutboxPort {
+  append(type: string, data: Record<string, unknown>, at: number): Promise<MerchantEvent>;
+  /**
+   * Up to `limit` events for `sender` to deliver, oldest first: its own unconfirmed ones, then
+   * ones another sender left unconfirmed for `reclaimAfterMs`, then new ones.
+   */
+  take(sender: string, limit: number, reclaimAfterMs: number): Promise<MerchantEvent[]>;
+  /** Confirms delivery: the event is not handed out again. */
+  delivered(id: string): Promise<void>;
+  /** The newest `limit` events, oldest first (the HTTP listing when no webhook is set). */
+  recent(limit: number): Promise<MerchantEvent[]>;
+}

@@ -1,0 +1,122 @@
+import type { MerchantEvent, MerchantOutboxPort } from '../../../rooms/index.js';
+import { guarded, type RedisClient } from './connection.js';
+
+type Entry = [id: string, fields: string[]];
+
+const GROUP = 'senders';
+const MAX_EVENTS = 100_000;
+
+function eventOf([id, fields]: Entry): MerchantEvent {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
+  return {
+    id,
+    type: f.type ?? '',
+    at: Number(f.at),
+    data: JSON.parse(f.data ?? '{}') as Record<string, unknown>,
+  };
+}
+
+/**
+ * The merchant outbox as a Redis Stream read by a consumer group: the entry id is the event's
+ * stable id, XACK confirms delivery, a sender reads its own unconfirmed entries first (after a
+ * restart too), and XAUTOCLAIM hands entries a dead sender left to the living.
+ */
+export class RedisMerchantOutbox implements MerchantOutboxPort {
+  private group: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly key: string,
+  ) {}
+
+  async append(type: string, data: Record<string, unknown>, at: number): Promise<MerchantEvent> {
+    await this.ensureGroup();
+    const id = await guarded(() =>
+      this.redis.xadd(
+        this.key,
+        'MAXLEN',
+        '~',
+        String(MAX_EVENTS),
+        '*',
+        'type',
+        type,
+        'at',
+        String(at),
+        'data',
+        JSON.stringify(data),
+      ),
+    );
+    return { id: id ?? '', type, at, data };
+  }
+
+  async take(sender: string, limit: number, reclaimAfterMs: number): Promise<MerchantEvent[]> {
+    try {
+      return await this.takeFrom(sender, limit, reclaimAfterMs);
+    } catch (error) {
+      // a Redis that came back empty lost the group with the stream: make it again, once
+      if (!(error instanceof Error) || !error.message.startsWith('NOGROUP')) throw error;
+      this.group = undefined;
+      return this.takeFrom(sender, limit, reclaimAfterMs);
+    }
+  }
+
+  private async takeFrom(
+    sender: string,
+    limit: number,
+    reclaimAfterMs: number,
+  ): Promise<MerchantEvent[]> {
+    await this.ensureGroup();
+    const taken = new Map<string, MerchantEvent>();
+    const add = (entries: Entry[]) => {
+      // XAUTOCLAIM gives a null body for an entry trimmed away meanwhile
+      for (const entry of entries) if (Array.isArray(entry[1])) taken.set(entry[0], eventOf(entry));
+    };
+    add(await this.read(sender, limit, '0'));
+    if (taken.size < limit) {
+      const reply = (await guarded(() =>
+        this.redis.xautoclaim(
+          this.key,
+          GROUP,
+          sender,
+          reclaimAfterMs,
+          '0-0',
+          'COUNT',
+          limit - taken.size,
+        ),
+      )) as [string, Entry[], ...unknown[]];
+      add(reply[1]);
+    }
+    if (taken.size < limit) add(await this.read(sender, limit - taken.size, '>'));
+    return [...taken.values()].slice(0, limit);
+  }
+
+  async delivered(id: string): Promise<void> {
+    await guarded(() => this.redis.xack(this.key, GROUP, id));
+  }
+
+  async recent(limit: number): Promise<MerchantEvent[]> {
+    const entries = (await guarded(() =>
+      this.redis.xrevrange(this.key, '+', '-', 'COUNT', limit),
+    )) as Entry[];
+    return entries.reverse().map(eventOf);
+  }
+
+  private async read(sender: string, count: number, from: '0' | '>'): Promise<Entry[]> {
+    const reply = (await guarded(() =>
+      this.redis.xreadgroup('GROUP', GROUP, sender, 'COUNT', count, 'STREAMS', this.key, from),
+    )) as [string, Entry[]][] | null;
+    return reply?.[0]?.[1] ?? [];
+  }
+
+  private ensureGroup(): Promise<void> {
+    this.group ??= guarded(() => this.redis.xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM'))
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return;
+        this.group = undefined;
+        throw error;
+      });
+    return this.group;
+  }
+}
