@@ -16,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { Session, type AppServer } from './session.js';
 import { TickLoop } from './tick-loop.js';
 import { uwsAdapter } from './transport/adapter.js';
+import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
 
 export interface AppOptions {
@@ -43,6 +44,7 @@ export interface App {
     uws: TemplatedApp;
     registry: RoomRegistry;
     backpressure: BackpressureMonitor;
+    engine: Engine;
   };
 }
 
@@ -114,6 +116,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const dispatcher = new Dispatcher(handlers, services, metrics);
   const auth = createAuthenticator(config.auth);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
+  const webhooks = config.webhook
+    ? new WebhookSender(
+        engine.merchantOutbox,
+        { ...config.webhook, sender: config.nodeId ?? engine.broker.nodeId },
+        logger,
+      )
+    : undefined;
 
   let listenSocket: us_listen_socket | null = null;
   let draining = false;
@@ -203,7 +212,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app: App = {
     metrics,
     uwsNative: native,
-    internals: { io, uws: uwsApp, registry, backpressure },
+    internals: { io, uws: uwsApp, registry, backpressure, engine },
 
     listen: async () => {
       await waitForEngine(engine, logger);
@@ -215,6 +224,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           }
           listenSocket = socket;
           backpressure.start();
+          webhooks?.start();
           const port = uws.us_socket_local_port(socket);
           logger.info({ host: config.host, port, engine: engine.name }, 'listening');
           resolve({ host: config.host, port });
@@ -241,6 +251,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         draining = true;
         stopListening();
         backpressure.stop();
+        await webhooks?.stop();
         tick.flush();
         tick.stop();
         await io.close();

@@ -65,6 +65,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis/);
   });
 
+  it('posts merchant webhooks only when signed', () => {
+    expect(loadConfig({}).webhook).toBeNull();
+    expect(() => loadConfig({ MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks' })).toThrow(
+      /MERCHANT_WEBHOOK_SECRET: required/,
+    );
+    const secret = 's'.repeat(32);
+    expect(
+      loadConfig({
+        MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks',
+        MERCHANT_WEBHOOK_SECRET: secret,
+      }).webhook,
+    ).toEqual({ url: 'https://shop.example/hooks', secret });
+  });
+
   it('checks limits against each other', () => {
     expect(() =>
       loadConfig({ BACKPRESSURE_SOFT_BYTES: '9000000', BACKPRESSURE_HARD_BYTES: '4000' }),

@@ -66,6 +66,9 @@ const EnvSchema = z.object({
     .regex(/^[\w.-]{1,64}$/, 'letters, digits and _.- only')
     .optional(),
   PRESENCE_TTL_MS: int(1000, 600_000).default(5000),
+
+  MERCHANT_WEBHOOK_URL: z.url().optional(),
+  MERCHANT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -115,6 +118,8 @@ export interface Config {
     cluster: boolean;
     presenceTtlMs: number;
   } | null;
+  /** Where orders and drop changes are posted, signed with the secret; null: recorded only. */
+  webhook: { url: string; secret: string } | null;
   /** This process among its peers; random unless NODE_ID is set. */
   nodeId: string | null;
   drain: { timeoutMs: number; reconnectMs: number };
@@ -137,6 +142,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const problems: string[] = [];
+  if (e.MERCHANT_WEBHOOK_URL && !e.MERCHANT_WEBHOOK_SECRET)
+    problems.push(
+      '  MERCHANT_WEBHOOK_SECRET: required with MERCHANT_WEBHOOK_URL (webhooks are signed)',
+    );
   if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL)
     problems.push('  AUTH_JWT_SECRET, AUTH_JWKS_URL: set one, not both');
   const devSecret = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
@@ -202,6 +211,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           presenceTtlMs: e.PRESENCE_TTL_MS,
         }
       : null,
+    webhook:
+      e.MERCHANT_WEBHOOK_URL && e.MERCHANT_WEBHOOK_SECRET
+        ? { url: e.MERCHANT_WEBHOOK_URL, secret: e.MERCHANT_WEBHOOK_SECRET }
+        : null,
     nodeId: e.NODE_ID ?? null,
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },
   };

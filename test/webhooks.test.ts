@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MerchantEvent, MerchantOutboxPort } from '../rooms/index.js';
+import { MemoryMerchantOutbox } from '../server/engines/memory/index.js';
+import { createRedisEngine } from '../server/engines/redis/index.js';
+import { signWebhook, verifyWebhook, WebhookSender } from '../server/webhooks.js';
+import { eventually, eventuallyAsync } from './helpers/events.js';
+import { useRedis } from './helpers/redis.js';
+import { useServers } from './helpers/server.js';
+
+const SECRET = 'merchant-secret-merchant-secret-0123456789';
+const redis = useRedis();
+const start = useServers();
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const task of cleanups.splice(0).reverse()) await task();
+});
+
+interface Received {
+  id: string;
+  valid: boolean;
+  event: MerchantEvent;
+}
+
+/** The merchant's endpoint: checks every signature; answers `status()` (503 to refuse). */
+async function merchant(status: () => number = () => 200, port = 0) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const timestamp = Number(req.headers['x-liveshop-timestamp']);
+      const signature = String(req.headers['x-liveshop-signature']);
+      const code = status();
+      if (code < 300)
+        received.push({
+          id: String(req.headers['x-liveshop-event-id']),
+          valid: verifyWebhook(SECRET, timestamp, body, signature),
+          event: JSON.parse(body) as MerchantEvent,
+        });
+      res.writeHead(code).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : 0;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  cleanups.push(() => (server.listening ? close() : undefined));
+  return { received, port: bound, url: `http://127.0.0.1:${bound}/hooks`, close };
+}
+
+function sender(outbox: MerchantOutboxPort, url: string, name = 'node1') {
+  const s = new WebhookSender(
+    outbox,
+    {
+      url,
+      secret: SECRET,
+      sender: name,
+      pollMs: 20,
+      minBackoffMs: 20,
+      maxBackoffMs: 100,
+      reclaimAfterMs: 200,
+    },
+    pino({ level: 'silent' }),
+  );
+  s.start();
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+describe('merchant webhooks', () => {
+  it('signs with HMAC-SHA256 over timestamp and body', () => {
+    const body = '{"id":"e1"}';
+    const signature = signWebhook(SECRET, 1_700_000_000, body);
+    expect(signature).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(verifyWebhook(SECRET, 1_700_000_000, body, signature)).toBe(true);
+    expect(verifyWebhook(SECRET, 1_700_000_001, body, signature)).toBe(false);
+    expect(
+      verifyWebhook('another-secret-another-secret-0123', 1_700_000_000, body, signature),
+    ).toBe(false);
+  });
+
+  it('posts every event in order with a valid signature, and confirms each once delivered', async () => {
+    const outbox = new MemoryMerchantOutbox();
+    const shop = await merchant();
+    const events = [];
+    for (let i = 1; i <= 5; i++)
+      events.push(await outbox.append('order.created', { orderId: `o${i}` }, i));
+    sender(outbox, shop.url);
+    await eventually(() => shop.received.length === 5);
+    expect(shop.received.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(shop.received.every((r) => r.valid)).toBe(true);
+    expect(shop.received[0]?.event).toEqual(events[0]);
+    await eventuallyAsync(async () => (await outbox.take('probe', 10, 0)).length === 0);
+  });
+
+  it('retries with backoff until the merchant answers 2xx, with the same event id', async () => {
+    const outbox = new MemoryMerchantOutbox();
+    let refusals = 3;
+    const shop = await merchant(() => (refusals-- > 0 ? 503 : 200));
+    const event = await outbox.append('drop.state', { state: 'sold_out' }, 10);
+    sender(outbox, shop.url);
+    await eventually(() => shop.received.length === 1);
+    expect(refusals).toBeLessThan(0);
+    expect(shop.received).toEqual([{ id: event.id, valid: true, event }]);
+  });
+
+  it('on Redis: resumes what was undelivered after the merchant was down and the node restarted', async () => {
+    const engine = createRedisEngine({
+      url: redis.url,
+      keyPrefix: redis.prefix(),
+      historyLength: 100,
+      logger: pino({ level: 'silent' }),
+    });
+    cleanups.push(() => engine.close());
+    await engine.ready();
+    const outbox = engine.merchantOutbox;
+    // the merchant is down: nothing listens on its port yet
+    const down = await merchant();
+    await down.close();
+    const events = [];
+    for (let i = 1; i <= 3; i++)
+      events.push(await outbox.append('order.created', { orderId: `o${i}` }, i));
+    const first = sender(outbox, down.url, 'node1');
+    // node1 has taken them (and fails to post them); then it stops, as a restarting node would
+    await eventuallyAsync(async () => (await outbox.take('node1', 10, 60_000)).length === 3);
+    await first.stop();
+    events.push(await outbox.append('order.created', { orderId: 'o4' }, 4));
+    // the merchant comes back on the same port; node1, restarted, resumes what it left
+    const shop = await merchant(() => 200, down.port);
+    sender(outbox, shop.url, 'node1');
+    await eventually(() => shop.received.length >= 4, 10_000);
+    expect([...new Set(shop.received.map((r) => r.id))].sort()).toEqual(
+      events.map((e) => e.id).sort(),
+    );
+    expect(shop.received.every((r) => r.valid)).toBe(true);
+  });
+
+  it('a server with MERCHANT_WEBHOOK_URL posts what its engine records', async () => {
+    const shop = await merchant();
+    const server = await start({ MERCHANT_WEBHOOK_URL: shop.url, MERCHANT_WEBHOOK_SECRET: SECRET });
+    const event = await server.app.internals.engine.merchantOutbox.append(
+      'order.created',
+      { orderId: 'o9' },
+      Date.now(),
+    );
+    await eventually(() => shop.received.length === 1);
+    expect(shop.received).toEqual([{ id: event.id, valid: true, event }]);
+  });
+});
