@@ -8,3 +8,4 @@ export * from './stream-room.js';
 export * from './token-bucket.js';
 export * from './inventory.js';
 export * from './merchant-outbox.js';
+export * from './room-drops.js';

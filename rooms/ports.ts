@@ -99,7 +99,9 @@ export interface HistoryPort {
 /** What travels on a room's channel. */
 export type BrokerMessage =
   | { kind: 'event'; epoch: string; event: RoomEvent }
-  | { kind: 'reactions'; node: string; counts: ReactionCounts };
+  | { kind: 'reactions'; node: string; counts: ReactionCounts }
+  /** A drop of the room changed: nodes re-read its stock. */
+  | { kind: 'drop'; dropId: string };
 
 export interface BrokerListener {
   /** A message on the room's channel; events arrive in seq order unless the link dropped. */

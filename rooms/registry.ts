@@ -1,6 +1,8 @@
 import type { Identity } from './identity.js';
 import { StreamRoom, type RoomContext, type StreamFields } from './stream-room.js';
 
+const DROP_SWEEP_MS = 250;
+
 /** Observers of room lifecycles (logging, metrics). */
 export interface RegistryHooks {
   created?(room: StreamRoom): void;
@@ -19,6 +21,7 @@ export class RoomRegistry {
   private readonly loading = new Map<string, Promise<StreamRoom | undefined>>();
   private readonly ctx: RoomContext;
   private readonly viewerTimer: ReturnType<typeof setInterval>;
+  private readonly dropTimer: ReturnType<typeof setInterval>;
 
   constructor(
     ctx: Omit<RoomContext, 'release'>,
@@ -38,6 +41,11 @@ export class RoomRegistry {
       }
     }, ctx.limits.viewerCountIntervalMs);
     this.viewerTimer.unref();
+    // drops start, end and let holds expire by the clock: re-read the unfinished ones now and then
+    this.dropTimer = setInterval(() => {
+      for (const room of this.rooms.values()) if (room.members.size > 0) room.drops.sweep();
+    }, DROP_SWEEP_MS);
+    this.dropTimer.unref();
   }
 
   get size(): number {
@@ -85,6 +93,7 @@ export class RoomRegistry {
   /** Lets go of every room (shutdown). */
   async closeAll(): Promise<void> {
     clearInterval(this.viewerTimer);
+    clearInterval(this.dropTimer);
     await Promise.all([...this.rooms.values()].map((room) => this.dispose(room)));
   }
 

@@ -1,6 +1,10 @@
 import {
   MAX_PINNED_MESSAGES,
   toChatMessage,
+  type CancelResult,
+  type CheckoutResult,
+  type ClaimResult,
+  type DropStock,
   type ReactionKind,
   type RoomEvent,
   type RoomEventInput,
@@ -17,8 +21,10 @@ import {
   type Identity,
 } from './identity.js';
 import { RoomOutbox, type ChatBatch, type ReactionCounts } from './outbox.js';
+import type { DropDefinition } from './inventory.js';
 import type { AppendResult, BrokerMessage, Engine, RateRule, RoomLoad } from './ports.js';
 import { RoomReplica } from './replica.js';
+import { RoomDrops } from './room-drops.js';
 import {
   applyControl,
   controlOf,
@@ -42,6 +48,10 @@ export interface RoomOutput {
   chat(roomId: string, batch: ChatBatch): void;
   reactions(roomId: string, seq: number, counts: ReactionCounts): void;
   viewers(roomId: string, seq: number, count: number): void;
+  /** A drop's stock (control lane). */
+  dropStock(roomId: string, stock: DropStock): void;
+  /** Something in the background failed (logged; nothing is lost, the next change retries). */
+  failed(roomId: string, error: unknown): void;
   /** The room restarted from the store (new epoch or lost events): clients must join again. */
   reset(roomId: string, epoch: string, seq: number): void;
   /** Asks the tick loop to visit the room at its next tick. */
@@ -64,7 +74,7 @@ export interface RoomLimits {
 
 /** What a room needs from its surroundings. */
 export interface RoomContext {
-  readonly engine: Pick<Engine, 'history' | 'broker' | 'presence' | 'rateLimits'>;
+  readonly engine: Pick<Engine, 'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory'>;
   readonly output: RoomOutput;
   readonly limits: RoomLimits;
   now(): number;
@@ -110,6 +120,7 @@ const unavailable = () =>
  */
 export class StreamRoom {
   readonly members = new Map<string, Member>();
+  readonly drops: RoomDrops;
   private readonly replica: RoomReplica;
   private readonly outbox: RoomOutbox;
   private disposed = false;
@@ -130,6 +141,13 @@ export class StreamRoom {
     private readonly ctx: RoomContext,
   ) {
     this.outbox = new RoomOutbox(ctx.limits.chatBudgetPerTick);
+    this.drops = new RoomDrops(id, {
+      inventory: ctx.engine.inventory,
+      broker: ctx.engine.broker,
+      now: () => ctx.now(),
+      send: (stock) => ctx.output.dropStock(id, stock),
+      failed: (error) => ctx.output.failed(id, error),
+    });
     this.replica = new RoomReplica(
       id,
       ctx.engine.history,
@@ -191,6 +209,7 @@ export class StreamRoom {
     const load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
     if (!load) return false;
     this.replica.init(load);
+    await this.drops.load();
     return true;
   }
 
@@ -208,6 +227,7 @@ export class StreamRoom {
   /** Lifecycle: this node lets go of the room; it sends nothing more. Safe to call twice. */
   onDispose(): Promise<void> {
     this.disposed = true;
+    this.drops.close();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.members.clear();
@@ -289,6 +309,7 @@ export class StreamRoom {
       slowModeSeconds: s.slowModeSeconds,
       chat: recentChat(s),
       pinned: [...s.pinned],
+      drops: await this.drops.current(),
       role,
     };
   }
@@ -369,6 +390,32 @@ export class StreamRoom {
     return this.control((s) =>
       s.slowModeSeconds === seconds ? null : { type: 'chat:slow-mode', roomId: this.id, seconds },
     );
+  }
+
+  /** Creates a drop in this room (hosts); `created` is false when the id was taken. */
+  createDrop(
+    identity: Identity,
+    drop: Omit<DropDefinition, 'roomId'>,
+  ): Promise<{ created: boolean; stock: DropStock }> {
+    assertRole(identity, this.id, 'host', 'create drops');
+    this.assertOpen();
+    return this.holding(() => this.drops.create({ ...drop, roomId: this.id }));
+  }
+
+  /** Claims a unit of a drop for a member: a hold, or why not. */
+  claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
+    this.assertBuyer(member);
+    return this.drops.claim(dropId, member.identity.id, key);
+  }
+
+  checkout(member: Member, dropId: string, holdId: string, key: string): Promise<CheckoutResult> {
+    this.assertBuyer(member);
+    return this.drops.checkout(dropId, holdId, member.identity.id, key);
+  }
+
+  cancelHold(member: Member, dropId: string, holdId: string): Promise<CancelResult> {
+    this.assertBuyer(member);
+    return this.drops.cancel(dropId, holdId, member.identity.id);
   }
 
   /** Edits the stream's fields; allowed until it ends. */
@@ -489,6 +536,10 @@ export class StreamRoom {
 
   private message(message: BrokerMessage): void {
     if (this.disposed) return;
+    if (message.kind === 'drop') {
+      this.drops.changed(message.dropId, false);
+      return;
+    }
     if (message.kind === 'reactions') {
       if (message.node === this.ctx.engine.broker.nodeId) return;
       for (const [kind, count] of Object.entries(message.counts))
@@ -654,6 +705,11 @@ export class StreamRoom {
       this.busy -= 1;
       if (this.busy === 0) this.ctx.release(this);
     }
+  }
+
+  private assertBuyer(member: Member): void {
+    assertCanWrite(member.identity);
+    this.assertMember(member);
   }
 
   private assertMember(member: Member): void {

@@ -84,7 +84,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     (room, err) => logger.error({ err, room: room.id }, 'room tick failed'),
     now,
   );
-  const broadcaster = new RoomBroadcaster(io, metrics, (room) => tick.wake(room));
+  const broadcaster = new RoomBroadcaster(io, metrics, logger, (room) => tick.wake(room));
   const registry = new RoomRegistry(
     {
       engine,

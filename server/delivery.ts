@@ -1,5 +1,10 @@
 import type { Server } from 'socket.io';
-import type { ServerEventName, ServerPayload } from '../client-sdk/src/protocol/index.js';
+import type { Logger } from 'pino';
+import type {
+  DropStock,
+  ServerEventName,
+  ServerPayload,
+} from '../client-sdk/src/protocol/index.js';
 import type { ChatBatch, Identity, ReactionCounts, RoomOutput } from '../rooms/index.js';
 import type { Metrics } from './metrics.js';
 
@@ -24,6 +29,7 @@ export class RoomBroadcaster implements RoomOutput {
   constructor(
     private readonly io: Server,
     private readonly metrics: Metrics,
+    private readonly logger: Logger,
     /** Asks the tick loop to visit a room. */
     readonly wake: RoomOutput['wake'],
   ) {}
@@ -45,6 +51,14 @@ export class RoomBroadcaster implements RoomOutput {
 
   reactions(roomId: string, seq: number, counts: ReactionCounts): void {
     this.send(roomId, 'feed', 'reaction:batch', { roomId, seq, counts });
+  }
+
+  dropStock(roomId: string, stock: DropStock): void {
+    this.send(roomId, 'ctl', 'drop:stock', { roomId, ...stock });
+  }
+
+  failed(roomId: string, error: unknown): void {
+    this.logger.warn({ err: error, room: roomId }, 'room background task failed');
   }
 
   reset(roomId: string, epoch: string, seq: number): void {

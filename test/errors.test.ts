@@ -33,6 +33,18 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 1.5 },
     { roomId: 'r', seconds: 99999 },
   ],
+  'drop:create': [
+    { roomId: 'r', dropId: 'd', productId: 'p', quantity: 0, durationSeconds: 60 },
+    { roomId: 'r', dropId: 'd', productId: 'p', quantity: 5 },
+    { roomId: 'r', dropId: 'd e', productId: 'p', quantity: 5, durationSeconds: 60 },
+    { roomId: 'r', dropId: 'd', productId: 'p', quantity: 5, durationSeconds: 60, holdSeconds: 1 },
+  ],
+  'drop:claim': [
+    { roomId: 'r', dropId: 'd' },
+    { roomId: 'r', dropId: 'd', idempotencyKey: 'short' },
+  ],
+  'drop:checkout': [{ roomId: 'r', dropId: 'd', holdId: 'h' }],
+  'drop:cancel': [{ roomId: 'r', dropId: 'd' }],
   'reaction:send': [
     { roomId: 'r', kind: 'poop' },
     { roomId: 'r', kind: 'heart', count: 0 },

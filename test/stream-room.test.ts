@@ -29,6 +29,8 @@ function setup() {
       reactions: () => undefined,
       viewers: () => undefined,
       reset: () => undefined,
+      dropStock: () => undefined,
+      failed: () => undefined,
       wake: (room) => due.add(room),
     },
     limits: {

@@ -1,9 +1,15 @@
 import type { HandlerTable } from './context.js';
 import { chatHandlers } from './chat.js';
+import { dropHandlers } from './drops.js';
 import { roomHandlers } from './room.js';
 import { streamHandlers } from './stream.js';
 
 /** Every client event's handler; the type makes a missing one a compile error. */
-export const handlers: HandlerTable = { ...roomHandlers, ...chatHandlers, ...streamHandlers };
+export const handlers: HandlerTable = {
+  ...roomHandlers,
+  ...chatHandlers,
+  ...streamHandlers,
+  ...dropHandlers,
+};
 
 export type { HandlerTable, Services } from './context.js';

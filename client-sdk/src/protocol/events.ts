@@ -12,6 +12,14 @@ import {
   RoomSnapshot,
   StreamInfo,
 } from './schemas.js';
+import {
+  CancelResult,
+  CheckoutResult,
+  ClaimResult,
+  DropId,
+  DropStock,
+  IdempotencyKey,
+} from './drops.js';
 
 const Seq = z.number().int().nonnegative();
 const roomRef = { roomId: RoomId };
@@ -97,6 +105,44 @@ export const clientEvents = {
   },
   'stream:start': { request: z.object(roomRef), response: Sequenced },
   'stream:end': { request: z.object(roomRef), response: Sequenced },
+  /**
+   * Create a drop of a product in the room: `quantity` units, at most `perBuyerCap` per buyer,
+   * on sale from `startsAt` (server time; default now) for `durationSeconds`; a claim holds its
+   * unit for `holdSeconds` until checkout. Hosts of the room only.
+   */
+  'drop:create': {
+    request: z.object({
+      ...roomRef,
+      dropId: DropId,
+      productId: z.string().min(1).max(64),
+      quantity: z.number().int().min(1).max(1_000_000),
+      perBuyerCap: z.number().int().min(1).max(100).default(1),
+      startsAt: z.number().int().nonnegative().optional(),
+      durationSeconds: z.number().int().min(1).max(86_400),
+      holdSeconds: z.number().int().min(10).max(3600).default(120),
+    }),
+    response: z.object({ created: z.boolean(), stock: DropStock }),
+  },
+  /** Claim one unit: a hold until checkout, or why not. The same key always gets the same answer. */
+  'drop:claim': {
+    request: z.object({ ...roomRef, dropId: DropId, idempotencyKey: IdempotencyKey }),
+    response: ClaimResult,
+  },
+  /** Turn a hold into an order. The same key (or the same hold) always gets the same order. */
+  'drop:checkout': {
+    request: z.object({
+      ...roomRef,
+      dropId: DropId,
+      holdId: z.string().min(1).max(200),
+      idempotencyKey: IdempotencyKey,
+    }),
+    response: CheckoutResult,
+  },
+  /** Give a hold back before it expires. */
+  'drop:cancel': {
+    request: z.object({ ...roomRef, dropId: DropId, holdId: z.string().min(1).max(200) }),
+    response: CancelResult,
+  },
   /** Clock sync: the server's epoch milliseconds when it answered. */
   'time:sync': { request: Empty.optional(), response: z.object({ serverTime: z.number().int() }) },
 } as const;
@@ -167,6 +213,11 @@ export const serverEvents = {
    * seqs continue from `seq` in `epoch`. Join again with your resume point; the SDK does.
    */
   'room:reset': z.object({ roomId: z.string(), epoch: z.string(), seq: Seq }),
+  /**
+   * A drop's stock, on the control lane: at once when its state changes (live, sold out, ended),
+   * else at most ten times a second while it sells.
+   */
+  'drop:stock': DropStock.extend({ roomId: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DropStock } from './drops.js';
 
 /** Longest chat message, in characters after normalisation. */
 export const CHAT_MAX_LENGTH = 500;
@@ -131,6 +132,8 @@ export const RoomSnapshot = z.object({
   /** The last {@link SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first. */
   chat: z.array(ChatMessage),
   pinned: z.array(ChatMessage),
+  /** The room's drops with their current stock, deadlines included (for late joiners). */
+  drops: z.array(DropStock),
   /** The joining user's role in this room. */
   role: Role,
 });

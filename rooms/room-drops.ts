@@ -1,0 +1,181 @@
+import type {
+  CancelResult,
+  CheckoutResult,
+  ClaimResult,
+  DropStock,
+} from '../client-sdk/src/protocol/index.js';
+import { RoomError } from './errors.js';
+import type { DropDefinition, InventoryPort } from './inventory.js';
+import type { BrokerPort } from './ports.js';
+
+/** How often a selling drop's stock goes out at most (state changes go at once). */
+export const STOCK_INTERVAL_MS = 100;
+
+interface Tracked {
+  sent: DropStock | undefined;
+  sentAt: number;
+  reading: boolean;
+  /** Asked for again while a read was in flight. */
+  again: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface RoomDropsContext {
+  readonly inventory: InventoryPort;
+  readonly broker: BrokerPort;
+  now(): number;
+  /** Sends a drop's stock to the room (control lane). */
+  send(stock: DropStock): void;
+  /** A read or publish failed: logged, the next change retries. */
+  failed(error: unknown): void;
+}
+
+/**
+ * The drops of one room on this node: claims and checkouts go to the inventory (shared by every
+ * node), and stock goes out to the room at once on a change of state, else at most every
+ * {@link STOCK_INTERVAL_MS}. A change on any node reaches the others through the room's channel.
+ */
+export class RoomDrops {
+  private readonly tracked = new Map<string, Tracked>();
+  private closed = false;
+
+  constructor(
+    private readonly roomId: string,
+    private readonly ctx: RoomDropsContext,
+  ) {}
+
+  /** Follows the drops the room already has (when this node loads the room). */
+  async load(): Promise<void> {
+    for (const drop of await this.ctx.inventory.dropsOf(this.roomId)) this.track(drop.id);
+  }
+
+  async create(drop: DropDefinition): Promise<{ created: boolean; stock: DropStock }> {
+    const { created } = await this.ctx.inventory.createDrop(drop);
+    if (!created) await this.assertOurs(drop.id, 'BAD_REQUEST');
+    const stock = await this.ctx.inventory.stock(drop.id, this.ctx.now());
+    if (!stock) throw new Error(`drop ${drop.id} missing right after it was created`);
+    this.changed(drop.id, true);
+    return { created, stock };
+  }
+
+  async claim(dropId: string, buyerId: string, key: string): Promise<ClaimResult> {
+    await this.assertOurs(dropId);
+    const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now());
+    if (result.outcome === 'held') this.changed(dropId, true);
+    return result;
+  }
+
+  async checkout(
+    dropId: string,
+    holdId: string,
+    buyerId: string,
+    key: string,
+  ): Promise<CheckoutResult> {
+    await this.assertOurs(dropId);
+    const result = await this.ctx.inventory.checkout(dropId, holdId, buyerId, key, this.ctx.now());
+    this.changed(dropId, true);
+    return result;
+  }
+
+  async cancel(dropId: string, holdId: string, buyerId: string): Promise<CancelResult> {
+    await this.assertOurs(dropId);
+    const result = await this.ctx.inventory.cancel(dropId, holdId, buyerId, this.ctx.now());
+    if (result.outcome === 'cancelled') this.changed(dropId, true);
+    return result;
+  }
+
+  /** Current stock of every drop of the room (for snapshots). */
+  async current(): Promise<DropStock[]> {
+    const now = this.ctx.now();
+    const stocks = await Promise.all(
+      [...this.tracked.keys()].map((id) => this.ctx.inventory.stock(id, now)),
+    );
+    return stocks.filter((s): s is DropStock => s !== undefined);
+  }
+
+  /**
+   * A drop changed: on this node (`local`: tell the other nodes too) or another. Also called
+   * for every unfinished drop now and then, since starts, ends and expiries happen by the clock.
+   */
+  changed(dropId: string, local: boolean): void {
+    if (this.closed) return;
+    const tracked = this.track(dropId);
+    if (local)
+      this.ctx.broker
+        .publish(this.roomId, { kind: 'drop', dropId })
+        .catch((error: unknown) => this.ctx.failed(error));
+    if (tracked.reading) tracked.again = true;
+    else if (!tracked.timer) void this.refresh(dropId, tracked);
+  }
+
+  /** Re-reads every drop that has not ended (its state may have changed with the clock). */
+  sweep(): void {
+    for (const [dropId, tracked] of this.tracked)
+      if (tracked.sent?.state !== 'ended') this.changed(dropId, false);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const tracked of this.tracked.values()) clearTimeout(tracked.timer);
+    this.tracked.clear();
+  }
+
+  /** A drop of another room is not this room's to sell (a new one may not be known here yet). */
+  private async assertOurs(
+    dropId: string,
+    code: 'DROP_NOT_FOUND' | 'BAD_REQUEST' = 'DROP_NOT_FOUND',
+  ): Promise<void> {
+    if (this.tracked.has(dropId)) return;
+    const ours = await this.ctx.inventory.dropsOf(this.roomId);
+    for (const drop of ours) this.track(drop.id);
+    if (ours.some((d) => d.id === dropId)) return;
+    throw code === 'BAD_REQUEST'
+      ? new RoomError('BAD_REQUEST', `Drop id ${dropId} is taken by another room`)
+      : new RoomError('DROP_NOT_FOUND', `No drop ${dropId} in room ${this.roomId}`);
+  }
+
+  private track(dropId: string): Tracked {
+    let tracked = this.tracked.get(dropId);
+    if (!tracked) {
+      tracked = { sent: undefined, sentAt: 0, reading: false, again: false, timer: undefined };
+      this.tracked.set(dropId, tracked);
+    }
+    return tracked;
+  }
+
+  private async refresh(dropId: string, tracked: Tracked): Promise<void> {
+    tracked.reading = true;
+    tracked.again = false;
+    try {
+      const stock = await this.ctx.inventory.stock(dropId, this.ctx.now());
+      if (!stock || this.closed) return;
+      const last = tracked.sent;
+      const same =
+        last?.state === stock.state &&
+        last.remaining === stock.remaining &&
+        last.held === stock.held &&
+        last.sold === stock.sold;
+      if (same) return;
+      const wait = tracked.sentAt + STOCK_INTERVAL_MS - this.ctx.now();
+      if (last?.state === stock.state && wait > 0) {
+        // same state, new figures: coalesce until the interval allows
+        tracked.timer = setTimeout(() => {
+          tracked.timer = undefined;
+          void this.refresh(dropId, tracked);
+        }, wait);
+        return;
+      }
+      tracked.sent = stock;
+      tracked.sentAt = this.ctx.now();
+      this.ctx.send(stock);
+    } catch (error) {
+      this.ctx.failed(error);
+    } finally {
+      tracked.reading = false;
+      if (askedAgain(tracked) && !tracked.timer && !this.closed) void this.refresh(dropId, tracked);
+    }
+  }
+}
+
+/** Read after an await: another change may have asked meanwhile. */
+const askedAgain = (tracked: Tracked): boolean => tracked.again;

@@ -1,0 +1,34 @@
+import type { Handlers } from './context.js';
+import { joinedRoom, onRoom } from './room.js';
+
+export const dropHandlers: Handlers<
+  'drop:create' | 'drop:claim' | 'drop:checkout' | 'drop:cancel'
+> = {
+  'drop:create': (
+    session,
+    { roomId, dropId, startsAt, durationSeconds, holdSeconds, ...rest },
+    services,
+  ) => {
+    const start = startsAt ?? services.now();
+    return onRoom(services, roomId, (room) =>
+      room.createDrop(session.identity, {
+        id: dropId,
+        productId: rest.productId,
+        quantity: rest.quantity,
+        perBuyerCap: rest.perBuyerCap,
+        startsAt: start,
+        endsAt: start + durationSeconds * 1000,
+        holdMs: holdSeconds * 1000,
+      }),
+    );
+  },
+
+  'drop:claim': (session, { roomId, dropId, idempotencyKey }) =>
+    joinedRoom(session, roomId).claim(session, dropId, idempotencyKey),
+
+  'drop:checkout': (session, { roomId, dropId, holdId, idempotencyKey }) =>
+    joinedRoom(session, roomId).checkout(session, dropId, holdId, idempotencyKey),
+
+  'drop:cancel': (session, { roomId, dropId, holdId }) =>
+    joinedRoom(session, roomId).cancelHold(session, dropId, holdId),
+};

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
+import { until } from './helpers/events.js';
+import { useRedis } from './helpers/redis.js';
+import { startNodes, useServers, type RawSocket, type TestServer } from './helpers/server.js';
+
+const redis = useRedis();
+const start = useServers();
+const host = { sub: 'hana', role: 'host' } as const;
+
+type Stock = ServerPayload<'drop:stock'>;
+
+async function showWithDrop(servers: TestServer[], quantity: number, viewers: number) {
+  const h = await servers[0]!.socket(host);
+  await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+  await h.emitWithAck('room:join', { roomId: 'show' });
+  const created = await h.emitWithAck('drop:create', {
+    roomId: 'show',
+    dropId: 'sneaker',
+    productId: 'sku-1',
+    quantity,
+    durationSeconds: 600,
+  });
+  expect(created).toMatchObject({
+    ok: true,
+    created: true,
+    stock: { dropId: 'sneaker', state: 'live', quantity, remaining: quantity, held: 0, sold: 0 },
+  });
+  const sockets: RawSocket[] = [];
+  for (let i = 0; i < viewers; i++) {
+    const socket = await servers[i % servers.length]!.socket({ sub: `buyer${i}` });
+    const joined = await socket.emitWithAck('room:join', { roomId: 'show' });
+    if (!joined.ok) throw new Error(joined.error.message);
+    sockets.push(socket);
+  }
+  return { h, sockets };
+}
+
+const key = (i: number) => `claim-key-${i}-0001`;
+
+describe('drops over sockets', () => {
+  it.each([
+    ['memory engine', () => Promise.all([start()])],
+    ['Redis, two nodes', () => startNodes(start, redis, 2, { CONNECTION_EVENTS_BURST: '1000' })],
+  ])(
+    'a burst of claims gets exactly the stock, everyone sees it sell out, late joiners see it too (%s)',
+    async (_engine, nodes) => {
+      const servers = await nodes();
+      const { sockets } = await showWithDrop(servers, 10, 30);
+      const seen = sockets.map(() => [] as Stock[]);
+      sockets.forEach((s, i) => s.on('drop:stock', (stock: Stock) => seen[i]!.push(stock)));
+      const answers = await Promise.all(
+        sockets.map((s, i) =>
+          s.emitWithAck('drop:claim', {
+            roomId: 'show',
+            dropId: 'sneaker',
+            idempotencyKey: key(i),
+          }),
+        ),
+      );
+      const outcomes = answers.map((a) => (a.ok ? a.outcome : a.error.code));
+      expect(outcomes.filter((o) => o === 'held')).toHaveLength(10);
+      expect(outcomes.filter((o) => o === 'sold_out')).toHaveLength(20);
+      // a retried claim gets its first answer
+      const again = await sockets[0]!.emitWithAck('drop:claim', {
+        roomId: 'show',
+        dropId: 'sneaker',
+        idempotencyKey: key(0),
+      });
+      expect(again).toEqual(answers[0]);
+      for (const [i, socket] of sockets.entries())
+        await until(socket, 'drop:stock', () => seen[i]!.at(-1)?.state === 'sold_out');
+      const late = await servers.at(-1)!.socket({ sub: 'late' });
+      expect(await late.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({
+        ok: true,
+        snapshot: { drops: [{ dropId: 'sneaker', state: 'sold_out', remaining: 0, held: 10 }] },
+      });
+    },
+  );
+
+  it('checks out a hold into one order, and cancelling returns the unit to everyone', async () => {
+    const server = await start();
+    const { sockets } = await showWithDrop([server], 2, 2);
+    const [a, b] = sockets as [RawSocket, RawSocket];
+    const held = await a.emitWithAck('drop:claim', {
+      roomId: 'show',
+      dropId: 'sneaker',
+      idempotencyKey: key(1),
+    });
+    if (!held.ok || held.outcome !== 'held') throw new Error('claim failed');
+    const order = {
+      roomId: 'show',
+      dropId: 'sneaker',
+      holdId: held.holdId,
+      idempotencyKey: key(2),
+    };
+    const ordered = await a.emitWithAck('drop:checkout', order);
+    expect(ordered).toMatchObject({ ok: true, outcome: 'ordered', holdId: held.holdId });
+    expect(await a.emitWithAck('drop:checkout', order)).toEqual(ordered);
+    // someone else's hold is not theirs to check out
+    expect(
+      await b.emitWithAck('drop:checkout', { ...order, idempotencyKey: key(3) }),
+    ).toMatchObject({
+      ok: true,
+      outcome: 'not_found',
+    });
+    const second = await b.emitWithAck('drop:claim', {
+      roomId: 'show',
+      dropId: 'sneaker',
+      idempotencyKey: key(4),
+    });
+    if (!second.ok || second.outcome !== 'held') throw new Error('claim failed');
+    const stocks: Stock[] = [];
+    a.on('drop:stock', (s: Stock) => stocks.push(s));
+    expect(
+      await b.emitWithAck('drop:cancel', {
+        roomId: 'show',
+        dropId: 'sneaker',
+        holdId: second.holdId,
+      }),
+    ).toEqual({ ok: true, outcome: 'cancelled' });
+    await until(a, 'drop:stock', () => stocks.at(-1)?.remaining === 1);
+    expect(stocks.at(-1)).toMatchObject({ state: 'live', remaining: 1, held: 0, sold: 1 });
+    expect(await server.app.internals.engine.inventory.orders('sneaker')).toHaveLength(1);
+  });
+
+  it('refuses what roles and rooms do not allow, with codes', async () => {
+    const server = await start({ AUTH_ALLOW_ANONYMOUS: 'true' });
+    const { sockets } = await showWithDrop([server], 1, 1);
+    const create = {
+      roomId: 'show',
+      dropId: 'x',
+      productId: 'p',
+      quantity: 1,
+      durationSeconds: 60,
+    };
+    expect(await sockets[0]!.emitWithAck('drop:create', create)).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const claim = { roomId: 'show', dropId: 'sneaker', idempotencyKey: key(9) };
+    const stranger = await server.socket({ sub: 'stranger' });
+    expect(await stranger.emitWithAck('drop:claim', claim)).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_IN_ROOM' },
+    });
+    const anonymous = await server.socket(null);
+    await anonymous.emitWithAck('room:join', { roomId: 'show' });
+    expect(await anonymous.emitWithAck('drop:claim', claim)).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH_REQUIRED' },
+    });
+    expect(
+      await sockets[0]!.emitWithAck('drop:claim', { ...claim, dropId: 'missing' }),
+    ).toMatchObject({ ok: false, error: { code: 'DROP_NOT_FOUND' } });
+    // another room's drop is neither sold nor taken over through this room
+    const other = await server.socket({ sub: 'otto', role: 'host' });
+    await other.emitWithAck('stream:create', { roomId: 'other', title: 'Other' });
+    await other.emitWithAck('room:join', { roomId: 'other' });
+    expect(
+      await other.emitWithAck('drop:create', { ...create, roomId: 'other', dropId: 'sneaker' }),
+    ).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await other.emitWithAck('drop:claim', { ...claim, roomId: 'other' })).toMatchObject({
+      ok: false,
+      error: { code: 'DROP_NOT_FOUND' },
+    });
+  });
+});
