@@ -165,4 +165,30 @@ describe('drops over sockets', () => {
       error: { code: 'DROP_NOT_FOUND' },
     });
   });
+
+  it('the SDK claims, checks out and hears the stock', async () => {
+    const server = await start();
+    const host = await server.client({ sub: 'hana', role: 'host' });
+    await host.createStream('show', { title: 'Show' });
+    await host.join('show');
+    const created = await host.createDrop('show', {
+      dropId: 'cap',
+      productId: 'sku-cap',
+      quantity: 1,
+      durationSeconds: 600,
+    });
+    expect(created).toMatchObject({ created: true, stock: { state: 'live', remaining: 1 } });
+    const buyer = await server.client({ sub: 'bea' });
+    const snapshot = await buyer.join('show');
+    expect(snapshot.drops).toEqual([created.stock]);
+    const stocks: Stock[] = [];
+    buyer.on('dropStock', (stock) => stocks.push(stock));
+    const held = await buyer.claim('show', 'cap');
+    if (held.outcome !== 'held') throw new Error(`claim: ${held.outcome}`);
+    expect(await buyer.claim('show', 'cap')).toEqual({ outcome: 'sold_out' });
+    await until(buyer, 'dropStock', () => stocks.at(-1)?.state === 'sold_out');
+    expect(await buyer.checkout('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
+    await until(buyer, 'dropStock', () => stocks.at(-1)?.sold === 1);
+    expect(await buyer.cancel('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
+  });
 });

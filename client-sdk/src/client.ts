@@ -55,7 +55,12 @@ export interface ClientEventMap {
   stream: (event: ServerPayload<'stream:updated'>) => void;
   reactions: (event: ServerPayload<'reaction:batch'>) => void;
   viewers: (event: ServerPayload<'room:viewers'>) => void;
+  /** A drop's stock: on every change of state, and while it sells at most 10 times a second. */
+  dropStock: (stock: ServerPayload<'drop:stock'>) => void;
 }
+
+/** What a host sets when creating a drop. */
+export type DropFields = Omit<ClientRequest<'drop:create'>, 'roomId'>;
 
 /** Fields a host sets when creating (or editing) a stream. */
 export type StreamFields = Omit<ClientRequest<'stream:create'>, 'roomId'>;
@@ -71,7 +76,7 @@ interface Track {
   buffer: Sequenced[];
 }
 
-/** Failures a chat send retries (with the same clientMsgId, so it is never posted twice). */
+/** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
 const SEND_RETRY = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'UNAVAILABLE', 'SERVER_DRAINING']);
 const SEND_ATTEMPTS = 6;
 
@@ -84,6 +89,15 @@ const CONTROL_EVENTS = {
 } as const satisfies Record<Exclude<RoomEvent['type'], 'chat:message'>, keyof ClientEventMap>;
 
 type ControlType = keyof typeof CONTROL_EVENTS;
+
+/**
+ * A key no other request will have: 128 crypto-random bits (getRandomValues works in browsers
+ * on plain http too, where randomUUID does not).
+ */
+function idempotencyKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 const randomId = (): string => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
@@ -169,12 +183,47 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   }
 
   /** Sends a chat message; safe to call while reconnecting (the same message is never posted twice). */
-  async sendChat(roomId: string, text: string): Promise<ClientResponse<'chat:send'>> {
+  sendChat(roomId: string, text: string): Promise<ClientResponse<'chat:send'>> {
     // one id for every attempt: the server answers a retry with the first attempt's message
     const payload = { roomId, text, clientMsgId: randomId() };
+    return this.retrying(() => this.request('chat:send', payload, roomId));
+  }
+
+  /**
+   * Claims one unit of a drop: a hold until `expiresAt` (check out before then), or why not.
+   * Safe across reconnects: every attempt carries the same idempotency key, so one tap never
+   * holds two units.
+   */
+  claim(roomId: string, dropId: string): Promise<ClientResponse<'drop:claim'>> {
+    const payload = { roomId, dropId, idempotencyKey: idempotencyKey() };
+    return this.retrying(() => this.request('drop:claim', payload, roomId));
+  }
+
+  /** Turns a hold into an order, once, however often the request has to be retried. */
+  checkout(
+    roomId: string,
+    dropId: string,
+    holdId: string,
+  ): Promise<ClientResponse<'drop:checkout'>> {
+    const payload = { roomId, dropId, holdId, idempotencyKey: idempotencyKey() };
+    return this.retrying(() => this.request('drop:checkout', payload, roomId));
+  }
+
+  /** Gives a hold back; repeating it is harmless. */
+  cancel(roomId: string, dropId: string, holdId: string): Promise<ClientResponse<'drop:cancel'>> {
+    return this.retrying(() => this.request('drop:cancel', { roomId, dropId, holdId }, roomId));
+  }
+
+  /** Creates a drop in a room. Hosts. */
+  createDrop(roomId: string, drop: DropFields): Promise<ClientResponse<'drop:create'>> {
+    return this.request('drop:create', { roomId, ...drop }, roomId);
+  }
+
+  /** Repeats an idempotent request through transient failures, with backoff. */
+  private async retrying<T>(send: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.request('chat:send', payload, roomId);
+        return await send();
       } catch (error) {
         if (!(error instanceof LiveShopError) || !SEND_RETRY.has(error.code)) throw error;
         if (attempt >= SEND_ATTEMPTS || this.closed) throw error;
@@ -330,6 +379,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     });
     s.on('room:viewers', (event) => {
       if (this.rooms.has(event.roomId)) this.emit('viewers', event);
+    });
+    s.on('drop:stock', (stock) => {
+      if (this.rooms.has(stock.roomId)) this.emit('dropStock', stock);
     });
     s.on('room:reset', (event) => {
       const track = this.rooms.get(event.roomId);

@@ -3,6 +3,7 @@ export {
   LiveShopClient,
   type ClientEventMap,
   type ClientOptions,
+  type DropFields,
   type StreamFields,
 } from './client.js';
 export { LiveShopError } from './errors.js';
