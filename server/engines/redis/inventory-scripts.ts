@@ -1,20 +1,22 @@
 /**
  * Lua scripts for drops. Every script takes the same seven keys of one drop (all with the drop's
- * hash tag): the drop hash, holds (hold → buyer, and hold#expiresAt), the expiry set of active holds, hold statuses,
- * units per buyer, stored answers, and the orders Stream. Each first expires the holds whose
+ * hash tag): the drop hash, holds (hold → buyer, and hold#expiresAt), the expiry set of active
+ * holds, hold statuses, units per buyer, stored answers, and the orders Stream. Each first expires the holds whose
  * time ran out, so stock always adds up and each expired hold returns its unit exactly once.
  */
 const EXPIRE = `
 local K_DROP, K_HOLDS, K_EXP, K_STAT, K_BUYERS, K_ANSWERS, K_ORDERS = unpack(KEYS)
+-- ends an active hold without an order: its unit returns to stock, its buyer's count drops
+local function release(h, status)
+  redis.call('ZREM', K_EXP, h)
+  redis.call('HSET', K_STAT, h, status)
+  redis.call('HINCRBY', K_DROP, 'held', -1)
+  redis.call('HINCRBY', K_DROP, 'remaining', 1)
+  local buyer = redis.call('HGET', K_HOLDS, h)
+  if redis.call('HINCRBY', K_BUYERS, buyer, -1) <= 0 then redis.call('HDEL', K_BUYERS, buyer) end
+end
 local function expire(now)
-  for _, h in ipairs(redis.call('ZRANGEBYSCORE', K_EXP, '-inf', now)) do
-    redis.call('ZREM', K_EXP, h)
-    redis.call('HSET', K_STAT, h, 'expired')
-    redis.call('HINCRBY', K_DROP, 'held', -1)
-    redis.call('HINCRBY', K_DROP, 'remaining', 1)
-    local buyer = redis.call('HGET', K_HOLDS, h)
-    if redis.call('HINCRBY', K_BUYERS, buyer, -1) <= 0 then redis.call('HDEL', K_BUYERS, buyer) end
-  end
+  for _, h in ipairs(redis.call('ZRANGEBYSCORE', K_EXP, '-inf', now)) do release(h, 'expired') end
 end
 `;
 
@@ -104,11 +106,7 @@ expire(tonumber(ARGV[3]))
 local status = redis.call('HGET', K_STAT, ARGV[1])
 if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then return '{"outcome":"not_found"}' end
 if status == 'active' then
-  redis.call('ZREM', K_EXP, ARGV[1])
-  redis.call('HSET', K_STAT, ARGV[1], 'cancelled')
-  redis.call('HINCRBY', K_DROP, 'held', -1)
-  redis.call('HINCRBY', K_DROP, 'remaining', 1)
-  if redis.call('HINCRBY', K_BUYERS, ARGV[2], -1) <= 0 then redis.call('HDEL', K_BUYERS, ARGV[2]) end
+  release(ARGV[1], 'cancelled')
   return '{"outcome":"cancelled"}'
 end
 if string.sub(status, 1, 8) == 'ordered:' then
