@@ -1,0 +1,48 @@
+import { pino } from 'pino';
+import { afterAll } from 'vitest';
+import { createRedisEngine, type RedisEngine } from '../../server/engines/redis/index.js';
+import { engineContract, type EngineFactoryOptions } from './engine.contract.js';
+import { inventoryContract } from './inventory.contract.js';
+import { merchantOutboxContract } from './merchant-outbox.contract.js';
+
+/**
+ * Runs every engine contract on a Redis (or a Redis Cluster, `cluster: true`): each set of
+ * nodes gets its own key prefix, and every engine made is closed after the file.
+ */
+export function redisContracts(
+  name: string,
+  target: { readonly url: string; prefix(): string },
+  cluster = false,
+): void {
+  const made: RedisEngine[] = [];
+  afterAll(async () => {
+    for (const engine of made.splice(0)) await engine.close();
+  });
+  const nodes = async (count: number, options: Partial<EngineFactoryOptions> = {}) => {
+    const keyPrefix = target.prefix();
+    const engines = Array.from({ length: count }, (_, i) =>
+      createRedisEngine({
+        historyLength: 100,
+        ...options,
+        url: target.url,
+        cluster,
+        keyPrefix,
+        nodeId: `node${i}`,
+        logger: pino({ level: 'silent' }),
+      }),
+    );
+    made.push(...engines);
+    await Promise.all(engines.map((e) => e.ready()));
+    return engines;
+  };
+
+  engineContract(name, (options, count) => nodes(count, options));
+  // the drops contract on two nodes' connections to one store, shared by its tests
+  let shop: Promise<RedisEngine[]> | undefined;
+  inventoryContract(name, async () => (await (shop ??= nodes(2))).map((e) => e.inventory));
+  merchantOutboxContract(name, async () => {
+    const [engine] = await nodes(1);
+    if (!engine) throw new Error('no engine');
+    return engine.merchantOutbox;
+  });
+}
