@@ -1,5 +1,6 @@
 import type {
   ChatMessage,
+  Product,
   RoomEvent,
   RoomEventInput,
   StreamInfo,
@@ -13,6 +14,10 @@ export interface ControlState {
   stream: StreamInfo;
   slowModeSeconds: number;
   pinned: ChatMessage[];
+  /** The stream's products, in listing order. */
+  products: Product[];
+  /** Ids of pinned products, oldest pin first. */
+  pinnedProducts: string[];
 }
 
 /** A room as the engine stores it. */

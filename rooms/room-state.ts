@@ -19,14 +19,20 @@ export interface RoomState extends ControlState {
 }
 
 export function initialControl(stream: StreamInfo): ControlState {
-  return { stream, slowModeSeconds: 0, pinned: [] };
+  return { stream, slowModeSeconds: 0, pinned: [], products: [], pinnedProducts: [] };
 }
 
-/** The control part of a room's state. */
-export const controlOf = ({ stream, slowModeSeconds, pinned }: ControlState): ControlState => ({
-  stream,
-  slowModeSeconds,
-  pinned,
+/** Control state as stored: records written before products existed lack their fields. */
+export type StoredControl = Omit<ControlState, 'products' | 'pinnedProducts'> &
+  Partial<Pick<ControlState, 'products' | 'pinnedProducts'>>;
+
+/** The control part of a room's state (fields a record stored before they existed get defaults). */
+export const controlOf = (c: StoredControl): ControlState => ({
+  stream: c.stream,
+  slowModeSeconds: c.slowModeSeconds,
+  pinned: c.pinned,
+  products: c.products ?? [],
+  pinnedProducts: c.pinnedProducts ?? [],
 });
 
 /** True for the events that change {@link ControlState} (everything but chat messages). */
@@ -50,6 +56,34 @@ export function applyControl(control: ControlState, event: RoomEventInput): Cont
       return { ...control, slowModeSeconds: event.seconds };
     case 'stream:updated':
       return { ...control, stream: event.stream };
+    case 'product:updated': {
+      const { product } = event;
+      const at = control.products.findIndex((p) => p.id === product.id);
+      const products =
+        at < 0
+          ? [...control.products, product]
+          : control.products.map((p, i) => (i === at ? product : p));
+      return { ...control, products };
+    }
+    case 'product:removed':
+      return {
+        ...control,
+        products: control.products.filter((p) => p.id !== event.productId),
+        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
+      };
+    case 'product:pinned':
+      return {
+        ...control,
+        pinnedProducts: [
+          ...control.pinnedProducts.filter((id) => id !== event.productId),
+          event.productId,
+        ],
+      };
+    case 'product:unpinned':
+      return {
+        ...control,
+        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
+      };
   }
 }
 
@@ -61,8 +95,7 @@ export function applyEvent(state: RoomState, event: RoomEvent): void {
     return;
   }
   if (event.type === 'chat:deleted') state.recent.delete(event.messageId);
-  const { stream, slowModeSeconds, pinned } = applyControl(state, event);
-  Object.assign(state, { stream, slowModeSeconds, pinned });
+  Object.assign(state, applyControl(controlOf(state), event));
 }
 
 /** The state a consistent {@link RoomLoad} describes: its control state plus the chat in its tail. */
@@ -72,7 +105,7 @@ export function stateFromLoad(load: RoomLoad): RoomState {
     if (event.type === 'chat:message') remember(recent, toChatMessage(event));
     else if (event.type === 'chat:deleted') recent.delete(event.messageId);
   }
-  return { ...load.record.control, seq: load.seq, recent };
+  return { ...controlOf(load.record.control), seq: load.seq, recent };
 }
 
 function remember(recent: Map<string, ChatMessage>, message: ChatMessage): void {

@@ -33,6 +33,32 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 1.5 },
     { roomId: 'r', seconds: 99999 },
   ],
+  'product:upsert': [
+    { roomId: 'r', product: { id: 'p', title: 'T', sku: 'S', imageUrl: null } },
+    {
+      roomId: 'r',
+      product: {
+        id: 'p',
+        title: 'T',
+        sku: 'S',
+        imageUrl: null,
+        price: { amountMinor: 1.5, currency: 'EUR' },
+      },
+    },
+    {
+      roomId: 'r',
+      product: {
+        id: 'p',
+        title: 'T',
+        sku: 'S',
+        imageUrl: 'javascript:alert(1)',
+        price: { amountMinor: 100, currency: 'eur' },
+      },
+    },
+  ],
+  'product:remove': [{ roomId: 'r', productId: 'a b' }],
+  'product:pin': [{ roomId: 'r' }],
+  'product:unpin': [{ roomId: 'r', productId: '' }],
   'drop:create': [
     { roomId: 'r', dropId: 'd', productId: 'p', quantity: 0, durationSeconds: 60 },
     { roomId: 'r', dropId: 'd', productId: 'p', quantity: 5 },

@@ -12,6 +12,7 @@ import {
   type ClientResponse,
   type ClientToServerEvents,
   type ErrorBody,
+  type Product,
   type ReactionKind,
   type RoomEvent,
   type RoomSnapshot,
@@ -53,6 +54,11 @@ export interface ClientEventMap {
   unpinned: (event: ServerPayload<'chat:unpinned'>) => void;
   slowMode: (event: ServerPayload<'chat:slow-mode'>) => void;
   stream: (event: ServerPayload<'stream:updated'>) => void;
+  /** A product was listed in the stream, or changed. */
+  product: (event: ServerPayload<'product:updated'>) => void;
+  productRemoved: (event: ServerPayload<'product:removed'>) => void;
+  productPinned: (event: ServerPayload<'product:pinned'>) => void;
+  productUnpinned: (event: ServerPayload<'product:unpinned'>) => void;
   reactions: (event: ServerPayload<'reaction:batch'>) => void;
   viewers: (event: ServerPayload<'room:viewers'>) => void;
   /** A drop's stock: on every change of state, and while it sells at most 10 times a second. */
@@ -86,6 +92,10 @@ const CONTROL_EVENTS = {
   'chat:unpinned': 'unpinned',
   'chat:slow-mode': 'slowMode',
   'stream:updated': 'stream',
+  'product:updated': 'product',
+  'product:removed': 'productRemoved',
+  'product:pinned': 'productPinned',
+  'product:unpinned': 'productUnpinned',
 } as const satisfies Record<Exclude<RoomEvent['type'], 'chat:message'>, keyof ClientEventMap>;
 
 type ControlType = keyof typeof CONTROL_EVENTS;
@@ -214,7 +224,25 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     return this.retrying(() => this.request('drop:cancel', { roomId, dropId, holdId }, roomId));
   }
 
-  /** Creates a drop in a room. Hosts. */
+  /** Lists a product in the stream, or changes it. Hosts. */
+  upsertProduct(roomId: string, product: Product): Promise<{ seq: number }> {
+    return this.request('product:upsert', { roomId, product }, roomId);
+  }
+
+  removeProduct(roomId: string, productId: string): Promise<{ seq: number }> {
+    return this.request('product:remove', { roomId, productId }, roomId);
+  }
+
+  /** Pins a listed product (at most three). Hosts. */
+  pinProduct(roomId: string, productId: string): Promise<{ seq: number }> {
+    return this.request('product:pin', { roomId, productId }, roomId);
+  }
+
+  unpinProduct(roomId: string, productId: string): Promise<{ seq: number }> {
+    return this.request('product:unpin', { roomId, productId }, roomId);
+  }
+
+  /** Creates a drop of a listed product in a room. Hosts. */
   createDrop(roomId: string, drop: DropFields): Promise<ClientResponse<'drop:create'>> {
     return this.request('drop:create', { roomId, ...drop }, roomId);
   }

@@ -25,3 +25,15 @@ export type Handler<E extends ClientEventName> = (
 
 export type HandlerTable = { [E in ClientEventName]: Handler<E> };
 export type Handlers<E extends ClientEventName> = { [K in E]: Handler<K> };
+
+/** Who sends a request that needs no connection (the HTTP API): just an identity. */
+export type Actor = Pick<Session, 'identity'>;
+
+/** Handlers that need only the sender's identity, so the HTTP API can run them too. */
+export type ActorHandlers<E extends ClientEventName> = {
+  [K in E]: (
+    actor: Actor,
+    input: ParsedRequest<K>,
+    services: Services,
+  ) => Promise<ClientResponse<K>> | ClientResponse<K>;
+};

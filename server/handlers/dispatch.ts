@@ -157,7 +157,8 @@ export function toErrorBody(
   return errorBody('INTERNAL', 'Internal error');
 }
 
-function describe(event: string, error: z.ZodError): string {
+/** A validation failure in a few words: the first issues, each with its path. */
+export function describe(event: string, error: z.ZodError): string {
   const issues = error.issues
     .slice(0, 3)
     .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));

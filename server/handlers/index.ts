@@ -1,6 +1,7 @@
 import type { HandlerTable } from './context.js';
 import { chatHandlers } from './chat.js';
 import { dropHandlers } from './drops.js';
+import { productHandlers } from './products.js';
 import { roomHandlers } from './room.js';
 import { streamHandlers } from './stream.js';
 
@@ -9,6 +10,7 @@ export const handlers: HandlerTable = {
   ...roomHandlers,
   ...chatHandlers,
   ...streamHandlers,
+  ...productHandlers,
   ...dropHandlers,
 };
 

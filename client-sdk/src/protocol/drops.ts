@@ -20,6 +20,7 @@ export const DropState = z.enum(['scheduled', 'live', 'sold_out', 'ended']);
 export const DropStock = z.object({
   dropId: DropId,
   state: DropState,
+  productId: z.string(),
   quantity: z.number().int().nonnegative(),
   remaining: z.number().int().nonnegative(),
   held: z.number().int().nonnegative(),

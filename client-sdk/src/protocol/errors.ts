@@ -46,7 +46,12 @@ export const ERROR_CODES = {
   },
   PIN_LIMIT: {
     retryable: false,
-    description: 'The room already has the maximum number of pinned messages.',
+    description: 'The room already has the maximum number of pinned messages or products.',
+  },
+  PRODUCT_NOT_FOUND: { retryable: false, description: 'The stream lists no product with this id.' },
+  PRODUCT_LIMIT: {
+    retryable: false,
+    description: 'The stream already lists the maximum number of products.',
   },
   DROP_NOT_FOUND: { retryable: false, description: 'No drop with this id.' },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },

@@ -5,6 +5,8 @@ import {
   ChatText,
   HttpUrl,
   MAX_SLOW_MODE_SECONDS,
+  Product,
+  ProductId,
   ReactionKind,
   Role,
   RoomEvent,
@@ -105,6 +107,16 @@ export const clientEvents = {
   },
   'stream:start': { request: z.object(roomRef), response: Sequenced },
   'stream:end': { request: z.object(roomRef), response: Sequenced },
+  /** List a product in the stream, or change a listed one. Hosts (and the merchant's backend). */
+  'product:upsert': { request: z.object({ ...roomRef, product: Product }), response: Sequenced },
+  /** Take a product off the stream (drops already created keep their copy of it). */
+  'product:remove': {
+    request: z.object({ ...roomRef, productId: ProductId }),
+    response: Sequenced,
+  },
+  /** Pin a listed product (at most three at once). */
+  'product:pin': { request: z.object({ ...roomRef, productId: ProductId }), response: Sequenced },
+  'product:unpin': { request: z.object({ ...roomRef, productId: ProductId }), response: Sequenced },
   /**
    * Create a drop of a product in the room: `quantity` units, at most `perBuyerCap` per buyer,
    * on sale from `startsAt` (server time; default now) for `durationSeconds`; a claim holds its
@@ -204,6 +216,10 @@ export const serverEvents = {
   'chat:unpinned': liveEvent('chat:unpinned'),
   'chat:slow-mode': liveEvent('chat:slow-mode'),
   'stream:updated': liveEvent('stream:updated'),
+  'product:updated': liveEvent('product:updated'),
+  'product:removed': liveEvent('product:removed'),
+  'product:pinned': liveEvent('product:pinned'),
+  'product:unpinned': liveEvent('product:unpinned'),
   /** Reactions summed over one tick. `seq` is the room's seq when sent (reactions have none of their own). */
   'reaction:batch': z.object({ roomId: z.string(), seq: Seq, counts: ReactionCounts }),
   /** Viewer count, at most once a second per room. `seq` as for reactions. */

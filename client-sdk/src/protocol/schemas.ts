@@ -7,6 +7,10 @@ export const CHAT_MAX_LENGTH = 500;
 export const SNAPSHOT_CHAT_LIMIT = 50;
 /** Most messages a room may have pinned at once. */
 export const MAX_PINNED_MESSAGES = 3;
+/** Most products a stream may list. */
+export const MAX_PRODUCTS = 50;
+/** Most products a stream may have pinned at once. */
+export const MAX_PINNED_PRODUCTS = 3;
 /** Longest slow mode a moderator may set, in seconds. */
 export const MAX_SLOW_MODE_SECONDS = 3600;
 
@@ -49,6 +53,30 @@ export const HttpUrl = z
   .string()
   .max(2048)
   .refine((u) => /^https?:\/\/[^\s/?#]+[^\s]*$/i.test(u), 'must be an http(s) URL');
+
+/** A product id: 1-64 characters of letters, digits, `_` and `-`. */
+export const ProductId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+
+/** An amount of money in the currency's minor unit (cents for USD, yen for JPY): integers only. */
+export const Money = z.object({
+  amountMinor: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** ISO 4217, upper case. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"'),
+});
+export type Money = z.infer<typeof Money>;
+
+/** A product shown in a stream, as the host or the merchant's backend lists it. */
+export const Product = z.object({
+  id: ProductId,
+  title: z.string().trim().min(1).max(200),
+  price: Money,
+  imageUrl: HttpUrl.nullable(),
+  /** The merchant's stock-keeping unit, passed back in orders. */
+  sku: z.string().trim().min(1).max(64),
+});
+export type Product = z.infer<typeof Product>;
 
 /** Who wrote a message, as shown to others. */
 export const Author = z.object({ id: z.string(), name: z.string(), role: Role });
@@ -102,6 +130,11 @@ export const RoomEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat:unpinned'), ...eventBase, messageId: z.string() }),
   z.object({ type: z.literal('chat:slow-mode'), ...eventBase, seconds: z.number().int() }),
   z.object({ type: z.literal('stream:updated'), ...eventBase, stream: StreamInfo }),
+  /** A product was listed, or its fields changed. */
+  z.object({ type: z.literal('product:updated'), ...eventBase, product: Product }),
+  z.object({ type: z.literal('product:removed'), ...eventBase, productId: ProductId }),
+  z.object({ type: z.literal('product:pinned'), ...eventBase, productId: ProductId }),
+  z.object({ type: z.literal('product:unpinned'), ...eventBase, productId: ProductId }),
 ]);
 export type RoomEvent = z.infer<typeof RoomEvent>;
 export type RoomEventType = RoomEvent['type'];
@@ -132,6 +165,10 @@ export const RoomSnapshot = z.object({
   /** The last {@link SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first. */
   chat: z.array(ChatMessage),
   pinned: z.array(ChatMessage),
+  /** The stream's products, in the order they were listed. */
+  products: z.array(Product),
+  /** The ids of the pinned products (at most {@link MAX_PINNED_PRODUCTS}), oldest pin first. */
+  pinnedProducts: z.array(ProductId),
   /** The room's drops with their current stock, deadlines included (for late joiners). */
   drops: z.array(DropStock),
   /** The joining user's role in this room. */
