@@ -9,3 +9,5 @@ export * from './token-bucket.js';
 export * from './inventory.js';
 export * from './merchant-outbox.js';
 export * from './room-drops.js';
+export * from './products.js';
+export * from './merchant-relay.js';

@@ -6,13 +6,15 @@ import type {
   DropStock,
   HoldStatus,
   Order,
+  Product,
 } from '../client-sdk/src/protocol/index.js';
 
 /** A drop as the inventory holds it: fixed once created. */
 export interface DropDefinition {
   id: string;
   roomId: string;
-  productId: string;
+  /** The drop's own copy of the product, price included: what every order of it is sold at. */
+  product: Product;
   quantity: number;
   /** Units one buyer may hold or have bought at once. */
   perBuyerCap: number;
@@ -32,18 +34,47 @@ export interface HoldRecord {
 }
 
 /**
+ * An entry of a drop's own durable log, written in the same atomic step as the change it records
+ * (so no order or change of state can be committed without it). `n` counts from 1 per drop.
+ */
+export type DropLogEntry =
+  | { n: number; type: 'drop.state'; at: number; state: DropState }
+  | {
+      n: number;
+      type: 'order.created';
+      at: number;
+      orderId: string;
+      holdId: string;
+      buyerId: string;
+    };
+
+/** What a drop's log holds beyond what was relayed to the merchant. */
+export interface Unrelayed {
+  drop: DropDefinition;
+  /** The next entries not yet relayed, oldest first. */
+  entries: DropLogEntry[];
+  /**
+   * The drop has ended, holds no unit and `entries` are the last it will ever write: once they are
+   * relayed, it can leave the open list.
+   */
+  settled: boolean;
+}
+
+/**
  * Stock, holds and orders of drops, shared by every node. Every operation is atomic and first
  * expires the holds whose time ran out at `now` (each returns its unit exactly once), so
  * `remaining + held + sold === quantity` holds at every step. Claims and checkouts take a key:
  * the same key always gets the same answer, however often and wherever it is retried.
  */
 export interface InventoryPort {
-  /** Creates a drop unless one with this id exists. */
-  createDrop(drop: DropDefinition): Promise<{ created: boolean }>;
+  /** Creates a drop unless one with this id exists; its log starts with its state at `now`. */
+  createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }>;
   /** The drops of a room (for snapshots), by start time, then id. */
   dropsOf(roomId: string): Promise<DropDefinition[]>;
   /** Checks the state, the buyer's cap and the stock, then holds one unit until now + holdMs. */
   claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult>;
+  /** The answer a claim with this key got, if one was made (for a retry refused before the claim). */
+  claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined>;
   /** Turns the buyer's active hold into an order, once. */
   checkout(
     dropId: string,
@@ -60,6 +91,20 @@ export interface InventoryPort {
   hold(dropId: string, holdId: string): Promise<HoldRecord | undefined>;
   /** The drop's orders, oldest first. */
   orders(dropId: string): Promise<Order[]>;
+  /**
+   * Drops whose logs may hold entries not yet relayed, with when each was listed (a drop is listed
+   * just before it is created, so a listed id may have no drop for a moment).
+   */
+  openDrops(): Promise<{ dropId: string; since: number }[]>;
+  /**
+   * Up to `limit` log entries after the last relayed one, once the clock's changes of state at
+   * `now` are logged; undefined for an unknown drop.
+   */
+  unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined>;
+  /** Marks the entries up to `n` relayed (never moves back). */
+  markRelayed(dropId: string, n: number): Promise<void>;
+  /** Takes a settled drop off the open list. */
+  closeRelay(dropId: string): Promise<void>;
 }
 
 /** The state of a drop at `now`, from its stock. */

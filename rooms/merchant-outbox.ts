@@ -1,3 +1,6 @@
+/** How long an appended event's id is remembered, so a second append of it is skipped. */
+export const MERCHANT_ID_RETENTION_MS = 7 * 24 * 3600_000;
+
 /** An event for the merchant: an order, or a drop's change of state. */
 export interface MerchantEvent {
   /** Stable across redeliveries, so the merchant can drop duplicates. */
@@ -14,7 +17,11 @@ export interface MerchantEvent {
  * never confirmed go to another sender after `reclaimAfterMs`.
  */
 export interface MerchantOutboxPort {
-  append(type: string, data: Record<string, unknown>, at: number): Promise<MerchantEvent>;
+  /**
+   * Appends an event unless one with its id was appended within {@link MERCHANT_ID_RETENTION_MS}
+   * (so relaying the same change twice, from two nodes or after a crash, sends it once).
+   */
+  append(event: MerchantEvent, now: number): Promise<{ appended: boolean }>;
   /**
    * Up to `limit` events for `sender` to deliver, oldest first: its own unconfirmed ones, then
    * ones another sender left unconfirmed for `reclaimAfterMs`, then new ones.

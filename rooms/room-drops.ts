@@ -28,6 +28,8 @@ export interface RoomDropsContext {
   send(stock: DropStock): void;
   /** A read or publish failed: logged, the next change retries. */
   failed(error: unknown): void;
+  /** A change here may have written the drop's log (for the merchant relay). */
+  logged?(dropId: string): void;
 }
 
 /**
@@ -50,7 +52,7 @@ export class RoomDrops {
   }
 
   async create(drop: DropDefinition): Promise<{ created: boolean; stock: DropStock }> {
-    const { created } = await this.ctx.inventory.createDrop(drop);
+    const { created } = await this.ctx.inventory.createDrop(drop, this.ctx.now());
     if (!created) await this.assertOurs(drop.id, 'BAD_REQUEST');
     const stock = await this.ctx.inventory.stock(drop.id, this.ctx.now());
     if (!stock) throw new Error(`drop ${drop.id} missing right after it was created`);
@@ -100,6 +102,7 @@ export class RoomDrops {
   changed(dropId: string, local: boolean): void {
     if (this.closed) return;
     const tracked = this.track(dropId);
+    if (local) this.ctx.logged?.(dropId);
     if (local)
       this.ctx.broker
         .publish(this.roomId, { kind: 'drop', dropId })

@@ -5,6 +5,7 @@ import {
   type CheckoutResult,
   type ClaimResult,
   type DropStock,
+  type Product,
   type ReactionKind,
   type RoomEvent,
   type RoomEventInput,
@@ -25,6 +26,7 @@ import type { DropDefinition } from './inventory.js';
 import type { AppendResult, BrokerMessage, Engine, RateRule, RoomLoad } from './ports.js';
 import { RoomReplica } from './replica.js';
 import { RoomDrops } from './room-drops.js';
+import * as products from './products.js';
 import {
   applyControl,
   controlOf,
@@ -83,6 +85,8 @@ export interface RoomContext {
   release(room: StreamRoom): void;
   /** Called when the room restarted from the store. */
   reloaded?(room: StreamRoom): void;
+  /** A drop of the room changed here (its log may have grown). */
+  dropLogged?(dropId: string): void;
 }
 
 /** The fields a host sets on a stream. */
@@ -147,6 +151,7 @@ export class StreamRoom {
       now: () => ctx.now(),
       send: (stock) => ctx.output.dropStock(id, stock),
       failed: (error) => ctx.output.failed(id, error),
+      logged: (dropId) => ctx.dropLogged?.(dropId),
     });
     this.replica = new RoomReplica(
       id,
@@ -309,6 +314,8 @@ export class StreamRoom {
       slowModeSeconds: s.slowModeSeconds,
       chat: recentChat(s),
       pinned: [...s.pinned],
+      products: [...s.products],
+      pinnedProducts: [...s.pinnedProducts],
       drops: await this.drops.current(),
       role,
     };
@@ -392,14 +399,46 @@ export class StreamRoom {
     );
   }
 
-  /** Creates a drop in this room (hosts); `created` is false when the id was taken. */
+  /** Lists a product in the stream, or changes a listed one (hosts and the merchant's backend). */
+  upsertProduct(identity: Identity, product: Product): Promise<{ seq: number }> {
+    assertRole(identity, this.id, 'host', 'list products');
+    return this.control((s) => products.upsertProduct(this.id, s, product));
+  }
+
+  removeProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
+    assertRole(identity, this.id, 'host', 'remove products');
+    return this.control((s) => products.removeProduct(this.id, s, productId));
+  }
+
+  pinProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
+    assertRole(identity, this.id, 'host', 'pin products');
+    return this.control((s) => products.pinProduct(this.id, s, productId));
+  }
+
+  unpinProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
+    assertRole(identity, this.id, 'host', 'unpin products');
+    return this.control((s) => products.unpinProduct(this.id, s, productId));
+  }
+
+  /** The stream's products and the pinned ones' ids. */
+  get products(): { products: Product[]; pinned: string[] } {
+    return { products: [...this.state.products], pinned: [...this.state.pinnedProducts] };
+  }
+
+  /**
+   * Creates a drop of a product the stream lists (hosts); the drop keeps a copy of the product, so
+   * its orders are sold at the price of its creation. `created` is false when the id was taken.
+   */
   createDrop(
     identity: Identity,
-    drop: Omit<DropDefinition, 'roomId'>,
+    drop: Omit<DropDefinition, 'roomId' | 'product'> & { productId: string },
   ): Promise<{ created: boolean; stock: DropStock }> {
     assertRole(identity, this.id, 'host', 'create drops');
     this.assertOpen();
-    return this.holding(() => this.drops.create({ ...drop, roomId: this.id }));
+    const { productId, ...rest } = drop;
+    const product = this.state.products.find((p) => p.id === productId);
+    if (!product) throw products.productNotFound(productId);
+    return this.holding(() => this.drops.create({ ...rest, product, roomId: this.id }));
   }
 
   /** Claims a unit of a drop for a member: a hold, or why not. */

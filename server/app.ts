@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
-import { RoomRegistry, type Engine } from '../rooms/index.js';
+import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { AuthError, createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
@@ -11,6 +11,7 @@ import { createRedisEngine } from './engines/redis/index.js';
 import { Dispatcher } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { mountHttp } from './http.js';
+import { mountHttpApi } from './http-api.js';
 import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
 import { Session, type AppServer } from './session.js';
@@ -44,6 +45,7 @@ export interface App {
     uws: TemplatedApp;
     registry: RoomRegistry;
     backpressure: BackpressureMonitor;
+    relay: MerchantRelay;
     engine: Engine;
   };
 }
@@ -85,6 +87,24 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
   );
   const broadcaster = new RoomBroadcaster(io, metrics, logger, (room) => tick.wake(room));
+  const webhooks = config.webhook
+    ? new WebhookSender(
+        engine.merchantOutbox,
+        { ...config.webhook, sender: config.nodeId ?? engine.broker.nodeId },
+        logger,
+      )
+    : undefined;
+  // orders are recorded in the merchant outbox with or without a webhook to post them to
+  const relay = new MerchantRelay(
+    engine.inventory,
+    engine.merchantOutbox,
+    {
+      now,
+      appended: () => webhooks?.poke(),
+      failed: (err) => logger.warn({ err }, 'merchant relay: will retry'),
+    },
+    MERCHANT_RELAY,
+  );
   const registry = new RoomRegistry(
     {
       engine,
@@ -92,6 +112,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       limits: config.rooms,
       now,
       newId,
+      dropLogged: (dropId) => relay.poke(dropId),
     },
     {
       created: (room) => {
@@ -116,13 +137,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const dispatcher = new Dispatcher(handlers, services, metrics);
   const auth = createAuthenticator(config.auth);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
-  const webhooks = config.webhook
-    ? new WebhookSender(
-        engine.merchantOutbox,
-        { ...config.webhook, sender: config.nodeId ?? engine.broker.nodeId },
-        logger,
-      )
-    : undefined;
 
   let listenSocket: us_listen_socket | null = null;
   let draining = false;
@@ -195,6 +209,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     raw.request = null;
   });
 
+  mountHttpApi(uwsApp, auth, services, engine);
   mountHttp(uwsApp, metrics, {
     notReadyReason: () => {
       if (draining) return 'draining';
@@ -212,7 +227,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app: App = {
     metrics,
     uwsNative: native,
-    internals: { io, uws: uwsApp, registry, backpressure, engine },
+    internals: { io, uws: uwsApp, registry, backpressure, engine, relay },
 
     listen: async () => {
       await waitForEngine(engine, logger);
@@ -224,6 +239,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           }
           listenSocket = socket;
           backpressure.start();
+          relay.start();
           webhooks?.start();
           const port = uws.us_socket_local_port(socket);
           logger.info({ host: config.host, port, engine: engine.name }, 'listening');
@@ -251,6 +267,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         draining = true;
         stopListening();
         backpressure.stop();
+        await relay.stop();
         await webhooks?.stop();
         tick.flush();
         tick.stop();
@@ -295,6 +312,8 @@ async function waitForEngine(engine: Engine, logger: Logger): Promise<void> {
 }
 
 const ENGINE_WAIT_MS = 5000;
+/** Open drops are swept every second; a node that just wrote a drop's log relays it at once. */
+const MERCHANT_RELAY = { intervalMs: 1000, batch: 100, orphanAfterMs: 60_000 };
 
 /** Resolves when every socket has disconnected, or after `timeoutMs`. */
 function allDisconnected(io: AppServer, timeoutMs: number): Promise<void> {

@@ -10,10 +10,21 @@ const host = { sub: 'hana', role: 'host' } as const;
 
 type Stock = ServerPayload<'drop:stock'>;
 
+export const SNEAKER = {
+  id: 'sku-1',
+  title: 'Sneaker',
+  price: { amountMinor: 12_900, currency: 'EUR' },
+  imageUrl: 'https://cdn.example.com/sneaker.jpg',
+  sku: 'SNK-42',
+};
+
 async function showWithDrop(servers: TestServer[], quantity: number, viewers: number) {
   const h = await servers[0]!.socket(host);
   await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
   await h.emitWithAck('room:join', { roomId: 'show' });
+  expect(await h.emitWithAck('product:upsert', { roomId: 'show', product: SNEAKER })).toMatchObject(
+    { ok: true },
+  );
   const created = await h.emitWithAck('drop:create', {
     roomId: 'show',
     dropId: 'sneaker',
@@ -130,7 +141,7 @@ describe('drops over sockets', () => {
     const create = {
       roomId: 'show',
       dropId: 'x',
-      productId: 'p',
+      productId: 'sku-1',
       quantity: 1,
       durationSeconds: 60,
     };
@@ -157,6 +168,11 @@ describe('drops over sockets', () => {
     const other = await server.socket({ sub: 'otto', role: 'host' });
     await other.emitWithAck('stream:create', { roomId: 'other', title: 'Other' });
     await other.emitWithAck('room:join', { roomId: 'other' });
+    // a drop of a product the stream does not list
+    expect(
+      await other.emitWithAck('drop:create', { ...create, roomId: 'other', dropId: 'fresh' }),
+    ).toMatchObject({ ok: false, error: { code: 'PRODUCT_NOT_FOUND' } });
+    await other.emitWithAck('product:upsert', { roomId: 'other', product: SNEAKER });
     expect(
       await other.emitWithAck('drop:create', { ...create, roomId: 'other', dropId: 'sneaker' }),
     ).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
@@ -171,6 +187,7 @@ describe('drops over sockets', () => {
     const host = await server.client({ sub: 'hana', role: 'host' });
     await host.createStream('show', { title: 'Show' });
     await host.join('show');
+    await host.upsertProduct('show', { ...SNEAKER, id: 'sku-cap', title: 'Cap' });
     const created = await host.createDrop('show', {
       dropId: 'cap',
       productId: 'sku-cap',
@@ -190,5 +207,43 @@ describe('drops over sockets', () => {
     expect(await buyer.checkout('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
     await until(buyer, 'dropStock', () => stocks.at(-1)?.sold === 1);
     expect(await buyer.cancel('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
+
+    // with no webhook, orders are still recorded, and listed over HTTP for a host token
+    const token = await server.token({ sub: 'merchant-backend', role: 'host' });
+    const get = async (path: string) =>
+      (
+        await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json();
+    expect(await get('/v1/drops/cap/orders')).toEqual({
+      ok: true,
+      orders: [
+        {
+          orderId: expect.any(String),
+          dropId: 'cap',
+          holdId: held.holdId,
+          buyerId: 'bea',
+          at: expect.any(Number),
+        },
+      ],
+    });
+    await server.app.internals.relay.sweep();
+    const { events } = (await get('/v1/merchant/events')) as {
+      events: { type: string; data: object }[];
+    };
+    expect(events.map((e) => [e.type, 'state' in e.data ? e.data.state : null])).toEqual([
+      ['drop.state', 'live'],
+      ['drop.state', 'sold_out'],
+      ['order.created', null],
+    ]);
+    expect(events[2]?.data).toMatchObject({
+      dropId: 'cap',
+      roomId: 'show',
+      buyerId: 'bea',
+      productId: 'sku-cap',
+      sku: 'SNK-42',
+      title: 'Cap',
+      price: { amountMinor: 12_900, currency: 'EUR' },
+      quantity: 1,
+    });
   });
 });

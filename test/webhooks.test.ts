@@ -13,6 +13,7 @@ const SECRET = 'merchant-secret-merchant-secret-0123456789';
 const redis = useRedis();
 const start = useServers();
 const cleanups: (() => unknown)[] = [];
+let made = 0;
 afterEach(async () => {
   for (const task of cleanups.splice(0).reverse()) await task();
 });
@@ -81,12 +82,24 @@ describe('merchant webhooks', () => {
     ).toBe(false);
   });
 
+  /** Appends an event with a fresh id and returns it. */
+  const add = async (
+    outbox: MerchantOutboxPort,
+    type: string,
+    data: Record<string, unknown>,
+    at: number,
+  ) => {
+    const event = { id: `evt-${++made}`, type, at, data };
+    await outbox.append(event, Date.now());
+    return event;
+  };
+
   it('posts every event in order with a valid signature, and confirms each once delivered', async () => {
     const outbox = new MemoryMerchantOutbox();
     const shop = await merchant();
     const events = [];
     for (let i = 1; i <= 5; i++)
-      events.push(await outbox.append('order.created', { orderId: `o${i}` }, i));
+      events.push(await add(outbox, 'order.created', { orderId: `o${i}` }, i));
     sender(outbox, shop.url);
     await eventually(() => shop.received.length === 5);
     expect(shop.received.map((r) => r.id)).toEqual(events.map((e) => e.id));
@@ -99,7 +112,7 @@ describe('merchant webhooks', () => {
     const outbox = new MemoryMerchantOutbox();
     let refusals = 3;
     const shop = await merchant(() => (refusals-- > 0 ? 503 : 200));
-    const event = await outbox.append('drop.state', { state: 'sold_out' }, 10);
+    const event = await add(outbox, 'drop.state', { state: 'sold_out' }, 10);
     sender(outbox, shop.url);
     await eventually(() => shop.received.length === 1);
     expect(refusals).toBeLessThan(0);
@@ -121,12 +134,12 @@ describe('merchant webhooks', () => {
     await down.close();
     const events = [];
     for (let i = 1; i <= 3; i++)
-      events.push(await outbox.append('order.created', { orderId: `o${i}` }, i));
+      events.push(await add(outbox, 'order.created', { orderId: `o${i}` }, i));
     const first = sender(outbox, down.url, 'node1');
     // node1 has taken them (and fails to post them); then it stops, as a restarting node would
     await eventuallyAsync(async () => (await outbox.take('node1', 10, 60_000)).length === 3);
     await first.stop();
-    events.push(await outbox.append('order.created', { orderId: 'o4' }, 4));
+    events.push(await add(outbox, 'order.created', { orderId: 'o4' }, 4));
     // the merchant comes back on the same port; node1, restarted, resumes what it left
     const shop = await merchant(() => 200, down.port);
     sender(outbox, shop.url, 'node1');
@@ -140,7 +153,8 @@ describe('merchant webhooks', () => {
   it('a server with MERCHANT_WEBHOOK_URL posts what its engine records', async () => {
     const shop = await merchant();
     const server = await start({ MERCHANT_WEBHOOK_URL: shop.url, MERCHANT_WEBHOOK_SECRET: SECRET });
-    const event = await server.app.internals.engine.merchantOutbox.append(
+    const event = await add(
+      server.app.internals.engine.merchantOutbox,
       'order.created',
       { orderId: 'o9' },
       Date.now(),

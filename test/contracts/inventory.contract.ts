@@ -1,13 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClaimResult, HoldStatus } from '../../client-sdk/src/protocol/index.js';
-import type { DropDefinition, InventoryPort } from '../../rooms/index.js';
+import { MerchantRelay, type DropDefinition, type InventoryPort } from '../../rooms/index.js';
+import { MemoryMerchantOutbox } from '../../server/engines/memory/merchant-outbox.js';
 
 const HOLD_MS = 1000;
 const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition => ({
   id,
   roomId: 'show',
-  productId: 'p1',
+  product: {
+    id: 'p1',
+    title: 'Sneaker',
+    price: { amountMinor: 12_900, currency: 'EUR' },
+    imageUrl: null,
+    sku: 'SNK-1',
+  },
   quantity: 3,
   perBuyerCap: 1,
   startsAt: 1000,
@@ -67,10 +74,10 @@ export function inventoryContract(
     it('holds a unit per claim until stock runs out, within the per-buyer cap', async () => {
       const [inv] = (await peers()) as [InventoryPort];
       const id = fresh();
-      expect(await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 1 }))).toEqual({
+      expect(await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 1 }), 0)).toEqual({
         created: true,
       });
-      expect(await inv.createDrop(drop(id))).toEqual({ created: false });
+      expect(await inv.createDrop(drop(id), 0)).toEqual({ created: false });
       expect(await inv.claim(id, 'a', 'key-a-001', 500)).toEqual({
         outcome: 'not_live',
         state: 'scheduled',
@@ -103,9 +110,9 @@ export function inventoryContract(
       const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
       const room = fresh();
       const [early, late, other] = [fresh(), fresh(), fresh()];
-      await a.createDrop(drop(late, { roomId: room, startsAt: 5000 }));
-      await b.createDrop(drop(early, { roomId: room, startsAt: 2000, quantity: 7 }));
-      await a.createDrop(drop(other, { roomId: fresh() }));
+      await a.createDrop(drop(late, { roomId: room, startsAt: 5000 }), 0);
+      await b.createDrop(drop(early, { roomId: room, startsAt: 2000, quantity: 7 }), 0);
+      await a.createDrop(drop(other, { roomId: fresh() }), 0);
       expect(await b.dropsOf(room)).toEqual([
         drop(early, { roomId: room, startsAt: 2000, quantity: 7 }),
         drop(late, { roomId: room, startsAt: 5000 }),
@@ -116,7 +123,7 @@ export function inventoryContract(
     it('turns a hold into one order, releases on cancel, expires exactly once', async () => {
       const [inv] = (await peers()) as [InventoryPort];
       const id = fresh();
-      await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 2 }));
+      await inv.createDrop(drop(id, { quantity: 2, perBuyerCap: 2 }), 0);
       const first = (await inv.claim(id, 'a', 'claim-0001', 1000)) as Extract<
         ClaimResult,
         { outcome: 'held' }
@@ -167,10 +174,71 @@ export function inventoryContract(
       ]);
     });
 
+    it('logs every change of state and every order, and relays each to the merchant once', async () => {
+      const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
+      const id = fresh();
+      await a.createDrop(drop(id, { quantity: 1, endsAt: 5000 }), 0);
+      const held = await b.claim(id, 'a', 'log-claim-1', 1100);
+      if (held.outcome !== 'held') throw new Error(held.outcome);
+      const order = await a.checkout(id, held.holdId, 'a', 'log-checkout-1', 1200);
+      if (order.outcome !== 'ordered') throw new Error(order.outcome);
+      const first = await b.unrelayed(id, 1300, 2);
+      expect(first).toMatchObject({ drop: { id, product: { sku: 'SNK-1' } }, settled: false });
+      expect(first?.entries).toEqual([
+        { n: 1, type: 'drop.state', at: 0, state: 'scheduled' },
+        { n: 2, type: 'drop.state', at: 1000, state: 'live' },
+      ]);
+      await a.markRelayed(id, 2);
+      await a.markRelayed(id, 1); // never moves back
+      expect((await b.unrelayed(id, 1300, 10))?.entries).toEqual([
+        { n: 3, type: 'drop.state', at: 1100, state: 'sold_out' },
+        {
+          n: 4,
+          type: 'order.created',
+          at: 1200,
+          orderId: order.orderId,
+          holdId: held.holdId,
+          buyerId: 'a',
+        },
+      ]);
+      expect(await a.unrelayed(fresh(), 1300, 10)).toBeUndefined();
+      expect((await a.openDrops()).map((d) => d.dropId)).toContain(id);
+
+      // two relays at once, twice over: each entry reaches the outbox once, then the drop settles
+      const outbox = new MemoryMerchantOutbox();
+      const hooks = {
+        now: () => 6000,
+        appended: () => undefined,
+        failed: (e: unknown) => {
+          throw e;
+        },
+      };
+      const options = { intervalMs: 60_000, batch: 2, orphanAfterMs: 60_000 };
+      const relays = [a, b].map((inv) => new MerchantRelay(inv, outbox, hooks, options));
+      await Promise.all(relays.map((r) => r.sweep()));
+      await Promise.all(relays.map((r) => r.sweep()));
+      // (the store is shared with other tests: their open drops get relayed too)
+      const events = (await outbox.recent(10_000)).filter((e) => e.id.startsWith(`${id}:`));
+      expect(events.map((e) => [e.id, e.type, e.data.state ?? e.data.orderId])).toEqual([
+        // 1 and 2 were marked relayed above
+        [`${id}:3`, 'drop.state', 'sold_out'],
+        [`${id}:4`, 'order.created', order.orderId],
+        [`${id}:5`, 'drop.state', 'ended'],
+      ]);
+      expect(events[1]?.data).toMatchObject({
+        roomId: 'show',
+        buyerId: 'a',
+        sku: 'SNK-1',
+        price: { amountMinor: 12_900, currency: 'EUR' },
+      });
+      expect(events[2]?.at).toBe(5000);
+      expect((await a.openDrops()).map((d) => d.dropId)).not.toContain(id);
+    });
+
     it('never oversells when claims race, from every node at once', async () => {
       const nodes = await peers();
       const id = fresh();
-      await nodes[0]!.createDrop(drop(id, { quantity: 10, perBuyerCap: 2 }));
+      await nodes[0]!.createDrop(drop(id, { quantity: 10, perBuyerCap: 2 }), 0);
       const claims = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
           nodes[i % nodes.length]!.claim(id, `buyer${i % 20}`, `race-key-${i}`, 1000),
@@ -195,7 +263,7 @@ export function inventoryContract(
           async (quantity, cap, commands) => {
             const nodes = await peers();
             const id = fresh();
-            await nodes[0]!.createDrop(drop(id, { quantity, perBuyerCap: cap }));
+            await nodes[0]!.createDrop(drop(id, { quantity, perBuyerCap: cap }), 0);
             let now = 1000;
             const holds: { holdId: string; buyer: string }[] = [];
             const answers = new Map<string, string>();
@@ -255,7 +323,13 @@ export function inventoryContract(
               expect(records.filter((r) => r?.status === 'active')).toHaveLength(held);
               expect(records.filter((r) => r?.status === 'ordered')).toHaveLength(sold);
             }
-            expect(await nodes[0]!.orders(id)).toHaveLength((await nodes[0]!.stock(id, now))!.sold);
+            const sold = (await nodes[0]!.stock(id, now))!.sold;
+            expect(await nodes[0]!.orders(id)).toHaveLength(sold);
+            // the log holds every order, and states only when they changed
+            const log = (await nodes[1 % nodes.length]!.unrelayed(id, now, 1000))!.entries;
+            expect(log.filter((e) => e.type === 'order.created')).toHaveLength(sold);
+            const states = log.flatMap((e) => (e.type === 'drop.state' ? [e.state] : []));
+            states.forEach((s, i) => expect(s).not.toBe(states[i - 1]));
           },
         ),
         { numRuns: runs },

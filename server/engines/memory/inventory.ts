@@ -2,6 +2,7 @@ import type {
   CancelResult,
   CheckoutResult,
   ClaimResult,
+  DropState,
   DropStock,
   Order,
 } from '../../../client-sdk/src/protocol/index.js';
@@ -9,8 +10,10 @@ import {
   RoomError,
   dropState,
   type DropDefinition,
+  type DropLogEntry,
   type HoldRecord,
   type InventoryPort,
+  type Unrelayed,
 } from '../../../rooms/index.js';
 
 interface Book {
@@ -24,15 +27,22 @@ interface Book {
   perBuyer: Map<string, number>;
   answers: Map<string, ClaimResult | CheckoutResult>;
   orders: Order[];
+  /** The drop's durable log (see {@link DropLogEntry}) and how much of it was relayed. */
+  log: DropLogEntry[];
+  relayed: number;
+  state: DropState;
 }
 
 /** In-process drops: the same rules as the Redis scripts, in one process. */
 export class MemoryInventory implements InventoryPort {
   private readonly books = new Map<string, Book>();
+  private readonly open = new Map<string, number>();
 
-  createDrop(drop: DropDefinition): Promise<{ created: boolean }> {
+  createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
     return run(() => {
       if (this.books.has(drop.id)) return { created: false };
+      if (!this.open.has(drop.id)) this.open.set(drop.id, now);
+      const state = dropState(drop, drop.quantity, now);
       this.books.set(drop.id, {
         drop: { ...drop },
         remaining: drop.quantity,
@@ -43,6 +53,9 @@ export class MemoryInventory implements InventoryPort {
         perBuyer: new Map(),
         answers: new Map(),
         orders: [],
+        log: [{ n: 1, type: 'drop.state', at: now, state }],
+        relayed: 0,
+        state,
       });
       return { created: true };
     });
@@ -66,6 +79,7 @@ export class MemoryInventory implements InventoryPort {
       this.expire(book, now);
       const answer = this.decideClaim(book, buyerId, now);
       book.answers.set(answerKey, answer);
+      this.note(book, now);
       return answer;
     });
   }
@@ -85,6 +99,7 @@ export class MemoryInventory implements InventoryPort {
       this.expire(book, now);
       const answer = this.decideCheckout(book, holdId, buyerId, now);
       book.answers.set(answerKey, answer);
+      this.note(book, now);
       return answer;
     });
   }
@@ -97,6 +112,7 @@ export class MemoryInventory implements InventoryPort {
       if (hold?.buyerId !== buyerId) return { outcome: 'not_found' };
       if (hold.status === 'active') {
         this.release(book, hold, 'cancelled');
+        this.note(book, now);
         return { outcome: 'cancelled' };
       }
       if (hold.status === 'ordered') return { outcome: 'ordered', orderId: hold.orderId ?? '' };
@@ -109,10 +125,12 @@ export class MemoryInventory implements InventoryPort {
       const book = this.books.get(dropId);
       if (!book) return undefined;
       this.expire(book, now);
+      this.note(book, now);
       const { drop, remaining, held, sold } = book;
       return {
         dropId,
-        state: dropState(drop, remaining, now),
+        state: book.state,
+        productId: drop.product.id,
         quantity: drop.quantity,
         remaining,
         held,
@@ -123,12 +141,49 @@ export class MemoryInventory implements InventoryPort {
     });
   }
 
+  claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined> {
+    return run(
+      () =>
+        this.books.get(dropId)?.answers.get(`claim\n${buyerId}\n${key}`) as ClaimResult | undefined,
+    );
+  }
+
   hold(dropId: string, holdId: string): Promise<HoldRecord | undefined> {
     return run(() => this.books.get(dropId)?.holds.get(holdId));
   }
 
   orders(dropId: string): Promise<Order[]> {
     return run(() => this.books.get(dropId)?.orders ?? []);
+  }
+
+  openDrops(): Promise<{ dropId: string; since: number }[]> {
+    return run(() => [...this.open].map(([dropId, since]) => ({ dropId, since })));
+  }
+
+  unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined> {
+    return run(() => {
+      const book = this.books.get(dropId);
+      if (!book) return undefined;
+      this.expire(book, now);
+      this.note(book, now);
+      const entries = book.log.slice(book.relayed, book.relayed + limit);
+      const settled =
+        now >= book.drop.endsAt &&
+        book.active.size === 0 &&
+        book.relayed + entries.length === book.log.length;
+      return { drop: book.drop, entries, settled };
+    });
+  }
+
+  markRelayed(dropId: string, n: number): Promise<void> {
+    return run(() => {
+      const book = this.books.get(dropId);
+      if (book) book.relayed = Math.max(book.relayed, Math.min(n, book.log.length));
+    });
+  }
+
+  closeRelay(dropId: string): Promise<void> {
+    return run(() => void this.open.delete(dropId));
   }
 
   private book(dropId: string): Book {
@@ -173,7 +228,30 @@ export class MemoryInventory implements InventoryPort {
     book.held -= 1;
     book.sold += 1;
     book.orders.push({ orderId, dropId: book.drop.id, holdId, buyerId, at: now });
+    book.log.push({
+      n: book.log.length + 1,
+      type: 'order.created',
+      at: now,
+      orderId,
+      holdId,
+      buyerId,
+    });
     return { outcome: 'ordered', orderId, holdId };
+  }
+
+  /** Logs the drop's state when it changed (by the clock or by its stock). */
+  private note(book: Book, now: number): void {
+    const { drop } = book;
+    const before = book.state;
+    const state = dropState(drop, book.remaining, now);
+    if (state === before) return;
+    const log = (at: number, s: DropState) =>
+      book.log.push({ n: book.log.length + 1, type: 'drop.state', at, state: s });
+    // a drop seen first after its start went live at its start
+    if (before === 'scheduled' && state !== 'live') log(drop.startsAt, 'live');
+    book.state = state;
+    if (state === 'ended') log(drop.endsAt, state);
+    else log(state === 'live' && before === 'scheduled' ? drop.startsAt : now, state);
   }
 
   /** Ends every hold whose time ran out; each returns its unit exactly once. */

@@ -1,4 +1,8 @@
-import type { MerchantEvent, MerchantOutboxPort } from '../../../rooms/index.js';
+import {
+  MERCHANT_ID_RETENTION_MS,
+  type MerchantEvent,
+  type MerchantOutboxPort,
+} from '../../../rooms/index.js';
 
 interface Entry {
   event: MerchantEvent;
@@ -13,22 +17,23 @@ const KEEP = 10_000;
 export class MemoryMerchantOutbox implements MerchantOutboxPort {
   private readonly pending = new Map<string, Entry>();
   private readonly all: MerchantEvent[] = [];
-  private seq = 0;
+  /** Ids appended, with when (insertion order is time order). */
+  private readonly ids = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  append(type: string, data: Record<string, unknown>, at: number): Promise<MerchantEvent> {
-    this.seq += 1;
-    const event: MerchantEvent = {
-      id: `evt-${at}-${this.seq}`,
-      type,
-      at,
-      data: structuredClone(data),
-    };
+  append(given: MerchantEvent, now: number): Promise<{ appended: boolean }> {
+    for (const [id, at] of this.ids) {
+      if (at > now - MERCHANT_ID_RETENTION_MS) break;
+      this.ids.delete(id);
+    }
+    if (this.ids.has(given.id)) return Promise.resolve({ appended: false });
+    this.ids.set(given.id, now);
+    const event = structuredClone(given);
     this.pending.set(event.id, { event, takenBy: null, takenAt: 0 });
     this.all.push(event);
     if (this.all.length > KEEP) this.all.splice(0, this.all.length - KEEP);
-    return Promise.resolve(structuredClone(event));
+    return Promise.resolve({ appended: true });
   }
 
   take(sender: string, limit: number, reclaimAfterMs: number): Promise<MerchantEvent[]> {

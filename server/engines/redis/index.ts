@@ -56,7 +56,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     presence,
     rateLimits: new RedisRateLimits(commands, keys, now),
     inventory: new RedisInventory(commands, keys),
-    merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents()),
+    merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents(), keys.merchantIds()),
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);

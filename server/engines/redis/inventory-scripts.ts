@@ -1,11 +1,17 @@
 /**
  * Lua scripts for drops. Every script takes the same seven keys of one drop (all with the drop's
  * hash tag): the drop hash, holds (hold → buyer, and hold#expiresAt), the expiry set of active
- * holds, hold statuses, units per buyer, stored answers, and the orders Stream. Each first expires the holds whose
- * time ran out, so stock always adds up and each expired hold returns its unit exactly once.
+ * holds, hold statuses, units per buyer, stored answers, and the drop's log (a Stream with ids
+ * `0-n`: its changes of state and its orders, written in the same step as the change). Each first
+ * expires the holds whose time ran out, so stock always adds up and each expired hold returns its
+ * unit exactly once, and logs the drop's state when the clock or the stock changed it.
  */
-const EXPIRE = `
-local K_DROP, K_HOLDS, K_EXP, K_STAT, K_BUYERS, K_ANSWERS, K_ORDERS = unpack(KEYS)
+const PRELUDE = `
+local K_DROP, K_HOLDS, K_EXP, K_STAT, K_BUYERS, K_ANSWERS, K_LOG = unpack(KEYS)
+local function log(...)
+  local n = redis.call('HINCRBY', K_DROP, 'events', 1)
+  redis.call('XADD', K_LOG, '0-' .. n, ...)
+end
 -- ends an active hold without an order: its unit returns to stock, its buyer's count drops
 local function release(h, status)
   redis.call('ZREM', K_EXP, h)
@@ -18,25 +24,48 @@ end
 local function expire(now)
   for _, h in ipairs(redis.call('ZRANGEBYSCORE', K_EXP, '-inf', now)) do release(h, 'expired') end
 end
+local function stateAt(now)
+  local d = redis.call('HMGET', K_DROP, 'startsAt', 'endsAt', 'remaining')
+  if now >= tonumber(d[2]) then return 'ended' end
+  if now < tonumber(d[1]) then return 'scheduled' end
+  if tonumber(d[3]) > 0 then return 'live' end
+  return 'sold_out'
+end
+local function note(now)
+  local state = stateAt(now)
+  local before = redis.call('HGET', K_DROP, 'state')
+  if before == state then return state end
+  local d = redis.call('HMGET', K_DROP, 'startsAt', 'endsAt')
+  -- a drop seen first after its start went live at its start
+  if before == 'scheduled' and state ~= 'live' then
+    log('type', 'drop.state', 'at', d[1], 'state', 'live')
+  end
+  local at = string.format('%d', now)
+  if state == 'ended' then at = d[2] elseif state == 'live' and before == 'scheduled' then at = d[1] end
+  redis.call('HSET', K_DROP, 'state', state)
+  log('type', 'drop.state', 'at', at, 'state', state)
+  return state
+end
 `;
 
 export const DROP_KEYS = 7;
 
 export const inventoryScripts = {
-  /** ARGV id, roomId, productId, quantity, cap, startsAt, endsAt, holdMs → 1 if created. */
+  /** ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now → 1 if created. */
   dropCreate: {
     numberOfKeys: DROP_KEYS,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'roomId', ARGV[2], 'productId', ARGV[3],
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_DROP) == 1 then return 0 end
+redis.call('HSET', K_DROP, 'id', ARGV[1], 'roomId', ARGV[2], 'product', ARGV[3],
   'quantity', ARGV[4], 'cap', ARGV[5], 'startsAt', ARGV[6], 'endsAt', ARGV[7], 'holdMs', ARGV[8],
-  'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0)
+  'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0)
+note(tonumber(ARGV[9]))
 return 1`,
   },
   /** ARGV buyer, key, now → the answer (JSON), or false for an unknown drop. */
   dropClaim: {
     numberOfKeys: DROP_KEYS,
-    lua: `${EXPIRE}
+    lua: `${PRELUDE}
 local answerKey = 'claim\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
 local earlier = redis.call('HGET', K_ANSWERS, answerKey)
 if earlier then return earlier end
@@ -66,12 +95,13 @@ else
   answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. string.format('%d', expiresAt) .. '}'
 end
 redis.call('HSET', K_ANSWERS, answerKey, answer)
+note(now)
 return answer`,
   },
   /** ARGV hold, buyer, key, now → the answer (JSON), or false for an unknown drop. */
   dropCheckout: {
     numberOfKeys: DROP_KEYS,
-    lua: `${EXPIRE}
+    lua: `${PRELUDE}
 local answerKey = 'checkout\\n' .. ARGV[2] .. '\\n' .. ARGV[3]
 local earlier = redis.call('HGET', K_ANSWERS, answerKey)
 if earlier then return earlier end
@@ -87,7 +117,7 @@ elseif status == 'active' then
   redis.call('HSET', K_STAT, ARGV[1], 'ordered:' .. order)
   redis.call('HINCRBY', K_DROP, 'held', -1)
   redis.call('HINCRBY', K_DROP, 'sold', 1)
-  redis.call('XADD', K_ORDERS, '*', 'order', order, 'hold', ARGV[1], 'buyer', ARGV[2], 'at', ARGV[4])
+  log('type', 'order.created', 'at', ARGV[4], 'order', order, 'hold', ARGV[1], 'buyer', ARGV[2])
   answer = '{"outcome":"ordered","orderId":"' .. order .. '","holdId":"' .. ARGV[1] .. '"}'
 elseif string.sub(status, 1, 8) == 'ordered:' then
   answer = '{"outcome":"ordered","orderId":"' .. string.sub(status, 9) .. '","holdId":"' .. ARGV[1] .. '"}'
@@ -95,18 +125,20 @@ else
   answer = '{"outcome":"' .. status .. '"}'
 end
 redis.call('HSET', K_ANSWERS, answerKey, answer)
+note(tonumber(ARGV[4]))
 return answer`,
   },
   /** ARGV hold, buyer, now → the answer (JSON), or false for an unknown drop. */
   dropCancel: {
     numberOfKeys: DROP_KEYS,
-    lua: `${EXPIRE}
+    lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
 expire(tonumber(ARGV[3]))
 local status = redis.call('HGET', K_STAT, ARGV[1])
 if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then return '{"outcome":"not_found"}' end
 if status == 'active' then
   release(ARGV[1], 'cancelled')
+  note(tonumber(ARGV[3]))
   return '{"outcome":"cancelled"}'
 end
 if string.sub(status, 1, 8) == 'ordered:' then
@@ -114,12 +146,59 @@ if string.sub(status, 1, 8) == 'ordered:' then
 end
 return '{"outcome":"' .. status .. '"}'`,
   },
-  /** ARGV now → {quantity, remaining, held, sold, startsAt, endsAt}, or false. */
+  /** ARGV now → {state, quantity, remaining, held, sold, startsAt, endsAt, product}, or false. */
   dropStock: {
     numberOfKeys: DROP_KEYS,
-    lua: `${EXPIRE}
+    lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
 expire(tonumber(ARGV[1]))
-return redis.call('HMGET', K_DROP, 'quantity', 'remaining', 'held', 'sold', 'startsAt', 'endsAt')`,
+note(tonumber(ARGV[1]))
+return redis.call('HMGET', K_DROP, 'state', 'quantity', 'remaining', 'held', 'sold', 'startsAt',
+  'endsAt', 'product')`,
+  },
+  /**
+   * ARGV now, limit → {settled (0/1), entries after the relayed one (XRANGE form)}, or false.
+   * Settled: ended, no active hold, and these are the last entries of the log.
+   */
+  dropUnrelayed: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_DROP) == 0 then return false end
+local now = tonumber(ARGV[1])
+expire(now)
+local state = note(now)
+local relayed = tonumber(redis.call('HGET', K_DROP, 'relayed'))
+local events = tonumber(redis.call('HGET', K_DROP, 'events'))
+local entries = redis.call('XRANGE', K_LOG, '(0-' .. relayed, '+', 'COUNT', ARGV[2])
+local settled = 0
+if state == 'ended' and redis.call('ZCARD', K_EXP) == 0 and relayed + #entries == events then
+  settled = 1
+end
+return {settled, entries}`,
+  },
+  /** ARGV n: the log is relayed up to entry n (never moves back). */
+  dropRelayed: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_DROP) == 0 then return 0 end
+local n = tonumber(ARGV[1])
+if n > tonumber(redis.call('HGET', K_DROP, 'relayed') or '0') then
+  redis.call('HSET', K_DROP, 'relayed', n)
+end
+return 1`,
+  },
+  /**
+   * The merchant outbox's append (keys on the merchant's shard, not a drop's). KEYS stream, ids;
+   * ARGV id, type, at, data, now, id retention ms, maxlen → 1 if appended, 0 for an id seen lately.
+   */
+  merchantAppend: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[6]))
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[7], '*', 'id', ARGV[1], 'type', ARGV[2],
+  'at', ARGV[3], 'data', ARGV[4])
+return 1`,
   },
 } as const;

@@ -2,19 +2,44 @@ import type {
   CancelResult,
   CheckoutResult,
   ClaimResult,
+  DropState,
   DropStock,
   HoldStatus,
   Order,
+  Product,
 } from '../../../client-sdk/src/protocol/index.js';
 import {
   RoomError,
-  dropState,
   type DropDefinition,
+  type DropLogEntry,
   type HoldRecord,
   type InventoryPort,
+  type Unrelayed,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
+
+type Entry = [id: string, fields: string[]];
+
+const DEFINITION_FIELDS = ['roomId', 'product', 'quantity', 'cap', 'startsAt', 'endsAt', 'holdMs'];
+
+/** A log entry from its Stream form (id `0-n`). */
+function logEntry([id, fields]: Entry): DropLogEntry {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
+  const n = Number(id.slice(id.indexOf('-') + 1));
+  const at = Number(f.at);
+  if (f.type === 'order.created')
+    return {
+      n,
+      type: 'order.created',
+      at,
+      orderId: f.order ?? '',
+      holdId: f.hold ?? '',
+      buyerId: f.buyer ?? '',
+    };
+  return { n, type: 'drop.state', at, state: f.state as DropState };
+}
 
 /** Drops in Redis: every step one Lua script (`inventory-scripts.ts`), so nodes never race. */
 export class RedisInventory implements InventoryPort {
@@ -23,23 +48,27 @@ export class RedisInventory implements InventoryPort {
     private readonly keys: Keys,
   ) {}
 
-  async createDrop(drop: DropDefinition): Promise<{ created: boolean }> {
-    // listed first (the room's set sits on the room's shard, the drop on its own): a reader
-    // skips an id whose drop is not there, so a crash between the two leaves nothing visible
+  async createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
+    // listed first (the room's set and the open list sit on other shards than the drop): a
+    // reader skips an id whose drop is not there, so a crash between them leaves nothing visible
     await guarded(() =>
-      this.redis.zadd(this.keys.roomDrops(drop.roomId), 'NX', String(drop.startsAt), drop.id),
+      Promise.all([
+        this.redis.zadd(this.keys.roomDrops(drop.roomId), 'NX', String(drop.startsAt), drop.id),
+        this.redis.zadd(this.keys.openDrops(), 'NX', String(now), drop.id),
+      ]),
     );
     const created = await guarded(() =>
       this.redis.dropCreate(
         ...this.keys.drop(drop.id),
         drop.id,
         drop.roomId,
-        drop.productId,
+        JSON.stringify(drop.product),
         drop.quantity,
         drop.perBuyerCap,
         drop.startsAt,
         drop.endsAt,
         drop.holdMs,
+        now,
       ),
     );
     return { created: created === 1 };
@@ -47,32 +76,38 @@ export class RedisInventory implements InventoryPort {
 
   async dropsOf(roomId: string): Promise<DropDefinition[]> {
     const ids = await guarded(() => this.redis.zrange(this.keys.roomDrops(roomId), '0', '-1'));
-    const fields = ['roomId', 'productId', 'quantity', 'cap', 'startsAt', 'endsAt', 'holdMs'];
-    const rows = await guarded(() =>
-      Promise.all(ids.map((id) => this.redis.hmget(this.keys.drop(id)[0], ...fields))),
+    const drops = await Promise.all(ids.map((id) => this.definition(id)));
+    return drops.filter((d): d is DropDefinition => d?.roomId === roomId);
+  }
+
+  private async definition(dropId: string): Promise<DropDefinition | undefined> {
+    const [roomId, product, quantity, cap, startsAt, endsAt, holdMs] = await guarded(() =>
+      this.redis.hmget(this.keys.drop(dropId)[0], ...DEFINITION_FIELDS),
     );
-    return rows.flatMap((row, i) => {
-      const [room, productId, quantity, cap, startsAt, endsAt, holdMs] = row;
-      if (room !== roomId || productId == null) return [];
-      return [
-        {
-          id: ids[i] ?? '',
-          roomId,
-          productId,
-          quantity: Number(quantity),
-          perBuyerCap: Number(cap),
-          startsAt: Number(startsAt),
-          endsAt: Number(endsAt),
-          holdMs: Number(holdMs),
-        },
-      ];
-    });
+    if (roomId == null || product == null) return undefined;
+    return {
+      id: dropId,
+      roomId,
+      product: JSON.parse(product) as Product,
+      quantity: Number(quantity),
+      perBuyerCap: Number(cap),
+      startsAt: Number(startsAt),
+      endsAt: Number(endsAt),
+      holdMs: Number(holdMs),
+    };
   }
 
   async claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
     return this.answer<ClaimResult>(dropId, () =>
       this.redis.dropClaim(...this.keys.drop(dropId), buyerId, key, now),
     );
+  }
+
+  async claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined> {
+    const answer = await guarded(() =>
+      this.redis.hget(this.keys.drop(dropId)[5], `claim\n${buyerId}\n${key}`),
+    );
+    return answer === null ? undefined : (JSON.parse(answer) as ClaimResult);
   }
 
   async checkout(
@@ -102,7 +137,8 @@ export class RedisInventory implements InventoryPort {
     const reply = (await guarded(() => this.redis.dropStock(...this.keys.drop(dropId), now))) as
       string[] | null;
     if (!reply) return undefined;
-    const [quantity, remaining, held, sold, startsAt, endsAt] = reply.map(Number) as [
+    const [state, ...figures] = reply;
+    const [quantity, remaining, held, sold, startsAt, endsAt] = figures.map(Number) as [
       number,
       number,
       number,
@@ -110,9 +146,11 @@ export class RedisInventory implements InventoryPort {
       number,
       number,
     ];
+    const product = JSON.parse(figures[6] ?? '{}') as Product;
     return {
       dropId,
-      state: dropState({ startsAt, endsAt }, remaining, now),
+      state: state as DropState,
+      productId: product.id,
       quantity,
       remaining,
       held,
@@ -144,19 +182,43 @@ export class RedisInventory implements InventoryPort {
   async orders(dropId: string): Promise<Order[]> {
     const entries = (await guarded(() =>
       this.redis.xrange(this.keys.drop(dropId)[6], '-', '+'),
-    )) as [string, string[]][];
-    return entries.map(([, fields]) => {
-      const f = Object.fromEntries(
-        Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]),
-      ) as Record<string, string>;
-      return {
-        orderId: f.order ?? '',
-        dropId,
-        holdId: f.hold ?? '',
-        buyerId: f.buyer ?? '',
-        at: Number(f.at),
-      };
-    });
+    )) as Entry[];
+    return entries
+      .map(logEntry)
+      .flatMap((e) =>
+        e.type === 'order.created'
+          ? [{ orderId: e.orderId, dropId, holdId: e.holdId, buyerId: e.buyerId, at: e.at }]
+          : [],
+      );
+  }
+
+  async openDrops(): Promise<{ dropId: string; since: number }[]> {
+    const flat = await guarded(() =>
+      this.redis.zrange(this.keys.openDrops(), '0', '-1', 'WITHSCORES'),
+    );
+    return Array.from({ length: flat.length / 2 }, (_, i) => ({
+      dropId: flat[2 * i] ?? '',
+      since: Number(flat[2 * i + 1]),
+    }));
+  }
+
+  async unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined> {
+    const [drop, reply] = await Promise.all([
+      this.definition(dropId),
+      guarded(() => this.redis.dropUnrelayed(...this.keys.drop(dropId), now, limit)) as Promise<
+        [number, Entry[]] | null
+      >,
+    ]);
+    if (!drop || !reply) return undefined;
+    return { drop, entries: reply[1].map(logEntry), settled: reply[0] === 1 };
+  }
+
+  async markRelayed(dropId: string, n: number): Promise<void> {
+    await guarded(() => this.redis.dropRelayed(...this.keys.drop(dropId), n));
+  }
+
+  async closeRelay(dropId: string): Promise<void> {
+    await guarded(() => this.redis.zrem(this.keys.openDrops(), dropId));
   }
 
   private async answer<T>(dropId: string, call: () => Promise<unknown>): Promise<T> {

@@ -22,9 +22,13 @@ export class Keys {
       `${base}:status`,
       `${base}:buyers`,
       `${base}:answers`,
-      `${base}:orders`,
+      `${base}:log`,
     ];
   };
+  /** Drops whose logs may hold entries not yet relayed to the merchant outbox. */
+  openDrops = () => `${this.prefix}{merchant}:open-drops`;
+  /** Ids of the merchant events appended lately (an append with a known id is skipped). */
+  merchantIds = () => `${this.prefix}{merchant}:ids`;
   bucket = (key: string) => `${this.prefix}rate:{${key}}`;
 
   /** The room id of a channel name, or undefined for a channel of another prefix. */

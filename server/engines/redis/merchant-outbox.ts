@@ -1,4 +1,8 @@
-import type { MerchantEvent, MerchantOutboxPort } from '../../../rooms/index.js';
+import {
+  MERCHANT_ID_RETENTION_MS,
+  type MerchantEvent,
+  type MerchantOutboxPort,
+} from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 
 type Entry = [id: string, fields: string[]];
@@ -6,11 +10,11 @@ type Entry = [id: string, fields: string[]];
 const GROUP = 'senders';
 const MAX_EVENTS = 100_000;
 
-function eventOf([id, fields]: Entry): MerchantEvent {
+function eventOf([entryId, fields]: Entry): MerchantEvent {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
   return {
-    id,
+    id: f.id ?? entryId,
     type: f.type ?? '',
     at: Number(f.at),
     data: JSON.parse(f.data ?? '{}') as Record<string, unknown>,
@@ -18,36 +22,37 @@ function eventOf([id, fields]: Entry): MerchantEvent {
 }
 
 /**
- * The merchant outbox as a Redis Stream read by a consumer group: the entry id is the event's
- * stable id, XACK confirms delivery, a sender reads its own unconfirmed entries first (after a
+ * The merchant outbox as a Redis Stream read by a consumer group: an append skips an event id seen
+ * lately (a sorted set by time, in the same script), XACK confirms delivery, a sender reads its own unconfirmed entries first (after a
  * restart too), and XAUTOCLAIM hands entries a dead sender left to the living.
  */
 export class RedisMerchantOutbox implements MerchantOutboxPort {
   private group: Promise<void> | undefined;
+  /** Stream entry ids of the events this process took, by event id, for XACK. */
+  private readonly entries = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly key: string,
+    private readonly idsKey: string,
   ) {}
 
-  async append(type: string, data: Record<string, unknown>, at: number): Promise<MerchantEvent> {
+  async append(event: MerchantEvent, now: number): Promise<{ appended: boolean }> {
     await this.ensureGroup();
-    const id = await guarded(() =>
-      this.redis.xadd(
+    const added = await guarded(() =>
+      this.redis.merchantAppend(
         this.key,
-        'MAXLEN',
-        '~',
-        String(MAX_EVENTS),
-        '*',
-        'type',
-        type,
-        'at',
-        String(at),
-        'data',
-        JSON.stringify(data),
+        this.idsKey,
+        event.id,
+        event.type,
+        event.at,
+        JSON.stringify(event.data),
+        now,
+        MERCHANT_ID_RETENTION_MS,
+        MAX_EVENTS,
       ),
     );
-    return { id: id ?? '', type, at, data };
+    return { appended: added === 1 };
   }
 
   async take(sender: string, limit: number, reclaimAfterMs: number): Promise<MerchantEvent[]> {
@@ -70,7 +75,12 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     const taken = new Map<string, MerchantEvent>();
     const add = (entries: Entry[]) => {
       // XAUTOCLAIM gives a null body for an entry trimmed away meanwhile
-      for (const entry of entries) if (Array.isArray(entry[1])) taken.set(entry[0], eventOf(entry));
+      for (const entry of entries) {
+        if (!Array.isArray(entry[1])) continue;
+        const event = eventOf(entry);
+        this.entries.set(event.id, entry[0]);
+        taken.set(entry[0], event);
+      }
     };
     add(await this.read(sender, limit, '0'));
     if (taken.size < limit) {
@@ -92,7 +102,10 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
   }
 
   async delivered(id: string): Promise<void> {
-    await guarded(() => this.redis.xack(this.key, GROUP, id));
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    await guarded(() => this.redis.xack(this.key, GROUP, entry));
+    this.entries.delete(id);
   }
 
   async recent(limit: number): Promise<MerchantEvent[]> {
