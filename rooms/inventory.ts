@@ -22,6 +22,8 @@ export interface DropDefinition {
   endsAt: number;
   /** How long a claim holds its unit before it returns to stock. */
   holdMs: number;
+  /** Anti-scalping: how long a buyer must have been in the room before a claim counts (0: off). */
+  minPresenceMs: number;
 }
 
 /** One hold, for audits and tests. */

@@ -133,7 +133,15 @@ export interface PresencePort {
   add(roomId: string, memberId: string): Promise<void>;
   remove(roomId: string, memberId: string): Promise<void>;
   count(roomId: string): Promise<number>;
+  /**
+   * When a user was first seen in a room (recorded as `now` the first time), for drops that ask
+   * for a minimum presence before a claim counts. Remembered for {@link ARRIVAL_MEMORY_MS}.
+   */
+  arrived(roomId: string, userId: string, now: number): Promise<number>;
 }
+
+/** How long a user's arrival in a room is remembered. */
+export const ARRIVAL_MEMORY_MS = 12 * 3600_000;
 
 /** A token bucket: `capacity` tokens, refilled at `refillPerSecond`. */
 export interface RateRule {

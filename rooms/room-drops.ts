@@ -12,6 +12,8 @@ import type { BrokerPort } from './ports.js';
 export const STOCK_INTERVAL_MS = 100;
 
 interface Tracked {
+  /** The definition, once read (a drop created on another node is known by id first). */
+  drop: DropDefinition | undefined;
   sent: DropStock | undefined;
   sentAt: number;
   reading: boolean;
@@ -48,20 +50,38 @@ export class RoomDrops {
 
   /** Follows the drops the room already has (when this node loads the room). */
   async load(): Promise<void> {
-    for (const drop of await this.ctx.inventory.dropsOf(this.roomId)) this.track(drop.id);
+    for (const drop of await this.ctx.inventory.dropsOf(this.roomId)) this.track(drop.id, drop);
   }
 
   async create(drop: DropDefinition): Promise<{ created: boolean; stock: DropStock }> {
     const { created } = await this.ctx.inventory.createDrop(drop, this.ctx.now());
-    if (!created) await this.assertOurs(drop.id, 'BAD_REQUEST');
+    if (created) this.track(drop.id, drop);
+    else await this.assertOurs(drop.id, 'BAD_REQUEST');
     const stock = await this.ctx.inventory.stock(drop.id, this.ctx.now());
     if (!stock) throw new Error(`drop ${drop.id} missing right after it was created`);
     this.changed(drop.id, true);
     return { created, stock };
   }
 
-  async claim(dropId: string, buyerId: string, key: string): Promise<ClaimResult> {
-    await this.assertOurs(dropId);
+  /**
+   * Claims a unit for a buyer who arrived in the room at `arrivedAt`: a drop with a minimum
+   * presence refuses a buyer who has not been here long enough (not stored: the same tap counts
+   * once the time has come).
+   */
+  async claim(
+    dropId: string,
+    buyerId: string,
+    key: string,
+    arrivedAt: number | undefined,
+  ): Promise<ClaimResult> {
+    const drop = await this.assertOurs(dropId);
+    if (drop.minPresenceMs > 0) {
+      const eligibleAt = (arrivedAt ?? this.ctx.now()) + drop.minPresenceMs;
+      if (eligibleAt > this.ctx.now()) {
+        const earlier = await this.ctx.inventory.claimed(dropId, buyerId, key);
+        return earlier ?? { outcome: 'not_eligible', eligibleAt };
+      }
+    }
     const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now());
     if (result.outcome === 'held') this.changed(dropId, true);
     return result;
@@ -123,26 +143,39 @@ export class RoomDrops {
     this.tracked.clear();
   }
 
-  /** A drop of another room is not this room's to sell (a new one may not be known here yet). */
+  /**
+   * The drop, when it is this room's: a drop of another room is not this room's to sell (and a new
+   * one may not be known here yet).
+   */
   private async assertOurs(
     dropId: string,
     code: 'DROP_NOT_FOUND' | 'BAD_REQUEST' = 'DROP_NOT_FOUND',
-  ): Promise<void> {
-    if (this.tracked.has(dropId)) return;
+  ): Promise<DropDefinition> {
+    const known = this.tracked.get(dropId)?.drop;
+    if (known) return known;
     const ours = await this.ctx.inventory.dropsOf(this.roomId);
-    for (const drop of ours) this.track(drop.id);
-    if (ours.some((d) => d.id === dropId)) return;
+    for (const drop of ours) this.track(drop.id, drop);
+    const found = ours.find((d) => d.id === dropId);
+    if (found) return found;
     throw code === 'BAD_REQUEST'
       ? new RoomError('BAD_REQUEST', `Drop id ${dropId} is taken by another room`)
       : new RoomError('DROP_NOT_FOUND', `No drop ${dropId} in room ${this.roomId}`);
   }
 
-  private track(dropId: string): Tracked {
+  private track(dropId: string, drop?: DropDefinition): Tracked {
     let tracked = this.tracked.get(dropId);
     if (!tracked) {
-      tracked = { sent: undefined, sentAt: 0, reading: false, again: false, timer: undefined };
+      tracked = {
+        drop,
+        sent: undefined,
+        sentAt: 0,
+        reading: false,
+        again: false,
+        timer: undefined,
+      };
       this.tracked.set(dropId, tracked);
     }
+    tracked.drop ??= drop;
     return tracked;
   }
 

@@ -67,6 +67,8 @@ export interface RoomLimits {
   chatRate: RateRule;
   /** Per user, across rooms; a reaction with `count` n costs n. */
   reactionRate: RateRule;
+  /** Drop claims per user, across rooms (a retry of an answered claim gets its answer). */
+  claimRate: RateRule;
   viewerCountIntervalMs: number;
   /** Most events a resume replays; beyond that the client gets a snapshot. */
   replayLimit: number;
@@ -139,6 +141,8 @@ export class StreamRoom {
   private gone = false;
   private unsubscribe: (() => void) | undefined;
   private readonly sends = new Map<string, Promise<{ id: string; seq: number }>>();
+  /** When each signed-in user joined first, across nodes (for drops asking a minimum presence). */
+  private readonly arrivals = new Map<string, number>();
 
   constructor(
     readonly id: string,
@@ -237,6 +241,7 @@ export class StreamRoom {
     this.unsubscribe = undefined;
     this.members.clear();
     this.sends.clear();
+    this.arrivals.clear();
     return Promise.resolve();
   }
 
@@ -248,6 +253,7 @@ export class StreamRoom {
     try {
       if (added) {
         await this.ctx.engine.presence.add(this.id, member.id);
+        await this.noteArrival(member.identity);
         await this.onJoin(member);
       }
       return (
@@ -442,9 +448,18 @@ export class StreamRoom {
   }
 
   /** Claims a unit of a drop for a member: a hold, or why not. */
-  claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
+  async claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
     this.assertBuyer(member);
-    return this.drops.claim(dropId, member.identity.id, key);
+    const buyer = member.identity.id;
+    try {
+      await this.take(`claim:${buyer}`, this.ctx.limits.claimRate, 1, 'RATE_LIMITED');
+    } catch (error) {
+      // a retry of a claim that was answered (the answer lost on the way) gets that answer
+      const earlier = await this.ctx.engine.inventory.claimed(dropId, buyer, key);
+      if (earlier) return earlier;
+      throw error;
+    }
+    return this.drops.claim(dropId, buyer, key, this.arrivals.get(buyer));
   }
 
   checkout(member: Member, dropId: string, holdId: string, key: string): Promise<CheckoutResult> {
@@ -744,6 +759,12 @@ export class StreamRoom {
       this.busy -= 1;
       if (this.busy === 0) this.ctx.release(this);
     }
+  }
+
+  private async noteArrival(identity: Identity): Promise<void> {
+    if (identity.anonymous || this.arrivals.has(identity.id)) return;
+    const at = await this.ctx.engine.presence.arrived(this.id, identity.id, this.ctx.now());
+    this.arrivals.set(identity.id, at);
   }
 
   private assertBuyer(member: Member): void {

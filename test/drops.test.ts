@@ -246,4 +246,52 @@ describe('drops over sockets', () => {
       quantity: 1,
     });
   });
+
+  it('anti-scalping: a minimum presence before a claim counts, and a claim rate per account', async () => {
+    const server = await start({ CLAIM_RATE_BURST: '2', CLAIM_RATE_PER_SECOND: '0.01' });
+    const h = await server.socket(host);
+    await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await h.emitWithAck('room:join', { roomId: 'show' });
+    await h.emitWithAck('product:upsert', { roomId: 'show', product: SNEAKER });
+    const create = { roomId: 'show', productId: 'sku-1', quantity: 5, durationSeconds: 600 };
+    await h.emitWithAck('drop:create', { ...create, dropId: 'patient', minPresenceSeconds: 1 });
+    await h.emitWithAck('drop:create', { ...create, dropId: 'open' });
+
+    const late = await server.socket({ sub: 'latecomer' });
+    const joined = await late.emitWithAck('room:join', { roomId: 'show' });
+    if (!joined.ok || joined.recovered) throw new Error('join failed');
+    const arrived = joined.snapshot.serverTime;
+    const claim = { roomId: 'show', dropId: 'patient', idempotencyKey: key(1) };
+    const early = await late.emitWithAck('drop:claim', claim);
+    expect(early).toMatchObject({ ok: true, outcome: 'not_eligible' });
+    const eligibleAt = early.ok && early.outcome === 'not_eligible' ? early.eligibleAt : 0;
+    expect(eligibleAt).toBeGreaterThanOrEqual(arrived + 1000);
+    expect(eligibleAt).toBeLessThan(arrived + 1500);
+    // the same tap counts once the buyer has been here long enough
+    await new Promise((resolve) => setTimeout(resolve, eligibleAt - Date.now() + 20));
+    expect(await late.emitWithAck('drop:claim', claim)).toMatchObject({
+      ok: true,
+      outcome: 'held',
+    });
+
+    // a scripted buyer runs out of claims; a retry of an answered claim still gets its answer
+    const bot = await server.socket({ sub: 'bot' });
+    await bot.emitWithAck('room:join', { roomId: 'show' });
+    const claims = [key(2), key(3), key(4)].map((k) => ({
+      roomId: 'show',
+      dropId: 'open',
+      idempotencyKey: k,
+    }));
+    const first = await bot.emitWithAck('drop:claim', claims[0]!);
+    expect(first).toMatchObject({ ok: true, outcome: 'held' });
+    expect(await bot.emitWithAck('drop:claim', claims[1]!)).toMatchObject({
+      ok: true,
+      outcome: 'limit_reached',
+    });
+    expect(await bot.emitWithAck('drop:claim', claims[2]!)).toMatchObject({
+      ok: false,
+      error: { code: 'RATE_LIMITED', retryable: true },
+    });
+    expect(await bot.emitWithAck('drop:claim', claims[0]!)).toEqual(first);
+  });
 });

@@ -37,6 +37,7 @@ function setup() {
       chatBudgetPerTick: 100,
       chatRate: { capacity: 100, refillPerSecond: 100 },
       reactionRate: { capacity: 100, refillPerSecond: 100 },
+      claimRate: { capacity: 100, refillPerSecond: 100 },
       viewerCountIntervalMs: 1000,
       replayLimit: 100,
       retainEndedMs: 60_000,

@@ -6,7 +6,7 @@ export const dropHandlers: Handlers<
 > = {
   'drop:create': (
     session,
-    { roomId, dropId, startsAt, durationSeconds, holdSeconds, ...rest },
+    { roomId, dropId, startsAt, durationSeconds, holdSeconds, minPresenceSeconds, ...rest },
     services,
   ) => {
     const start = startsAt ?? services.now();
@@ -19,6 +19,7 @@ export const dropHandlers: Handlers<
         startsAt: start,
         endsAt: start + durationSeconds * 1000,
         holdMs: holdSeconds * 1000,
+        minPresenceMs: minPresenceSeconds * 1000,
       }),
     );
   },

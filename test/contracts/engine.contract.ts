@@ -283,6 +283,15 @@ export function engineContract(name: string, factory: EngineFactory): void {
           expect(await a.presence.count(r)).toBe(2);
         }
       });
+
+      it('remembers when a user first arrived in a room, whichever node saw them', async () => {
+        const [a, b] = (await make(2)) as [Engine, Engine];
+        const [r, other] = [room(), room()];
+        expect(await a.presence.arrived(r, 'u1', 1000)).toBe(1000);
+        expect(await b.presence.arrived(r, 'u1', 5000)).toBe(1000);
+        expect(await b.presence.arrived(r, 'u2', 5000)).toBe(5000);
+        expect(await a.presence.arrived(other, 'u1', 7000)).toBe(7000);
+      });
     });
 
     describe('rate limits', () => {

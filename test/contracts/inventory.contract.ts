@@ -20,6 +20,7 @@ const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition =>
   startsAt: 1000,
   endsAt: 1_000_000,
   holdMs: HOLD_MS,
+  minPresenceMs: 0,
   ...over,
 });
 const fresh = () => `d${Math.random().toString(36).slice(2, 10)}`;

@@ -36,6 +36,8 @@ export const ClaimResult = z.discriminatedUnion('outcome', [
   /** The buyer already holds or bought `cap` units of this drop. */
   z.object({ outcome: z.literal('limit_reached'), cap: z.number().int().positive() }),
   z.object({ outcome: z.literal('not_live'), state: DropState, startsAt: z.number().int() }),
+  /** The drop asks buyers to have been in the room a while first: claim again from `eligibleAt`. */
+  z.object({ outcome: z.literal('not_eligible'), eligibleAt: z.number().int() }),
 ]);
 
 /** How a hold ended, or that it has not yet. */

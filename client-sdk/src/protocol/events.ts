@@ -132,6 +132,8 @@ export const clientEvents = {
       startsAt: z.number().int().nonnegative().optional(),
       durationSeconds: z.number().int().min(1).max(86_400),
       holdSeconds: z.number().int().min(10).max(3600).default(120),
+      /** Anti-scalping: seconds a buyer must have been in the room before a claim counts. */
+      minPresenceSeconds: z.number().int().min(0).max(3600).default(0),
     }),
     response: z.object({ created: z.boolean(), stock: DropStock }),
   },

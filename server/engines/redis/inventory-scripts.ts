@@ -51,14 +51,18 @@ end
 export const DROP_KEYS = 7;
 
 export const inventoryScripts = {
-  /** ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now → 1 if created. */
+  /**
+   * ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now, minPresenceMs
+   * → 1 if created.
+   */
   dropCreate: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 1 then return 0 end
 redis.call('HSET', K_DROP, 'id', ARGV[1], 'roomId', ARGV[2], 'product', ARGV[3],
   'quantity', ARGV[4], 'cap', ARGV[5], 'startsAt', ARGV[6], 'endsAt', ARGV[7], 'holdMs', ARGV[8],
-  'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0)
+  'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
+  'minPresenceMs', ARGV[10])
 note(tonumber(ARGV[9]))
 return 1`,
   },

@@ -21,7 +21,16 @@ import type { Keys } from './keys.js';
 
 type Entry = [id: string, fields: string[]];
 
-const DEFINITION_FIELDS = ['roomId', 'product', 'quantity', 'cap', 'startsAt', 'endsAt', 'holdMs'];
+const DEFINITION_FIELDS = [
+  'roomId',
+  'product',
+  'quantity',
+  'cap',
+  'startsAt',
+  'endsAt',
+  'holdMs',
+  'minPresenceMs',
+];
 
 /** A log entry from its Stream form (id `0-n`). */
 function logEntry([id, fields]: Entry): DropLogEntry {
@@ -69,6 +78,7 @@ export class RedisInventory implements InventoryPort {
         drop.endsAt,
         drop.holdMs,
         now,
+        drop.minPresenceMs,
       ),
     );
     return { created: created === 1 };
@@ -81,7 +91,7 @@ export class RedisInventory implements InventoryPort {
   }
 
   private async definition(dropId: string): Promise<DropDefinition | undefined> {
-    const [roomId, product, quantity, cap, startsAt, endsAt, holdMs] = await guarded(() =>
+    const [roomId, product, quantity, cap, startsAt, endsAt, holdMs, minPresenceMs] = await guarded(() =>
       this.redis.hmget(this.keys.drop(dropId)[0], ...DEFINITION_FIELDS),
     );
     if (roomId == null || product == null) return undefined;
@@ -94,6 +104,7 @@ export class RedisInventory implements InventoryPort {
       startsAt: Number(startsAt),
       endsAt: Number(endsAt),
       holdMs: Number(holdMs),
+      minPresenceMs: Number(minPresenceMs ?? 0),
     };
   }
 

@@ -8,6 +8,8 @@ export class Keys {
   channel = (roomId: string) => `${this.prefix}{${roomId}}:events`;
   presenceCounts = (roomId: string) => `${this.prefix}{${roomId}}:presence`;
   presenceSeen = (roomId: string) => `${this.prefix}{${roomId}}:seen`;
+  /** When each user was first seen in the room. */
+  arrivals = (roomId: string) => `${this.prefix}{${roomId}}:arrivals`;
   /** Events for the merchant, read by the webhook senders' consumer group. */
   merchantEvents = () => `${this.prefix}{merchant}:events`;
   /** A room's drops, by start time. */

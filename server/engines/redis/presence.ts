@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PresencePort } from '../../../rooms/index.js';
+import { ARRIVAL_MEMORY_MS, type PresencePort } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -39,6 +39,21 @@ export class RedisPresence implements PresencePort {
     if (!members?.delete(memberId)) return;
     if (members.size === 0) this.rooms.delete(roomId);
     await this.report(roomId, members.size);
+  }
+
+  async arrived(roomId: string, userId: string, now: number): Promise<number> {
+    const key = this.keys.arrivals(roomId);
+    const replies = await guarded(() =>
+      this.redis
+        .multi()
+        .hsetnx(key, userId, now)
+        .hget(key, userId)
+        .pexpire(key, ARRIVAL_MEMORY_MS)
+        .exec(),
+    );
+    const [error, at] = replies?.[1] ?? [new Error('no reply'), null];
+    if (error) throw error;
+    return Number(at);
   }
 
   async count(roomId: string): Promise<number> {
