@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { until } from './helpers/events.js';
+import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type RawSocket, type TestServer } from './helpers/server.js';
 
@@ -9,14 +10,6 @@ const start = useServers();
 const host = { sub: 'hana', role: 'host' } as const;
 
 type Stock = ServerPayload<'drop:stock'>;
-
-export const SNEAKER = {
-  id: 'sku-1',
-  title: 'Sneaker',
-  price: { amountMinor: 12_900, currency: 'EUR' },
-  imageUrl: 'https://cdn.example.com/sneaker.jpg',
-  sku: 'SNK-42',
-};
 
 async function showWithDrop(servers: TestServer[], quantity: number, viewers: number) {
   const h = await servers[0]!.socket(host);

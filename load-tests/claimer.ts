@@ -1,0 +1,116 @@
+/**
+ * A claim worker process: holds many signed-in buyers (socket.io over `ws`), each joined to the
+ * drop's room, and fires their claims at a given instant, all at once or paced at a rate. It
+ * counts the answers by outcome, the claims never answered, and each claim's latency (send to
+ * ack). The parent drives it over IPC (lib/claimers.ts).
+ */
+import { SignJWT } from 'jose';
+import { encodeHistogram, latencyHistogram } from './lib/histogram.js';
+import type { FromClaimer, ToClaimer } from './lib/claimers.js';
+import { WireClient } from './lib/wire-client.js';
+
+const buyers: WireClient[] = [];
+let offset = 0;
+let failed = 0;
+const send = (message: FromClaimer) => process.send?.(message);
+
+async function connectAll(m: Extract<ToClaimer, { type: 'connect' }>): Promise<void> {
+  offset = m.offset;
+  const secret = new TextEncoder().encode(m.secret);
+  let next = 0;
+  const one = async (i: number) => {
+    try {
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(`buyer-${m.offset + i}`)
+        .setExpirationTime('2h')
+        .sign(secret);
+      const client = await WireClient.connect({
+        url: m.urls[(m.offset + i) % m.urls.length] ?? '',
+        auth: { token },
+      });
+      const joined = (await client.request('room:join', { roomId: m.roomId })) as { ok?: boolean };
+      if (joined.ok !== true) throw new Error('join refused');
+      buyers[i] = client;
+    } catch {
+      failed++;
+    }
+  };
+  const lanes = Array.from({ length: Math.min(m.concurrency, m.count) }, async () => {
+    while (next < m.count) await one(next++);
+  });
+  await Promise.all(lanes);
+  send({ type: 'ready', connected: buyers.filter(Boolean).length, failed });
+}
+
+async function burst(m: Extract<ToClaimer, { type: 'burst' }>): Promise<void> {
+  const latency = latencyHistogram();
+  const outcomes: Record<string, number> = {};
+  const live = buyers.filter(Boolean);
+  const total = live.length * m.claimsPerClient;
+  let unanswered = 0;
+  let firstSentAt = Number.POSITIVE_INFINITY;
+  let lastAnsweredAt = 0;
+  const pending: Promise<void>[] = [];
+  const claim = (n: number) => {
+    const client = live[n % live.length];
+    if (!client) return;
+    const round = Math.floor(n / live.length);
+    const key = `${m.runId}-${offset + (n % live.length)}-${round}`;
+    const sentAt = Date.now();
+    firstSentAt = Math.min(firstSentAt, sentAt);
+    const answer = client.request('drop:claim', {
+      roomId: m.roomId,
+      dropId: m.dropId,
+      idempotencyKey: key,
+    }) as Promise<{ ok: boolean; outcome?: string; error?: { code: string } }>;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), m.timeoutMs);
+    });
+    pending.push(
+      Promise.race([answer, timeout]).then((reply) => {
+        clearTimeout(timer);
+        if (!reply) {
+          unanswered++;
+          return;
+        }
+        const now = Date.now();
+        lastAnsweredAt = Math.max(lastAnsweredAt, now);
+        latency.recordValue(Math.max(1, now - sentAt));
+        const outcome = reply.ok ? (reply.outcome ?? 'ok') : `error:${reply.error?.code ?? '?'}`;
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      }),
+    );
+  };
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, m.atMs - Date.now())));
+  if (m.rate <= 0) for (let n = 0; n < total; n++) claim(n);
+  else {
+    const started = Date.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * m.rate) + 1);
+      while (sent < due) claim(sent++);
+      if (sent < total) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+  await Promise.all(pending);
+  send({
+    type: 'done',
+    outcomes,
+    unanswered,
+    histogram: encodeHistogram(latency),
+    firstSentAt,
+    lastAnsweredAt,
+  });
+}
+
+process.on('message', (message: ToClaimer) => {
+  if (message.type === 'connect') void connectAll(message);
+  else if (message.type === 'burst') void burst(message);
+  else {
+    for (const b of buyers) b.close();
+    process.exit(0);
+  }
+});
+send({ type: 'started' });

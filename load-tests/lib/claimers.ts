@@ -1,0 +1,173 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type * as hdr from 'hdr-histogram-js';
+import { decodeHistogram, latencyHistogram } from './histogram.js';
+
+export type ToClaimer =
+  | {
+      type: 'connect';
+      urls: string[];
+      roomId: string;
+      count: number;
+      offset: number;
+      /** HS256 secret to sign each buyer's token with. */
+      secret: string;
+      concurrency: number;
+    }
+  | {
+      type: 'burst';
+      roomId: string;
+      dropId: string;
+      /** Epoch ms at which to start claiming. */
+      atMs: number;
+      /** Claims per second from this worker; 0 sends them all at once. */
+      rate: number;
+      claimsPerClient: number;
+      timeoutMs: number;
+      runId: string;
+    }
+  | { type: 'close' };
+
+export type FromClaimer =
+  | { type: 'started' }
+  | { type: 'ready'; connected: number; failed: number }
+  | {
+      type: 'done';
+      outcomes: Record<string, number>;
+      unanswered: number;
+      histogram: string;
+      firstSentAt: number;
+      lastAnsweredAt: number;
+    };
+
+export interface BurstReport {
+  outcomes: Record<string, number>;
+  answered: number;
+  unanswered: number;
+  latency: hdr.Histogram;
+  /** From the first claim sent to the last answer received, in seconds. */
+  seconds: number;
+}
+
+const WORKER = fileURLToPath(new URL('../claimer.ts', import.meta.url));
+
+/** Claim worker processes (each a few thousand buyers: one process may open 20,000 files here). */
+export class ClaimerPool {
+  private constructor(private readonly children: ChildProcess[]) {}
+
+  get pids(): number[] {
+    return this.children.map((c) => c.pid ?? 0);
+  }
+
+  static async start(count: number, cpu?: number): Promise<ClaimerPool> {
+    const children = Array.from({ length: count }, () =>
+      fork(WORKER, [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    const pool = new ClaimerPool(children);
+    await Promise.all(children.map((c) => next(c, 'started')));
+    if (cpu !== undefined)
+      for (const c of children)
+        if (c.pid)
+          execFileSync('taskset', ['-pc', String(cpu), String(c.pid)], { stdio: 'ignore' });
+    return pool;
+  }
+
+  /** Connects `total` buyers (`buyer-0`...) spread over the workers and the urls; each joins the room. */
+  async connect(plan: {
+    urls: string[];
+    roomId: string;
+    total: number;
+    secret: string;
+    concurrency?: number;
+  }): Promise<{ connected: number; failed: number }> {
+    const per = Math.ceil(plan.total / this.children.length);
+    const replies = await Promise.all(
+      this.children.map((child, i) => {
+        child.send({
+          type: 'connect',
+          urls: plan.urls,
+          roomId: plan.roomId,
+          count: Math.max(0, Math.min(per, plan.total - i * per)),
+          offset: i * per,
+          secret: plan.secret,
+          concurrency: plan.concurrency ?? 50,
+        } satisfies ToClaimer);
+        return next(child, 'ready');
+      }),
+    );
+    return replies.reduce(
+      (sum, r) => ({ connected: sum.connected + r.connected, failed: sum.failed + r.failed }),
+      { connected: 0, failed: 0 },
+    );
+  }
+
+  /** Every buyer claims at `atMs` (paced at `rate` per second over all workers, or all at once). */
+  async burst(plan: {
+    roomId: string;
+    dropId: string;
+    atMs: number;
+    rate?: number;
+    claimsPerClient?: number;
+    timeoutMs?: number;
+  }): Promise<BurstReport> {
+    const runId = `r${Date.now().toString(36)}`;
+    const rate = (plan.rate ?? 0) / this.children.length;
+    const replies = await Promise.all(
+      this.children.map((child) => {
+        child.send({
+          type: 'burst',
+          roomId: plan.roomId,
+          dropId: plan.dropId,
+          atMs: plan.atMs,
+          rate,
+          claimsPerClient: plan.claimsPerClient ?? 1,
+          timeoutMs: plan.timeoutMs ?? 30_000,
+          runId,
+        } satisfies ToClaimer);
+        return next(child, 'done');
+      }),
+    );
+    const latency = latencyHistogram();
+    const outcomes: Record<string, number> = {};
+    let unanswered = 0;
+    for (const r of replies) {
+      latency.add(decodeHistogram(r.histogram));
+      unanswered += r.unanswered;
+      for (const [k, v] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
+    }
+    const first = Math.min(...replies.map((r) => r.firstSentAt));
+    const last = Math.max(...replies.map((r) => r.lastAnsweredAt));
+    return {
+      outcomes,
+      answered: latency.totalCount,
+      unanswered,
+      latency,
+      seconds: Math.max(0.001, (last - first) / 1000),
+    };
+  }
+
+  close(): void {
+    for (const c of this.children) if (c.connected) c.send({ type: 'close' } satisfies ToClaimer);
+  }
+}
+
+function next<T extends FromClaimer['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<FromClaimer, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromClaimer) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message as Extract<FromClaimer, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`claim worker exited (${code})`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
