@@ -1,5 +1,6 @@
 import { fmt, median } from './lib/report.js';
 import { TARGET_LABELS, type TargetName } from './lib/targets.js';
+import { dropBurst, type DropBurstResult } from './scenarios/drop-burst.js';
 import { fanout, type FanoutResult } from './scenarios/fanout.js';
 import { flood, type FloodResult } from './scenarios/flood.js';
 import { idle, type IdleResult } from './scenarios/idle.js';
@@ -293,7 +294,70 @@ const relaySpec: BenchSpec<RelayResult> = {
   ],
 };
 
+const rateOf = (t: TargetName, o: Values) => num(o, t === 'liveshop-redis' ? 'redis-rate' : 'rate');
+
+const dropBurstSpec: BenchSpec<DropBurstResult> = {
+  options: {
+    buyers: '5000',
+    quantity: '5000',
+    rate: '30000',
+    'redis-rate': '15000',
+    seconds: '4',
+    workers: '4',
+  },
+  targets: ['plain-socketio', 'liveshop', 'liveshop-redis'],
+  key: (o) => `drop-burst-${o.buyers}-at-${o.rate}-redis-${o['redis-rate']}`,
+  title: (o) =>
+    `Drop burst: ${fmt(num(o, 'buyers'))} buyers claim at ${fmt(num(o, 'rate'))}/s (Redis: ${fmt(num(o, 'redis-rate'))}/s)`,
+  method: (o) =>
+    `${o.buyers} signed-in buyers, joined to one room and spread over ${o.workers} claim worker processes, claim a ${o.quantity}-unit drop for ${o.seconds} s at the offered rate (each buyer several times, each claim with a fresh idempotency key), after a warm-up drop at a quarter of the rate. Claims per second count answered claims from the first sent to the last answered; latency runs from a claim's send to its ack. Every claim goes the full way: validation, the per-account claim limit (set high here), idempotent answer, stock and cap check, hold; most are answered sold out, as in a real flash sale, while everyone in the room also receives the stock updates. The Redis target is one node and its Redis pinned to the same core, the Redis CPU included. The baseline is plain socket.io with a naive in-memory handler (a stock counter, no holds, no durability), offered the same rate.`,
+  run: (t, o, cpus) =>
+    dropBurst(t, {
+      buyers: num(o, 'buyers'),
+      quantity: num(o, 'quantity'),
+      rate: rateOf(t, o),
+      seconds: num(o, 'seconds'),
+      workers: num(o, 'workers'),
+      ...cpus,
+    }),
+  line: (r) =>
+    `offered ${fmt(r.offered)}/s: ${fmt(r.claimsPerSecond)} claims/s, ${fmt(r.claimsPerCpuSecond)} per server CPU-s, p50 ${fmt(r.latencyMs.p50)} ms, p99 ${fmt(r.latencyMs.p99)} ms, ${fmt(r.unanswered)} unanswered, node ${fmt(r.nodeCpuUsPerClaim)} µs + Redis ${fmt(r.redisCpuUsPerClaim)} µs per claim, load core ${fmt(r.loadCoreBusy * 100)}%`,
+  columns: [
+    ['offered /s', (rs) => fmt(med(rs, (r) => r.offered))],
+    ['claims answered /s', (rs) => fmt(med(rs, (r) => r.claimsPerSecond))],
+    ['claims per server CPU-second', (rs) => fmt(med(rs, (r) => r.claimsPerCpuSecond))],
+    [
+      'server CPU per claim (node + Redis)',
+      (rs) =>
+        `${fmt(med(rs, (r) => r.nodeCpuUsPerClaim))} + ${fmt(med(rs, (r) => r.redisCpuUsPerClaim))} µs`,
+    ],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    ['unanswered', (rs) => fmt(rs.reduce((n, r) => n + r.unanswered, 0))],
+    ['load core busy', (rs) => `${fmt(med(rs, (r) => r.loadCoreBusy) * 100)}%`],
+  ],
+  verdicts: (all) => {
+    const memory = of(all, 'liveshop');
+    const redis = of(all, 'liveshop-redis');
+    const verdict = (rs: DropBurstResult[], floor: number, label: string) => [
+      check(
+        med(rs, (r) => r.claimsPerSecond) >= floor,
+        `${label}: ≥ ${fmt(floor)} claims/s (median ${fmt(med(rs, (r) => r.claimsPerSecond))}/s)`,
+      ),
+      check(
+        med(rs, (r) => r.latencyMs.p99) < 100,
+        `${label}: p99 < 100 ms (median ${fmt(med(rs, (r) => r.latencyMs.p99))} ms)`,
+      ),
+    ];
+    return [
+      ...(memory.length > 0 ? verdict(memory, 30_000, 'memory engine') : []),
+      ...(redis.length > 0 ? verdict(redis, 15_000, 'Redis engine') : []),
+    ];
+  },
+};
+
 export const SPECS = {
+  'drop-burst': dropBurstSpec,
   fanout: fanoutSpec,
   crossnode: crossnodeSpec,
   relay: relaySpec,

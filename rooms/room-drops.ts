@@ -74,7 +74,7 @@ export class RoomDrops {
     key: string,
     arrivedAt: number | undefined,
   ): Promise<ClaimResult> {
-    const drop = await this.assertOurs(dropId);
+    const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
     if (drop.minPresenceMs > 0) {
       const eligibleAt = (arrivedAt ?? this.ctx.now()) + drop.minPresenceMs;
       if (eligibleAt > this.ctx.now()) {

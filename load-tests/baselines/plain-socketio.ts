@@ -2,7 +2,9 @@
  * Baseline: a plain socket.io server on its default engine (the `ws` package) and default
  * in-memory adapter, speaking the same minimal join/chat protocol as ours: `room:join`, and
  * `chat:send` broadcast at once, one message per frame, as `chat:message` with a server
- * timestamp. What an operator would run instead of us.
+ * timestamp. What an operator would run instead of us. For the drop burst it also answers
+ * `drop:create` and `drop:claim` the way a quick in-memory handler would: a stock counter, one
+ * unit per buyer, answers remembered by idempotency key, no holds, no validation, no durability.
  *
  * With ADAPTER set it is a node of a many-node baseline, sharing REDIS_URL through one of
  * socket.io's Redis adapters: `redis` (@socket.io/redis-adapter, classic pub/sub),
@@ -31,7 +33,38 @@ const node = process.env.NODE_NUMBER ?? '0';
 // a node-local counter: the adapters relay broadcasts, they do not number them
 let seq = 0;
 
+const stock = new Map<string, number>();
+const bought = new Set<string>();
+const answers = new Map<string, { ok: true; outcome: string }>();
+
 io.on('connection', (socket) => {
+  socket.on(
+    'drop:create',
+    (p: { dropId: string; quantity: number }, ack?: (r: unknown) => void) => {
+      stock.set(p.dropId, p.quantity);
+      ack?.({ ok: true, created: true });
+    },
+  );
+  socket.on(
+    'drop:claim',
+    (p: { dropId: string; idempotencyKey: string }, ack?: (r: unknown) => void) => {
+      const key = `${socket.id}:${p.idempotencyKey}`;
+      let answer = answers.get(key);
+      if (!answer) {
+        const left = stock.get(p.dropId) ?? 0;
+        const buyer = `${socket.id}:${p.dropId}`;
+        const outcome = left <= 0 ? 'sold_out' : bought.has(buyer) ? 'limit_reached' : 'held';
+        if (outcome === 'held') {
+          stock.set(p.dropId, left - 1);
+          bought.add(buyer);
+        }
+        answer = { ok: true, outcome };
+        answers.set(key, answer);
+      }
+      ack?.(answer);
+    },
+  );
+
   socket.on('room:join', (payload: { roomId: string }, ack?: (res: unknown) => void) => {
     void socket.join(payload.roomId);
     ack?.({ ok: true });

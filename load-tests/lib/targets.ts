@@ -39,6 +39,7 @@ export type TargetName =
   | 'liveshop'
   | 'plain-socketio'
   | 'uws-raw'
+  | 'liveshop-redis'
   | 'liveshop-2nodes'
   | 'sio-redis'
   | 'sio-redis-sharded'
@@ -48,20 +49,23 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   liveshop: '**liveshop** (socket.io on uWS, batched)',
   'plain-socketio': 'plain socket.io (ws engine, default adapter)',
   'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
+  'liveshop-redis': '**liveshop, 1 node + Redis**',
   'liveshop-2nodes': '**liveshop, 2 nodes + Redis** (room log + sharded pub/sub)',
   'sio-redis': 'socket.io, 2 nodes + @socket.io/redis-adapter (pub/sub)',
   'sio-redis-sharded': 'socket.io, 2 nodes + @socket.io/redis-adapter (sharded pub/sub)',
   'sio-redis-streams': 'socket.io, 2 nodes + @socket.io/redis-streams-adapter',
 };
 
-/** Targets made of two nodes sharing a Redis. */
-const MULTI_NODE: Partial<Record<TargetName, { entry: TargetName; env: Record<string, string> }>> =
-  {
-    'liveshop-2nodes': { entry: 'liveshop', env: {} },
-    'sio-redis': { entry: 'plain-socketio', env: { ADAPTER: 'redis' } },
-    'sio-redis-sharded': { entry: 'plain-socketio', env: { ADAPTER: 'redis-sharded' } },
-    'sio-redis-streams': { entry: 'plain-socketio', env: { ADAPTER: 'redis-streams' } },
-  };
+/** Targets made of nodes sharing a Redis (two, unless said). */
+const MULTI_NODE: Partial<
+  Record<TargetName, { entry: TargetName; env: Record<string, string>; nodes?: number }>
+> = {
+  'liveshop-redis': { entry: 'liveshop', env: {}, nodes: 1 },
+  'liveshop-2nodes': { entry: 'liveshop', env: {} },
+  'sio-redis': { entry: 'plain-socketio', env: { ADAPTER: 'redis' } },
+  'sio-redis-sharded': { entry: 'plain-socketio', env: { ADAPTER: 'redis-sharded' } },
+  'sio-redis-streams': { entry: 'plain-socketio', env: { ADAPTER: 'redis-streams' } },
+};
 
 /** Settings for our server in a benchmark: anonymous subscribers, no rate limits or sampling in the way. */
 const LIVESHOP_ENV: Record<string, string> = {
@@ -73,6 +77,8 @@ const LIVESHOP_ENV: Record<string, string> = {
   CONNECTION_EVENTS_PER_SECOND: '1000000',
   CONNECTION_EVENTS_BURST: '1000000',
   CHAT_BUDGET_PER_TICK: '10000',
+  CLAIM_RATE_PER_SECOND: '1000000',
+  CLAIM_RATE_BURST: '1000000',
 };
 
 const ENTRY: Record<'liveshop' | 'plain-socketio' | 'uws-raw', string[]> = {
@@ -95,7 +101,7 @@ export async function startTarget(
   const redis = await startRedisServer({ cpu });
   const prefix = `bench${Date.now()}:`;
   const nodes = await Promise.all(
-    [0, 1].map((i) =>
+    Array.from({ length: multi.nodes ?? 2 }, (_, i) =>
       startNode(name, multi.entry as keyof typeof ENTRY, cpu, {
         ...multi.env,
         ...env,
@@ -127,7 +133,9 @@ async function startNode(
   cpu: number | undefined,
   env: Record<string, string>,
 ): Promise<Target> {
-  const args = [...ENTRY[entry]];
+  // PROFILE_DIR=/tmp/prof writes a CPU profile of each server process (stopped with SIGINT then)
+  const prof = process.env.PROFILE_DIR;
+  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...ENTRY[entry]];
   const command = cpu === undefined ? process.execPath : 'taskset';
   const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
   const child = spawn(command, argv, {
@@ -162,7 +170,8 @@ async function startNode(
           return;
         }
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        child.kill(prof ? 'SIGINT' : 'SIGKILL');
+        if (prof) setTimeout(() => child.kill('SIGINT'), 500);
       }),
   };
 }

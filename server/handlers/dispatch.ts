@@ -105,11 +105,33 @@ export class Dispatcher {
       this.refuse(socket, event, ack, response.error);
       return;
     }
-    this.metrics.eventsIn.inc({ event, outcome: 'ok' });
+    this.okChild(event).inc();
     if (ack) {
       ack(response);
-      this.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
+      this.latencyChild(event).observe((performance.now() - started) / 1000);
     }
+  }
+
+  /** Bound metric children per event: labelling on every event costs a hash of the labels. */
+  private readonly oks = new Map<string, ReturnType<Metrics['eventsIn']['labels']>>();
+  private readonly latencies = new Map<string, ReturnType<Metrics['ackLatency']['labels']>>();
+
+  private okChild(event: ClientEventName) {
+    let child = this.oks.get(event);
+    if (!child) {
+      child = this.metrics.eventsIn.labels({ event, outcome: 'ok' });
+      this.oks.set(event, child);
+    }
+    return child;
+  }
+
+  private latencyChild(event: ClientEventName) {
+    let child = this.latencies.get(event);
+    if (!child) {
+      child = this.metrics.ackLatency.labels({ event });
+      this.latencies.set(event, child);
+    }
+    return child;
   }
 
   private async answer(

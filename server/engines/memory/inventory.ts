@@ -71,13 +71,14 @@ export class MemoryInventory implements InventoryPort {
   }
 
   claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
-    return run(() => {
+    // answers are frozen when stored: handed out as they are, with no copy (the hot path)
+    return runShared(() => {
       const book = this.book(dropId);
       const answerKey = `claim\n${buyerId}\n${key}`;
       const earlier = book.answers.get(answerKey) as ClaimResult | undefined;
       if (earlier) return earlier;
       this.expire(book, now);
-      const answer = this.decideClaim(book, buyerId, now);
+      const answer = Object.freeze(this.decideClaim(book, buyerId, now));
       book.answers.set(answerKey, answer);
       this.note(book, now);
       return answer;
@@ -142,7 +143,7 @@ export class MemoryInventory implements InventoryPort {
   }
 
   claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined> {
-    return run(
+    return runShared(
       () =>
         this.books.get(dropId)?.answers.get(`claim\n${buyerId}\n${key}`) as ClaimResult | undefined,
     );
@@ -270,6 +271,15 @@ export class MemoryInventory implements InventoryPort {
     const owned = (book.perBuyer.get(hold.buyerId) ?? 1) - 1;
     if (owned > 0) book.perBuyer.set(hold.buyerId, owned);
     else book.perBuyer.delete(hold.buyerId);
+  }
+}
+
+/** Runs a step whose answer is immutable (frozen), so it can be shared with callers; or rejects. */
+function runShared<T>(step: () => T): Promise<T> {
+  try {
+    return Promise.resolve(step());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 

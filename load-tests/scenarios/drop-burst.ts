@@ -1,0 +1,137 @@
+import { SignJWT } from 'jose';
+import { ClaimerPool } from '../lib/claimers.js';
+import { percentiles, type Percentiles } from '../lib/histogram.js';
+import { serverCpuSeconds } from '../lib/measure.js';
+import { cpuSeconds } from '../lib/proc.js';
+import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
+import { WireClient } from '../lib/wire-client.js';
+
+export interface DropBurstOptions {
+  buyers: number;
+  /** Units in the measured drop; the rest of the claims are answered sold out or over the cap. */
+  quantity: number;
+  /** Claims per second offered, spread over every buyer. */
+  rate: number;
+  seconds: number;
+  workers: number;
+  serverCpu?: number | undefined;
+  loadCpu?: number | undefined;
+}
+
+export interface DropBurstResult {
+  target: TargetName;
+  buyers: number;
+  offered: number;
+  claims: number;
+  unanswered: number;
+  /** Answered claims per second, first claim sent to last answer received. */
+  claimsPerSecond: number;
+  claimsPerCpuSecond: number;
+  /** Server CPU per claim, in µs: the nodes', and Redis's when there is one. */
+  nodeCpuUsPerClaim: number;
+  redisCpuUsPerClaim: number;
+  latencyMs: Percentiles;
+  outcomes: Record<string, number>;
+  /** Share of one core the claim workers used (near 1: the load, not the server, was the limit). */
+  loadCoreBusy: number;
+}
+
+const ROOM = 'burst';
+const PRODUCT = {
+  id: 'bench-sneaker',
+  title: 'Sneaker',
+  price: { amountMinor: 12_900, currency: 'EUR' },
+  imageUrl: null,
+  sku: 'SNK-1',
+};
+
+/**
+ * A flash sale: `buyers` signed-in buyers in one room claim a drop at `rate` claims per second for
+ * `seconds` (each buyer several times, with fresh keys), after a warm-up drop. Measures answered
+ * claims per second and each claim's latency from send to ack.
+ */
+export async function dropBurst(
+  name: TargetName,
+  options: DropBurstOptions,
+): Promise<DropBurstResult> {
+  const target = await startTarget(name, options.serverCpu);
+  const pool = await ClaimerPool.start(options.workers, options.loadCpu);
+  const ours = name.startsWith('liveshop');
+  try {
+    const token = await new SignJWT({ role: 'host' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('host')
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(BENCH_SECRET));
+    const host = await WireClient.connect({ url: target.url, auth: { token } });
+    if (ours) {
+      await host.request('stream:create', { roomId: ROOM, title: 'Drop burst' });
+      await host.request('room:join', { roomId: ROOM });
+      await host.request('product:upsert', { roomId: ROOM, product: PRODUCT });
+    }
+    const { connected } = await pool.connect({
+      urls: target.urls,
+      roomId: ROOM,
+      total: options.buyers,
+      secret: BENCH_SECRET,
+    });
+    const drop = async (dropId: string, quantity: number) => {
+      const startsAt = Date.now() + 300;
+      const ack = (await host.request('drop:create', {
+        roomId: ROOM,
+        dropId,
+        productId: PRODUCT.id,
+        quantity,
+        perBuyerCap: 100,
+        startsAt,
+        durationSeconds: 3600,
+      })) as { ok?: boolean };
+      if (ack.ok !== true) throw new Error(`drop:create refused: ${JSON.stringify(ack)}`);
+      return startsAt;
+    };
+    const claimsPerClient = Math.max(1, Math.round((options.rate * options.seconds) / connected));
+
+    // warm up the path at a quarter of the rate, then measure
+    const warmAt = await drop('warm-up', options.quantity);
+    await pool.burst({
+      roomId: ROOM,
+      dropId: 'warm-up',
+      atMs: warmAt,
+      rate: options.rate / 4,
+      claimsPerClient: 1,
+    });
+    const at = await drop('measured', options.quantity);
+    const cpuBefore = serverCpuSeconds(target);
+    const redisPid = target.redis?.pid;
+    const redisBefore = redisPid === undefined ? 0 : cpuSeconds(redisPid);
+    const loadBefore = pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const report = await pool.burst({
+      roomId: ROOM,
+      dropId: 'measured',
+      atMs: at,
+      rate: options.rate,
+      claimsPerClient,
+    });
+    const cpu = serverCpuSeconds(target) - cpuBefore;
+    const redisCpu = redisPid === undefined ? 0 : cpuSeconds(redisPid) - redisBefore;
+    const load = pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - loadBefore;
+    host.close();
+    return {
+      target: name,
+      buyers: connected,
+      offered: options.rate,
+      claims: report.answered,
+      unanswered: report.unanswered,
+      claimsPerSecond: report.answered / report.seconds,
+      claimsPerCpuSecond: cpu > 0 ? report.answered / cpu : Number.POSITIVE_INFINITY,
+      nodeCpuUsPerClaim: ((cpu - redisCpu) / Math.max(1, report.answered)) * 1e6,
+      redisCpuUsPerClaim: (redisCpu / Math.max(1, report.answered)) * 1e6,
+      latencyMs: percentiles(report.latency),
+      outcomes: report.outcomes,
+      loadCoreBusy: load / report.seconds,
+    };
+  } finally {
+    pool.close();
+    await target.stop();
+  }
+}
