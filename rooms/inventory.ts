@@ -2,6 +2,7 @@ import type {
   CancelResult,
   CheckoutResult,
   ClaimResult,
+  DropMode,
   DropState,
   DropStock,
   HoldStatus,
@@ -24,6 +25,18 @@ export interface DropDefinition {
   holdMs: number;
   /** Anti-scalping: how long a buyer must have been in the room before a claim counts (0: off). */
   minPresenceMs: number;
+  mode: DropMode;
+  /** Lottery drops: the secret seed of the draw (revealed once drawn), and its published hash. */
+  seed: string | null;
+  seedHash: string | null;
+}
+
+/** A lottery drop's entries and, once drawn, its winners' holds. */
+export interface LotteryBook {
+  /** Every entry: its ticket and buyer. */
+  entries: { ticket: string; buyerId: string }[];
+  /** Once drawn: each winning ticket's hold. */
+  winners: Map<string, string> | null;
 }
 
 /** One hold, for audits and tests. */
@@ -73,8 +86,17 @@ export interface InventoryPort {
   createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }>;
   /** The drops of a room (for snapshots), by start time, then id. */
   dropsOf(roomId: string): Promise<DropDefinition[]>;
-  /** Checks the state, the buyer's cap and the stock, then holds one unit until now + holdMs. */
-  claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult>;
+  /**
+   * Checks the state, the buyer's cap and the stock, then holds one unit until now + holdMs. In a
+   * lottery drop, enters the buyer (once) with `ticket` instead.
+   */
+  claim(
+    dropId: string,
+    buyerId: string,
+    key: string,
+    now: number,
+    ticket?: string,
+  ): Promise<ClaimResult>;
   /** The answer a claim with this key got, if one was made (for a retry refused before the claim). */
   claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined>;
   /** Turns the buyer's active hold into an order, once. */
@@ -93,6 +115,13 @@ export interface InventoryPort {
   hold(dropId: string, holdId: string): Promise<HoldRecord | undefined>;
   /** The drop's orders, oldest first. */
   orders(dropId: string): Promise<Order[]>;
+  /** A lottery drop's entries and winners; undefined for an unknown drop. */
+  lottery(dropId: string): Promise<LotteryBook | undefined>;
+  /**
+   * Commits a lottery's draw, once (a second draw changes nothing): each winning ticket's buyer
+   * gets a hold until now + holdMs, while units remain.
+   */
+  draw(dropId: string, winners: readonly string[], now: number): Promise<void>;
   /**
    * Drops whose logs may hold entries not yet relayed, with when each was listed (a drop is listed
    * just before it is created, so a listed id may have no drop for a moment).

@@ -1,8 +1,11 @@
-import type {
-  CancelResult,
-  CheckoutResult,
-  ClaimResult,
-  DropStock,
+import {
+  drawLottery,
+  lotteryTicket,
+  type CancelResult,
+  type CheckoutResult,
+  type ClaimResult,
+  type DropStock,
+  type LotteryDraw,
 } from '../client-sdk/src/protocol/index.js';
 import { RoomError } from './errors.js';
 import type { DropDefinition, InventoryPort } from './inventory.js';
@@ -32,6 +35,8 @@ export interface RoomDropsContext {
   failed(error: unknown): void;
   /** A change here may have written the drop's log (for the merchant relay). */
   logged?(dropId: string): void;
+  /** SHA-256, hex (lottery tickets and draws). */
+  sha256(text: string): string;
 }
 
 /**
@@ -41,6 +46,7 @@ export interface RoomDropsContext {
  */
 export class RoomDrops {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly drawing = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -82,9 +88,69 @@ export class RoomDrops {
         return earlier ?? { outcome: 'not_eligible', eligibleAt };
       }
     }
-    const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now());
-    if (result.outcome === 'held') this.changed(dropId, true);
+    const ticket =
+      drop.mode === 'lottery'
+        ? await lotteryTicket(dropId, buyerId, (text: string) => this.ctx.sha256(text))
+        : undefined;
+    const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now(), ticket);
+    if (result.outcome === 'held' || result.outcome === 'entered') this.changed(dropId, true);
     return result;
+  }
+
+  /**
+   * A lottery's draw as anyone may audit it, with `buyerId`'s entry. A closed lottery not yet
+   * drawn is drawn first.
+   */
+  async lottery(dropId: string, buyerId: string): Promise<LotteryDraw> {
+    const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
+    if (drop.mode !== 'lottery' || !drop.seedHash)
+      throw new RoomError('BAD_REQUEST', `Drop ${dropId} is not a lottery`);
+    if (this.ctx.now() >= drop.endsAt) await this.draw(dropId);
+    const book = await this.ctx.inventory.lottery(dropId);
+    if (!book) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+    const tickets = book.entries.map((e) => e.ticket).sort();
+    const drawn = book.winners !== null;
+    const seed = drawn ? drop.seed : null;
+    const winners = seed
+      ? await drawLottery(seed, tickets, drop.quantity, (text: string) => this.ctx.sha256(text))
+      : [];
+    const entry = book.entries.find((e) => e.buyerId === buyerId);
+    const holdId = entry ? (book.winners?.get(entry.ticket) ?? null) : null;
+    const hold = holdId ? await this.ctx.inventory.hold(dropId, holdId) : undefined;
+    return {
+      dropId,
+      quantity: drop.quantity,
+      seedHash: drop.seedHash,
+      seed,
+      drawn,
+      tickets,
+      winners,
+      mine: entry
+        ? { ticket: entry.ticket, won: holdId !== null, holdId, expiresAt: hold?.expiresAt ?? null }
+        : null,
+    };
+  }
+
+  /** Draws a closed lottery, once (every node computes the same winners; the first commit counts). */
+  private draw(dropId: string): Promise<void> {
+    let running = this.drawing.get(dropId);
+    if (!running) {
+      running = this.drawNow(dropId).finally(() => this.drawing.delete(dropId));
+      this.drawing.set(dropId, running);
+    }
+    return running;
+  }
+
+  private async drawNow(dropId: string): Promise<void> {
+    const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
+    const book = await this.ctx.inventory.lottery(dropId);
+    if (!book || book.winners || !drop.seed) return;
+    const tickets = book.entries.map((e) => e.ticket);
+    const winners = await drawLottery(drop.seed, tickets, drop.quantity, (text: string) =>
+      this.ctx.sha256(text),
+    );
+    await this.ctx.inventory.draw(dropId, winners, this.ctx.now());
+    this.changed(dropId, true);
   }
 
   async checkout(
@@ -185,15 +251,21 @@ export class RoomDrops {
     try {
       const stock = await this.ctx.inventory.stock(dropId, this.ctx.now());
       if (!stock || this.closed) return;
+      if (stock.state === 'ended' && stock.lottery && !stock.lottery.drawn)
+        void this.draw(dropId).catch((error: unknown) => this.ctx.failed(error));
       const last = tracked.sent;
       const same =
         last?.state === stock.state &&
         last.remaining === stock.remaining &&
         last.held === stock.held &&
-        last.sold === stock.sold;
+        last.sold === stock.sold &&
+        last.lottery?.entries === stock.lottery?.entries &&
+        last.lottery?.drawn === stock.lottery?.drawn;
       if (same) return;
       const wait = tracked.sentAt + STOCK_INTERVAL_MS - this.ctx.now();
-      if (last?.state === stock.state && wait > 0) {
+      // a change of state, or a lottery drawn, goes at once
+      const sameState = last?.state === stock.state && last.lottery?.drawn === stock.lottery?.drawn;
+      if (sameState && wait > 0) {
         // same state, new figures: coalesce until the interval allows
         tracked.timer = setTimeout(() => {
           tracked.timer = undefined;

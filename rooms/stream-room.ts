@@ -5,6 +5,7 @@ import {
   type CheckoutResult,
   type ClaimResult,
   type DropStock,
+  type LotteryDraw,
   type Product,
   type ReactionKind,
   type RoomEvent,
@@ -89,6 +90,9 @@ export interface RoomContext {
   reloaded?(room: StreamRoom): void;
   /** A drop of the room changed here (its log may have grown). */
   dropLogged?(dropId: string): void;
+  /** SHA-256, hex; and `bytes` random bytes, hex (lottery seeds). */
+  sha256(text: string): string;
+  randomHex(bytes: number): string;
 }
 
 /** The fields a host sets on a stream. */
@@ -156,6 +160,7 @@ export class StreamRoom {
       send: (stock) => ctx.output.dropStock(id, stock),
       failed: (error) => ctx.output.failed(id, error),
       logged: (dropId) => ctx.dropLogged?.(dropId),
+      sha256: (text) => ctx.sha256(text),
     });
     this.replica = new RoomReplica(
       id,
@@ -437,14 +442,25 @@ export class StreamRoom {
    */
   createDrop(
     identity: Identity,
-    drop: Omit<DropDefinition, 'roomId' | 'product'> & { productId: string },
+    drop: Omit<DropDefinition, 'roomId' | 'product' | 'seed' | 'seedHash'> & { productId: string },
   ): Promise<{ created: boolean; stock: DropStock }> {
     assertRole(identity, this.id, 'host', 'create drops');
     this.assertOpen();
     const { productId, ...rest } = drop;
     const product = this.state.products.find((p) => p.id === productId);
     if (!product) throw products.productNotFound(productId);
-    return this.holding(() => this.drops.create({ ...rest, product, roomId: this.id }));
+    // a lottery's seed is fixed now and only its hash shown, until the draw reveals it
+    const seed = drop.mode === 'lottery' ? this.ctx.randomHex(32) : null;
+    const seedHash = seed === null ? null : this.ctx.sha256(seed);
+    return this.holding(() =>
+      this.drops.create({ ...rest, product, roomId: this.id, seed, seedHash }),
+    );
+  }
+
+  /** A lottery drop's draw, for audit, with the member's entry. */
+  lottery(member: Member, dropId: string): Promise<LotteryDraw> {
+    this.assertMember(member);
+    return this.drops.lottery(dropId, member.identity.id);
   }
 
   /** Claims a unit of a drop for a member: a hold, or why not. */

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
@@ -113,6 +114,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       now,
       newId,
       dropLogged: (dropId) => relay.poke(dropId),
+      sha256: (text) => createHash('sha256').update(text).digest('hex'),
+      randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     },
     {
       created: (room) => {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { verifyLottery } from '../client-sdk/src/index.js';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
@@ -8,6 +10,7 @@ import { startNodes, useServers, type RawSocket, type TestServer } from './helpe
 const redis = useRedis();
 const start = useServers();
 const host = { sub: 'hana', role: 'host' } as const;
+const host_ = host;
 
 type Stock = ServerPayload<'drop:stock'>;
 
@@ -286,5 +289,77 @@ describe('drops over sockets', () => {
       error: { code: 'RATE_LIMITED', retryable: true },
     });
     expect(await bot.emitWithAck('drop:claim', claims[0]!)).toEqual(first);
+  });
+
+  it('a lottery: entries during the window, a draw anyone can recompute from the revealed seed', async () => {
+    const server = await start();
+    const host = await server.client(host_);
+    await host.createStream('show', { title: 'Show' });
+    await host.join('show');
+    await host.upsertProduct('show', SNEAKER);
+    const buyers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => server.client({ sub: `fan${i}` })),
+    );
+    for (const b of buyers) await b.join('show');
+    const created = await host.createDrop('show', {
+      dropId: 'raffle',
+      productId: SNEAKER.id,
+      quantity: 4,
+      durationSeconds: 1,
+      mode: 'lottery',
+    });
+    const seedHash = created.stock.lottery?.seedHash ?? '';
+    expect(created.stock).toMatchObject({
+      mode: 'lottery',
+      lottery: { entries: 0, drawn: false, seed: null },
+    });
+    expect(seedHash).toMatch(/^[0-9a-f]{64}$/);
+    const entries = await Promise.all(buyers.map((b) => b.claim('show', 'raffle')));
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    entries.forEach((e, i) =>
+      expect(e).toEqual({ outcome: 'entered', ticket: sha(`raffle:fan${i}`).slice(0, 32) }),
+    );
+    // entering again changes nothing
+    expect(await buyers[0]!.claim('show', 'raffle')).toEqual(entries[0]);
+
+    // the window closes; the server draws and reveals the seed
+    const stocks: Stock[] = [];
+    buyers[0]!.on('dropStock', (s) => stocks.push(s));
+    await until(buyers[0]!, 'dropStock', () => stocks.at(-1)?.lottery?.drawn === true, 10_000);
+    const draw = await buyers[0]!.lottery('show', 'raffle');
+    expect(draw).toMatchObject({ drawn: true, seedHash, quantity: 4 });
+    const seed = draw.seed ?? '';
+
+    // recomputed here, independently of the server and the SDK
+    expect(sha(seed)).toBe(seedHash);
+    const tickets = entries.map((e) => (e.outcome === 'entered' ? e.ticket : ''));
+    expect([...draw.tickets].sort()).toEqual([...tickets].sort());
+    const expected = [...tickets]
+      .sort((a, b) => (sha(`${seed}:${a}`) < sha(`${seed}:${b}`) ? -1 : 1))
+      .slice(0, 4);
+    expect(draw.winners).toEqual(expected);
+    expect(await verifyLottery(draw, 'fan0')).toEqual({ ok: true });
+    expect(await verifyLottery({ ...draw, winners: [...draw.winners].reverse() })).toMatchObject({
+      ok: false,
+    });
+    expect(await verifyLottery({ ...draw, seed: `${seed}0` })).toMatchObject({ ok: false });
+
+    // every winner holds a unit and can check it out; the others hold nothing
+    for (const [i, buyer] of buyers.entries()) {
+      const mine = (await buyer.lottery('show', 'raffle')).mine;
+      const won = expected.includes(tickets[i] ?? '');
+      expect(mine).toMatchObject({ ticket: tickets[i], won });
+      if (won && mine?.holdId)
+        expect(await buyer.checkout('show', 'raffle', mine.holdId)).toMatchObject({
+          outcome: 'ordered',
+        });
+      else expect(mine?.holdId).toBeNull();
+    }
+    expect(await server.app.internals.engine.inventory.stock('raffle', Date.now())).toMatchObject({
+      state: 'ended',
+      remaining: 0,
+      held: 0,
+      sold: 4,
+    });
   });
 });

@@ -33,6 +33,7 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 1.5 },
     { roomId: 'r', seconds: 99999 },
   ],
+  'drop:lottery': [{ roomId: 'r' }, { roomId: 'r', dropId: 'a b' }],
   'product:upsert': [
     { roomId: 'r', product: { id: 'p', title: 'T', sku: 'S', imageUrl: null } },
     {

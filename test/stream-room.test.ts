@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RoomEvent } from '../client-sdk/src/protocol/index.js';
 import type { RoomError } from '../rooms/index.js';
@@ -44,6 +45,8 @@ function setup() {
     },
     now: () => 1000,
     newId: () => `id${id++}`,
+    sha256: (text: string) => createHash('sha256').update(text).digest('hex'),
+    randomHex: (bytes: number) => randomBytes(bytes).toString('hex'),
   });
   return { registry, sent, due };
 }

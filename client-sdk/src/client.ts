@@ -219,6 +219,14 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     return this.retrying(() => this.request('drop:checkout', payload, roomId));
   }
 
+  /**
+   * A lottery drop's draw: every ticket, the winners and the seed once the window has closed, and
+   * this buyer's entry (with its hold when it won). Check it with `verifyLottery()`.
+   */
+  lottery(roomId: string, dropId: string): Promise<ClientResponse<'drop:lottery'>> {
+    return this.retrying(() => this.request('drop:lottery', { roomId, dropId }, roomId));
+  }
+
   /** Gives a hold back; repeating it is harmless. */
   cancel(roomId: string, dropId: string, holdId: string): Promise<ClientResponse<'drop:cancel'>> {
     return this.retrying(() => this.request('drop:cancel', { roomId, dropId, holdId }, roomId));

@@ -7,4 +7,5 @@ export {
   type StreamFields,
 } from './client.js';
 export { LiveShopError } from './errors.js';
+export { verifyLottery, type LotteryVerdict } from './lottery.js';
 export * from './protocol/index.js';

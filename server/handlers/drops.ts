@@ -2,7 +2,7 @@ import type { Handlers } from './context.js';
 import { joinedRoom, onRoom } from './room.js';
 
 export const dropHandlers: Handlers<
-  'drop:create' | 'drop:claim' | 'drop:checkout' | 'drop:cancel'
+  'drop:create' | 'drop:claim' | 'drop:checkout' | 'drop:cancel' | 'drop:lottery'
 > = {
   'drop:create': (
     session,
@@ -20,6 +20,7 @@ export const dropHandlers: Handlers<
         endsAt: start + durationSeconds * 1000,
         holdMs: holdSeconds * 1000,
         minPresenceMs: minPresenceSeconds * 1000,
+        mode: rest.mode,
       }),
     );
   },
@@ -29,6 +30,9 @@ export const dropHandlers: Handlers<
 
   'drop:checkout': (session, { roomId, dropId, holdId, idempotencyKey }) =>
     joinedRoom(session, roomId).checkout(session, dropId, holdId, idempotencyKey),
+
+  'drop:lottery': (session, { roomId, dropId }) =>
+    joinedRoom(session, roomId).lottery(session, dropId),
 
   'drop:cancel': (session, { roomId, dropId, holdId }) =>
     joinedRoom(session, roomId).cancelHold(session, dropId, holdId),

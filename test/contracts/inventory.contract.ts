@@ -21,6 +21,9 @@ const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition =>
   endsAt: 1_000_000,
   holdMs: HOLD_MS,
   minPresenceMs: 0,
+  mode: 'first_come',
+  seed: null,
+  seedHash: null,
   ...over,
 });
 const fresh = () => `d${Math.random().toString(36).slice(2, 10)}`;
@@ -234,6 +237,66 @@ export function inventoryContract(
       });
       expect(events[2]?.at).toBe(5000);
       expect((await a.openDrops()).map((d) => d.dropId)).not.toContain(id);
+    });
+
+    it('enters each buyer once during a lottery window, then commits one draw', async () => {
+      const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
+      const id = fresh();
+      const lottery = { quantity: 2, mode: 'lottery' as const, seed: 's33d', seedHash: 'h45h' };
+      await a.createDrop(drop(id, { ...lottery, endsAt: 5000 }), 0);
+      expect(await a.claim(id, 'x', 'lottery-k1', 500, 'tx')).toMatchObject({
+        outcome: 'not_live',
+        state: 'scheduled',
+      });
+      expect(await a.claim(id, 'x', 'lottery-k2', 1000, 'tx')).toEqual({
+        outcome: 'entered',
+        ticket: 'tx',
+      });
+      // once per buyer, whatever the key or node
+      expect(await b.claim(id, 'x', 'lottery-k3', 1100, 'tx2')).toEqual({
+        outcome: 'entered',
+        ticket: 'tx',
+      });
+      await b.claim(id, 'y', 'lottery-k4', 1200, 'ty');
+      await a.claim(id, 'z', 'lottery-k5', 1300, 'tz');
+      expect(await a.stock(id, 1300)).toMatchObject({
+        state: 'live',
+        mode: 'lottery',
+        remaining: 2,
+        held: 0,
+        lottery: { seedHash: 'h45h', entries: 3, drawn: false, seed: null },
+      });
+      expect((await b.lottery(id))?.winners).toBeNull();
+      expect(await a.claim(id, 'w', 'lottery-k6', 5000, 'tw')).toMatchObject({
+        outcome: 'not_live',
+        state: 'ended',
+      });
+      // two nodes commit at once: one draw counts
+      await Promise.all([a.draw(id, ['tz', 'tx'], 5100), b.draw(id, ['ty', 'tx'], 5100)]);
+      await a.draw(id, ['ty', 'tz'], 5200);
+      const book = (await b.lottery(id))!;
+      expect(book.entries.map((e) => `${e.ticket}:${e.buyerId}`).sort()).toEqual([
+        'tx:x',
+        'ty:y',
+        'tz:z',
+      ]);
+      const winners = [...book.winners!.keys()].sort();
+      expect([
+        ['tx', 'tz'],
+        ['tx', 'ty'],
+      ]).toContainEqual(winners);
+      for (const [ticket, holdId] of book.winners!)
+        expect(await a.hold(id, holdId)).toMatchObject({
+          status: 'active',
+          buyerId: book.entries.find((e) => e.ticket === ticket)?.buyerId,
+          expiresAt: 5100 + HOLD_MS,
+        });
+      expect(await a.stock(id, 5300)).toMatchObject({
+        state: 'ended',
+        remaining: 0,
+        held: 2,
+        lottery: { entries: 3, drawn: true, seed: 's33d' },
+      });
     });
 
     it('never oversells when claims race, from every node at once', async () => {

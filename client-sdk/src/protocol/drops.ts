@@ -16,6 +16,21 @@ export const IdempotencyKey = z
  */
 export const DropState = z.enum(['scheduled', 'live', 'sold_out', 'ended']);
 
+/** How a drop sells: first come, first served, or by a lottery drawn when its window closes. */
+export const DropMode = z.enum(['first_come', 'lottery']);
+
+/**
+ * A lottery's public record. `seedHash` (SHA-256 of the seed, hex) is published when the drop is
+ * created; once the window closes and winners are drawn, `seed` is revealed so anyone can check
+ * the hash and recompute the winners (`verifyLottery()` in the SDK).
+ */
+export const LotteryInfo = z.object({
+  seedHash: z.string(),
+  entries: z.number().int().nonnegative(),
+  drawn: z.boolean(),
+  seed: z.string().nullable(),
+});
+
 /** Where a drop's stock stands. `remaining + held + sold === quantity` always. */
 export const DropStock = z.object({
   dropId: DropId,
@@ -27,6 +42,9 @@ export const DropStock = z.object({
   sold: z.number().int().nonnegative(),
   startsAt: z.number().int(),
   endsAt: z.number().int(),
+  mode: DropMode,
+  /** Lottery drops only. */
+  lottery: LotteryInfo.nullable(),
 });
 
 /** The answer to a claim: a hold on one unit until `expiresAt`, or why not. */
@@ -36,6 +54,11 @@ export const ClaimResult = z.discriminatedUnion('outcome', [
   /** The buyer already holds or bought `cap` units of this drop. */
   z.object({ outcome: z.literal('limit_reached'), cap: z.number().int().positive() }),
   z.object({ outcome: z.literal('not_live'), state: DropState, startsAt: z.number().int() }),
+  /**
+   * A lottery drop: the buyer is entered (once, whatever key) with this ticket; winners are drawn
+   * when the window closes and get a hold (see `drop:lottery`).
+   */
+  z.object({ outcome: z.literal('entered'), ticket: z.string() }),
   /** The drop asks buyers to have been in the room a while first: claim again from `eligibleAt`. */
   z.object({ outcome: z.literal('not_eligible'), eligibleAt: z.number().int() }),
 ]);
@@ -68,6 +91,33 @@ export const Order = z.object({
   at: z.number().int(),
 });
 
+/**
+ * A lottery's draw, for audit: every ticket entered, the winners in rank order, and once drawn the
+ * seed. Winners are the `quantity` tickets with the lowest SHA-256 of `"<seed>:<ticket>"` (hex,
+ * compared as strings). A ticket is the first 32 hex digits of SHA-256 of `"<dropId>:<buyerId>"`.
+ */
+export const LotteryDraw = z.object({
+  dropId: DropId,
+  quantity: z.number().int().positive(),
+  seedHash: z.string(),
+  seed: z.string().nullable(),
+  drawn: z.boolean(),
+  tickets: z.array(z.string()),
+  winners: z.array(z.string()),
+  /** The asking buyer's entry, and whether it won (with its hold). */
+  mine: z
+    .object({
+      ticket: z.string(),
+      won: z.boolean(),
+      holdId: z.string().nullable(),
+      expiresAt: z.number().int().nullable(),
+    })
+    .nullable(),
+});
+
+export type DropMode = z.infer<typeof DropMode>;
+export type LotteryInfo = z.infer<typeof LotteryInfo>;
+export type LotteryDraw = z.infer<typeof LotteryDraw>;
 export type DropState = z.infer<typeof DropState>;
 export type DropStock = z.infer<typeof DropStock>;
 export type ClaimResult = z.infer<typeof ClaimResult>;

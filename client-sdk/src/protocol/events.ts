@@ -19,8 +19,10 @@ import {
   CheckoutResult,
   ClaimResult,
   DropId,
+  DropMode,
   DropStock,
   IdempotencyKey,
+  LotteryDraw,
 } from './drops.js';
 
 const Seq = z.number().int().nonnegative();
@@ -134,6 +136,11 @@ export const clientEvents = {
       holdSeconds: z.number().int().min(10).max(3600).default(120),
       /** Anti-scalping: seconds a buyer must have been in the room before a claim counts. */
       minPresenceSeconds: z.number().int().min(0).max(3600).default(0),
+      /**
+       * `lottery`: claims during the drop's window are entries; when it closes, `quantity`
+       * winners are drawn from a seed whose hash is published now, and each gets a hold.
+       */
+      mode: DropMode.default('first_come'),
     }),
     response: z.object({ created: z.boolean(), stock: DropStock }),
   },
@@ -151,6 +158,11 @@ export const clientEvents = {
       idempotencyKey: IdempotencyKey,
     }),
     response: CheckoutResult,
+  },
+  /** A lottery's draw: the tickets, the winners and the seed once drawn, and the caller's entry. */
+  'drop:lottery': {
+    request: z.object({ ...roomRef, dropId: DropId }),
+    response: LotteryDraw,
   },
   /** Give a hold back before it expires. */
   'drop:cancel': {

@@ -13,6 +13,7 @@ import {
   type DropLogEntry,
   type HoldRecord,
   type InventoryPort,
+  type LotteryBook,
   type Unrelayed,
 } from '../../../rooms/index.js';
 
@@ -31,6 +32,11 @@ interface Book {
   log: DropLogEntry[];
   relayed: number;
   state: DropState;
+  /** Lottery entries: buyer → ticket, and ticket → buyer. */
+  entries: Map<string, string>;
+  tickets: Map<string, string>;
+  /** Once drawn: winning ticket → its hold. */
+  winners: Map<string, string> | null;
 }
 
 /** In-process drops: the same rules as the Redis scripts, in one process. */
@@ -56,6 +62,9 @@ export class MemoryInventory implements InventoryPort {
         log: [{ n: 1, type: 'drop.state', at: now, state }],
         relayed: 0,
         state,
+        entries: new Map(),
+        tickets: new Map(),
+        winners: null,
       });
       return { created: true };
     });
@@ -70,7 +79,13 @@ export class MemoryInventory implements InventoryPort {
     );
   }
 
-  claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
+  claim(
+    dropId: string,
+    buyerId: string,
+    key: string,
+    now: number,
+    ticket?: string,
+  ): Promise<ClaimResult> {
     // answers are frozen when stored: handed out as they are, with no copy (the hot path)
     return runShared(() => {
       const book = this.book(dropId);
@@ -78,7 +93,11 @@ export class MemoryInventory implements InventoryPort {
       const earlier = book.answers.get(answerKey) as ClaimResult | undefined;
       if (earlier) return earlier;
       this.expire(book, now);
-      const answer = Object.freeze(this.decideClaim(book, buyerId, now));
+      const answer = Object.freeze(
+        book.drop.mode === 'lottery'
+          ? this.enter(book, buyerId, ticket, now)
+          : this.decideClaim(book, buyerId, now),
+      );
       book.answers.set(answerKey, answer);
       this.note(book, now);
       return answer;
@@ -131,6 +150,16 @@ export class MemoryInventory implements InventoryPort {
       return {
         dropId,
         state: book.state,
+        mode: drop.mode,
+        lottery:
+          drop.mode === 'lottery'
+            ? {
+                seedHash: drop.seedHash ?? '',
+                entries: book.tickets.size,
+                drawn: book.winners !== null,
+                seed: book.winners ? drop.seed : null,
+              }
+            : null,
         productId: drop.product.id,
         quantity: drop.quantity,
         remaining,
@@ -155,6 +184,30 @@ export class MemoryInventory implements InventoryPort {
 
   orders(dropId: string): Promise<Order[]> {
     return run(() => this.books.get(dropId)?.orders ?? []);
+  }
+
+  lottery(dropId: string): Promise<LotteryBook | undefined> {
+    return run(() => {
+      const book = this.books.get(dropId);
+      if (!book) return undefined;
+      const entries = [...book.tickets].map(([ticket, buyerId]) => ({ ticket, buyerId }));
+      return { entries, winners: book.winners };
+    });
+  }
+
+  draw(dropId: string, winners: readonly string[], now: number): Promise<void> {
+    return run(() => {
+      const book = this.book(dropId);
+      if (book.winners) return;
+      this.expire(book, now);
+      book.winners = new Map();
+      for (const ticket of winners) {
+        const buyerId = book.tickets.get(ticket);
+        if (buyerId === undefined || book.remaining === 0 || book.winners.has(ticket)) continue;
+        book.winners.set(ticket, this.newHold(book, buyerId, now).holdId);
+      }
+      this.note(book, now);
+    });
   }
 
   openDrops(): Promise<{ dropId: string; since: number }[]> {
@@ -201,19 +254,39 @@ export class MemoryInventory implements InventoryPort {
     if (book.remaining === 0) return { outcome: 'sold_out' };
     const owned = book.perBuyer.get(buyerId) ?? 0;
     if (owned >= drop.perBuyerCap) return { outcome: 'limit_reached', cap: drop.perBuyerCap };
+    const hold = this.newHold(book, buyerId, now);
+    return { outcome: 'held', holdId: hold.holdId, expiresAt: hold.expiresAt };
+  }
+
+  /** Holds one unit for a buyer until now + holdMs. */
+  private newHold(book: Book, buyerId: string, now: number): HoldRecord {
     const hold: HoldRecord = {
-      holdId: `${drop.id}.h${book.holds.size + 1}`,
+      holdId: `${book.drop.id}.h${book.holds.size + 1}`,
       buyerId,
-      expiresAt: now + drop.holdMs,
+      expiresAt: now + book.drop.holdMs,
       status: 'active',
       orderId: null,
     };
     book.holds.set(hold.holdId, hold);
     book.active.set(hold.holdId, hold);
-    book.perBuyer.set(buyerId, owned + 1);
+    book.perBuyer.set(buyerId, (book.perBuyer.get(buyerId) ?? 0) + 1);
     book.remaining -= 1;
     book.held += 1;
-    return { outcome: 'held', holdId: hold.holdId, expiresAt: hold.expiresAt };
+    return hold;
+  }
+
+  /** A lottery entry: once per buyer, whatever the key, during the drop's window. */
+  private enter(book: Book, buyerId: string, ticket: string | undefined, now: number): ClaimResult {
+    const { drop } = book;
+    const state = dropState(drop, drop.quantity, now);
+    if (state === 'scheduled' || state === 'ended')
+      return { outcome: 'not_live', state, startsAt: drop.startsAt };
+    const entered = book.entries.get(buyerId);
+    if (entered !== undefined) return { outcome: 'entered', ticket: entered };
+    if (ticket === undefined) throw new Error('a lottery entry needs a ticket');
+    book.entries.set(buyerId, ticket);
+    book.tickets.set(ticket, buyerId);
+    return { outcome: 'entered', ticket };
   }
 
   private decideCheckout(book: Book, holdId: string, buyerId: string, now: number): CheckoutResult {

@@ -52,8 +52,8 @@ export const DROP_KEYS = 7;
 
 export const inventoryScripts = {
   /**
-   * ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now, minPresenceMs
-   * → 1 if created.
+   * ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now, minPresenceMs,
+   * mode, seed, seedHash → 1 if created.
    */
   dropCreate: {
     numberOfKeys: DROP_KEYS,
@@ -62,11 +62,15 @@ if redis.call('EXISTS', K_DROP) == 1 then return 0 end
 redis.call('HSET', K_DROP, 'id', ARGV[1], 'roomId', ARGV[2], 'product', ARGV[3],
   'quantity', ARGV[4], 'cap', ARGV[5], 'startsAt', ARGV[6], 'endsAt', ARGV[7], 'holdMs', ARGV[8],
   'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
-  'minPresenceMs', ARGV[10])
+  'minPresenceMs', ARGV[10], 'mode', ARGV[11], 'seed', ARGV[12], 'seedHash', ARGV[13],
+  'entries', 0, 'drawn', 0)
 note(tonumber(ARGV[9]))
 return 1`,
   },
-  /** ARGV buyer, key, now → the answer (JSON), or false for an unknown drop. */
+  /**
+   * ARGV buyer, key, now, ticket → the answer (JSON), or false for an unknown drop. A lottery drop
+   * enters the buyer once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
+   */
   dropClaim: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
@@ -79,7 +83,17 @@ expire(now)
 local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'remaining', 'cap', 'holdMs')
 local startsAt, endsAt, remaining, cap = tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
 local answer
-if now >= endsAt then
+local lottery = redis.call('HGET', K_DROP, 'mode') == 'lottery'
+if lottery and now >= startsAt and now < endsAt then
+  local ticket = redis.call('HGET', K_BUYERS, 'entry\\n' .. ARGV[1])
+  if not ticket then
+    ticket = ARGV[4]
+    redis.call('HSET', K_BUYERS, 'entry\\n' .. ARGV[1], ticket)
+    redis.call('HSET', K_HOLDS, 't\\n' .. ticket, ARGV[1])
+    redis.call('HINCRBY', K_DROP, 'entries', 1)
+  end
+  answer = '{"outcome":"entered","ticket":"' .. ticket .. '"}'
+elseif now >= endsAt then
   answer = '{"outcome":"not_live","state":"ended","startsAt":' .. d[2] .. '}'
 elseif now < startsAt then
   answer = '{"outcome":"not_live","state":"scheduled","startsAt":' .. d[2] .. '}'
@@ -150,7 +164,10 @@ if string.sub(status, 1, 8) == 'ordered:' then
 end
 return '{"outcome":"' .. status .. '"}'`,
   },
-  /** ARGV now → {state, quantity, remaining, held, sold, startsAt, endsAt, product}, or false. */
+  /**
+   * ARGV now → {state, quantity, remaining, held, sold, startsAt, endsAt, product, mode, seedHash,
+   * entries, drawn, seed}, or false.
+   */
   dropStock: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
@@ -158,7 +175,39 @@ if redis.call('EXISTS', K_DROP) == 0 then return false end
 expire(tonumber(ARGV[1]))
 note(tonumber(ARGV[1]))
 return redis.call('HMGET', K_DROP, 'state', 'quantity', 'remaining', 'held', 'sold', 'startsAt',
-  'endsAt', 'product')`,
+  'endsAt', 'product', 'mode', 'seedHash', 'entries', 'drawn', 'seed')`,
+  },
+  /**
+   * ARGV now, winning tickets... → 1 when drawn now, 0 when it was drawn before. Each winner's buyer
+   * gets a hold while units remain; the winning ticket → hold pairs join the holds hash.
+   */
+  dropDraw: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_DROP) == 0 then return false end
+if redis.call('HGET', K_DROP, 'drawn') == '1' then return 0 end
+local now = tonumber(ARGV[1])
+expire(now)
+local d = redis.call('HMGET', K_DROP, 'id', 'holdMs')
+local expiresAt = now + tonumber(d[2])
+for i = 2, #ARGV do
+  local ticket = ARGV[i]
+  local buyer = redis.call('HGET', K_HOLDS, 't\\n' .. ticket)
+  local won = redis.call('HEXISTS', K_HOLDS, 'w\\n' .. ticket) == 1
+  if buyer and not won and tonumber(redis.call('HGET', K_DROP, 'remaining')) > 0 then
+    local hold = d[1] .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
+    redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', string.format('%d', expiresAt),
+      'w\\n' .. ticket, hold)
+    redis.call('HSET', K_STAT, hold, 'active')
+    redis.call('ZADD', K_EXP, expiresAt, hold)
+    redis.call('HINCRBY', K_BUYERS, buyer, 1)
+    redis.call('HINCRBY', K_DROP, 'remaining', -1)
+    redis.call('HINCRBY', K_DROP, 'held', 1)
+  end
+end
+redis.call('HSET', K_DROP, 'drawn', 1)
+note(now)
+return 1`,
   },
   /**
    * ARGV now, limit → {settled (0/1), entries after the relayed one (XRANGE form)}, or false.

@@ -2,6 +2,7 @@ import type {
   CancelResult,
   CheckoutResult,
   ClaimResult,
+  DropMode,
   DropState,
   DropStock,
   HoldStatus,
@@ -14,6 +15,7 @@ import {
   type DropLogEntry,
   type HoldRecord,
   type InventoryPort,
+  type LotteryBook,
   type Unrelayed,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
@@ -30,6 +32,9 @@ const DEFINITION_FIELDS = [
   'endsAt',
   'holdMs',
   'minPresenceMs',
+  'mode',
+  'seed',
+  'seedHash',
 ];
 
 /** A log entry from its Stream form (id `0-n`). */
@@ -79,6 +84,9 @@ export class RedisInventory implements InventoryPort {
         drop.holdMs,
         now,
         drop.minPresenceMs,
+        drop.mode,
+        drop.seed ?? '',
+        drop.seedHash ?? '',
       ),
     );
     return { created: created === 1 };
@@ -91,9 +99,19 @@ export class RedisInventory implements InventoryPort {
   }
 
   private async definition(dropId: string): Promise<DropDefinition | undefined> {
-    const [roomId, product, quantity, cap, startsAt, endsAt, holdMs, minPresenceMs] = await guarded(() =>
-      this.redis.hmget(this.keys.drop(dropId)[0], ...DEFINITION_FIELDS),
-    );
+    const [
+      roomId,
+      product,
+      quantity,
+      cap,
+      startsAt,
+      endsAt,
+      holdMs,
+      minPresenceMs,
+      mode,
+      seed,
+      hash,
+    ] = await guarded(() => this.redis.hmget(this.keys.drop(dropId)[0], ...DEFINITION_FIELDS));
     if (roomId == null || product == null) return undefined;
     return {
       id: dropId,
@@ -105,13 +123,45 @@ export class RedisInventory implements InventoryPort {
       endsAt: Number(endsAt),
       holdMs: Number(holdMs),
       minPresenceMs: Number(minPresenceMs ?? 0),
+      mode: (mode ?? 'first_come') as DropMode,
+      seed: seed || null,
+      seedHash: hash || null,
     };
   }
 
-  async claim(dropId: string, buyerId: string, key: string, now: number): Promise<ClaimResult> {
+  async claim(
+    dropId: string,
+    buyerId: string,
+    key: string,
+    now: number,
+    ticket = '',
+  ): Promise<ClaimResult> {
     return this.answer<ClaimResult>(dropId, () =>
-      this.redis.dropClaim(...this.keys.drop(dropId), buyerId, key, now),
+      this.redis.dropClaim(...this.keys.drop(dropId), buyerId, key, now, ticket),
     );
+  }
+
+  async lottery(dropId: string): Promise<LotteryBook | undefined> {
+    const [drop, holds] = this.keys.drop(dropId);
+    // drawn is read first: winners written by a draw after it are then only left out, never half-read
+    const drawnFlag = await guarded(() => this.redis.hget(drop, 'drawn'));
+    if (drawnFlag === null) return undefined;
+    const drawn = drawnFlag === '1';
+    const fields = await guarded(() => this.redis.hgetall(holds));
+    const entries: LotteryBook['entries'] = [];
+    const winners = new Map<string, string>();
+    for (const [field, value] of Object.entries(fields)) {
+      if (field.startsWith('t\n')) entries.push({ ticket: field.slice(2), buyerId: value });
+      else if (field.startsWith('w\n')) winners.set(field.slice(2), value);
+    }
+    return { entries, winners: drawn ? winners : null };
+  }
+
+  async draw(dropId: string, winners: readonly string[], now: number): Promise<void> {
+    const reply = await guarded(() =>
+      this.redis.dropDraw(...this.keys.drop(dropId), now, ...winners),
+    );
+    if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
   }
 
   async claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined> {
@@ -158,9 +208,20 @@ export class RedisInventory implements InventoryPort {
       number,
     ];
     const product = JSON.parse(figures[6] ?? '{}') as Product;
+    const [mode, seedHash, entries, drawn, seed] = figures.slice(7);
     return {
       dropId,
       state: state as DropState,
+      mode: (mode ?? 'first_come') as DropMode,
+      lottery:
+        mode === 'lottery'
+          ? {
+              seedHash: seedHash ?? '',
+              entries: Number(entries),
+              drawn: drawn === '1',
+              seed: drawn === '1' ? (seed ?? null) : null,
+            }
+          : null,
       productId: product.id,
       quantity,
       remaining,

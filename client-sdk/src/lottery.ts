@@ -1,0 +1,36 @@
+import { drawLottery, lotteryTicket, type LotteryDraw } from './protocol/index.js';
+
+/** SHA-256 (hex) through WebCrypto: browsers (secure contexts) and Node 20+. */
+async function sha256(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** What a check of a lottery's draw found; `ok` only when every point holds. */
+export interface LotteryVerdict {
+  ok: boolean;
+  /** Why not, when not. */
+  reason?: string;
+}
+
+/**
+ * Checks a lottery's draw (from `client.lottery()`) on this device: the revealed seed hashes to
+ * the hash published when the drop opened, the winners are exactly the ones the seed picks from
+ * the tickets, and, given `buyerId`, that buyer's ticket is among the tickets.
+ */
+export async function verifyLottery(draw: LotteryDraw, buyerId?: string): Promise<LotteryVerdict> {
+  if (!draw.drawn || draw.seed === null) return { ok: false, reason: 'not drawn yet' };
+  if ((await sha256(draw.seed)) !== draw.seedHash)
+    return { ok: false, reason: 'the seed does not match the published hash' };
+  const winners = await drawLottery(draw.seed, draw.tickets, draw.quantity, sha256);
+  if (winners.length !== draw.winners.length || winners.some((w, i) => w !== draw.winners[i]))
+    return { ok: false, reason: 'the winners are not the ones the seed picks' };
+  if (buyerId !== undefined) {
+    const ticket = await lotteryTicket(draw.dropId, buyerId, sha256);
+    if (!draw.tickets.includes(ticket)) return { ok: false, reason: 'your ticket is not listed' };
+    const won = winners.includes(ticket);
+    if (draw.mine && draw.mine.won !== won)
+      return { ok: false, reason: 'your result does not match the draw' };
+  }
+  return { ok: true };
+}
