@@ -91,7 +91,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const webhooks = config.webhook
     ? new WebhookSender(
         engine.merchantOutbox,
-        { ...config.webhook, sender: config.nodeId ?? engine.broker.nodeId },
+        {
+          ...config.webhook,
+          minBackoffMs: Math.min(500, config.webhook.maxBackoffMs),
+          sender: config.nodeId ?? engine.broker.nodeId,
+        },
         logger,
       )
     : undefined;

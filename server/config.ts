@@ -71,6 +71,7 @@ const EnvSchema = z.object({
 
   MERCHANT_WEBHOOK_URL: z.url().optional(),
   MERCHANT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MERCHANT_WEBHOOK_MAX_BACKOFF_MS: int(100, 3_600_000).default(60_000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -122,7 +123,7 @@ export interface Config {
     presenceTtlMs: number;
   } | null;
   /** Where orders and drop changes are posted, signed with the secret; null: recorded only. */
-  webhook: { url: string; secret: string } | null;
+  webhook: { url: string; secret: string; maxBackoffMs: number } | null;
   /** This process among its peers; random unless NODE_ID is set. */
   nodeId: string | null;
   drain: { timeoutMs: number; reconnectMs: number };
@@ -217,7 +218,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : null,
     webhook:
       e.MERCHANT_WEBHOOK_URL && e.MERCHANT_WEBHOOK_SECRET
-        ? { url: e.MERCHANT_WEBHOOK_URL, secret: e.MERCHANT_WEBHOOK_SECRET }
+        ? {
+            url: e.MERCHANT_WEBHOOK_URL,
+            secret: e.MERCHANT_WEBHOOK_SECRET,
+            maxBackoffMs: e.MERCHANT_WEBHOOK_MAX_BACKOFF_MS,
+          }
         : null,
     nodeId: e.NODE_ID ?? null,
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },

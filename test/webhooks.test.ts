@@ -1,12 +1,12 @@
-import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MerchantEvent, MerchantOutboxPort } from '../rooms/index.js';
+import type { MerchantOutboxPort } from '../rooms/index.js';
 import { MemoryMerchantOutbox } from '../server/engines/memory/index.js';
 import { createRedisEngine } from '../server/engines/redis/index.js';
 import { signWebhook, verifyWebhook, WebhookSender } from '../server/webhooks.js';
 import { eventually, eventuallyAsync } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
+import { startMerchant } from './helpers/merchant.js';
 import { useServers } from './helpers/server.js';
 
 const SECRET = 'merchant-secret-merchant-secret-0123456789';
@@ -18,38 +18,8 @@ afterEach(async () => {
   for (const task of cleanups.splice(0).reverse()) await task();
 });
 
-interface Received {
-  id: string;
-  valid: boolean;
-  event: MerchantEvent;
-}
-
-/** The merchant's endpoint: checks every signature; answers `status()` (503 to refuse). */
-async function merchant(status: () => number = () => 200, port = 0) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const timestamp = Number(req.headers['x-liveshop-timestamp']);
-      const signature = String(req.headers['x-liveshop-signature']);
-      const code = status();
-      if (code < 300)
-        received.push({
-          id: String(req.headers['x-liveshop-event-id']),
-          valid: verifyWebhook(SECRET, timestamp, body, signature),
-          event: JSON.parse(body) as MerchantEvent,
-        });
-      res.writeHead(code).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : 0;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  cleanups.push(() => (server.listening ? close() : undefined));
-  return { received, port: bound, url: `http://127.0.0.1:${bound}/hooks`, close };
-}
+const merchant = (status?: () => number, port = 0) =>
+  startMerchant(SECRET, (task) => cleanups.push(task), status, port);
 
 function sender(outbox: MerchantOutboxPort, url: string, name = 'node1') {
   const s = new WebhookSender(

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LiveShopClient } from '../client-sdk/src/index.js';
+import { eventually } from './helpers/events.js';
+import { startMerchant } from './helpers/merchant.js';
+import { SNEAKER } from './helpers/products.js';
+import { useRedis } from './helpers/redis.js';
+import { startNodes, useServers } from './helpers/server.js';
+
+const redis = useRedis();
+const start = useServers();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const task of cleanups.splice(0).reverse()) await task();
+});
+
+const SECRET = 'merchant-secret-merchant-secret-0123456789';
+const QUANTITY = 30;
+const BUYERS = 60;
+
+describe('a drop while Redis restarts', () => {
+  it('oversells nothing, loses no confirmed order, and the merchant gets every order, signed, once it is back', async () => {
+    // the merchant's endpoint is down at first: nothing listens on its port
+    const down = await startMerchant(SECRET, (t) => cleanups.push(t));
+    await down.close();
+    const nodes = await startNodes(start, redis, 2, {
+      MERCHANT_WEBHOOK_URL: down.url,
+      MERCHANT_WEBHOOK_SECRET: SECRET,
+      MERCHANT_WEBHOOK_MAX_BACKOFF_MS: '300',
+      CLAIM_RATE_BURST: '100',
+      CLAIM_RATE_PER_SECOND: '100',
+    });
+    const host = await nodes[0]!.client({ sub: 'hana', role: 'host' });
+    await host.createStream('show', { title: 'Show' });
+    await host.join('show');
+    await host.upsertProduct('show', SNEAKER);
+    await host.createDrop('show', {
+      dropId: 'restart-drop',
+      productId: SNEAKER.id,
+      quantity: QUANTITY,
+      durationSeconds: 600,
+      holdSeconds: 60,
+    });
+    const buyers: LiveShopClient[] = [];
+    for (let i = 0; i < BUYERS; i++) {
+      const buyer = await nodes[i % 2]!.client({ sub: `buyer${i}` });
+      await buyer.join('show');
+      buyers.push(buyer);
+    }
+
+    // buyers claim and check out one after another while Redis goes away and comes back
+    const confirmed = new Map<string, string>();
+    const failures: string[] = [];
+    const started: number[] = [];
+    const shop = async (buyer: LiveShopClient, i: number) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 15));
+      started.push(Date.now());
+      try {
+        const claim = await buyer.claim('show', 'restart-drop');
+        if (claim.outcome !== 'held') return;
+        const order = await buyer.checkout('show', 'restart-drop', claim.holdId);
+        if (order.outcome === 'ordered') confirmed.set(order.orderId, `buyer${i}`);
+      } catch (error) {
+        failures.push(String(error));
+      }
+    };
+    const shopping = Promise.all(buyers.map(shop));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const downAt = Date.now();
+    await redis.restart({ downMs: 400 });
+    const upAt = Date.now();
+    await shopping;
+    // the outage fell in the middle of the shopping
+    expect(started.filter((t) => t >= downAt && t <= upAt).length).toBeGreaterThan(5);
+
+    // no oversell, and every confirmed order is in the books
+    const inventory = nodes[1]!.app.internals.engine.inventory;
+    const stock = await inventory.stock('restart-drop', Date.now());
+    expect(stock).toBeDefined();
+    expect(stock!.remaining + stock!.held + stock!.sold).toBe(QUANTITY);
+    const orders = await inventory.orders('restart-drop');
+    expect(orders).toHaveLength(stock!.sold);
+    expect(new Set(orders.map((o) => o.holdId)).size).toBe(orders.length);
+    for (const [orderId, buyer] of confirmed)
+      expect(orders.find((o) => o.orderId === orderId)?.buyerId).toBe(buyer);
+    // every unit was sold, and each buyer heard of their order
+    expect(stock).toMatchObject({ sold: QUANTITY, held: 0, remaining: 0 });
+    expect(confirmed.size).toBe(QUANTITY);
+    // the SDK rode out the outage: every buyer got an answer
+    expect(failures).toEqual([]);
+
+    // the merchant comes back after a while, on the same port, and gets every order, signed
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const shop_ = await startMerchant(
+      SECRET,
+      (t) => cleanups.push(t),
+      () => 200,
+      down.port,
+    );
+    const ordersReceived = () =>
+      new Set(
+        shop_.received
+          .filter((r) => r.event.type === 'order.created')
+          .map((r) => String(r.event.data.orderId)),
+      );
+    await eventually(() => orders.every((o) => ordersReceived().has(o.orderId)), 20_000);
+    expect(shop_.received.every((r) => r.valid)).toBe(true);
+    // a redelivery carries the same id and the same event
+    const byId = new Map<string, string>();
+    for (const r of shop_.received) {
+      const body = JSON.stringify(r.event);
+      expect(byId.get(r.id) ?? body).toBe(body);
+      byId.set(r.id, body);
+    }
+  });
+});
