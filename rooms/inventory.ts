@@ -9,6 +9,7 @@ import type {
   Order,
   Product,
 } from '../client-sdk/src/protocol/index.js';
+import type { RateRule } from './ports.js';
 
 /** A drop as the inventory holds it: fixed once created. */
 export interface DropDefinition {
@@ -38,6 +39,9 @@ export interface LotteryBook {
   /** Once drawn: each winning ticket's hold. */
   winners: Map<string, string> | null;
 }
+
+/** A claim's answer, or a refusal by the buyer's claim rate (a retryable error for the client). */
+export type ClaimAnswer = ClaimResult | { outcome: 'rate_limited'; retryAfterMs: number };
 
 /** One hold, for audits and tests. */
 export interface HoldRecord {
@@ -88,15 +92,17 @@ export interface InventoryPort {
   dropsOf(roomId: string): Promise<DropDefinition[]>;
   /**
    * Checks the state, the buyer's cap and the stock, then holds one unit until now + holdMs. In a
-   * lottery drop, enters the buyer (once) with `ticket` instead.
+   * lottery drop, enters the buyer (once) with `ticket` instead. With `rate`, each buyer's claims
+   * on this drop are limited by a token bucket: over it, the claim is refused and not stored (a
+   * key answered before still gets its answer).
    */
   claim(
     dropId: string,
     buyerId: string,
     key: string,
     now: number,
-    ticket?: string,
-  ): Promise<ClaimResult>;
+    options?: { ticket?: string | undefined; rate?: RateRule | undefined },
+  ): Promise<ClaimAnswer>;
   /** The answer a claim with this key got, if one was made (for a retry refused before the claim). */
   claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined>;
   /** Turns the buyer's active hold into an order, once. */

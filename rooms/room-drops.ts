@@ -9,7 +9,7 @@ import {
 } from '../client-sdk/src/protocol/index.js';
 import { RoomError } from './errors.js';
 import type { DropDefinition, InventoryPort } from './inventory.js';
-import type { BrokerPort } from './ports.js';
+import type { BrokerPort, RateRule } from './ports.js';
 
 /** How often a selling drop's stock goes out at most (state changes go at once). */
 export const STOCK_INTERVAL_MS = 100;
@@ -79,6 +79,7 @@ export class RoomDrops {
     buyerId: string,
     key: string,
     arrivedAt: number | undefined,
+    rate: RateRule,
   ): Promise<ClaimResult> {
     const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
     if (drop.minPresenceMs > 0) {
@@ -92,7 +93,14 @@ export class RoomDrops {
       drop.mode === 'lottery'
         ? await lotteryTicket(dropId, buyerId, (text: string) => this.ctx.sha256(text))
         : undefined;
-    const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now(), ticket);
+    const result = await this.ctx.inventory.claim(dropId, buyerId, key, this.ctx.now(), {
+      ticket,
+      rate,
+    });
+    if (result.outcome === 'rate_limited') {
+      const wait = Math.ceil(result.retryAfterMs / 1000);
+      throw new RoomError('RATE_LIMITED', `Too many claims: wait ${wait}s`, result.retryAfterMs);
+    }
     if (result.outcome === 'held' || result.outcome === 'entered') this.changed(dropId, true);
     return result;
   }

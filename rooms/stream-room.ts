@@ -68,7 +68,7 @@ export interface RoomLimits {
   chatRate: RateRule;
   /** Per user, across rooms; a reaction with `count` n costs n. */
   reactionRate: RateRule;
-  /** Drop claims per user, across rooms (a retry of an answered claim gets its answer). */
+  /** Drop claims per buyer and drop (a retry of an answered claim gets its answer). */
   claimRate: RateRule;
   viewerCountIntervalMs: number;
   /** Most events a resume replays; beyond that the client gets a snapshot. */
@@ -463,19 +463,20 @@ export class StreamRoom {
     return this.drops.lottery(dropId, member.identity.id);
   }
 
-  /** Claims a unit of a drop for a member: a hold, or why not. */
-  async claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
+  /**
+   * Claims a unit of a drop for a member: a hold, or why not. Each buyer's claims on a drop are
+   * rate-limited in the same atomic step (a retry of an answered claim gets its answer).
+   */
+  claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
     this.assertBuyer(member);
     const buyer = member.identity.id;
-    try {
-      await this.take(`claim:${buyer}`, this.ctx.limits.claimRate, 1, 'RATE_LIMITED');
-    } catch (error) {
-      // a retry of a claim that was answered (the answer lost on the way) gets that answer
-      const earlier = await this.ctx.engine.inventory.claimed(dropId, buyer, key);
-      if (earlier) return earlier;
-      throw error;
-    }
-    return this.drops.claim(dropId, buyer, key, this.arrivals.get(buyer));
+    return this.drops.claim(
+      dropId,
+      buyer,
+      key,
+      this.arrivals.get(buyer),
+      this.ctx.limits.claimRate,
+    );
   }
 
   checkout(member: Member, dropId: string, holdId: string, key: string): Promise<CheckoutResult> {

@@ -244,21 +244,21 @@ export function inventoryContract(
       const id = fresh();
       const lottery = { quantity: 2, mode: 'lottery' as const, seed: 's33d', seedHash: 'h45h' };
       await a.createDrop(drop(id, { ...lottery, endsAt: 5000 }), 0);
-      expect(await a.claim(id, 'x', 'lottery-k1', 500, 'tx')).toMatchObject({
+      expect(await a.claim(id, 'x', 'lottery-k1', 500, { ticket: 'tx' })).toMatchObject({
         outcome: 'not_live',
         state: 'scheduled',
       });
-      expect(await a.claim(id, 'x', 'lottery-k2', 1000, 'tx')).toEqual({
+      expect(await a.claim(id, 'x', 'lottery-k2', 1000, { ticket: 'tx' })).toEqual({
         outcome: 'entered',
         ticket: 'tx',
       });
       // once per buyer, whatever the key or node
-      expect(await b.claim(id, 'x', 'lottery-k3', 1100, 'tx2')).toEqual({
+      expect(await b.claim(id, 'x', 'lottery-k3', 1100, { ticket: 'tx2' })).toEqual({
         outcome: 'entered',
         ticket: 'tx',
       });
-      await b.claim(id, 'y', 'lottery-k4', 1200, 'ty');
-      await a.claim(id, 'z', 'lottery-k5', 1300, 'tz');
+      await b.claim(id, 'y', 'lottery-k4', 1200, { ticket: 'ty' });
+      await a.claim(id, 'z', 'lottery-k5', 1300, { ticket: 'tz' });
       expect(await a.stock(id, 1300)).toMatchObject({
         state: 'live',
         mode: 'lottery',
@@ -267,7 +267,7 @@ export function inventoryContract(
         lottery: { seedHash: 'h45h', entries: 3, drawn: false, seed: null },
       });
       expect((await b.lottery(id))?.winners).toBeNull();
-      expect(await a.claim(id, 'w', 'lottery-k6', 5000, 'tw')).toMatchObject({
+      expect(await a.claim(id, 'w', 'lottery-k6', 5000, { ticket: 'tw' })).toMatchObject({
         outcome: 'not_live',
         state: 'ended',
       });
@@ -297,6 +297,35 @@ export function inventoryContract(
         held: 2,
         lottery: { entries: 3, drawn: true, seed: 's33d' },
       });
+    });
+
+    it('limits each buyer’s claims on a drop by a token bucket; an answered key keeps its answer', async () => {
+      const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
+      const id = fresh();
+      await a.createDrop(drop(id, { quantity: 10, perBuyerCap: 5, holdMs: 60_000 }), 0);
+      const rate = { capacity: 2, refillPerSecond: 1 };
+      expect(await a.claim(id, 'bot', 'rate-key-1', 1000, { rate })).toMatchObject({
+        outcome: 'held',
+      });
+      expect(await b.claim(id, 'bot', 'rate-key-2', 1000, { rate })).toMatchObject({
+        outcome: 'held',
+      });
+      expect(await a.claim(id, 'bot', 'rate-key-3', 1000, { rate })).toEqual({
+        outcome: 'rate_limited',
+        retryAfterMs: 1000,
+      });
+      // a retry of an answered claim is not a new claim
+      expect(await b.claim(id, 'bot', 'rate-key-1', 1000, { rate })).toMatchObject({
+        outcome: 'held',
+      });
+      // another buyer has a bucket of its own, and the refused key may try again later
+      expect(await a.claim(id, 'fan', 'rate-key-4', 1000, { rate })).toMatchObject({
+        outcome: 'held',
+      });
+      expect(await b.claim(id, 'bot', 'rate-key-3', 2000, { rate })).toMatchObject({
+        outcome: 'held',
+      });
+      expect(await a.stock(id, 2000)).toMatchObject({ held: 4, remaining: 6 });
     });
 
     it('never oversells when claims race, from every node at once', async () => {

@@ -9,6 +9,10 @@ import type {
 import {
   RoomError,
   dropState,
+  takeTokens,
+  type BucketState,
+  type ClaimAnswer,
+  type RateRule,
   type DropDefinition,
   type DropLogEntry,
   type HoldRecord,
@@ -32,6 +36,8 @@ interface Book {
   log: DropLogEntry[];
   relayed: number;
   state: DropState;
+  /** Each buyer's claim bucket. */
+  buckets: Map<string, BucketState>;
   /** Lottery entries: buyer → ticket, and ticket → buyer. */
   entries: Map<string, string>;
   tickets: Map<string, string>;
@@ -62,6 +68,7 @@ export class MemoryInventory implements InventoryPort {
         log: [{ n: 1, type: 'drop.state', at: now, state }],
         relayed: 0,
         state,
+        buckets: new Map(),
         entries: new Map(),
         tickets: new Map(),
         winners: null,
@@ -84,14 +91,20 @@ export class MemoryInventory implements InventoryPort {
     buyerId: string,
     key: string,
     now: number,
-    ticket?: string,
-  ): Promise<ClaimResult> {
+    { ticket, rate }: { ticket?: string | undefined; rate?: RateRule | undefined } = {},
+  ): Promise<ClaimAnswer> {
     // answers are frozen when stored: handed out as they are, with no copy (the hot path)
-    return runShared(() => {
+    return runShared((): ClaimAnswer => {
       const book = this.book(dropId);
       const answerKey = `claim\n${buyerId}\n${key}`;
       const earlier = book.answers.get(answerKey) as ClaimResult | undefined;
       if (earlier) return earlier;
+      if (rate) {
+        const { state, decision } = takeTokens(book.buckets.get(buyerId), rate, 1, now);
+        book.buckets.set(buyerId, state);
+        if (!decision.allowed)
+          return { outcome: 'rate_limited', retryAfterMs: Math.ceil(decision.retryAfterMs) };
+      }
       this.expire(book, now);
       const answer = Object.freeze(
         book.drop.mode === 'lottery'

@@ -68,53 +68,86 @@ note(tonumber(ARGV[9]))
 return 1`,
   },
   /**
-   * ARGV buyer, key, now, ticket → the answer (JSON), or false for an unknown drop. A lottery drop
-   * enters the buyer once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
+   * A batch of claims on one drop, in order. ARGV capacity, refill per second (the per-buyer claim
+   * bucket; capacity 0: none), then per claim: buyer, key, now, ticket → the answers (JSON), or
+   * false for an unknown drop. A key answered before gets that answer. A buyer over the bucket
+   * is refused (not stored, so the same key may try again later). A lottery drop enters the buyer
+   * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
    */
   dropClaim: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
-local answerKey = 'claim\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
-local earlier = redis.call('HGET', K_ANSWERS, answerKey)
-if earlier then return earlier end
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-local now = tonumber(ARGV[3])
-expire(now)
-local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'remaining', 'cap', 'holdMs')
-local startsAt, endsAt, remaining, cap = tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
-local answer
-local lottery = redis.call('HGET', K_DROP, 'mode') == 'lottery'
-if lottery and now >= startsAt and now < endsAt then
-  local ticket = redis.call('HGET', K_BUYERS, 'entry\\n' .. ARGV[1])
-  if not ticket then
-    ticket = ARGV[4]
-    redis.call('HSET', K_BUYERS, 'entry\\n' .. ARGV[1], ticket)
-    redis.call('HSET', K_HOLDS, 't\\n' .. ticket, ARGV[1])
-    redis.call('HINCRBY', K_DROP, 'entries', 1)
+local capacity, refill = tonumber(ARGV[1]), tonumber(ARGV[2])
+local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'cap', 'holdMs', 'mode')
+local id, startsAt, endsAt, cap, holdMs = d[1], tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
+local lottery = d[6] == 'lottery'
+local expired = nil
+-- the per-buyer token bucket: false when the claim must wait, with the wait in ms
+local function takeToken(buyer, now)
+  if capacity <= 0 then return true, 0 end
+  local field = 'rate\\n' .. buyer
+  local tokens, at = capacity, now
+  local stored = redis.call('HGET', K_BUYERS, field)
+  if stored then
+    local sep = string.find(stored, ':')
+    tokens = math.min(capacity, tonumber(string.sub(stored, 1, sep - 1)) +
+      math.max(0, now - tonumber(string.sub(stored, sep + 1))) * refill / 1000)
   end
-  answer = '{"outcome":"entered","ticket":"' .. ticket .. '"}'
-elseif now >= endsAt then
-  answer = '{"outcome":"not_live","state":"ended","startsAt":' .. d[2] .. '}'
-elseif now < startsAt then
-  answer = '{"outcome":"not_live","state":"scheduled","startsAt":' .. d[2] .. '}'
-elseif remaining <= 0 then
-  answer = '{"outcome":"sold_out"}'
-elseif tonumber(redis.call('HGET', K_BUYERS, ARGV[1]) or '0') >= cap then
-  answer = '{"outcome":"limit_reached","cap":' .. d[5] .. '}'
-else
-  local hold = d[1] .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
-  local expiresAt = ARGV[3] + tonumber(d[6])
-  redis.call('HSET', K_HOLDS, hold, ARGV[1], hold .. '#expiresAt', string.format('%d', expiresAt))
-  redis.call('HSET', K_STAT, hold, 'active')
-  redis.call('ZADD', K_EXP, expiresAt, hold)
-  redis.call('HINCRBY', K_BUYERS, ARGV[1], 1)
-  redis.call('HINCRBY', K_DROP, 'remaining', -1)
-  redis.call('HINCRBY', K_DROP, 'held', 1)
-  answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. string.format('%d', expiresAt) .. '}'
+  if tokens < 1 then return false, math.ceil((1 - tokens) * 1000 / refill) end
+  redis.call('HSET', K_BUYERS, field, string.format('%.6f:%d', tokens - 1, now))
+  return true, 0
 end
-redis.call('HSET', K_ANSWERS, answerKey, answer)
-note(now)
-return answer`,
+local function claim(buyer, key, now, ticket)
+  local answerKey = 'claim\\n' .. buyer .. '\\n' .. key
+  local earlier = redis.call('HGET', K_ANSWERS, answerKey)
+  if earlier then return earlier end
+  local ok, wait = takeToken(buyer, now)
+  if not ok then return '{"outcome":"rate_limited","retryAfterMs":' .. wait .. '}' end
+  if expired ~= now then expire(now); expired = now end
+  local remaining = tonumber(redis.call('HGET', K_DROP, 'remaining'))
+  local answer
+  if lottery and now >= startsAt and now < endsAt then
+    local entered = redis.call('HGET', K_BUYERS, 'entry\\n' .. buyer)
+    if not entered then
+      entered = ticket
+      redis.call('HSET', K_BUYERS, 'entry\\n' .. buyer, ticket)
+      redis.call('HSET', K_HOLDS, 't\\n' .. ticket, buyer)
+      redis.call('HINCRBY', K_DROP, 'entries', 1)
+    end
+    answer = '{"outcome":"entered","ticket":"' .. entered .. '"}'
+  elseif now >= endsAt then
+    answer = '{"outcome":"not_live","state":"ended","startsAt":' .. d[2] .. '}'
+  elseif now < startsAt then
+    answer = '{"outcome":"not_live","state":"scheduled","startsAt":' .. d[2] .. '}'
+  elseif remaining <= 0 then
+    answer = '{"outcome":"sold_out"}'
+  elseif tonumber(redis.call('HGET', K_BUYERS, buyer) or '0') >= cap then
+    answer = '{"outcome":"limit_reached","cap":' .. d[4] .. '}'
+  else
+    local hold = id .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
+    local expiresAt = string.format('%d', now + holdMs)
+    redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', expiresAt)
+    redis.call('HSET', K_STAT, hold, 'active')
+    redis.call('ZADD', K_EXP, expiresAt, hold)
+    redis.call('HINCRBY', K_BUYERS, buyer, 1)
+    redis.call('HINCRBY', K_DROP, 'remaining', -1)
+    redis.call('HINCRBY', K_DROP, 'held', 1)
+    answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. expiresAt .. '}'
+  end
+  redis.call('HSET', K_ANSWERS, answerKey, answer)
+  -- only a hold changes the stock; the clock's changes are noted once, after the batch
+  if string.sub(answer, 13, 16) == 'held' then note(now) end
+  return answer
+end
+local answers = {}
+local last = 0
+for i = 3, #ARGV, 4 do
+  last = math.max(last, tonumber(ARGV[i + 2]))
+  answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3])
+end
+note(last)
+return answers`,
   },
   /** ARGV hold, buyer, key, now → the answer (JSON), or false for an unknown drop. */
   dropCheckout: {

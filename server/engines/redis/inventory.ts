@@ -14,14 +14,28 @@ import {
   type DropDefinition,
   type DropLogEntry,
   type HoldRecord,
+  type ClaimAnswer,
   type InventoryPort,
   type LotteryBook,
+  type RateRule,
   type Unrelayed,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
 type Entry = [id: string, fields: string[]];
+
+/** Most claims one script call carries (it blocks Redis for about 5 µs per claim). */
+const MAX_BATCH = 256;
+
+interface PendingClaim {
+  buyerId: string;
+  key: string;
+  now: number;
+  ticket: string;
+  resolve(answer: ClaimAnswer): void;
+  reject(error: unknown): void;
+}
 
 const DEFINITION_FIELDS = [
   'roomId',
@@ -57,6 +71,12 @@ function logEntry([id, fields]: Entry): DropLogEntry {
 
 /** Drops in Redis: every step one Lua script (`inventory-scripts.ts`), so nodes never race. */
 export class RedisInventory implements InventoryPort {
+  /** Claims waiting for this turn's script call, per drop (the first claim's rate rule applies). */
+  private readonly batches = new Map<
+    string,
+    { claims: PendingClaim[]; rate: RateRule | undefined }
+  >();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -129,16 +149,46 @@ export class RedisInventory implements InventoryPort {
     };
   }
 
-  async claim(
+  claim(
     dropId: string,
     buyerId: string,
     key: string,
     now: number,
-    ticket = '',
-  ): Promise<ClaimResult> {
-    return this.answer<ClaimResult>(dropId, () =>
-      this.redis.dropClaim(...this.keys.drop(dropId), buyerId, key, now, ticket),
-    );
+    options: { ticket?: string | undefined; rate?: RateRule | undefined } = {},
+  ): Promise<ClaimAnswer> {
+    // claims on one drop wait for the end of this turn of the event loop and go as one script call
+    return new Promise((resolve, reject) => {
+      let batch = this.batches.get(dropId);
+      if (!batch) {
+        batch = { claims: [], rate: options.rate };
+        this.batches.set(dropId, batch);
+        setImmediate(() => void this.flush(dropId));
+      }
+      batch.claims.push({ buyerId, key, now, ticket: options.ticket ?? '', resolve, reject });
+      if (batch.claims.length >= MAX_BATCH) void this.flush(dropId);
+    });
+  }
+
+  private async flush(dropId: string): Promise<void> {
+    const batch = this.batches.get(dropId);
+    if (!batch) return;
+    this.batches.delete(dropId);
+    const { claims, rate } = batch;
+    try {
+      const args = claims.flatMap((c) => [c.buyerId, c.key, c.now, c.ticket]);
+      const reply = (await guarded(() =>
+        this.redis.dropClaim(
+          ...this.keys.drop(dropId),
+          rate?.capacity ?? 0,
+          rate?.refillPerSecond ?? 0,
+          ...args,
+        ),
+      )) as string[] | null;
+      if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+      claims.forEach((c, i) => c.resolve(JSON.parse(reply[i] ?? '{}') as ClaimAnswer));
+    } catch (error) {
+      for (const c of claims) c.reject(error);
+    }
   }
 
   async lottery(dropId: string): Promise<LotteryBook | undefined> {
