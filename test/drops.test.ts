@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyLottery } from '../client-sdk/src/index.js';
+import { verifyLottery, type DropResult, type LotteryDraw } from '../client-sdk/src/index.js';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
-import { until } from './helpers/events.js';
+import { collect, nextEvent, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type RawSocket, type TestServer } from './helpers/server.js';
@@ -196,8 +196,10 @@ describe('drops over sockets', () => {
     expect(snapshot.drops).toEqual([created.stock]);
     const stocks: Stock[] = [];
     buyer.on('dropStock', (stock) => stocks.push(stock));
+    const results = collect<DropResult>(buyer, 'dropResult');
     const held = await buyer.claim('show', 'cap');
     if (held.outcome !== 'held') throw new Error(`claim: ${held.outcome}`);
+    expect(results).toEqual([{ roomId: 'show', dropId: 'cap', action: 'claim', result: held }]);
     expect(await buyer.claim('show', 'cap')).toEqual({ outcome: 'sold_out' });
     await until(buyer, 'dropStock', () => stocks.at(-1)?.state === 'sold_out');
     expect(await buyer.checkout('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
@@ -322,7 +324,13 @@ describe('drops over sockets', () => {
     // entering again changes nothing
     expect(await buyers[0]!.claim('show', 'raffle')).toEqual(entries[0]);
 
-    // the window closes; the server draws and reveals the seed
+    // the window closes; the server draws and reveals the seed, and the SDK fetches each entrant's result
+    const delivered = nextEvent<{ roomId: string; draw: LotteryDraw }>(
+      buyers[1]!,
+      'lottery',
+      undefined,
+      10_000,
+    );
     const stocks: Stock[] = [];
     buyers[0]!.on('dropStock', (s) => stocks.push(s));
     await until(buyers[0]!, 'dropStock', () => stocks.at(-1)?.lottery?.drawn === true, 10_000);
@@ -339,6 +347,11 @@ describe('drops over sockets', () => {
       .slice(0, 4);
     expect(draw.winners).toEqual(expected);
     expect(await verifyLottery(draw, 'fan0')).toEqual({ ok: true });
+    expect((await delivered).draw).toMatchObject({
+      drawn: true,
+      winners: draw.winners,
+      mine: { ticket: tickets[1] },
+    });
     expect(await verifyLottery({ ...draw, winners: [...draw.winners].reverse() })).toMatchObject({
       ok: false,
     });

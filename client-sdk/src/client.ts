@@ -63,7 +63,18 @@ export interface ClientEventMap {
   viewers: (event: ServerPayload<'room:viewers'>) => void;
   /** A drop's stock: on every change of state, and while it sells at most 10 times a second. */
   dropStock: (stock: ServerPayload<'drop:stock'>) => void;
+  /** The answer to this client's claim, checkout or cancel (also returned by the call). */
+  dropResult: (result: DropResult) => void;
+  /** A lottery this client entered was drawn: the draw, with this buyer's result in `mine`. */
+  lottery: (event: { roomId: string; draw: ClientResponse<'drop:lottery'> }) => void;
 }
+
+/** What `dropResult` carries. */
+export type DropResult = { roomId: string; dropId: string } & (
+  | { action: 'claim'; result: ClientResponse<'drop:claim'> }
+  | { action: 'checkout'; result: ClientResponse<'drop:checkout'> }
+  | { action: 'cancel'; result: ClientResponse<'drop:cancel'> }
+);
 
 /** What a host sets when creating a drop. */
 export type DropFields = Omit<ClientRequest<'drop:create'>, 'roomId'>;
@@ -120,6 +131,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private readonly rooms = new Map<string, Track>();
   private readonly timeoutMs: number;
   private offset = 0;
+  /** Lottery drops this client entered and whose draw it has not fetched yet. */
+  private readonly entered = new Set<string>();
   private me: SessionUser | null = null;
   private closed = false;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -204,19 +217,24 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
    * Safe across reconnects: every attempt carries the same idempotency key, so one tap never
    * holds two units.
    */
-  claim(roomId: string, dropId: string): Promise<ClientResponse<'drop:claim'>> {
+  async claim(roomId: string, dropId: string): Promise<ClientResponse<'drop:claim'>> {
     const payload = { roomId, dropId, idempotencyKey: idempotencyKey() };
-    return this.retrying(() => this.request('drop:claim', payload, roomId));
+    const result = await this.retrying(() => this.request('drop:claim', payload, roomId));
+    if (result.outcome === 'entered') this.entered.add(`${roomId}\n${dropId}`);
+    this.emit('dropResult', { roomId, dropId, action: 'claim', result });
+    return result;
   }
 
   /** Turns a hold into an order, once, however often the request has to be retried. */
-  checkout(
+  async checkout(
     roomId: string,
     dropId: string,
     holdId: string,
   ): Promise<ClientResponse<'drop:checkout'>> {
     const payload = { roomId, dropId, holdId, idempotencyKey: idempotencyKey() };
-    return this.retrying(() => this.request('drop:checkout', payload, roomId));
+    const result = await this.retrying(() => this.request('drop:checkout', payload, roomId));
+    this.emit('dropResult', { roomId, dropId, action: 'checkout', result });
+    return result;
   }
 
   /**
@@ -228,8 +246,16 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   }
 
   /** Gives a hold back; repeating it is harmless. */
-  cancel(roomId: string, dropId: string, holdId: string): Promise<ClientResponse<'drop:cancel'>> {
-    return this.retrying(() => this.request('drop:cancel', { roomId, dropId, holdId }, roomId));
+  async cancel(
+    roomId: string,
+    dropId: string,
+    holdId: string,
+  ): Promise<ClientResponse<'drop:cancel'>> {
+    const result = await this.retrying(() =>
+      this.request('drop:cancel', { roomId, dropId, holdId }, roomId),
+    );
+    this.emit('dropResult', { roomId, dropId, action: 'cancel', result });
+    return result;
   }
 
   /** Lists a product in the stream, or changes it. Hosts. */
@@ -417,7 +443,21 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       if (this.rooms.has(event.roomId)) this.emit('viewers', event);
     });
     s.on('drop:stock', (stock) => {
-      if (this.rooms.has(stock.roomId)) this.emit('dropStock', stock);
+      if (!this.rooms.has(stock.roomId)) return;
+      this.emit('dropStock', stock);
+      // a lottery this client entered was drawn: fetch the draw (and this buyer's result) once
+      const entry = `${stock.roomId}\n${stock.dropId}`;
+      if (stock.lottery?.drawn && this.entered.delete(entry))
+        this.lottery(stock.roomId, stock.dropId).then(
+          (draw) => this.emit('lottery', { roomId: stock.roomId, draw }),
+          (error: unknown) =>
+            this.emit(
+              'error',
+              error instanceof LiveShopError
+                ? error
+                : LiveShopError.of('INTERNAL', `lottery: ${String(error)}`),
+            ),
+        );
     });
     s.on('room:reset', (event) => {
       const track = this.rooms.get(event.roomId);

@@ -4,6 +4,7 @@ export {
   type ClientEventMap,
   type ClientOptions,
   type DropFields,
+  type DropResult,
   type StreamFields,
 } from './client.js';
 export { LiveShopError } from './errors.js';
