@@ -140,7 +140,10 @@ export interface InventoryPort {
   unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined>;
   /** Marks the entries up to `n` relayed (never moves back). */
   markRelayed(dropId: string, n: number): Promise<void>;
-  /** Takes a settled drop off the open list. */
+  /**
+   * Takes a settled drop off the open list. The Redis engine keeps its books 30 days more, then
+   * lets them expire; the embedded engine keeps them for the life of the process.
+   */
   closeRelay(dropId: string): Promise<void>;
 }
 

@@ -4,7 +4,8 @@
  * `chat:send` broadcast at once, one message per frame, as `chat:message` with a server
  * timestamp. What an operator would run instead of us. For the drop burst it also answers
  * `drop:create` and `drop:claim` the way a quick in-memory handler would: a stock counter, one
- * unit per buyer, answers remembered by idempotency key, no holds, no validation, no durability.
+ * unit per buyer, answers remembered by idempotency key, no holds, no validation, no durability;
+ * like ours, it broadcasts the stock to the room at most ten times a second while it changes.
  *
  * With ADAPTER set it is a node of a many-node baseline, sharing REDIS_URL through one of
  * socket.io's Redis adapters: `redis` (@socket.io/redis-adapter, classic pub/sub),
@@ -36,18 +37,25 @@ let seq = 0;
 const stock = new Map<string, number>();
 const bought = new Set<string>();
 const answers = new Map<string, { ok: true; outcome: string }>();
+const stockRooms = new Map<string, string>();
+setInterval(() => {
+  for (const [dropId, roomId] of stockRooms)
+    io.to(roomId).emit('drop:stock', { roomId, dropId, remaining: stock.get(dropId) ?? 0 });
+  stockRooms.clear();
+}, 100).unref();
 
 io.on('connection', (socket) => {
   socket.on(
     'drop:create',
-    (p: { dropId: string; quantity: number }, ack?: (r: unknown) => void) => {
+    (p: { roomId: string; dropId: string; quantity: number }, ack?: (r: unknown) => void) => {
       stock.set(p.dropId, p.quantity);
+      stockRooms.set(p.dropId, p.roomId);
       ack?.({ ok: true, created: true });
     },
   );
   socket.on(
     'drop:claim',
-    (p: { dropId: string; idempotencyKey: string }, ack?: (r: unknown) => void) => {
+    (p: { roomId: string; dropId: string; idempotencyKey: string }, ack?: (r: unknown) => void) => {
       const key = `${socket.id}:${p.idempotencyKey}`;
       let answer = answers.get(key);
       if (!answer) {
@@ -57,6 +65,7 @@ io.on('connection', (socket) => {
         if (outcome === 'held') {
           stock.set(p.dropId, left - 1);
           bought.add(buyer);
+          stockRooms.set(p.dropId, p.roomId);
         }
         answer = { ok: true, outcome };
         answers.set(key, answer);

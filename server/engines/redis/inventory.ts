@@ -25,6 +25,12 @@ import type { Keys } from './keys.js';
 
 type Entry = [id: string, fields: string[]];
 
+/**
+ * How long a settled drop (ended, every hold ended, every event relayed to the merchant) stays in
+ * Redis, for `GET /v1/drops/:id/orders` and late lookups; then its keys expire.
+ */
+export const DROP_RETAIN_MS = 30 * 24 * 3600_000;
+
 /** Most claims one script call carries (it blocks Redis for about 5 µs per claim). */
 const MAX_BATCH = 256;
 
@@ -339,8 +345,15 @@ export class RedisInventory implements InventoryPort {
     await guarded(() => this.redis.dropRelayed(...this.keys.drop(dropId), n));
   }
 
+  /** Also sets the settled drop's keys to expire after {@link DROP_RETAIN_MS}. */
   async closeRelay(dropId: string): Promise<void> {
-    await guarded(() => this.redis.zrem(this.keys.openDrops(), dropId));
+    const keys = this.keys.drop(dropId);
+    await guarded(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.pexpire(key, DROP_RETAIN_MS);
+      await pipeline.exec();
+      await this.redis.zrem(this.keys.openDrops(), dropId);
+    });
   }
 
   private async answer<T>(dropId: string, call: () => Promise<unknown>): Promise<T> {
