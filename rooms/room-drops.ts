@@ -33,7 +33,7 @@ export interface RoomDropsContext {
   send(stock: DropStock): void;
   /** A read or publish failed: logged, the next change retries. */
   failed(error: unknown): void;
-  /** A change here may have written the drop's log (for the merchant relay). */
+  /** An order was written to the drop's log here (the merchant relay sends it at once). */
   logged?(dropId: string): void;
   /** SHA-256, hex (lottery tickets and draws). */
   sha256(text: string): string;
@@ -119,9 +119,11 @@ export class RoomDrops {
     const tickets = book.entries.map((e) => e.ticket).sort();
     const drawn = book.winners !== null;
     const seed = drawn ? drop.seed : null;
-    const winners = seed
-      ? await drawLottery(seed, tickets, drop.quantity, (text: string) => this.ctx.sha256(text))
+    // the tickets that got holds, in rank order: an audit recomputes the draw and compares
+    const ranked = seed
+      ? await drawLottery(seed, tickets, tickets.length, (text: string) => this.ctx.sha256(text))
       : [];
+    const winners = ranked.filter((ticket) => book.winners?.has(ticket));
     const entry = book.entries.find((e) => e.buyerId === buyerId);
     const holdId = entry ? (book.winners?.get(entry.ticket) ?? null) : null;
     const hold = holdId ? await this.ctx.inventory.hold(dropId, holdId) : undefined;
@@ -169,6 +171,8 @@ export class RoomDrops {
   ): Promise<CheckoutResult> {
     await this.assertOurs(dropId);
     const result = await this.ctx.inventory.checkout(dropId, holdId, buyerId, key, this.ctx.now());
+    // an order: the merchant hears of it now (changes of state go with the relay's sweep)
+    if (result.outcome === 'ordered') this.ctx.logged?.(dropId);
     this.changed(dropId, true);
     return result;
   }
@@ -196,7 +200,6 @@ export class RoomDrops {
   changed(dropId: string, local: boolean): void {
     if (this.closed) return;
     const tracked = this.track(dropId);
-    if (local) this.ctx.logged?.(dropId);
     if (local)
       this.ctx.broker
         .publish(this.roomId, { kind: 'drop', dropId })
