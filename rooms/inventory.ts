@@ -27,6 +27,8 @@ export interface DropDefinition {
   /** Anti-scalping: how long a buyer must have been in the room before a claim counts (0: off). */
   minPresenceMs: number;
   mode: DropMode;
+  /** Random, fixed at creation: keeps order and event ids unique if the drop id is used again. */
+  nonce: string;
   /** Lottery drops: the secret seed of the draw (revealed once drawn), and its published hash. */
   seed: string | null;
   seedHash: string | null;
@@ -124,10 +126,12 @@ export interface InventoryPort {
   /** A lottery drop's entries and winners; undefined for an unknown drop. */
   lottery(dropId: string): Promise<LotteryBook | undefined>;
   /**
-   * Commits a lottery's draw, once (a second draw changes nothing): each winning ticket's buyer
-   * gets a hold until now + holdMs, while units remain.
+   * Commits a lottery's draw, once (a later draw changes nothing): each winning ticket's buyer
+   * gets a hold until now + holdMs, while units remain. The draw was computed from `entries`
+   * entries; false when the drop has another count by now (an entry came in late: draw again).
+   * Once drawn, no more entries are taken.
    */
-  draw(dropId: string, winners: readonly string[], now: number): Promise<void>;
+  draw(dropId: string, winners: readonly string[], entries: number, now: number): Promise<boolean>;
   /**
    * Drops whose logs may hold entries not yet relayed, with when each was listed (a drop is listed
    * just before it is created, so a listed id may have no drop for a moment).

@@ -21,7 +21,7 @@ export interface MerchantRelayHooks {
 export function merchantEventOf(drop: DropDefinition, entry: DropLogEntry): MerchantEvent {
   const { product } = drop;
   const base = { dropId: drop.id, roomId: drop.roomId, productId: product.id, sku: product.sku };
-  const id = `${drop.id}:${entry.n}`;
+  const id = `${drop.id}.${drop.nonce}:${entry.n}`;
   if (entry.type === 'drop.state')
     return {
       id,

@@ -11,6 +11,9 @@ import { RoomError } from './errors.js';
 import type { DropDefinition, InventoryPort } from './inventory.js';
 import type { BrokerPort, RateRule } from './ports.js';
 
+/** Times a lottery's draw is computed again when entries keep arriving during it. */
+const DRAW_ATTEMPTS = 5;
+
 /** How often a selling drop's stock goes out at most (state changes go at once). */
 export const STOCK_INTERVAL_MS = 100;
 
@@ -47,6 +50,8 @@ export interface RoomDropsContext {
 export class RoomDrops {
   private readonly tracked = new Map<string, Tracked>();
   private readonly drawing = new Map<string, Promise<void>>();
+  /** Drawn lotteries as audited (final once drawn), so a crowd of entrants costs one read. */
+  private readonly draws = new Map<string, DrawView>();
   private closed = false;
 
   constructor(
@@ -114,31 +119,48 @@ export class RoomDrops {
     if (drop.mode !== 'lottery' || !drop.seedHash)
       throw new RoomError('BAD_REQUEST', `Drop ${dropId} is not a lottery`);
     if (this.ctx.now() >= drop.endsAt) await this.draw(dropId);
-    const book = await this.ctx.inventory.lottery(dropId);
-    if (!book) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
-    const tickets = book.entries.map((e) => e.ticket).sort();
-    const drawn = book.winners !== null;
-    const seed = drawn ? drop.seed : null;
-    // the tickets that got holds, in rank order: an audit recomputes the draw and compares
-    const ranked = seed
-      ? await drawLottery(seed, tickets, tickets.length, (text: string) => this.ctx.sha256(text))
-      : [];
-    const winners = ranked.filter((ticket) => book.winners?.has(ticket));
-    const entry = book.entries.find((e) => e.buyerId === buyerId);
-    const holdId = entry ? (book.winners?.get(entry.ticket) ?? null) : null;
+    const view = this.draws.get(dropId) ?? (await this.readDraw(drop));
+    const ticket = view.ticketOf.get(buyerId);
+    const holdId = ticket === undefined ? null : (view.holdOf.get(ticket) ?? null);
     const hold = holdId ? await this.ctx.inventory.hold(dropId, holdId) : undefined;
     return {
       dropId,
       quantity: drop.quantity,
       seedHash: drop.seedHash,
-      seed,
-      drawn,
-      tickets,
-      winners,
-      mine: entry
-        ? { ticket: entry.ticket, won: holdId !== null, holdId, expiresAt: hold?.expiresAt ?? null }
-        : null,
+      seed: view.drawn ? drop.seed : null,
+      drawn: view.drawn,
+      tickets: view.tickets,
+      winners: view.winners,
+      mine:
+        ticket === undefined
+          ? null
+          : { ticket, won: holdId !== null, holdId, expiresAt: hold?.expiresAt ?? null },
     };
+  }
+
+  /** A lottery's entries and, once drawn, its winners in rank order (kept once drawn: it is final). */
+  private async readDraw(drop: DropDefinition): Promise<DrawView> {
+    const book = await this.ctx.inventory.lottery(drop.id);
+    if (!book) throw new RoomError('DROP_NOT_FOUND', `No drop ${drop.id}`);
+    const tickets = book.entries.map((e) => e.ticket).sort();
+    const ticketOf = new Map(book.entries.map((e) => [e.buyerId, e.ticket]));
+    const holdOf = book.winners ?? new Map<string, string>();
+    // the tickets that got holds, in rank order: an audit recomputes the draw and compares
+    const ranked =
+      book.winners && drop.seed
+        ? await drawLottery(drop.seed, tickets, tickets.length, (text: string) =>
+            this.ctx.sha256(text),
+          )
+        : [];
+    const view: DrawView = {
+      drawn: book.winners !== null,
+      tickets,
+      winners: ranked.filter((t) => holdOf.has(t)),
+      ticketOf,
+      holdOf,
+    };
+    if (view.drawn) this.draws.set(drop.id, view);
+    return view;
   }
 
   /** Draws a closed lottery, once (every node computes the same winners; the first commit counts). */
@@ -153,14 +175,22 @@ export class RoomDrops {
 
   private async drawNow(dropId: string): Promise<void> {
     const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
-    const book = await this.ctx.inventory.lottery(dropId);
-    if (!book || book.winners || !drop.seed) return;
-    const tickets = book.entries.map((e) => e.ticket);
-    const winners = await drawLottery(drop.seed, tickets, drop.quantity, (text: string) =>
-      this.ctx.sha256(text),
-    );
-    await this.ctx.inventory.draw(dropId, winners, this.ctx.now());
-    this.changed(dropId, true);
+    const { seed } = drop;
+    if (!seed) return;
+    // an entry that came in while the draw was computed: read again and draw again
+    for (let attempt = 0; attempt < DRAW_ATTEMPTS; attempt++) {
+      const book = await this.ctx.inventory.lottery(dropId);
+      if (!book || book.winners) return;
+      const tickets = book.entries.map((e) => e.ticket);
+      const winners = await drawLottery(seed, tickets, drop.quantity, (text: string) =>
+        this.ctx.sha256(text),
+      );
+      if (await this.ctx.inventory.draw(dropId, winners, tickets.length, this.ctx.now())) {
+        this.changed(dropId, true);
+        return;
+      }
+    }
+    throw new Error(`drop ${dropId}: entries kept changing during its draw`);
   }
 
   async checkout(
@@ -208,10 +238,16 @@ export class RoomDrops {
     else if (!tracked.timer) void this.refresh(dropId, tracked);
   }
 
-  /** Re-reads every drop that has not ended (its state may have changed with the clock). */
+  /**
+   * Re-reads every drop that has not ended (its state may have changed with the clock), and every
+   * ended lottery not drawn yet (a failed draw is tried again).
+   */
   sweep(): void {
-    for (const [dropId, tracked] of this.tracked)
-      if (tracked.sent?.state !== 'ended') this.changed(dropId, false);
+    for (const [dropId, tracked] of this.tracked) {
+      const { sent } = tracked;
+      if (sent?.state !== 'ended' || (sent.lottery && !sent.lottery.drawn))
+        this.changed(dropId, false);
+    }
   }
 
   close(): void {
@@ -294,6 +330,14 @@ export class RoomDrops {
       if (askedAgain(tracked) && !tracked.timer && !this.closed) void this.refresh(dropId, tracked);
     }
   }
+}
+
+interface DrawView {
+  drawn: boolean;
+  tickets: string[];
+  winners: string[];
+  ticketOf: Map<string, string>;
+  holdOf: Map<string, string>;
 }
 
 /** Read after an await: another change may have asked meanwhile. */

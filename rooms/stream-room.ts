@@ -442,7 +442,9 @@ export class StreamRoom {
    */
   createDrop(
     identity: Identity,
-    drop: Omit<DropDefinition, 'roomId' | 'product' | 'seed' | 'seedHash'> & { productId: string },
+    drop: Omit<DropDefinition, 'roomId' | 'product' | 'seed' | 'seedHash' | 'nonce'> & {
+      productId: string;
+    },
   ): Promise<{ created: boolean; stock: DropStock }> {
     assertRole(identity, this.id, 'host', 'create drops');
     this.assertOpen();
@@ -452,8 +454,9 @@ export class StreamRoom {
     // a lottery's seed is fixed now and only its hash shown, until the draw reveals it
     const seed = drop.mode === 'lottery' ? this.ctx.randomHex(32) : null;
     const seedHash = seed === null ? null : this.ctx.sha256(seed);
+    const nonce = this.ctx.randomHex(4);
     return this.holding(() =>
-      this.drops.create({ ...rest, product, roomId: this.id, seed, seedHash }),
+      this.drops.create({ ...rest, product, roomId: this.id, seed, seedHash, nonce }),
     );
   }
 

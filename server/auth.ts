@@ -10,7 +10,12 @@ import type { Config } from './config.js';
  * global role (default viewer) and `rooms` grants per-room roles over it.
  */
 export const Claims = z.object({
-  sub: z.string().min(1).max(128),
+  sub: z
+    .string()
+    .min(1)
+    .max(128)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
   name: z.string().trim().min(1).max(64).optional(),
   role: Role.default('viewer'),
   rooms: z.record(RoomId, Role).default({}),

@@ -76,7 +76,7 @@ describe('loadConfig', () => {
         MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks',
         MERCHANT_WEBHOOK_SECRET: secret,
       }).webhook,
-    ).toEqual({ url: 'https://shop.example/hooks', secret });
+    ).toEqual({ url: 'https://shop.example/hooks', secret, maxBackoffMs: 60_000 });
   });
 
   it('checks limits against each other', () => {

@@ -155,13 +155,14 @@ function readBody(res: HttpResponse): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     res.onData((chunk, last) => {
+      if (refused) return;
       size += chunk.byteLength;
       if (size > MAX_BODY_BYTES) {
-        if (last)
-          reject(
-            new RoomError('PAYLOAD_TOO_LARGE', `Bodies may be at most ${MAX_BODY_BYTES} bytes`),
-          );
+        // answered at once (the rest of the body is ignored), not after the client sent it all
+        refused = true;
+        reject(new RoomError('PAYLOAD_TOO_LARGE', `Bodies may be at most ${MAX_BODY_BYTES} bytes`));
         return;
       }
       // uWS reuses the chunk's memory after this call: copy it

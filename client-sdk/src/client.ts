@@ -96,6 +96,8 @@ interface Track {
 /** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
 const SEND_RETRY = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'UNAVAILABLE', 'SERVER_DRAINING']);
 const SEND_ATTEMPTS = 6;
+/** Entrants fetch a drawn lottery's result spread over this long. */
+const LOTTERY_FETCH_SPREAD_MS = 2000;
 
 const CONTROL_EVENTS = {
   'chat:deleted': 'chatDeleted',
@@ -447,17 +449,24 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       this.emit('dropStock', stock);
       // a lottery this client entered was drawn: fetch the draw (and this buyer's result) once
       const entry = `${stock.roomId}\n${stock.dropId}`;
-      if (stock.lottery?.drawn && this.entered.delete(entry))
-        this.lottery(stock.roomId, stock.dropId).then(
-          (draw) => this.emit('lottery', { roomId: stock.roomId, draw }),
-          (error: unknown) =>
-            this.emit(
-              'error',
-              error instanceof LiveShopError
-                ? error
-                : LiveShopError.of('INTERNAL', `lottery: ${String(error)}`),
-            ),
-        );
+      if (stock.lottery?.drawn && this.entered.delete(entry)) {
+        // entrants fetch at random moments over a second or two, not all at once
+        const jitter = Math.random() * LOTTERY_FETCH_SPREAD_MS;
+        setTimeout(() => {
+          this.lottery(stock.roomId, stock.dropId).then(
+            (draw) => this.emit('lottery', { roomId: stock.roomId, draw }),
+            (error: unknown) => {
+              this.entered.add(entry); // the next stock update tries again
+              this.emit(
+                'error',
+                error instanceof LiveShopError
+                  ? error
+                  : LiveShopError.of('INTERNAL', `lottery: ${String(error)}`),
+              );
+            },
+          );
+        }, jitter);
+      }
     });
     s.on('room:reset', (event) => {
       const track = this.rooms.get(event.roomId);

@@ -139,14 +139,16 @@ export class ClaimerPool {
       unanswered += r.unanswered;
       for (const [k, v] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
     }
-    const first = Math.min(...replies.map((r) => r.firstSentAt));
-    const last = Math.max(...replies.map((r) => r.lastAnsweredAt));
+    // a worker with no buyers sent nothing (its first send is Infinity, null over IPC)
+    const active = replies.filter((r) => r.lastAnsweredAt > 0);
+    const first = Math.min(...active.map((r) => r.firstSentAt));
+    const last = Math.max(...active.map((r) => r.lastAnsweredAt));
     return {
       outcomes,
       answered: latency.totalCount,
       unanswered,
       latency,
-      seconds: Math.max(0.001, (last - first) / 1000),
+      seconds: active.length > 0 ? Math.max(0.001, (last - first) / 1000) : 0.001,
     };
   }
 

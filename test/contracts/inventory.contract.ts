@@ -22,6 +22,7 @@ const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition =>
   holdMs: HOLD_MS,
   minPresenceMs: 0,
   mode: 'first_come',
+  nonce: 'n0nce',
   seed: null,
   seedHash: null,
   ...over,
@@ -222,12 +223,12 @@ export function inventoryContract(
       await Promise.all(relays.map((r) => r.sweep()));
       await Promise.all(relays.map((r) => r.sweep()));
       // (the store is shared with other tests: their open drops get relayed too)
-      const events = (await outbox.recent(10_000)).filter((e) => e.id.startsWith(`${id}:`));
+      const events = (await outbox.recent(10_000)).filter((e) => e.id.startsWith(`${id}.`));
       expect(events.map((e) => [e.id, e.type, e.data.state ?? e.data.orderId])).toEqual([
         // 1 and 2 were marked relayed above
-        [`${id}:3`, 'drop.state', 'sold_out'],
-        [`${id}:4`, 'order.created', order.orderId],
-        [`${id}:5`, 'drop.state', 'ended'],
+        [`${id}.n0nce:3`, 'drop.state', 'sold_out'],
+        [`${id}.n0nce:4`, 'order.created', order.orderId],
+        [`${id}.n0nce:5`, 'drop.state', 'ended'],
       ]);
       expect(events[1]?.data).toMatchObject({
         roomId: 'show',
@@ -271,9 +272,21 @@ export function inventoryContract(
         outcome: 'not_live',
         state: 'ended',
       });
+      // a draw computed before an entry came in is refused: it must be drawn again
+      expect(await a.draw(id, ['tz', 'tx'], 2, 5100)).toBe(false);
+      expect((await b.lottery(id))?.winners).toBeNull();
       // two nodes commit at once: one draw counts
-      await Promise.all([a.draw(id, ['tz', 'tx'], 5100), b.draw(id, ['ty', 'tx'], 5100)]);
-      await a.draw(id, ['ty', 'tz'], 5200);
+      const commits = await Promise.all([
+        a.draw(id, ['tz', 'tx'], 3, 5100),
+        b.draw(id, ['ty', 'tx'], 3, 5100),
+      ]);
+      expect(commits).toEqual([true, true]);
+      expect(await a.draw(id, ['ty', 'tz'], 3, 5200)).toBe(true);
+      // no entry once drawn
+      expect(await b.claim(id, 'v', 'lottery-k7', 5300, { ticket: 'tv' })).toMatchObject({
+        outcome: 'not_live',
+        state: 'ended',
+      });
       const book = (await b.lottery(id))!;
       expect(book.entries.map((e) => `${e.ticket}:${e.buyerId}`).sort()).toEqual([
         'tx:x',

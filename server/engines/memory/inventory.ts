@@ -65,7 +65,7 @@ export class MemoryInventory implements InventoryPort {
         perBuyer: new Map(),
         answers: new Map(),
         orders: [],
-        log: [{ n: 1, type: 'drop.state', at: now, state }],
+        log: [{ n: 1, type: 'drop.state', at: state === 'ended' ? drop.endsAt : now, state }],
         relayed: 0,
         state,
         buckets: new Map(),
@@ -208,10 +208,11 @@ export class MemoryInventory implements InventoryPort {
     });
   }
 
-  draw(dropId: string, winners: readonly string[], now: number): Promise<void> {
+  draw(dropId: string, winners: readonly string[], entries: number, now: number): Promise<boolean> {
     return run(() => {
       const book = this.book(dropId);
-      if (book.winners) return;
+      if (book.winners) return true;
+      if (book.tickets.size !== entries) return false;
       this.expire(book, now);
       book.winners = new Map();
       for (const ticket of winners) {
@@ -220,6 +221,7 @@ export class MemoryInventory implements InventoryPort {
         book.winners.set(ticket, this.newHold(book, buyerId, now).holdId);
       }
       this.note(book, now);
+      return true;
     });
   }
 
@@ -234,8 +236,10 @@ export class MemoryInventory implements InventoryPort {
       this.expire(book, now);
       this.note(book, now);
       const entries = book.log.slice(book.relayed, book.relayed + limit);
+      // a lottery is not settled before its draw, which gives holds and so orders to come
       const settled =
         now >= book.drop.endsAt &&
+        (book.drop.mode !== 'lottery' || book.winners !== null) &&
         book.active.size === 0 &&
         book.relayed + entries.length === book.log.length;
       return { drop: book.drop, entries, settled };
@@ -291,7 +295,7 @@ export class MemoryInventory implements InventoryPort {
   /** A lottery entry: once per buyer, whatever the key, during the drop's window. */
   private enter(book: Book, buyerId: string, ticket: string | undefined, now: number): ClaimResult {
     const { drop } = book;
-    const state = dropState(drop, drop.quantity, now);
+    const state = book.winners ? 'ended' : dropState(drop, drop.quantity, now);
     if (state === 'scheduled' || state === 'ended')
       return { outcome: 'not_live', state, startsAt: drop.startsAt };
     const entered = book.entries.get(buyerId);
@@ -308,7 +312,7 @@ export class MemoryInventory implements InventoryPort {
     if (hold.status === 'ordered')
       return { outcome: 'ordered', orderId: hold.orderId ?? '', holdId };
     if (hold.status !== 'active') return { outcome: hold.status };
-    const orderId = `${book.drop.id}.o${book.orders.length + 1}`;
+    const orderId = `${book.drop.id}.${book.drop.nonce}.o${book.orders.length + 1}`;
     hold.status = 'ordered';
     hold.orderId = orderId;
     book.active.delete(holdId);

@@ -8,6 +8,25 @@
  */
 const PRELUDE = `
 local K_DROP, K_HOLDS, K_EXP, K_STAT, K_BUYERS, K_ANSWERS, K_LOG = unpack(KEYS)
+-- fields of the buyers hash: units held or bought, the claim bucket, the lottery entry
+local function units(buyer) return 'n\\n' .. buyer end
+-- the drop's clock: the latest time any node told it, so a node whose clock lags cannot reopen
+-- a drop another node saw end
+local function clock(now)
+  local last = tonumber(redis.call('HGET', K_DROP, 'clock') or '0')
+  if now > last then
+    redis.call('HSET', K_DROP, 'clock', string.format('%d', now))
+    return now
+  end
+  return last
+end
+-- a drop set to expire (settled, see closeRelay) keeps every key it writes on the same clock
+local function keep()
+  local ttl = redis.call('PTTL', K_DROP)
+  if ttl > 0 then
+    for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
 local function log(...)
   local n = redis.call('HINCRBY', K_DROP, 'events', 1)
   redis.call('XADD', K_LOG, '0-' .. n, ...)
@@ -19,7 +38,9 @@ local function release(h, status)
   redis.call('HINCRBY', K_DROP, 'held', -1)
   redis.call('HINCRBY', K_DROP, 'remaining', 1)
   local buyer = redis.call('HGET', K_HOLDS, h)
-  if redis.call('HINCRBY', K_BUYERS, buyer, -1) <= 0 then redis.call('HDEL', K_BUYERS, buyer) end
+  if redis.call('HINCRBY', K_BUYERS, units(buyer), -1) <= 0 then
+    redis.call('HDEL', K_BUYERS, units(buyer))
+  end
 end
 local function expire(now)
   for _, h in ipairs(redis.call('ZRANGEBYSCORE', K_EXP, '-inf', now)) do release(h, 'expired') end
@@ -53,7 +74,7 @@ export const DROP_KEYS = 7;
 export const inventoryScripts = {
   /**
    * ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now, minPresenceMs,
-   * mode, seed, seedHash → 1 if created.
+   * mode, seed, seedHash, nonce → 1 if created.
    */
   dropCreate: {
     numberOfKeys: DROP_KEYS,
@@ -63,8 +84,8 @@ redis.call('HSET', K_DROP, 'id', ARGV[1], 'roomId', ARGV[2], 'product', ARGV[3],
   'quantity', ARGV[4], 'cap', ARGV[5], 'startsAt', ARGV[6], 'endsAt', ARGV[7], 'holdMs', ARGV[8],
   'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
   'minPresenceMs', ARGV[10], 'mode', ARGV[11], 'seed', ARGV[12], 'seedHash', ARGV[13],
-  'entries', 0, 'drawn', 0)
-note(tonumber(ARGV[9]))
+  'entries', 0, 'drawn', 0, 'nonce', ARGV[14])
+note(clock(tonumber(ARGV[9])))
 return 1`,
   },
   /**
@@ -82,6 +103,8 @@ local capacity, refill = tonumber(ARGV[1]), tonumber(ARGV[2])
 local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'cap', 'holdMs', 'mode')
 local id, startsAt, endsAt, cap, holdMs = d[1], tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
 local lottery = d[6] == 'lottery'
+local drawn = redis.call('HGET', K_DROP, 'drawn') == '1'
+local floor = tonumber(redis.call('HGET', K_DROP, 'clock') or '0')
 local expired = nil
 -- the per-buyer token bucket: false when the claim must wait, with the wait in ms
 local function takeToken(buyer, now)
@@ -99,6 +122,7 @@ local function takeToken(buyer, now)
   return true, 0
 end
 local function claim(buyer, key, now, ticket)
+  now = math.max(now, floor)
   local answerKey = 'claim\\n' .. buyer .. '\\n' .. key
   local earlier = redis.call('HGET', K_ANSWERS, answerKey)
   if earlier then return earlier end
@@ -107,7 +131,7 @@ local function claim(buyer, key, now, ticket)
   if expired ~= now then expire(now); expired = now end
   local remaining = tonumber(redis.call('HGET', K_DROP, 'remaining'))
   local answer
-  if lottery and now >= startsAt and now < endsAt then
+  if lottery and now >= startsAt and now < endsAt and not drawn then
     local entered = redis.call('HGET', K_BUYERS, 'entry\\n' .. buyer)
     if not entered then
       entered = ticket
@@ -116,13 +140,13 @@ local function claim(buyer, key, now, ticket)
       redis.call('HINCRBY', K_DROP, 'entries', 1)
     end
     answer = '{"outcome":"entered","ticket":"' .. entered .. '"}'
-  elseif now >= endsAt then
+  elseif now >= endsAt or drawn then
     answer = '{"outcome":"not_live","state":"ended","startsAt":' .. d[2] .. '}'
   elseif now < startsAt then
     answer = '{"outcome":"not_live","state":"scheduled","startsAt":' .. d[2] .. '}'
   elseif remaining <= 0 then
     answer = '{"outcome":"sold_out"}'
-  elseif tonumber(redis.call('HGET', K_BUYERS, buyer) or '0') >= cap then
+  elseif tonumber(redis.call('HGET', K_BUYERS, units(buyer)) or '0') >= cap then
     answer = '{"outcome":"limit_reached","cap":' .. d[4] .. '}'
   else
     local hold = id .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
@@ -130,7 +154,7 @@ local function claim(buyer, key, now, ticket)
     redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', expiresAt)
     redis.call('HSET', K_STAT, hold, 'active')
     redis.call('ZADD', K_EXP, expiresAt, hold)
-    redis.call('HINCRBY', K_BUYERS, buyer, 1)
+    redis.call('HINCRBY', K_BUYERS, units(buyer), 1)
     redis.call('HINCRBY', K_DROP, 'remaining', -1)
     redis.call('HINCRBY', K_DROP, 'held', 1)
     answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. expiresAt .. '}'
@@ -146,7 +170,8 @@ for i = 3, #ARGV, 4 do
   last = math.max(last, tonumber(ARGV[i + 2]))
   answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3])
 end
-note(last)
+note(clock(last))
+keep()
 return answers`,
   },
   /** ARGV hold, buyer, key, now → the answer (JSON), or false for an unknown drop. */
@@ -157,18 +182,22 @@ local answerKey = 'checkout\\n' .. ARGV[2] .. '\\n' .. ARGV[3]
 local earlier = redis.call('HGET', K_ANSWERS, answerKey)
 if earlier then return earlier end
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-expire(tonumber(ARGV[4]))
+local now = clock(tonumber(ARGV[4]))
+expire(now)
 local answer
 local status = redis.call('HGET', K_STAT, ARGV[1])
 if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then
   answer = '{"outcome":"not_found"}'
 elseif status == 'active' then
-  local order = redis.call('HGET', K_DROP, 'id') .. '.o' .. redis.call('HINCRBY', K_DROP, 'orders', 1)
+  -- the nonce keeps order ids unique if the drop id is used again after this drop expired
+  local ids = redis.call('HMGET', K_DROP, 'id', 'nonce')
+  local order = ids[1] .. '.' .. ids[2] .. '.o' .. redis.call('HINCRBY', K_DROP, 'orders', 1)
   redis.call('ZREM', K_EXP, ARGV[1])
   redis.call('HSET', K_STAT, ARGV[1], 'ordered:' .. order)
   redis.call('HINCRBY', K_DROP, 'held', -1)
   redis.call('HINCRBY', K_DROP, 'sold', 1)
-  log('type', 'order.created', 'at', ARGV[4], 'order', order, 'hold', ARGV[1], 'buyer', ARGV[2])
+  log('type', 'order.created', 'at', string.format('%d', now), 'order', order, 'hold', ARGV[1],
+    'buyer', ARGV[2])
   answer = '{"outcome":"ordered","orderId":"' .. order .. '","holdId":"' .. ARGV[1] .. '"}'
 elseif string.sub(status, 1, 8) == 'ordered:' then
   answer = '{"outcome":"ordered","orderId":"' .. string.sub(status, 9) .. '","holdId":"' .. ARGV[1] .. '"}'
@@ -176,7 +205,8 @@ else
   answer = '{"outcome":"' .. status .. '"}'
 end
 redis.call('HSET', K_ANSWERS, answerKey, answer)
-note(tonumber(ARGV[4]))
+note(now)
+keep()
 return answer`,
   },
   /** ARGV hold, buyer, now → the answer (JSON), or false for an unknown drop. */
@@ -184,12 +214,14 @@ return answer`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-expire(tonumber(ARGV[3]))
+local now = clock(tonumber(ARGV[3]))
+expire(now)
 local status = redis.call('HGET', K_STAT, ARGV[1])
 if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then return '{"outcome":"not_found"}' end
 if status == 'active' then
   release(ARGV[1], 'cancelled')
-  note(tonumber(ARGV[3]))
+  note(now)
+  keep()
   return '{"outcome":"cancelled"}'
 end
 if string.sub(status, 1, 8) == 'ordered:' then
@@ -205,25 +237,29 @@ return '{"outcome":"' .. status .. '"}'`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-expire(tonumber(ARGV[1]))
-note(tonumber(ARGV[1]))
+local now = clock(tonumber(ARGV[1]))
+expire(now)
+note(now)
+keep()
 return redis.call('HMGET', K_DROP, 'state', 'quantity', 'remaining', 'held', 'sold', 'startsAt',
   'endsAt', 'product', 'mode', 'seedHash', 'entries', 'drawn', 'seed')`,
   },
   /**
-   * ARGV now, winning tickets... → 1 when drawn now, 0 when it was drawn before. Each winner's buyer
-   * gets a hold while units remain; the winning ticket → hold pairs join the holds hash.
+   * ARGV now, entries, winning tickets... → 1 when drawn now, 0 when it was drawn before, -1 when
+   * the drop no longer has `entries` entries (a late one came in: draw again). Each winner's
+   * buyer gets a hold while units remain; the winning ticket → hold pairs join the holds hash.
    */
   dropDraw: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
 if redis.call('HGET', K_DROP, 'drawn') == '1' then return 0 end
-local now = tonumber(ARGV[1])
+if redis.call('HGET', K_DROP, 'entries') ~= ARGV[2] then return -1 end
+local now = clock(tonumber(ARGV[1]))
 expire(now)
 local d = redis.call('HMGET', K_DROP, 'id', 'holdMs')
 local expiresAt = now + tonumber(d[2])
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local ticket = ARGV[i]
   local buyer = redis.call('HGET', K_HOLDS, 't\\n' .. ticket)
   local won = redis.call('HEXISTS', K_HOLDS, 'w\\n' .. ticket) == 1
@@ -233,13 +269,14 @@ for i = 2, #ARGV do
       'w\\n' .. ticket, hold)
     redis.call('HSET', K_STAT, hold, 'active')
     redis.call('ZADD', K_EXP, expiresAt, hold)
-    redis.call('HINCRBY', K_BUYERS, buyer, 1)
+    redis.call('HINCRBY', K_BUYERS, units(buyer), 1)
     redis.call('HINCRBY', K_DROP, 'remaining', -1)
     redis.call('HINCRBY', K_DROP, 'held', 1)
   end
 end
 redis.call('HSET', K_DROP, 'drawn', 1)
 note(now)
+keep()
 return 1`,
   },
   /**
@@ -250,14 +287,19 @@ return 1`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-local now = tonumber(ARGV[1])
+local now = clock(tonumber(ARGV[1]))
 expire(now)
 local state = note(now)
+keep()
 local relayed = tonumber(redis.call('HGET', K_DROP, 'relayed'))
 local events = tonumber(redis.call('HGET', K_DROP, 'events'))
 local entries = redis.call('XRANGE', K_LOG, '(0-' .. relayed, '+', 'COUNT', ARGV[2])
 local settled = 0
-if state == 'ended' and redis.call('ZCARD', K_EXP) == 0 and relayed + #entries == events then
+local m = redis.call('HMGET', K_DROP, 'mode', 'drawn')
+-- a lottery is not settled before its draw, which gives holds and so orders to come
+local undrawn = m[1] == 'lottery' and m[2] ~= '1'
+if state == 'ended' and not undrawn and redis.call('ZCARD', K_EXP) == 0
+  and relayed + #entries == events then
   settled = 1
 end
 return {settled, entries}`,

@@ -55,6 +55,7 @@ const DEFINITION_FIELDS = [
   'mode',
   'seed',
   'seedHash',
+  'nonce',
 ];
 
 /** A log entry from its Stream form (id `0-n`). */
@@ -113,6 +114,7 @@ export class RedisInventory implements InventoryPort {
         drop.mode,
         drop.seed ?? '',
         drop.seedHash ?? '',
+        drop.nonce,
       ),
     );
     return { created: created === 1 };
@@ -137,6 +139,7 @@ export class RedisInventory implements InventoryPort {
       mode,
       seed,
       hash,
+      nonce,
     ] = await guarded(() => this.redis.hmget(this.keys.drop(dropId)[0], ...DEFINITION_FIELDS));
     if (roomId == null || product == null) return undefined;
     return {
@@ -149,6 +152,7 @@ export class RedisInventory implements InventoryPort {
       endsAt: Number(endsAt),
       holdMs: Number(holdMs),
       minPresenceMs: Number(minPresenceMs ?? 0),
+      nonce: nonce ?? '',
       mode: (mode ?? 'first_come') as DropMode,
       seed: seed || null,
       seedHash: hash || null,
@@ -213,11 +217,17 @@ export class RedisInventory implements InventoryPort {
     return { entries, winners: drawn ? winners : null };
   }
 
-  async draw(dropId: string, winners: readonly string[], now: number): Promise<void> {
+  async draw(
+    dropId: string,
+    winners: readonly string[],
+    entries: number,
+    now: number,
+  ): Promise<boolean> {
     const reply = await guarded(() =>
-      this.redis.dropDraw(...this.keys.drop(dropId), now, ...winners),
+      this.redis.dropDraw(...this.keys.drop(dropId), now, entries, ...winners),
     );
     if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+    return reply !== -1;
   }
 
   async claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined> {
@@ -345,13 +355,19 @@ export class RedisInventory implements InventoryPort {
     await guarded(() => this.redis.dropRelayed(...this.keys.drop(dropId), n));
   }
 
-  /** Also sets the settled drop's keys to expire after {@link DROP_RETAIN_MS}. */
+  /**
+   * Also sets the settled drop's keys to expire after {@link DROP_RETAIN_MS} (its scripts keep
+   * any key they write later on the same clock). A listed id with no drop is only unlisted, and
+   * only if it still has none.
+   */
   async closeRelay(dropId: string): Promise<void> {
     const keys = this.keys.drop(dropId);
     await guarded(async () => {
-      const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.pexpire(key, DROP_RETAIN_MS);
-      await pipeline.exec();
+      if ((await this.redis.exists(keys[0])) === 1) {
+        const pipeline = this.redis.pipeline();
+        for (const key of keys) pipeline.pexpire(key, DROP_RETAIN_MS);
+        await pipeline.exec();
+      }
       await this.redis.zrem(this.keys.openDrops(), dropId);
     });
   }

@@ -34,6 +34,7 @@ describe('Redis drop retention', () => {
       holdMs: 100,
       minPresenceMs: 0,
       mode: 'first_come' as const,
+      nonce: 'n0nce',
       seed: null,
       seedHash: null,
     };
