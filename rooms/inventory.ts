@@ -42,6 +42,12 @@ export interface LotteryBook {
   winners: Map<string, string> | null;
 }
 
+/** How a claim is taken: a lottery entry's ticket, and the buyer's claim rate on this drop. */
+export interface ClaimOptions {
+  ticket?: string | undefined;
+  rate?: RateRule | undefined;
+}
+
 /** A claim's answer, or a refusal by the buyer's claim rate (a retryable error for the client). */
 export type ClaimAnswer = ClaimResult | { outcome: 'rate_limited'; retryAfterMs: number };
 
@@ -103,7 +109,7 @@ export interface InventoryPort {
     buyerId: string,
     key: string,
     now: number,
-    options?: { ticket?: string | undefined; rate?: RateRule | undefined },
+    options?: ClaimOptions,
   ): Promise<ClaimAnswer>;
   /** The answer a claim with this key got, if one was made (for a retry refused before the claim). */
   claimed(dropId: string, buyerId: string, key: string): Promise<ClaimResult | undefined>;

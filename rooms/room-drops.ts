@@ -86,6 +86,7 @@ export class RoomDrops {
     arrivedAt: number | undefined,
     rate: RateRule,
   ): Promise<ClaimResult> {
+    // a known drop without an await: claims are the hot path
     const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
     if (drop.minPresenceMs > 0) {
       const eligibleAt = (arrivedAt ?? this.ctx.now()) + drop.minPresenceMs;
@@ -115,7 +116,7 @@ export class RoomDrops {
    * drawn is drawn first.
    */
   async lottery(dropId: string, buyerId: string): Promise<LotteryDraw> {
-    const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
+    const drop = await this.assertOurs(dropId);
     if (drop.mode !== 'lottery' || !drop.seedHash)
       throw new RoomError('BAD_REQUEST', `Drop ${dropId} is not a lottery`);
     if (this.ctx.now() >= drop.endsAt) await this.draw(dropId);
@@ -174,7 +175,7 @@ export class RoomDrops {
   }
 
   private async drawNow(dropId: string): Promise<void> {
-    const drop = this.tracked.get(dropId)?.drop ?? (await this.assertOurs(dropId));
+    const drop = await this.assertOurs(dropId);
     const { seed } = drop;
     if (!seed) return;
     // an entry that came in while the draw was computed: read again and draw again

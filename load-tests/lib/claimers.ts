@@ -1,6 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkStarted, nextMessage } from './children.js';
 import type * as hdr from 'hdr-histogram-js';
 import { decodeHistogram, latencyHistogram } from './histogram.js';
 
@@ -61,19 +61,7 @@ export class ClaimerPool {
   }
 
   static async start(count: number, cpu?: number): Promise<ClaimerPool> {
-    const children = Array.from({ length: count }, () =>
-      fork(WORKER, [], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
-    );
-    const pool = new ClaimerPool(children);
-    await Promise.all(children.map((c) => next(c, 'started')));
-    if (cpu !== undefined)
-      for (const c of children)
-        if (c.pid)
-          execFileSync('taskset', ['-pc', String(cpu), String(c.pid)], { stdio: 'ignore' });
-    return pool;
+    return new ClaimerPool(await forkStarted(WORKER, count, cpu, 'claim worker'));
   }
 
   /** Connects `total` buyers (`buyer-0`...) spread over the workers and the urls; each joins the room. */
@@ -157,19 +145,5 @@ export class ClaimerPool {
   }
 }
 
-function next<T extends FromClaimer['type']>(
-  child: ChildProcess,
-  type: T,
-): Promise<Extract<FromClaimer, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromClaimer) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as Extract<FromClaimer, { type: T }>);
-    };
-    const onExit = (code: number | null) => reject(new Error(`claim worker exited (${code})`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
+const next = <T extends FromClaimer['type']>(child: ChildProcess, type: T) =>
+  nextMessage<FromClaimer, T>(child, type, 'claim worker');

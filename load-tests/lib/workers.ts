@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkStarted, nextMessage } from './children.js';
 import { decodeHistogram, latencyHistogram } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 import type { Protocol } from './subscriber.js';
@@ -70,22 +71,7 @@ export class WorkerPool {
   private constructor(private readonly children: ChildProcess[]) {}
 
   static async start(count: number, cpu?: number): Promise<WorkerPool> {
-    const children = Array.from({ length: count }, () => {
-      const child = fork(WORKER, [], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      return child;
-    });
-    const pool = new WorkerPool(children);
-    await Promise.all(children.map((c) => pool.next(c, 'started')));
-    if (cpu !== undefined) {
-      const { execFileSync } = await import('node:child_process');
-      for (const c of children)
-        if (c.pid)
-          execFileSync('taskset', ['-pc', String(cpu), String(c.pid)], { stdio: 'ignore' });
-    }
-    return pool;
+    return new WorkerPool(await forkStarted(WORKER, count, cpu, 'load worker'));
   }
 
   /** Connects `plan.total` subscribers spread over the workers; resolves with how many joined. */
@@ -187,16 +173,6 @@ export class WorkerPool {
     child: ChildProcess,
     type: T,
   ): Promise<Extract<FromWorker, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(m as Extract<FromWorker, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`load worker exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
+    return nextMessage<FromWorker, T>(child, type, 'load worker');
   }
 }

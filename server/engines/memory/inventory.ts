@@ -12,7 +12,7 @@ import {
   takeTokens,
   type BucketState,
   type ClaimAnswer,
-  type RateRule,
+  type ClaimOptions,
   type DropDefinition,
   type DropLogEntry,
   type HoldRecord,
@@ -91,7 +91,7 @@ export class MemoryInventory implements InventoryPort {
     buyerId: string,
     key: string,
     now: number,
-    { ticket, rate }: { ticket?: string | undefined; rate?: RateRule | undefined } = {},
+    { ticket, rate }: ClaimOptions = {},
   ): Promise<ClaimAnswer> {
     // answers are frozen when stored: handed out as they are, with no copy (the hot path)
     return runShared((): ClaimAnswer => {

@@ -15,6 +15,7 @@ import {
   type DropLogEntry,
   type HoldRecord,
   type ClaimAnswer,
+  type ClaimOptions,
   type InventoryPort,
   type LotteryBook,
   type RateRule,
@@ -164,7 +165,7 @@ export class RedisInventory implements InventoryPort {
     buyerId: string,
     key: string,
     now: number,
-    options: { ticket?: string | undefined; rate?: RateRule | undefined } = {},
+    options: ClaimOptions = {},
   ): Promise<ClaimAnswer> {
     // claims on one drop wait for the end of this turn of the event loop and go as one script call
     return new Promise((resolve, reject) => {
