@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
+import { MediaError, MediaService } from '../media/index.js';
 import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { AuthError, createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
@@ -48,6 +49,8 @@ export interface App {
     backpressure: BackpressureMonitor;
     relay: MerchantRelay;
     engine: Engine;
+    /** Resolves once media has started (or found it cannot). */
+    media: Promise<MediaService>;
   };
 }
 
@@ -127,6 +130,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         logger.info({ room: room.id, epoch: room.epoch }, 'room created');
       },
       disposed: (room) => {
+        media?.closeRoom(room.id);
         metrics.rooms.set(registry.size);
         logger.info({ room: room.id }, 'room disposed');
       },
@@ -140,7 +144,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       },
     },
   );
-  const services: Services = { config, registry, logger, now };
+  // media workers start with the app; until they have (or have failed to), requests wait for them
+  let media: MediaService | undefined;
+  const mediaStarted = (
+    config.media
+      ? MediaService.start(config.media, logger.child({ component: 'media' }))
+      : Promise.resolve(MediaService.disabled(logger.child({ component: 'media' })))
+  ).then((started) => {
+    media = started;
+    metrics.trackMedia(started);
+    return started;
+  });
+  const services: Services = {
+    config,
+    registry,
+    logger,
+    now,
+    media: () => {
+      if (!media) throw new MediaError('MEDIA_UNAVAILABLE', 'Media is starting; retry shortly');
+      return media;
+    },
+    streamEnded: (roomId) => media?.closeRoom(roomId),
+  };
   const dispatcher = new Dispatcher(handlers, services, metrics);
   const auth = createAuthenticator(config.auth);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
@@ -187,6 +212,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     socket.on('disconnect', () => {
       metrics.connections.dec();
       for (const roomId of [...session.rooms.keys()]) {
+        media?.leave(session.id, roomId);
         session
           .unsubscribe(roomId)
           ?.leave(session.id)
@@ -234,10 +260,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app: App = {
     metrics,
     uwsNative: native,
-    internals: { io, uws: uwsApp, registry, backpressure, engine, relay },
+    internals: { io, uws: uwsApp, registry, backpressure, engine, relay, media: mediaStarted },
 
     listen: async () => {
-      await waitForEngine(engine, logger);
+      await Promise.all([waitForEngine(engine, logger), mediaStarted]);
       return new Promise((resolve, reject) => {
         uwsApp.listen(config.host, config.port, (socket) => {
           if (!socket) {
@@ -280,6 +306,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         tick.stop();
         await io.close();
         await registry.closeAll();
+        (await mediaStarted).close();
         await engine.close();
         metrics.registry.clear();
         logger.info('closed');

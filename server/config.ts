@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** Development-only signing secret, used when no auth is configured outside production. */
@@ -72,6 +73,15 @@ const EnvSchema = z.object({
   MERCHANT_WEBHOOK_URL: z.url().optional(),
   MERCHANT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MERCHANT_WEBHOOK_MAX_BACKOFF_MS: int(100, 3_600_000).default(60_000),
+
+  MEDIA_ENABLED: bool.default(true),
+  MEDIA_WORKERS: int(1, 1024).optional(),
+  MEDIA_CONSUMERS_PER_WORKER: int(1, 100_000).default(500),
+  MEDIA_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
+  MEDIA_ANNOUNCED_ADDRESS: optionalString,
+  MEDIA_RTC_MIN_PORT: int(1024, 65535).default(40_000),
+  MEDIA_RTC_MAX_PORT: int(1024, 65535).default(49_999),
+  MEDIA_MAX_INCOMING_BITRATE: int(100_000, 100_000_000).default(3_000_000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -127,6 +137,17 @@ export interface Config {
   /** This process among its peers; random unless NODE_ID is set. */
   nodeId: string | null;
   drain: { timeoutMs: number; reconnectMs: number };
+  /** Live video (mediasoup); null: disabled, media requests get MEDIA_UNAVAILABLE. */
+  media: {
+    workers: number;
+    consumersPerWorker: number;
+    listenIp: string;
+    announcedAddress: string | undefined;
+    rtcMinPort: number;
+    rtcMaxPort: number;
+    maxIncomingBitrate: number;
+    initialOutgoingBitrate: number;
+  } | null;
 }
 
 /** Thrown for an invalid environment; the message lists every problem, one per line. */
@@ -161,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.MAX_EVENT_BYTES > e.MAX_FRAME_BYTES)
     problems.push('  MAX_EVENT_BYTES: must not exceed MAX_FRAME_BYTES');
+  if (e.MEDIA_RTC_MIN_PORT > e.MEDIA_RTC_MAX_PORT)
+    problems.push('  MEDIA_RTC_MIN_PORT: must not exceed MEDIA_RTC_MAX_PORT');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 
   return {
@@ -226,5 +249,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     nodeId: e.NODE_ID ?? null,
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },
+    media: e.MEDIA_ENABLED
+      ? {
+          workers: e.MEDIA_WORKERS ?? availableParallelism(),
+          consumersPerWorker: e.MEDIA_CONSUMERS_PER_WORKER,
+          listenIp: e.MEDIA_LISTEN_IP,
+          announcedAddress: e.MEDIA_ANNOUNCED_ADDRESS,
+          rtcMinPort: e.MEDIA_RTC_MIN_PORT,
+          rtcMaxPort: e.MEDIA_RTC_MAX_PORT,
+          maxIncomingBitrate: e.MEDIA_MAX_INCOMING_BITRATE,
+          initialOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
+        }
+      : null,
   };
 }
+
+/** What a viewer's transport sends at first, before bandwidth estimation has a figure. */
+const INITIAL_OUTGOING_BITRATE = 1_000_000;

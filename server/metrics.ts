@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MediaService } from '../media/index.js';
 
 /** The server's Prometheus metrics, on a registry of its own (no global state). */
 export class Metrics {
@@ -73,6 +74,75 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'liveshop_' });
+  }
+
+  /** Media counts, read from the service at each scrape. */
+  trackMedia(media: MediaService): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'liveshop_media_available',
+      help: '1 when mediasoup workers run and video can be relayed',
+      registers,
+      collect() {
+        this.set(media.available ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_producers',
+      help: 'Tracks hosts publish on this node',
+      registers,
+      collect() {
+        this.set(media.stats().producers);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_consumers',
+      help: 'Consumers on this node (viewers, and pipes between workers)',
+      registers,
+      collect() {
+        this.set(media.stats().consumers);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_over_budget',
+      help: 'Viewers placed on a worker past its consumer budget because every worker was full',
+      registers,
+      collect() {
+        this.set(media.stats().overBudget);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_worker_consumers',
+      help: 'Consumers per mediasoup worker',
+      labelNames: ['worker'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const w of media.stats().workers) this.set({ worker: String(w.slot) }, w.consumers);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_worker_cpu_seconds',
+      help: 'CPU time used by each mediasoup worker process (user + system)',
+      labelNames: ['worker'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const { slot, seconds } of await media.cpu())
+          this.set({ worker: String(slot) }, seconds);
+      },
+    });
+    new Gauge({
+      name: 'liveshop_media_bitrate_bps',
+      help: 'Media bitrate over all transports: received from hosts, sent to viewers',
+      labelNames: ['direction'] as const,
+      registers,
+      async collect() {
+        const { received, sent } = await media.bitrates();
+        this.set({ direction: 'received' }, received);
+        this.set({ direction: 'sent' }, sent);
+      },
+    });
   }
 
   /** Reports whether the engine's backing services are reachable, read at each scrape. */

@@ -3,6 +3,7 @@ import type {
   ClientToServerEvents,
   ServerToClientEvents,
 } from '../client-sdk/src/protocol/index.js';
+import type { MediaEventName, PeerLink } from '../media/index.js';
 import type { BucketState, Identity, Member, StreamRoom } from '../rooms/index.js';
 import { laneTopic, partitionOf, type Lane } from './delivery.js';
 
@@ -19,11 +20,20 @@ export class Session implements Member {
   bucket: BucketState | undefined;
   /** Set while the socket is over its backpressure limit: it gets control events but no feed. */
   feedPausedSince: number | null = null;
+  /** How media reaches this connection. */
+  readonly mediaLink: PeerLink;
 
   constructor(
     readonly socket: AppSocket,
     readonly identity: Identity,
-  ) {}
+  ) {
+    this.mediaLink = {
+      id: socket.id,
+      send: (event, payload) => {
+        (socket.emit as (e: MediaEventName, p: unknown) => boolean)(event, payload);
+      },
+    };
+  }
 
   get id(): string {
     return this.socket.id;

@@ -34,6 +34,40 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 99999 },
   ],
   'drop:lottery': [{ roomId: 'r' }, { roomId: 'r', dropId: 'a b' }],
+  'media:capabilities': [{}, { roomId: 'a b' }],
+  'media:transport': [{ roomId: 'r' }, { roomId: 'r', direction: 'both' }],
+  'media:connect': [
+    { roomId: 'r', transportId: 't' },
+    { roomId: 'r', transportId: 't', dtlsParameters: { fingerprints: [] } },
+    {
+      roomId: 'r',
+      transportId: 't',
+      dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'x' }] },
+    },
+  ],
+  'media:produce': [
+    { roomId: 'r', transportId: 't', kind: 'video' },
+    { roomId: 'r', transportId: 't', kind: 'screen', rtpParameters: { codecs: [] } },
+    { roomId: 'r', transportId: 't', kind: 'video', rtpParameters: { codecs: [] } },
+    {
+      roomId: 'r',
+      transportId: 't',
+      kind: 'video',
+      rtpParameters: {
+        codecs: [{ mimeType: 'video/VP8', payloadType: 300, clockRate: 90000 }],
+      },
+    },
+  ],
+  'media:consume': [
+    { roomId: 'r', transportId: 't', producerId: 'p' },
+    { roomId: 'r', transportId: 't', producerId: '', rtpCapabilities: {} },
+  ],
+  'media:resume': [{ roomId: 'r' }, { roomId: 'r', consumerId: 'x'.repeat(65) }],
+  'media:layers': [
+    { roomId: 'r', consumerId: 'c' },
+    { roomId: 'r', consumerId: 'c', spatialLayer: 9 },
+  ],
+  'media:close': [{ roomId: 7 }],
   'product:upsert': [
     { roomId: 'r', product: { id: 'p', title: 'T', sku: 'S', imageUrl: null } },
     {

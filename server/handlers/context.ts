@@ -4,6 +4,7 @@ import type {
   ClientResponse,
   ParsedRequest,
 } from '../../client-sdk/src/protocol/index.js';
+import type { MediaService } from '../../media/index.js';
 import type { RoomRegistry } from '../../rooms/index.js';
 import type { Config } from '../config.js';
 import type { Session } from '../session.js';
@@ -14,6 +15,10 @@ export interface Services {
   readonly registry: RoomRegistry;
   readonly logger: Logger;
   now(): number;
+  /** Live video; refuses with MEDIA_UNAVAILABLE when no worker runs. */
+  media(): MediaService;
+  /** A stream ended: its media closes. */
+  streamEnded(roomId: string): void;
 }
 
 /** A handler sees only validated input and returns the ack's result, or throws a RoomError. */

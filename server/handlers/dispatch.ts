@@ -7,6 +7,7 @@ import {
   type ClientEventName,
   type ErrorBody,
 } from '../../client-sdk/src/protocol/index.js';
+import { MediaError } from '../../media/index.js';
 import { RoomError, takeTokens } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
 import type { AppSocket, Session } from '../session.js';
@@ -175,6 +176,7 @@ export function toErrorBody(
   services: Pick<Services, 'logger'>,
 ): ErrorBody {
   if (error instanceof RoomError) return errorBody(error.code, error.message, error.retryAfterMs);
+  if (error instanceof MediaError) return errorBody(error.code, error.message);
   services.logger.error({ err: error, event }, 'handler failed');
   return errorBody('INTERNAL', 'Internal error');
 }

@@ -1,6 +1,7 @@
 import type { HandlerTable } from './context.js';
 import { chatHandlers } from './chat.js';
 import { dropHandlers } from './drops.js';
+import { mediaHandlers } from './media.js';
 import { productHandlers } from './products.js';
 import { roomHandlers } from './room.js';
 import { streamHandlers } from './stream.js';
@@ -12,6 +13,7 @@ export const handlers: HandlerTable = {
   ...streamHandlers,
   ...productHandlers,
   ...dropHandlers,
+  ...mediaHandlers,
 };
 
 export type { HandlerTable, Services } from './context.js';

@@ -65,7 +65,8 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     }
   },
 
-  async 'room:leave'(session, { roomId }) {
+  async 'room:leave'(session, { roomId }, services) {
+    services.media().leave(session.id, roomId);
     await session.unsubscribe(roomId)?.leave(session.id);
     return {};
   },

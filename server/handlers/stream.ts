@@ -15,8 +15,11 @@ export const streamHandlers: Handlers<
   'stream:start': (session, { roomId }, services) =>
     onRoom(services, roomId, (room) => room.start(session.identity)),
 
-  'stream:end': (session, { roomId }, services) =>
-    onRoom(services, roomId, (room) => room.end(session.identity)),
+  async 'stream:end'(session, { roomId }, services) {
+    const ended = await onRoom(services, roomId, (room) => room.end(session.identity));
+    services.streamEnded(roomId);
+    return ended;
+  },
 
   'time:sync': (_session, _input, services) => ({ serverTime: services.now() }),
 };

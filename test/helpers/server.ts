@@ -24,6 +24,8 @@ const TEST_ENV: Partial<Record<keyof Env, string>> = {
   LOG_LEVEL: 'silent',
   AUTH_JWT_SECRET: TEST_SECRET,
   VIEWER_COUNT_INTERVAL_MS: '100',
+  // media tests turn it on; the others need no mediasoup workers
+  MEDIA_ENABLED: 'false',
 };
 
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -54,6 +54,16 @@ export const ERROR_CODES = {
     description: 'The stream already lists the maximum number of products.',
   },
   DROP_NOT_FOUND: { retryable: false, description: 'No drop with this id.' },
+  MEDIA_UNAVAILABLE: {
+    retryable: true,
+    description:
+      'This server cannot relay video now (no mediasoup worker, or one is being replaced); chat and drops still work.',
+  },
+  MEDIA_NOT_FOUND: {
+    retryable: false,
+    description:
+      'No such transport, producer or consumer of yours in this room (it may have closed).',
+  },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
   SERVER_DRAINING: {

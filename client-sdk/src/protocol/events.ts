@@ -24,6 +24,16 @@ import {
   IdempotencyKey,
   LotteryDraw,
 } from './drops.js';
+import {
+  DtlsParameters,
+  Layers,
+  MediaId,
+  MediaKind,
+  PublishedTrack,
+  RtpCapabilities,
+  RtpParameters,
+  TransportOptions,
+} from './media.js';
 
 const Seq = z.number().int().nonnegative();
 const roomRef = { roomId: RoomId };
@@ -169,6 +179,64 @@ export const clientEvents = {
     request: z.object({ ...roomRef, dropId: DropId, holdId: z.string().min(1).max(200) }),
     response: CancelResult,
   },
+  /**
+   * Media signalling (mediasoup), for a room the connection has joined. First: the router's RTP
+   * capabilities (load them into a mediasoup-client Device) and the tracks the host publishes.
+   */
+  'media:capabilities': {
+    request: z.object(roomRef),
+    response: z.object({
+      rtpCapabilities: RtpCapabilities,
+      tracks: z.array(PublishedTrack),
+    }),
+  },
+  /** Open a WebRTC transport: `send` for a host publishing, `recv` for watching. */
+  'media:transport': {
+    request: z.object({ ...roomRef, direction: z.enum(['send', 'recv']) }),
+    response: TransportOptions,
+  },
+  /** Finish a transport's DTLS set-up (mediasoup-client's transport `connect` event). */
+  'media:connect': {
+    request: z.object({ ...roomRef, transportId: MediaId, dtlsParameters: DtlsParameters }),
+    response: Empty,
+  },
+  /** Publish a track on a send transport. Hosts of the room only. */
+  'media:produce': {
+    request: z.object({
+      ...roomRef,
+      transportId: MediaId,
+      kind: MediaKind,
+      rtpParameters: RtpParameters,
+    }),
+    response: z.object({ producerId: MediaId }),
+  },
+  /** Receive a published track on a recv transport. The consumer starts paused: resume it. */
+  'media:consume': {
+    request: z.object({
+      ...roomRef,
+      transportId: MediaId,
+      producerId: MediaId,
+      rtpCapabilities: RtpCapabilities,
+    }),
+    response: z.object({
+      consumerId: MediaId,
+      producerId: MediaId,
+      kind: MediaKind,
+      rtpParameters: RtpParameters,
+    }),
+  },
+  /** Start sending a consumer's media (once the client is ready); a keyframe follows at once. */
+  'media:resume': { request: z.object({ ...roomRef, consumerId: MediaId }), response: Empty },
+  /**
+   * The simulcast layers a viewer would like. The server sends the best layers at or below them
+   * that the viewer's bandwidth allows.
+   */
+  'media:layers': {
+    request: z.object({ ...roomRef, consumerId: MediaId, ...Layers.shape }),
+    response: Empty,
+  },
+  /** Stop publishing or watching in a room: closes this connection's transports there. */
+  'media:close': { request: z.object(roomRef), response: Empty },
   /** Clock sync: the server's epoch milliseconds when it answered. */
   'time:sync': { request: Empty.optional(), response: z.object({ serverTime: z.number().int() }) },
 } as const;
@@ -248,6 +316,21 @@ export const serverEvents = {
    * else at most ten times a second while it sells.
    */
   'drop:stock': DropStock.extend({ roomId: z.string() }),
+  /** The host published a track: consume it (sent to connections using media in the room). */
+  'media:track': PublishedTrack.extend({ roomId: z.string() }),
+  /** A consumer closed on the server (its track ended); close it on the client too. */
+  'media:consumer-closed': z.object({ roomId: z.string(), consumerId: MediaId }),
+  /** The simulcast layers a consumer now sends (they drop when the viewer's bandwidth does). */
+  'media:layers': z.object({
+    roomId: z.string(),
+    consumerId: MediaId,
+    layers: Layers.nullable(),
+  }),
+  /**
+   * This connection's media in the room was lost on the server (a media worker died, or the
+   * stream's router moved): set up publishing or watching again. The SDK does it by itself.
+   */
+  'media:restart': z.object({ roomId: z.string(), reason: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

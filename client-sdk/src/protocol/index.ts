@@ -4,3 +4,4 @@ export * from './schemas.js';
 export * from './events.js';
 export * from './drops.js';
 export * from './lottery.js';
+export * from './media.js';

@@ -1,0 +1,3 @@
+export { MediaService, type MediaStats } from './media-service.js';
+export { MediaError } from './errors.js';
+export type { MediaLog, MediaOptions, PeerLink, MediaEventName } from './types.js';

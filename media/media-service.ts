@@ -1,0 +1,529 @@
+import type { types } from 'mediasoup';
+import type {
+  DtlsParameters,
+  Layers,
+  MediaKind,
+  PublishedTrack,
+  RtpCapabilities,
+  RtpParameters,
+  TransportOptions,
+} from '../client-sdk/src/protocol/index.js';
+import { MediaError } from './errors.js';
+import { PeerMedia, RoomMedia, RouterEntry, type PeerTransport } from './room-media.js';
+import type { MediaLog, MediaOptions, PeerLink } from './types.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Codecs every stream's routers offer: Opus, and VP8 or H.264 for video (simulcast capable). */
+const MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90_000,
+    parameters: {
+      'packetization-mode': 1,
+      'profile-level-id': '42e01f',
+      'level-asymmetry-allowed': 1,
+    },
+  },
+];
+
+const DISABLED: MediaOptions = {
+  workers: 0,
+  rtcMinPort: 0,
+  rtcMaxPort: 0,
+  listenIp: '127.0.0.1',
+  announcedAddress: undefined,
+  consumersPerWorker: 0,
+  initialOutgoingBitrate: 0,
+  maxIncomingBitrate: 0,
+};
+
+/** Counts for metrics. */
+export interface MediaStats {
+  rooms: number;
+  producers: number;
+  consumers: number;
+  /** Viewers placed on a worker already at its budget, because every worker was. */
+  overBudget: number;
+  workers: { slot: number; pid: number; routers: number; consumers: number }[];
+}
+
+/**
+ * The media side of live streams, on mediasoup: a worker pool, a router per stream (more when it
+ * outgrows a worker), the host's producers and viewers' consumers. Requests come from the socket
+ * handlers, which check who may do what; this class checks that ids belong to the caller.
+ * `start` never fails: without a worker, every request gets MEDIA_UNAVAILABLE.
+ */
+export class MediaService {
+  private readonly rooms = new Map<string, RoomMedia>();
+  /** Router entries per worker slot, across rooms: a worker's load is theirs summed. */
+  private readonly bySlot = new Map<number, Set<RouterEntry>>();
+  private overBudget = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: WorkerPool | undefined,
+    private readonly options: MediaOptions,
+    private readonly log: MediaLog,
+    readonly unavailableReason: string | undefined,
+  ) {}
+
+  static async start(options: MediaOptions, log: MediaLog): Promise<MediaService> {
+    let service: MediaService | undefined;
+    try {
+      const pool = await WorkerPool.start(
+        { ...options, logLevel: 'warn' },
+        {
+          died: (slot, err) => service?.workerDied(slot, err),
+          replaced: (slot, pid) => log.info({ slot, pid }, 'media worker replaced'),
+          failed: (slot, err) => log.error({ slot, err }, 'media worker failed to start; retrying'),
+        },
+      );
+      service = new MediaService(pool, options, log, undefined);
+      log.info(
+        { workers: pool.size, pids: pool.live().map(({ worker }) => worker.pid) },
+        'media workers started',
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.warn({ reason }, 'media unavailable: chat and drops run, video requests are refused');
+      service = new MediaService(undefined, options, log, reason);
+    }
+    return service;
+  }
+
+  /** A service that refuses every request (MEDIA_ENABLED=false). */
+  static disabled(log: MediaLog): MediaService {
+    log.info({}, 'media disabled (MEDIA_ENABLED=false)');
+    return new MediaService(undefined, DISABLED, log, 'Media is disabled on this server');
+  }
+
+  get available(): boolean {
+    return this.pool !== undefined && !this.closed;
+  }
+
+  /** Worker pids by slot, for tests and operators. */
+  workerPids(): (number | undefined)[] {
+    return Array.from({ length: this.pool?.size ?? 0 }, (_, slot) => this.pool?.worker(slot)?.pid);
+  }
+
+  /** The router's capabilities and the host's tracks; registers the connection for `media:track`. */
+  async capabilities(
+    link: PeerLink,
+    roomId: string,
+  ): Promise<{ rtpCapabilities: RtpCapabilities; tracks: PublishedTrack[] }> {
+    const room = await this.room(roomId);
+    this.peer(room, link);
+    await room.origin.ready;
+    const router = this.routerOf(room.origin);
+    return {
+      rtpCapabilities: router.rtpCapabilities as RtpCapabilities,
+      tracks: [...room.tracks.values()].map((p) => ({ producerId: p.id, kind: p.kind })),
+    };
+  }
+
+  /** Opens a WebRTC transport: a send one on the origin router, a recv one where there is room. */
+  async createTransport(
+    link: PeerLink,
+    roomId: string,
+    direction: 'send' | 'recv',
+  ): Promise<TransportOptions> {
+    const room = await this.room(roomId);
+    const peer = this.peer(room, link);
+    const entry = direction === 'send' ? room.origin : this.place(room);
+    if (direction === 'recv') entry.pending += 1;
+    let transport: types.WebRtcTransport;
+    try {
+      await entry.ready;
+      const { listenIp: ip, announcedAddress, initialOutgoingBitrate } = this.options;
+      const portRange = { min: this.options.rtcMinPort, max: this.options.rtcMaxPort };
+      const listen =
+        announcedAddress === undefined ? { ip, portRange } : { ip, announcedAddress, portRange };
+      transport = await this.routerOf(entry).createWebRtcTransport({
+        listenInfos: [
+          { protocol: 'udp', ...listen },
+          { protocol: 'tcp', ...listen },
+        ],
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: initialOutgoingBitrate,
+      });
+    } catch (error) {
+      if (direction === 'recv') entry.pending -= 1;
+      throw this.mediaFailure(error);
+    }
+    if (direction === 'send')
+      await transport.setMaxIncomingBitrate(this.options.maxIncomingBitrate);
+    const held: PeerTransport = { transport, entry, direction, consumed: false };
+    peer.transports.set(transport.id, held);
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') transport.close();
+    });
+    transport.observer.once('close', () => {
+      peer.transports.delete(transport.id);
+      if (direction === 'recv' && !held.consumed) entry.pending -= 1;
+    });
+    if (room.closed || !room.peers.has(link.id)) transport.close();
+    return {
+      transportId: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  async connect(
+    link: PeerLink,
+    roomId: string,
+    transportId: string,
+    dtlsParameters: DtlsParameters,
+  ): Promise<void> {
+    const { transport } = this.transportOf(link, roomId, transportId);
+    await transport
+      .connect({ dtlsParameters: dtlsParameters as types.DtlsParameters })
+      .catch((error: unknown) => {
+        throw this.mediaFailure(error);
+      });
+  }
+
+  /** Publishes a host's track on the origin router and offers it to everyone in the room. */
+  async produce(
+    link: PeerLink,
+    roomId: string,
+    transportId: string,
+    kind: MediaKind,
+    rtpParameters: RtpParameters,
+  ): Promise<{ producerId: string }> {
+    const held = this.transportOf(link, roomId, transportId);
+    if (held.direction !== 'send')
+      throw new MediaError('BAD_REQUEST', 'Produce on a send transport');
+    const room = this.rooms.get(roomId);
+    if (!room) throw new MediaError('MEDIA_NOT_FOUND', 'The stream has no media now');
+    const producer = await held.transport
+      .produce({ kind, rtpParameters: rtpParameters as types.RtpParameters })
+      .catch((error: unknown) => {
+        throw this.mediaFailure(error);
+      });
+    room.tracks.set(producer.id, producer);
+    producer.observer.once('close', () => room.tracks.delete(producer.id));
+    for (const entry of room.entries.values()) {
+      if (entry === room.origin) continue;
+      entry.then(
+        (router) => room.pipe(producer.id, router),
+        (err) => this.log.warn({ err, room: roomId, slot: entry.slot }, 'media pipe failed'),
+      );
+    }
+    for (const peer of room.peers.values()) {
+      if (peer.link.id !== link.id)
+        peer.send('media:track', { roomId, producerId: producer.id, kind: producer.kind });
+    }
+    return { producerId: producer.id };
+  }
+
+  /** A paused consumer of a room's track, on the caller's recv transport. */
+  async consume(
+    link: PeerLink,
+    roomId: string,
+    transportId: string,
+    producerId: string,
+    rtpCapabilities: RtpCapabilities,
+  ): Promise<{
+    consumerId: string;
+    producerId: string;
+    kind: MediaKind;
+    rtpParameters: RtpParameters;
+  }> {
+    const held = this.transportOf(link, roomId, transportId);
+    if (held.direction !== 'recv')
+      throw new MediaError('BAD_REQUEST', 'Consume on a recv transport');
+    const peer = this.rooms.get(roomId)?.peers.get(link.id);
+    if (!peer) throw new MediaError('MEDIA_NOT_FOUND', 'No media of yours in this room');
+    await held.entry.ready;
+    const router = this.routerOf(held.entry);
+    const capabilities = rtpCapabilities as types.RtpCapabilities;
+    if (!router.canConsume({ producerId, rtpCapabilities: capabilities }))
+      throw new MediaError('MEDIA_NOT_FOUND', `No track ${producerId} this device can receive`);
+    const consumer = await held.transport
+      .consume({ producerId, rtpCapabilities: capabilities, paused: true })
+      .catch((error: unknown) => {
+        throw this.mediaFailure(error);
+      });
+    const { entry } = held;
+    entry.consumers += 1;
+    if (!held.consumed) {
+      held.consumed = true;
+      entry.pending -= 1;
+    }
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => {
+      entry.consumers -= 1;
+      peer.consumers.delete(consumer.id);
+    });
+    consumer.on('producerclose', () => {
+      peer.send('media:consumer-closed', { roomId, consumerId: consumer.id });
+    });
+    consumer.on('layerschange', (layers) => {
+      peer.send('media:layers', { roomId, consumerId: consumer.id, layers: layers ?? null });
+    });
+    return {
+      consumerId: consumer.id,
+      producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as RtpParameters,
+    };
+  }
+
+  /** Starts a consumer's media, with a keyframe so the picture starts at once. */
+  async resume(link: PeerLink, roomId: string, consumerId: string): Promise<void> {
+    const consumer = this.consumerOf(link, roomId, consumerId);
+    await consumer.resume();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  async setLayers(
+    link: PeerLink,
+    roomId: string,
+    consumerId: string,
+    layers: Layers,
+  ): Promise<void> {
+    const consumer = this.consumerOf(link, roomId, consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc')
+      throw new MediaError('BAD_REQUEST', 'This track has no layers to choose from');
+    const { spatialLayer, temporalLayer } = layers;
+    await consumer.setPreferredLayers(
+      temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
+    );
+  }
+
+  /** Closes a connection's media in a room (it left, or stopped watching). */
+  leave(peerId: string, roomId: string): void {
+    const room = this.rooms.get(roomId);
+    const peer = room?.peers.get(peerId);
+    if (!room || !peer) return;
+    peer.close();
+    room.peers.delete(peerId);
+    if (room.peers.size === 0) this.dispose(room);
+  }
+
+  /** The stream ended (or its room closed here): everything of it goes. */
+  closeRoom(roomId: string): void {
+    const room = this.rooms.get(roomId);
+    if (room) this.dispose(room);
+  }
+
+  stats(): MediaStats {
+    let producers = 0;
+    let consumers = 0;
+    for (const room of this.rooms.values()) producers += room.tracks.size;
+    const workers = (this.pool?.live() ?? []).map(({ slot, worker }) => {
+      const entries = this.bySlot.get(slot) ?? new Set();
+      let load = 0;
+      for (const entry of entries) load += entry.consumers;
+      consumers += load;
+      return { slot, pid: worker.pid, routers: entries.size, consumers: load };
+    });
+    return { rooms: this.rooms.size, producers, consumers, overBudget: this.overBudget, workers };
+  }
+
+  /** CPU seconds each live worker has used. */
+  async cpu(): Promise<{ slot: number; seconds: number }[]> {
+    const live = this.pool?.live() ?? [];
+    const usage = await Promise.all(
+      live.map(({ worker }) => worker.getResourceUsage().catch(() => undefined)),
+    );
+    return live.flatMap(({ slot }, i) => {
+      const u = usage[i];
+      return u ? [{ slot, seconds: (u.ru_utime + u.ru_stime) / 1000 }] : [];
+    });
+  }
+
+  /** Bits per second received from hosts and sent to viewers, over every transport. */
+  async bitrates(): Promise<{ received: number; sent: number }> {
+    const transports = [...this.rooms.values()].flatMap((room) =>
+      [...room.peers.values()].flatMap((peer) => [...peer.transports.values()]),
+    );
+    const stats = await Promise.all(
+      transports.map(({ transport }) => transport.getStats().catch(() => [])),
+    );
+    let received = 0;
+    let sent = 0;
+    for (const list of stats)
+      for (const s of list) {
+        received += s.recvBitrate;
+        sent += s.sendBitrate;
+      }
+    return { received, sent };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const room of [...this.rooms.values()]) this.dispose(room);
+    this.pool?.close();
+  }
+
+  private async room(roomId: string): Promise<RoomMedia> {
+    if (!this.pool || this.closed)
+      throw new MediaError('MEDIA_UNAVAILABLE', this.unavailableReason ?? 'Media is shut down');
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      const slot = this.leastLoaded(this.pool.live().map((w) => w.slot));
+      if (slot === undefined)
+        throw new MediaError('MEDIA_UNAVAILABLE', 'No media worker is running; retry shortly');
+      room = new RoomMedia(roomId, this.newEntry(slot));
+      this.rooms.set(roomId, room);
+    }
+    const created = room;
+    await room.origin.ready.catch((error: unknown) => {
+      this.dispose(created);
+      throw this.mediaFailure(error);
+    });
+    if (room.closed) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+    return room;
+  }
+
+  private peer(room: RoomMedia, link: PeerLink): PeerMedia {
+    let peer = room.peers.get(link.id);
+    if (!peer) {
+      peer = new PeerMedia(link, room.id);
+      room.peers.set(link.id, peer);
+    }
+    return peer;
+  }
+
+  /**
+   * Where a new viewer goes: the first router of the stream whose worker has room for the
+   * viewer's consumers; else a new router, piped from the origin, on the least-loaded worker
+   * not serving the stream yet; else (every worker at its budget) the least-loaded one.
+   */
+  private place(room: RoomMedia): RouterEntry {
+    const need = Math.max(1, room.tracks.size);
+    const budget = this.options.consumersPerWorker;
+    for (const entry of room.entries.values())
+      if (this.pool?.worker(entry.slot) && this.load(entry.slot) + need <= budget) return entry;
+    const others = (this.pool?.live() ?? []).map((w) => w.slot).filter((s) => !room.entries.has(s));
+    const free = this.leastLoaded(others);
+    if (free !== undefined && this.load(free) + need <= budget) return this.addRouter(room, free);
+    this.overBudget += 1;
+    const all = [...room.entries.keys(), ...others];
+    const slot = this.leastLoaded(all) ?? room.origin.slot;
+    this.log.warn(
+      { room: room.id, slot, budget },
+      'every media worker is at its consumer budget; placing a viewer over it',
+    );
+    return room.entries.get(slot) ?? this.addRouter(room, slot);
+  }
+
+  private addRouter(room: RoomMedia, slot: number): RouterEntry {
+    const entry = this.newEntry(slot);
+    room.entries.set(slot, entry);
+    for (const producerId of room.tracks.keys())
+      entry.then(
+        (router) => room.pipe(producerId, router),
+        (err) => this.log.warn({ err, room: room.id, slot }, 'media pipe failed'),
+      );
+    this.log.info({ room: room.id, slot, routers: room.entries.size }, 'stream piped to a worker');
+    return entry;
+  }
+
+  private newEntry(slot: number): RouterEntry {
+    const worker = this.pool?.worker(slot);
+    const entry = new RouterEntry(slot, () => {
+      if (!worker || worker.closed)
+        return Promise.reject(new MediaError('MEDIA_UNAVAILABLE', 'The media worker restarted'));
+      return worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    });
+    entry.ready.catch(() => undefined);
+    let entries = this.bySlot.get(slot);
+    if (!entries) {
+      entries = new Set();
+      this.bySlot.set(slot, entries);
+    }
+    entries.add(entry);
+    return entry;
+  }
+
+  private load(slot: number): number {
+    let load = 0;
+    for (const entry of this.bySlot.get(slot) ?? []) load += entry.load();
+    return load;
+  }
+
+  private leastLoaded(slots: number[]): number | undefined {
+    let best: number | undefined;
+    for (const slot of slots)
+      if (best === undefined || this.load(slot) < this.load(best)) best = slot;
+    return best;
+  }
+
+  private dispose(room: RoomMedia): void {
+    if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+    for (const entry of room.entries.values()) this.bySlot.get(entry.slot)?.delete(entry);
+    room.close();
+  }
+
+  /**
+   * A worker died: its routers are gone. A stream whose origin was there starts over (everyone in
+   * it is told to set up media again); one that only had viewers there loses that router, and
+   * those viewers are told to reconnect their media.
+   */
+  private workerDied(slot: number, error: Error): void {
+    const affected = [...this.rooms.values()].filter((room) => room.entries.has(slot));
+    this.log.error(
+      { slot, err: error, streams: affected.length },
+      'media worker died; replacing it and moving its streams',
+    );
+    for (const room of affected) {
+      const reason = 'media worker restarted';
+      if (room.origin.slot === slot) {
+        const peers = [...room.peers.values()];
+        this.dispose(room);
+        for (const peer of peers) peer.send('media:restart', { roomId: room.id, reason });
+        continue;
+      }
+      const lost = room.entries.get(slot);
+      room.entries.delete(slot);
+      if (lost) this.bySlot.get(slot)?.delete(lost);
+      for (const peer of room.peers.values()) {
+        const onLost = [...peer.transports.values()].some((t) => t.entry === lost);
+        if (!onLost) continue;
+        peer.close();
+        peer.send('media:restart', { roomId: room.id, reason });
+      }
+    }
+    this.bySlot.delete(slot);
+  }
+
+  private transportOf(link: PeerLink, roomId: string, transportId: string): PeerTransport {
+    const held = this.rooms.get(roomId)?.peers.get(link.id)?.transports.get(transportId);
+    if (!held) throw new MediaError('MEDIA_NOT_FOUND', `No transport ${transportId} of yours here`);
+    return held;
+  }
+
+  private consumerOf(link: PeerLink, roomId: string, consumerId: string): types.Consumer {
+    const consumer = this.rooms.get(roomId)?.peers.get(link.id)?.consumers.get(consumerId);
+    if (!consumer)
+      throw new MediaError('MEDIA_NOT_FOUND', `No consumer ${consumerId} of yours here`);
+    return consumer;
+  }
+
+  private routerOf(entry: RouterEntry): types.Router {
+    if (!entry.router || entry.router.closed)
+      throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+    return entry.router;
+  }
+
+  /** mediasoup's TypeErrors are bad input; anything else from a worker is unavailability. */
+  private mediaFailure(error: unknown): Error {
+    if (error instanceof MediaError) return error;
+    if (error instanceof TypeError) return new MediaError('BAD_REQUEST', error.message);
+    if (
+      error instanceof Error &&
+      /closed|InvalidStateError/i.test(`${error.name} ${error.message}`)
+    )
+      return new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+    if (error instanceof Error) return new MediaError('BAD_REQUEST', error.message);
+    return new MediaError('MEDIA_UNAVAILABLE', String(error));
+  }
+}

@@ -1,0 +1,71 @@
+import { assertRole } from '../../rooms/index.js';
+import type { Session } from '../session.js';
+import type { Handlers } from './context.js';
+import { joinedRoom } from './room.js';
+
+/** Media requests need the room joined; publishing needs the host role in it. */
+function member(session: Session, roomId: string): void {
+  joinedRoom(session, roomId);
+}
+
+function host(session: Session, roomId: string): void {
+  joinedRoom(session, roomId);
+  assertRole(session.identity, roomId, 'host', 'publish video');
+}
+
+export const mediaHandlers: Handlers<
+  | 'media:capabilities'
+  | 'media:transport'
+  | 'media:connect'
+  | 'media:produce'
+  | 'media:consume'
+  | 'media:resume'
+  | 'media:layers'
+  | 'media:close'
+> = {
+  'media:capabilities': (session, { roomId }, services) => {
+    member(session, roomId);
+    return services.media().capabilities(session.mediaLink, roomId);
+  },
+
+  'media:transport': (session, { roomId, direction }, services) => {
+    if (direction === 'send') host(session, roomId);
+    else member(session, roomId);
+    return services.media().createTransport(session.mediaLink, roomId, direction);
+  },
+
+  async 'media:connect'(session, { roomId, transportId, dtlsParameters }, services) {
+    member(session, roomId);
+    await services.media().connect(session.mediaLink, roomId, transportId, dtlsParameters);
+    return {};
+  },
+
+  'media:produce': (session, { roomId, transportId, kind, rtpParameters }, services) => {
+    host(session, roomId);
+    return services.media().produce(session.mediaLink, roomId, transportId, kind, rtpParameters);
+  },
+
+  'media:consume': (session, { roomId, transportId, producerId, rtpCapabilities }, services) => {
+    member(session, roomId);
+    return services
+      .media()
+      .consume(session.mediaLink, roomId, transportId, producerId, rtpCapabilities);
+  },
+
+  async 'media:resume'(session, { roomId, consumerId }, services) {
+    member(session, roomId);
+    await services.media().resume(session.mediaLink, roomId, consumerId);
+    return {};
+  },
+
+  async 'media:layers'(session, { roomId, consumerId, ...layers }, services) {
+    member(session, roomId);
+    await services.media().setLayers(session.mediaLink, roomId, consumerId, layers);
+    return {};
+  },
+
+  'media:close': (session, { roomId }, services) => {
+    services.media().leave(session.id, roomId);
+    return {};
+  },
+};
