@@ -326,6 +326,17 @@ export class MediaService {
     return { rooms: this.rooms.size, producers, consumers, overBudget: this.overBudget, workers };
   }
 
+  /** A stream's routers: the worker slot of each, and its consumers (the origin first). */
+  routersOf(roomId: string): { slot: number; consumers: number; origin: boolean }[] {
+    const room = this.rooms.get(roomId);
+    if (!room) return [];
+    return [...room.entries.values()].map((entry) => ({
+      slot: entry.slot,
+      consumers: entry.consumers,
+      origin: entry === room.origin,
+    }));
+  }
+
   /** CPU seconds each live worker has used. */
   async cpu(): Promise<{ slot: number; seconds: number }[]> {
     const live = this.pool?.live() ?? [];

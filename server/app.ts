@@ -14,6 +14,7 @@ import { Dispatcher } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { mountHttp } from './http.js';
 import { mountHttpApi } from './http-api.js';
+import { mountPages } from './pages.js';
 import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
 import { Session, type AppServer } from './session.js';
@@ -243,6 +244,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
 
   mountHttpApi(uwsApp, auth, services, engine);
+  mountPages(uwsApp);
   mountHttp(uwsApp, metrics, {
     notReadyReason: () => {
       if (draining) return 'draining';

@@ -2,6 +2,13 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { Emitter } from './emitter.js';
 import { LiveShopError } from './errors.js';
 import {
+  Publication,
+  Viewing,
+  type MediaChannel,
+  type PublishOptions,
+  type WatchOptions,
+} from './media.js';
+import {
   PROTOCOL_VERSION,
   RoomId,
   toChatMessage,
@@ -67,6 +74,8 @@ export interface ClientEventMap {
   dropResult: (result: DropResult) => void;
   /** A lottery this client entered was drawn: the draw, with this buyer's result in `mine`. */
   lottery: (event: { roomId: string; draw: ClientResponse<'drop:lottery'> }) => void;
+  /** The simulcast layers a watched video now arrives in (lower when bandwidth drops). */
+  mediaLayers: (event: ServerPayload<'media:layers'>) => void;
 }
 
 /** What `dropResult` carries. */
@@ -138,6 +147,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private me: SessionUser | null = null;
   private closed = false;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly media = new Set<Publication | Viewing>();
+  private everConnected = false;
 
   constructor(options: ClientOptions) {
     super();
@@ -204,6 +215,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   async leave(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
+    for (const session of this.mediaIn(roomId)) void session.close();
     await this.request('room:leave', { roomId });
   }
 
@@ -345,8 +357,63 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     return this.offset;
   }
 
+  /**
+   * Publishes a host's camera and microphone in a joined room (video with simulcast). After a
+   * reconnect, or if the server loses the stream, it publishes again by itself. `close()` stops.
+   */
+  async publish(
+    roomId: string,
+    stream: MediaStream,
+    options?: PublishOptions,
+  ): Promise<Publication> {
+    return this.startMedia(new Publication(this.mediaChannel(), roomId, stream, options));
+  }
+
+  /**
+   * Plays a joined room's video in `element` (pass null to handle `viewing.stream` yourself).
+   * Tracks the host publishes later are added as they come; after a reconnect, or if the server
+   * loses the stream, it reconnects the media by itself. `close()` stops.
+   */
+  async watch(
+    roomId: string,
+    element: HTMLVideoElement | null,
+    options?: WatchOptions,
+  ): Promise<Viewing> {
+    return this.startMedia(new Viewing(this.mediaChannel(), roomId, element, options));
+  }
+
+  private async startMedia<S extends Publication | Viewing>(session: S): Promise<S> {
+    this.media.add(session);
+    try {
+      await session.start();
+    } catch (error) {
+      this.media.delete(session);
+      await session.close();
+      throw error;
+    }
+    const close = session.close.bind(session);
+    session.close = async () => {
+      this.media.delete(session);
+      await close();
+    };
+    return session;
+  }
+
+  private mediaChannel(): MediaChannel {
+    return {
+      request: (event, payload, roomId) => this.request(event, payload, roomId),
+      failed: (error) => this.emit('error', error),
+    };
+  }
+
+  private mediaIn(roomId: string): (Publication | Viewing)[] {
+    return [...this.media].filter((session) => session.roomId === roomId);
+  }
+
   /** Closes the connection for good. */
   close(): void {
+    for (const session of this.media) void session.close();
+    this.media.clear();
     this.closed = true;
     clearTimeout(this.drainTimer);
     this.rooms.clear();
@@ -406,6 +473,19 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     const s = this.socket;
     s.on('connect', () => {
       for (const track of this.rooms.values()) this.resync(track);
+      // the server closed this connection's media when it dropped: set it up again
+      if (this.everConnected) for (const session of this.media) session.restart();
+      this.everConnected = true;
+    });
+    s.on('media:track', (event) => {
+      for (const session of this.mediaIn(event.roomId)) session.onTrack(event);
+    });
+    s.on('media:consumer-closed', (event) => {
+      for (const session of this.mediaIn(event.roomId)) session.onConsumerClosed(event.consumerId);
+    });
+    s.on('media:layers', (event) => this.emit('mediaLayers', event));
+    s.on('media:restart', (event) => {
+      for (const session of this.mediaIn(event.roomId)) session.restart();
     });
     s.on('server:hello', (hello) => {
       if (hello.protocol !== PROTOCOL_VERSION) {

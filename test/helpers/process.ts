@@ -33,6 +33,7 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
           PORT: '0',
           AUTH_JWT_SECRET: TEST_SECRET,
           LOG_LEVEL: 'info',
+          MEDIA_ENABLED: 'false',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

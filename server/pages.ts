@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HttpResponse, TemplatedApp } from './transport/uws.js';
+
+/**
+ * The minimal host and viewer pages (`/media/host`, `/media/watch`) and the browser SDK bundle
+ * they load (`/sdk/liveshop-sdk.js`, built by `npm run build`). Both pages read `room` and
+ * `token` from the query string; the full shop UI is a separate app.
+ */
+export function mountPages(app: TemplatedApp): void {
+  const bundle = join(projectRoot(), 'dist', 'browser', 'liveshop-sdk.js');
+  let cached: Promise<Buffer> | undefined;
+  app.get('/sdk/liveshop-sdk.js', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    cached ??= readFile(bundle);
+    cached.then(
+      (body) => {
+        if (!aborted) send(res, '200 OK', 'text/javascript; charset=utf-8', body);
+      },
+      () => {
+        cached = undefined;
+        if (!aborted)
+          send(res, '404 Not Found', 'text/plain', 'The browser SDK is not built: npm run build');
+      },
+    );
+  });
+  app.get('/media/host', (res) => send(res, '200 OK', HTML, page('Host', HOST_SCRIPT)));
+  app.get('/media/watch', (res) => send(res, '200 OK', HTML, page('Watch', WATCH_SCRIPT)));
+}
+
+const HTML = 'text/html; charset=utf-8';
+
+function send(res: HttpResponse, status: string, type: string, body: string | Buffer): void {
+  res.cork(() => {
+    res
+      .writeStatus(status)
+      .writeHeader('content-type', type)
+      .writeHeader('cache-control', 'no-store')
+      .writeHeader('x-content-type-options', 'nosniff')
+      .end(body);
+  });
+}
+
+/** The folder holding package.json, from wherever this file runs (source or dist). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function page(title: string, script: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>LiveShop: ${title}</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 1rem; background: #111; color: #eee; }
+  video { width: 100%; max-width: 960px; background: #000; aspect-ratio: 16 / 9; }
+  #status { margin: 0.5rem 0; }
+</style>
+</head>
+<body>
+<h1>${title}</h1>
+<video autoplay playsinline muted></video>
+<p id="status">starting</p>
+<script type="module">
+import { createClient } from '/sdk/liveshop-sdk.js';
+const query = new URLSearchParams(location.search);
+const roomId = query.get('room') ?? 'demo';
+const token = query.get('token') ?? undefined;
+const video = document.querySelector('video');
+const state = (window.liveshop = { status: 'starting', error: null });
+const status = (text) => {
+  state.status = text;
+  document.getElementById('status').textContent = text;
+};
+const client = createClient(token ? { url: location.origin, token } : { url: location.origin });
+state.client = client;
+client.on('error', (error) => {
+  state.error = error.message;
+});
+try {
+${script}
+} catch (error) {
+  state.error = error.message ?? String(error);
+  status('failed: ' + state.error);
+}
+</script>
+</body>
+</html>
+`;
+}
+
+const HOST_SCRIPT = `
+  try {
+    await client.join(roomId);
+  } catch (error) {
+    if (error.code !== 'ROOM_NOT_FOUND') throw error;
+    await client.createStream(roomId, { title: roomId });
+    await client.join(roomId);
+  }
+  const audio = query.get('audio') !== '0';
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio,
+    video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+  });
+  video.srcObject = stream;
+  state.publication = await client.publish(roomId, stream);
+  status('publishing');
+`;
+
+const WATCH_SCRIPT = `
+  await client.join(roomId);
+  const layer = query.get('layer');
+  state.viewing = await client.watch(
+    roomId,
+    video,
+    layer === null ? {} : { preferredLayers: { spatialLayer: Number(layer) } },
+  );
+  client.on('mediaLayers', (event) => {
+    state.layers = event.layers;
+  });
+  status('watching');
+`;

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { framesGrow, pageStatus, useBrowser } from './helpers/browser.js';
+import { useServers, type TestServer } from './helpers/server.js';
+
+const start = useServers();
+const browser = useBrowser();
+const host = { sub: 'hana', name: 'Hana', role: 'host' as const };
+
+/** A server relaying video (tests elsewhere run without media workers). */
+function mediaServer(env: Record<string, string> = {}): Promise<TestServer> {
+  return start({ MEDIA_ENABLED: 'true', ...env });
+}
+
+async function createShow(server: TestServer, roomId: string): Promise<void> {
+  const socket = await server.socket(host);
+  const created = await socket.emitWithAck('stream:create', { roomId, title: 'Show' });
+  expect(created.ok).toBe(true);
+}
+
+async function hostPage(server: TestServer, roomId: string, audio = true): Promise<Page> {
+  const token = await server.token(host);
+  const page = await browser.open(
+    `${server.url}/media/host?room=${roomId}&token=${token}${audio ? '' : '&audio=0'}`,
+  );
+  await pageStatus(page, 'publishing');
+  return page;
+}
+
+async function watchPage(server: TestServer, roomId: string, viewer: string): Promise<Page> {
+  const token = await server.token({ sub: viewer });
+  const page = await browser.open(`${server.url}/media/watch?room=${roomId}&token=${token}`);
+  await pageStatus(page, 'watching');
+  return page;
+}
+
+describe('live video in headless Chromium', () => {
+  it("two viewers decode the host's fake camera within 10 s of joining", async () => {
+    const server = await mediaServer({ MEDIA_WORKERS: '2' });
+    await createShow(server, 'show');
+    await hostPage(server, 'show');
+    const viewers = ['vera', 'vic'];
+    const joined = Date.now();
+    const pages = await Promise.all(viewers.map((v) => watchPage(server, 'show', v)));
+    await Promise.all(pages.map((page) => framesGrow(page, { frames: 20 })));
+    expect(Date.now() - joined).toBeLessThan(10_000);
+
+    const media = await server.app.internals.media;
+    const stats = media.stats();
+    expect(stats.producers).toBe(2); // audio and video
+    expect(stats.consumers).toBe(4);
+    const metrics = await server.app.metrics.registry.metrics();
+    expect(metrics).toMatch(/liveshop_media_consumers 4/);
+    expect(metrics).toMatch(/liveshop_media_worker_cpu_seconds\{worker="0"\} \d/);
+  });
+
+  it('with a consumer budget of 2, six viewers spread over three workers and all get frames', async () => {
+    const server = await mediaServer({ MEDIA_WORKERS: '3', MEDIA_CONSUMERS_PER_WORKER: '2' });
+    await createShow(server, 'big');
+    await hostPage(server, 'big', false); // video only: one consumer per viewer
+    const pages: Page[] = [];
+    for (const viewer of ['a', 'b', 'c', 'd', 'e', 'f'])
+      pages.push(await watchPage(server, 'big', `viewer-${viewer}`));
+    await Promise.all(pages.map((page) => framesGrow(page, { frames: 20 })));
+
+    const media = await server.app.internals.media;
+    const routers = media.routersOf('big');
+    expect(new Set(routers.map((r) => r.slot)).size).toBe(3);
+    // the origin feeds two pipes and two viewers; each other router has two viewers
+    const viewersOn = routers.map((r) => r.consumers - (r.origin ? 2 : 0));
+    expect(viewersOn).toEqual([2, 2, 2]);
+    expect(media.stats().overBudget).toBe(0);
+  });
+
+  it('a killed worker is replaced and viewers get frames again within 10 s', async () => {
+    const server = await mediaServer({ MEDIA_WORKERS: '2' });
+    await createShow(server, 'tough');
+    await hostPage(server, 'tough');
+    const pages = await Promise.all(['x', 'y'].map((v) => watchPage(server, 'tough', v)));
+    await Promise.all(pages.map((page) => framesGrow(page)));
+
+    const media = await server.app.internals.media;
+    const [origin] = media.routersOf('tough');
+    const pid = media.workerPids()[origin!.slot]!;
+    const before = await Promise.all(
+      pages.map((page) =>
+        page.evaluate(() =>
+          (
+            window as unknown as {
+              liveshop: { viewing: { videoStats(): Promise<{ consumers: string[] }> } };
+            }
+          ).liveshop.viewing.videoStats(),
+        ),
+      ),
+    );
+    const killed = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await Promise.all(
+      pages.map((page, i) =>
+        framesGrow(page, {
+          accept: (ids) => ids.every((id) => !before[i]!.consumers.includes(id)),
+        }),
+      ),
+    );
+    expect(Date.now() - killed).toBeLessThan(10_000);
+    const pids = media.workerPids();
+    expect(pids.every((p) => p !== undefined)).toBe(true);
+    expect(pids).not.toContain(pid);
+  });
+});
