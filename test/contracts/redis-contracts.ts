@@ -3,6 +3,7 @@ import { afterAll } from 'vitest';
 import { createRedisEngine, type RedisEngine } from '../../server/engines/redis/index.js';
 import { engineContract, type EngineFactoryOptions } from './engine.contract.js';
 import { inventoryContract } from './inventory.contract.js';
+import { mediaBusContract } from './media-bus.contract.js';
 import { merchantOutboxContract } from './merchant-outbox.contract.js';
 
 /**
@@ -40,6 +41,7 @@ export function redisContracts(
   // the drops contract on two nodes' connections to one store, shared by its tests
   let shop: Promise<RedisEngine[]> | undefined;
   inventoryContract(name, async () => (await (shop ??= nodes(2))).map((e) => e.inventory));
+  mediaBusContract(name, async (count) => (await nodes(count)).map((e) => e.mediaBus));
   merchantOutboxContract(name, async () => {
     const [engine] = await nodes(1);
     if (!engine) throw new Error('no engine');

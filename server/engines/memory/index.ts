@@ -1,7 +1,9 @@
+import type { MediaBusPort } from '../../../media/bus.js';
 import type { Engine } from '../../../rooms/index.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import { MemoryInventory } from './inventory.js';
+import { MemoryMediaBus, MemoryMediaHub } from './media-bus.js';
 import { MemoryMerchantOutbox } from './merchant-outbox.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
@@ -12,7 +14,9 @@ export interface MemoryEngineOptions {
 }
 
 /** The embedded engine: everything in this process, nothing to install. */
-export function createMemoryEngine(options: MemoryEngineOptions): Engine {
+export function createMemoryEngine(
+  options: MemoryEngineOptions,
+): Engine & { mediaBus: MediaBusPort } {
   const now = options.now ?? Date.now;
   const broker = new MemoryBroker();
   return {
@@ -23,6 +27,7 @@ export function createMemoryEngine(options: MemoryEngineOptions): Engine {
     rateLimits: new MemoryRateLimits(now),
     inventory: new MemoryInventory(),
     merchantOutbox: new MemoryMerchantOutbox(now),
+    mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     isReady: () => true,
     close: () => Promise.resolve(),
   };
@@ -32,6 +37,8 @@ export {
   MemoryBroker,
   MemoryHistory,
   MemoryInventory,
+  MemoryMediaBus,
+  MemoryMediaHub,
   MemoryMerchantOutbox,
   MemoryPresence,
   MemoryRateLimits,

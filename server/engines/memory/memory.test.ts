@@ -1,7 +1,14 @@
 import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
+import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
 import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
-import { createMemoryEngine, MemoryInventory, MemoryMerchantOutbox } from './index.js';
+import {
+  createMemoryEngine,
+  MemoryInventory,
+  MemoryMediaBus,
+  MemoryMediaHub,
+  MemoryMerchantOutbox,
+} from './index.js';
 
 // one process is one node: every "node" is the same engine
 engineContract('memory', (options, nodes) => {
@@ -20,3 +27,11 @@ inventoryContract(
 );
 
 merchantOutboxContract('memory', () => Promise.resolve(new MemoryMerchantOutbox()));
+
+// several in-process nodes share one hub (the memory engine itself is one node)
+mediaBusContract('memory', (count) => {
+  const hub = new MemoryMediaHub();
+  return Promise.resolve(
+    Array.from({ length: count }, (_, i) => new MemoryMediaBus(hub, `node${i}`)),
+  );
+});

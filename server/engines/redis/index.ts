@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { MediaBusPort } from '../../../media/bus.js';
 import type { Engine } from '../../../rooms/index.js';
 import { RedisBroker } from './broker.js';
 import { connect, whenReady } from './connection.js';
 import { RedisHistory } from './history.js';
 import { RedisInventory } from './inventory.js';
+import { RedisMediaBus } from './media-bus.js';
 import { RedisMerchantOutbox } from './merchant-outbox.js';
 import { Keys } from './keys.js';
 import { RedisPresence } from './presence.js';
@@ -23,6 +25,8 @@ export interface RedisEngineOptions {
 
 export interface RedisEngine extends Engine {
   readonly nodeId: string;
+  /** How this node's media finds the other nodes' (pipes between their routers). */
+  readonly mediaBus: MediaBusPort;
   /** Resolves once both connections are up (rejects after `timeoutMs`). */
   ready(timeoutMs?: number): Promise<void>;
 }
@@ -35,7 +39,8 @@ export interface RedisEngine extends Engine {
 export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
   const nodeId = options.nodeId ?? randomUUID().slice(0, 8);
   const now = options.now ?? Date.now;
-  const keys = new Keys(options.keyPrefix ?? 'liveshop:');
+  const prefix = options.keyPrefix ?? 'liveshop:';
+  const keys = new Keys(prefix);
   const base = { url: options.url, cluster: options.cluster ?? false, logger: options.logger };
   const commands = connect({ ...base, name: `liveshop-${nodeId}-cmd`, role: 'command' });
   const subscriber = connect({ ...base, name: `liveshop-${nodeId}-sub`, role: 'subscriber' });
@@ -47,10 +52,12 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     options.presenceTtlMs ?? 5000,
     options.logger,
   );
+  const mediaBus = new RedisMediaBus(nodeId, commands, subscriber, prefix, options.logger);
   let closed: Promise<void> | undefined;
   return {
     name: 'redis',
     nodeId,
+    mediaBus,
     history: new RedisHistory(commands, keys, options.historyLength, now),
     broker,
     presence,
@@ -64,6 +71,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     close() {
       closed ??= (async () => {
         broker.close();
+        mediaBus.close();
         await presence.close();
         subscriber.disconnect();
         await commands.quit().catch(() => commands.disconnect());
