@@ -8,6 +8,8 @@ import type {
   RtpParameters,
   TransportOptions,
 } from '../client-sdk/src/protocol/index.js';
+import type { MediaBusPort } from './bus.js';
+import { CrossNode } from './cross-node.js';
 import { MediaError } from './errors.js';
 import { PeerMedia, RoomMedia, RouterEntry, type PeerTransport } from './room-media.js';
 import type { MediaLog, MediaOptions, PeerLink } from './types.js';
@@ -62,6 +64,8 @@ export class MediaService {
   private readonly bySlot = new Map<number, Set<RouterEntry>>();
   private overBudget = 0;
   private closed = false;
+  /** Streams across nodes; absent without a bus. */
+  private crossNode: CrossNode | undefined;
 
   private constructor(
     private readonly pool: WorkerPool | undefined,
@@ -70,7 +74,12 @@ export class MediaService {
     readonly unavailableReason: string | undefined,
   ) {}
 
-  static async start(options: MediaOptions, log: MediaLog): Promise<MediaService> {
+  /** Starts the workers; with a bus, viewers here can watch hosts on other nodes and back. */
+  static async start(
+    options: MediaOptions,
+    log: MediaLog,
+    bus?: MediaBusPort,
+  ): Promise<MediaService> {
     let service: MediaService | undefined;
     try {
       const pool = await WorkerPool.start(
@@ -81,7 +90,21 @@ export class MediaService {
           failed: (slot, err) => log.error({ slot, err }, 'media worker failed to start; retrying'),
         },
       );
-      service = new MediaService(pool, options, log, undefined);
+      const started = new MediaService(pool, options, log, undefined);
+      service = started;
+      if (bus) {
+        started.crossNode = new CrossNode(
+          bus,
+          {
+            room: (roomId) => started.rooms.get(roomId),
+            trackAdded: (room, producer) => started.offer(room, producer),
+            restart: (room, reason) => started.restartRoom(room, reason),
+            listen: { ip: options.listenIp, announcedAddress: options.announcedAddress },
+          },
+          log,
+        );
+        started.crossNode.start();
+      }
       log.info(
         { workers: pool.size, pids: pool.live().map(({ worker }) => worker.pid) },
         'media workers started',
@@ -206,18 +229,12 @@ export class MediaService {
         throw this.mediaFailure(error);
       });
     room.tracks.set(producer.id, producer);
-    producer.observer.once('close', () => room.tracks.delete(producer.id));
-    for (const entry of room.entries.values()) {
-      if (entry === room.origin) continue;
-      entry.then(
-        (router) => room.pipe(producer.id, router),
-        (err) => this.log.warn({ err, room: roomId, slot: entry.slot }, 'media pipe failed'),
-      );
-    }
-    for (const peer of room.peers.values()) {
-      if (peer.link.id !== link.id)
-        peer.send('media:track', { roomId, producerId: producer.id, kind: producer.kind });
-    }
+    producer.observer.once('close', () => {
+      room.tracks.delete(producer.id);
+      void this.crossNode?.announce(room);
+    });
+    this.offer(room, producer, link.id);
+    void this.crossNode?.announce(room);
     return { producerId: producer.id };
   }
 
@@ -371,7 +388,29 @@ export class MediaService {
     if (this.closed) return;
     this.closed = true;
     for (const room of [...this.rooms.values()]) this.dispose(room);
+    this.crossNode?.close();
     this.pool?.close();
+  }
+
+  /** A new track in a room: piped to the room's other routers, offered to its viewers. */
+  private offer(room: RoomMedia, producer: types.Producer, publisher?: string): void {
+    for (const entry of room.entries.values()) {
+      if (entry === room.origin) continue;
+      entry.then(
+        (router) => room.pipe(producer.id, router),
+        (err) => this.log.warn({ err, room: room.id, slot: entry.slot }, 'media pipe failed'),
+      );
+    }
+    for (const peer of room.peers.values())
+      if (peer.link.id !== publisher)
+        peer.send('media:track', { roomId: room.id, producerId: producer.id, kind: producer.kind });
+  }
+
+  /** Starts a stream's media over here: everyone using it sets it up again. */
+  private restartRoom(room: RoomMedia, reason: string): void {
+    const peers = [...room.peers.values()];
+    this.dispose(room);
+    for (const peer of peers) peer.send('media:restart', { roomId: room.id, reason });
   }
 
   private async room(roomId: string): Promise<RoomMedia> {
@@ -382,14 +421,23 @@ export class MediaService {
       const slot = this.leastLoaded(this.pool.live().map((w) => w.slot));
       if (slot === undefined)
         throw new MediaError('MEDIA_UNAVAILABLE', 'No media worker is running; retry shortly');
-      room = new RoomMedia(roomId, this.newEntry(slot));
-      this.rooms.set(roomId, room);
+      const fresh = new RoomMedia(roomId, this.newEntry(slot));
+      this.rooms.set(roomId, fresh);
+      const { crossNode } = this;
+      if (crossNode)
+        fresh.following = fresh.origin.ready
+          .then(() => crossNode.attach(fresh))
+          .catch((err: unknown) =>
+            this.log.warn({ err, room: roomId }, 'could not look for the stream on other nodes'),
+          );
+      room = fresh;
     }
     const created = room;
     await room.origin.ready.catch((error: unknown) => {
       this.dispose(created);
       throw this.mediaFailure(error);
     });
+    await room.following;
     if (room.closed) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
     return room;
   }
@@ -472,6 +520,7 @@ export class MediaService {
     if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
     for (const entry of room.entries.values()) this.bySlot.get(entry.slot)?.delete(entry);
     room.close();
+    this.crossNode?.detach(room);
   }
 
   /**
@@ -488,9 +537,7 @@ export class MediaService {
     for (const room of affected) {
       const reason = 'media worker restarted';
       if (room.origin.slot === slot) {
-        const peers = [...room.peers.values()];
-        this.dispose(room);
-        for (const peer of peers) peer.send('media:restart', { roomId: room.id, reason });
+        this.restartRoom(room, reason);
         continue;
       }
       const lost = room.entries.get(slot);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { PeerLink } from './types.js';
 
@@ -38,6 +39,19 @@ export class RouterEntry {
   }
 }
 
+/** A track piped in from another node (rather than published here). */
+export const isPiped = (producer: types.Producer): boolean => producer.appData['piped'] === true;
+
+/** The node a follower room pipes its tracks from. */
+export interface RemoteOrigin {
+  node: string;
+  epoch: string;
+  /** This node's end of the pipe, on the room's first router. */
+  pipe: types.PipeTransport;
+  /** The origin's id of its end. */
+  pipeId: string;
+}
+
 /** A transport of one connection, and the router it is on. */
 export interface PeerTransport {
   transport: types.WebRtcTransport;
@@ -74,8 +88,18 @@ export class PeerMedia {
  */
 export class RoomMedia {
   readonly entries = new Map<number, RouterEntry>();
+  /** The tracks viewers here can consume: the host's producers, or pipes from the origin node. */
   readonly tracks = new Map<string, types.Producer>();
   readonly peers = new Map<string, PeerMedia>();
+  /** This instance of the stream's media, as announced to other nodes. */
+  readonly epoch = randomUUID();
+  /** Set while the tracks come from another node's router. */
+  remote: RemoteOrigin | undefined;
+  /** Pipes other nodes opened to this (origin) room, by id. */
+  readonly servedPipes = new Map<string, types.PipeTransport>();
+  /** Settles once the room follows its origin node, when there is one. */
+  following: Promise<void> = Promise.resolve();
+  stopListening: (() => void) | undefined;
   closed = false;
 
   constructor(
@@ -83,6 +107,13 @@ export class RoomMedia {
     readonly origin: RouterEntry,
   ) {
     this.entries.set(origin.slot, origin);
+  }
+
+  /** Tracks published on this node (not piped from another). */
+  localTracks(): { producerId: string; kind: types.MediaKind }[] {
+    return [...this.tracks.values()]
+      .filter((p) => !isPiped(p))
+      .map((p) => ({ producerId: p.id, kind: p.kind }));
   }
 
   /** Pipes one of the origin's tracks to another router of the room. */
@@ -100,6 +131,10 @@ export class RoomMedia {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopListening?.();
+    this.remote?.pipe.close();
+    for (const pipe of this.servedPipes.values()) pipe.close();
+    this.servedPipes.clear();
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
     for (const entry of this.entries.values()) entry.close();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
-import { MediaError, MediaService } from '../media/index.js';
+import { MediaError, MediaService, type MediaBusPort } from '../media/index.js';
 import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { AuthError, createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
@@ -25,8 +25,8 @@ import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/u
 
 export interface AppOptions {
   logger?: Logger;
-  /** Defaults to the embedded memory engine. */
-  engine?: Engine;
+  /** Defaults to the embedded memory engine. With a media bus, media works across nodes. */
+  engine?: Engine & { mediaBus?: MediaBusPort };
   now?: () => number;
 }
 
@@ -149,7 +149,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   let media: MediaService | undefined;
   const mediaStarted = (
     config.media
-      ? MediaService.start(config.media, logger.child({ component: 'media' }))
+      ? MediaService.start(config.media, logger.child({ component: 'media' }), engine.mediaBus)
       : Promise.resolve(MediaService.disabled(logger.child({ component: 'media' })))
   ).then((started) => {
     media = started;
@@ -320,7 +320,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 }
 
 /** The engine the configuration names: Redis when REDIS_URL is set, else the embedded one. */
-function createEngine(config: Config, logger: Logger, now: () => number): Engine {
+function createEngine(
+  config: Config,
+  logger: Logger,
+  now: () => number,
+): Engine & { mediaBus: MediaBusPort } {
   const { redis } = config;
   if (!redis) return createMemoryEngine({ historyLength: config.rooms.historyLength, now });
   return createRedisEngine({

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { framesGrow, pageStatus, useBrowser } from './helpers/browser.js';
-import { useServers, type TestServer } from './helpers/server.js';
+import { framesGrow, pageStatus, useBrowser, videoOf } from './helpers/browser.js';
+import { eventually } from './helpers/events.js';
+import { useRedis } from './helpers/redis.js';
+import { startNodes, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
+const redis = useRedis();
 const browser = useBrowser();
 const host = { sub: 'hana', name: 'Hana', role: 'host' as const };
 
@@ -19,6 +22,7 @@ async function createShow(server: TestServer, roomId: string): Promise<void> {
 }
 
 async function hostPage(server: TestServer, roomId: string, audio = true): Promise<Page> {
+  // (the host page joins the room the test created, on whichever node it is given)
   const token = await server.token(host);
   const page = await browser.open(
     `${server.url}/media/host?room=${roomId}&token=${token}${audio ? '' : '&audio=0'}`,
@@ -106,5 +110,38 @@ describe('live video in headless Chromium', () => {
     const pids = media.workerPids();
     expect(pids.every((p) => p !== undefined)).toBe(true);
     expect(pids).not.toContain(pid);
+  });
+
+  it('a viewer on node B watches a host on node A through a pipe between the nodes (Redis), also after the host reconnects', async () => {
+    const env = { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1' };
+    const [a, b] = (await startNodes(start, redis, 2, env)) as [TestServer, TestServer];
+    await createShow(a, 'wide');
+    await hostPage(a, 'wide');
+    const joined = Date.now();
+    const [onA, onB] = await Promise.all([
+      watchPage(a, 'wide', 'ada'),
+      watchPage(b, 'wide', 'bob'),
+    ]);
+    await Promise.all([framesGrow(onA, { frames: 20 }), framesGrow(onB, { frames: 20 })]);
+    expect(Date.now() - joined).toBeLessThan(10_000);
+
+    const [mediaA, mediaB] = await Promise.all([a.app.internals.media, b.app.internals.media]);
+    // B relays the two piped tracks to its viewer; A feeds its viewer and the pipe to B
+    expect(mediaB.stats()).toMatchObject({ producers: 2, consumers: 2 });
+    expect(mediaA.stats()).toMatchObject({ producers: 2, consumers: 4 });
+
+    // a track the host stops on A closes on B too
+    const hostSockets = [...a.app.internals.io.of('/').sockets.values()].filter(
+      (s) => s.data.session.identity.id === host.sub,
+    );
+    expect(hostSockets.length).toBeGreaterThan(0);
+    const before = await videoOf(onB);
+    // the connection drops (as on a network change), so the SDK reconnects
+    for (const socket of hostSockets) socket.conn.close();
+    await eventually(() => mediaB.stats().producers === 0 && mediaA.stats().producers === 0);
+    // the host's SDK reconnects and publishes again by itself; B follows the new stream
+    await framesGrow(onB, {
+      accept: (ids) => ids.every((id) => !before.consumers.includes(id)),
+    });
   });
 });

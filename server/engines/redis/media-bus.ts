@@ -95,6 +95,8 @@ export class RedisMediaBus implements MediaBusPort {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
+    // it may settle (the bus closing) before the caller awaits it, below
+    answer.catch(() => undefined);
     const envelope: Envelope = { kind: 'req', id, from: this.nodeId, body };
     await guarded(() =>
       this.commands.spublish(this.nodeChannel(node), JSON.stringify(envelope)),
