@@ -31,9 +31,15 @@ async function hostPage(server: TestServer, roomId: string, audio = true): Promi
   return page;
 }
 
-async function watchPage(server: TestServer, roomId: string, viewer: string): Promise<Page> {
+async function watchPage(
+  server: TestServer,
+  roomId: string,
+  viewer: string,
+  layer?: number,
+): Promise<Page> {
   const token = await server.token({ sub: viewer });
-  const page = await browser.open(`${server.url}/media/watch?room=${roomId}&token=${token}`);
+  const query = `room=${roomId}&token=${token}${layer === undefined ? '' : `&layer=${layer}`}`;
+  const page = await browser.open(`${server.url}/media/watch?${query}`);
   await pageStatus(page, 'watching');
   return page;
 }
@@ -53,8 +59,16 @@ describe('live video in headless Chromium', () => {
     const stats = media.stats();
     expect(stats.producers).toBe(2); // audio and video
     expect(stats.consumers).toBe(4);
+    // a viewer who prefers the lowest simulcast layer gets a smaller picture
+    const low = await watchPage(server, 'show', 'lou', 0);
+    await framesGrow(low);
+    const [full, small] = await Promise.all([videoOf(pages[0]!), videoOf(low)]);
+    expect(full.frameWidth).toBeGreaterThan(0);
+    expect(small.frameWidth).toBeGreaterThan(0);
+    expect(small.frameWidth!).toBeLessThan(full.frameWidth!);
+
     const metrics = await server.app.metrics.registry.metrics();
-    expect(metrics).toMatch(/liveshop_media_consumers 4/);
+    expect(metrics).toMatch(/liveshop_media_consumers 6/);
     expect(metrics).toMatch(/liveshop_media_worker_cpu_seconds\{worker="0"\} \d/);
   });
 

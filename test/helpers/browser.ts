@@ -24,6 +24,7 @@ const FLAGS = [
 /** Video figures a watch page reports (`viewing.videoStats()`). */
 export interface PageVideo {
   framesDecoded: number;
+  frameWidth: number | null;
   consumers: string[];
 }
 
@@ -79,12 +80,16 @@ export function videoOf(page: Page): Promise<PageVideo> {
     const viewing = (
       window as unknown as {
         liveshop: {
-          viewing: { videoStats(): Promise<{ framesDecoded: number; consumers: string[] }> };
+          viewing: { videoStats(): Promise<PageVideo> };
         };
       }
     ).liveshop.viewing;
     const stats = await viewing.videoStats();
-    return { framesDecoded: stats.framesDecoded, consumers: stats.consumers };
+    return {
+      framesDecoded: stats.framesDecoded,
+      frameWidth: stats.frameWidth,
+      consumers: stats.consumers,
+    };
   });
 }
 
