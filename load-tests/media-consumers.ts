@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { cpuTimes } from './lib/proc.js';
 import { fmt, machine, median, table, writeSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,7 +48,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Step {
   consumers: number;
+  /** Cores used by the worker (user + system), and the system share of it. */
   cpu: number;
+  system: number;
+  /** What the source sent during the window, kbit/s. */
+  sourceKbps: number;
   /** Packets the sink got per second, over what the consumers should have sent. */
   delivered: number;
 }
@@ -61,16 +66,21 @@ interface Run {
   producerKbps: number;
 }
 
+/** Pins every thread of a process to one core. */
 function pin(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-async function cpuSeconds(worker: types.Worker): Promise<number> {
-  const usage = await worker.getResourceUsage();
-  return (usage.ru_utime + usage.ru_stime) / 1000;
+/** A UDP port free right now (for ffmpeg to send from). */
+async function freePort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
 }
 
-function startFfmpeg(port: number): ChildProcess {
+function startFfmpeg(port: number, from: number): ChildProcess {
   const kbit = Math.round(BITRATE / 1000);
   return spawn(
     'taskset',
@@ -83,23 +93,26 @@ function startFfmpeg(port: number): ChildProcess {
       ...['-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8'],
       ...['-b:v', `${kbit}k`, '-maxrate', `${kbit}k`, '-bufsize', `${kbit}k`, '-g', '60'],
       ...['-payload_type', String(PAYLOAD_TYPE), '-ssrc', String(SSRC), '-f', 'rtp'],
-      `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`,
+      `rtp://127.0.0.1:${port}?rtcpport=${port}&localrtpport=${from}&pkt_size=1200`,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
 
-async function oneRun(): Promise<Run> {
+async function oneRun(srtp: boolean): Promise<Run> {
   const worker = await mediasoup.createWorker({ logLevel: 'error' });
   pin(worker.pid, 0);
   const router = await worker.createRouter({
     mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 }],
   });
+  // ffmpeg sends RTCP from another port than RTP: tell the transport where RTP comes from
+  const from = await freePort();
   const source = await router.createPlainTransport({
     listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
     rtcpMux: true,
-    comedia: true,
+    comedia: false,
   });
+  await source.connect({ ip: '127.0.0.1', port: from });
   const producer = await source.produce({
     kind: 'video',
     rtpParameters: {
@@ -126,7 +139,7 @@ async function oneRun(): Promise<Run> {
   await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
   sink.setRecvBufferSize(64 << 20);
   const sinkPort = sink.address().port;
-  const ffmpeg = startFfmpeg(source.tuple.localPort);
+  const ffmpeg = startFfmpeg(source.tuple.localPort, from);
   const consumers: types.Consumer[] = [];
   const steps: Step[] = [];
   try {
@@ -136,23 +149,26 @@ async function oneRun(): Promise<Run> {
       if (Date.now() > deadline) throw new Error('no RTP from ffmpeg within 10 s');
       await sleep(200);
     }
-    const producerKbps = ((await producer.getStats())[0]?.bitrate ?? 0) / 1000;
     for (let target = STEP; target <= MAX; target += STEP) {
       while (consumers.length < target) {
         const transport = await router.createPlainTransport({
           listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
           rtcpMux: true,
           comedia: false,
-          enableSrtp: true,
-          srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+          enableSrtp: srtp,
+          ...(srtp ? { srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const } : {}),
         });
         await transport.connect({
           ip: '127.0.0.1',
           port: sinkPort,
-          srtpParameters: {
-            cryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
-            keyBase64: randomBytes(30).toString('base64'),
-          },
+          ...(srtp
+            ? {
+                srtpParameters: {
+                  cryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const,
+                  keyBase64: randomBytes(30).toString('base64'),
+                },
+              }
+            : {}),
         });
         consumers.push(
           await transport.consume({
@@ -162,21 +178,29 @@ async function oneRun(): Promise<Run> {
         );
       }
       await sleep(SETTLE_MS);
-      const cpu0 = await cpuSeconds(worker);
-      const packets0 = (await producer.getStats())[0]?.packetCount ?? 0;
+      // read from /proc, not asked of the worker: a busy worker answers late
+      const source0 = (await producer.getStats())[0];
+      const cpu0 = cpuTimes(worker.pid);
       const got0 = received;
       const t0 = performance.now();
       await sleep(WINDOW_MS);
+      const cpu1 = cpuTimes(worker.pid);
       const seconds = (performance.now() - t0) / 1000;
-      const cpu = ((await cpuSeconds(worker)) - cpu0) / seconds;
-      const sent = ((await producer.getStats())[0]?.packetCount ?? 0) - packets0;
+      const source1 = (await producer.getStats())[0];
+      const user = (cpu1.user - cpu0.user) / seconds;
+      const system = (cpu1.system - cpu0.system) / seconds;
+      const sent = (source1?.packetCount ?? 0) - (source0?.packetCount ?? 0);
+      const sourceKbps = ((source1?.byteCount ?? 0) - (source0?.byteCount ?? 0)) / seconds / 125;
+      // the sink also gets each consumer's RTCP sender reports, a few per second
       const delivered = sent > 0 ? (received - got0) / (sent * consumers.length) : 0;
-      steps.push({ consumers: consumers.length, cpu, delivered });
+      const cpu = user + system;
+      steps.push({ consumers: consumers.length, cpu, system, sourceKbps, delivered });
       process.stdout.write(
-        `  ${consumers.length} consumers: worker CPU ${fmt(cpu * 100)}%, delivered ${fmt(delivered * 100)}%\n`,
+        `  ${consumers.length} consumers: worker CPU ${fmt(cpu * 100)}% (system ${fmt(system * 100)}%), source ${fmt(sourceKbps)} kbit/s, delivered ${fmt(delivered * 100)}%\n`,
       );
       if (cpu >= TARGET) break;
     }
+    const producerKbps = median(steps.map((step) => step.sourceKbps));
     return { steps, at80: interpolate(steps), perConsumerUs: slope(steps) * 1e6, producerKbps };
   } finally {
     ffmpeg.kill('SIGKILL');
@@ -211,53 +235,85 @@ function slope(steps: Step[]): number {
 
 pin(process.pid, 1);
 execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-const runs: Run[] = [];
+const MODES = [
+  { srtp: true, label: 'SRTP (as WebRTC viewers get)' },
+  { srtp: false, label: 'plain RTP (no encryption)' },
+];
+const runs: Run[][] = MODES.map(() => []);
 for (let i = 1; i <= RUNS; i++) {
-  process.stdout.write(`run ${i}/${RUNS}\n`);
-  runs.push(await oneRun());
+  // alternate the order, so neither mode always runs on a warmer machine
+  const order = i % 2 === 1 ? [0, 1] : [1, 0];
+  for (const m of order) {
+    const mode = MODES[m];
+    if (!mode) continue;
+    process.stdout.write(`run ${i}/${RUNS}, ${mode.label}\n`);
+    runs[m]?.push(await oneRun(mode.srtp));
+  }
 }
 
-const rows = runs.map((r, i) => [
-  i + 1,
-  fmt(r.producerKbps),
-  Number.isNaN(r.at80) ? `> ${MAX}` : fmt(r.at80),
-  fmt(r.perConsumerUs),
-  `${fmt(Math.min(...r.steps.map((s) => s.delivered)) * 100)}%`,
-]);
-const at80 = median(runs.map((r) => r.at80));
-const perConsumer = median(runs.map((r) => r.perConsumerUs));
+const cell = (v: number) => (Number.isNaN(v) ? `> ${MAX}` : fmt(v));
+const rows = MODES.flatMap((mode, m) =>
+  (runs[m] ?? []).map((r, i) => [
+    mode.label,
+    i + 1,
+    fmt(r.producerKbps),
+    cell(r.at80),
+    fmt(r.perConsumerUs),
+    `${fmt(Math.min(...r.steps.map((s) => s.delivered)) * 100)}%`,
+  ]),
+);
+const medians = MODES.map((_, m) => ({
+  at80: median((runs[m] ?? []).map((r) => r.at80)),
+  perConsumer: median((runs[m] ?? []).map((r) => r.perConsumerUs)),
+}));
+const [withSrtp, plain] = medians as [(typeof medians)[0], (typeof medians)[0]];
 const command = `npm run bench:media -- --bitrate ${BITRATE} --step ${STEP} --runs ${RUNS}`;
+const curve = (m: number) =>
+  table(
+    ['consumers', ...(runs[m] ?? []).map((_, i) => `run ${i + 1}: worker CPU (system part)`)],
+    (runs[m] ?? [])
+      .reduce<Step[]>((a, r) => (r.steps.length > a.length ? r.steps : a), [])
+      .map((step, i) => [
+        step.consumers,
+        ...(runs[m] ?? []).map((r) => {
+          const at = r.steps[i];
+          return at ? `${fmt(at.cpu * 100)}% (${fmt(at.system * 100)}%)` : '';
+        }),
+      ]),
+  );
 const body = `## Media: consumers per worker at 80% of a core
 
 \`${command}\` on ${machine()}.
 
 One mediasoup ${mediasoup.version} worker (our build, pinned to core 0) relays one VP8 track
 (640×360, 30 fps, ffmpeg's test pattern at ${fmt(BITRATE / 1000)} kbit/s, sent by ffmpeg to a
-PlainTransport as a host's camera reaches the router) to consumers added ${STEP} at a time, each on a
-PlainTransport of its own with SRTP (AES_CM_128_HMAC_SHA1_80), as a viewer's WebRTC transport
-encrypts every packet. ffmpeg, the packet sink and the script share core 1. The worker's CPU
-(user + system) is read over ${WINDOW_MS / 1000} s at each step.
+PlainTransport, as a host's camera reaches the router) to consumers added ${STEP} at a time, each on a
+PlainTransport of its own sending to a local sink: with SRTP (AES_CM_128_HMAC_SHA1_80), as a
+viewer's WebRTC transport encrypts every packet, and without, to show what encryption costs.
+ffmpeg, the sink and the script share core 1. The worker's CPU (user + system) is read over
+${WINDOW_MS / 1000} s at each step; "delivery" is packets at the sink over packets expected
+(a little over 100%: the sink also gets each consumer's RTCP).
 
-| run | source kbit/s | consumers at 80% of a core | CPU per consumer (µs/s) | lowest delivery |
-|---|---|---|---|---|
+| consumers on | run | source kbit/s | consumers at 80% of a core | CPU per consumer (µs/s) | lowest delivery |
+|---|---|---|---|---|---|
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
-**Median: ${fmt(at80)} consumers per worker at 80% of a core** (${fmt(perConsumer)} µs of CPU per
-consumer per second), against the about 500 per worker that mediasoup's documentation gives
-(a figure for a worker on a typical server core, with a mix of layers). Our default budget,
-MEDIA_CONSUMERS_PER_WORKER=500, stays at mediasoup's figure: ${
-  at80 >= 500
-    ? 'this machine relays more, and the budget keeps headroom for audio, RTCP, retransmissions and bandwidth estimation that a plain relay does not exercise'
-    : 'this machine relays fewer at this bitrate, so an operator should lower the budget here'
-}.
+**Median: ${cell(withSrtp.at80)} consumers per worker at 80% of a core with SRTP**
+(${fmt(withSrtp.perConsumer)} µs of CPU per consumer per second), ${cell(plain.at80)} without
+encryption (${fmt(plain.perConsumer)} µs), against the about 500 per worker that mediasoup's
+documentation gives. ${
+  withSrtp.at80 >= 500
+    ? 'This machine relays more than that; the default budget (MEDIA_CONSUMERS_PER_WORKER=500) keeps headroom for audio, retransmissions and bandwidth estimation.'
+    : `This machine relays fewer: at ${fmt(BITRATE / 1000)} kbit/s per viewer an operator here should set MEDIA_CONSUMERS_PER_WORKER to about ${fmt(Math.floor(withSrtp.at80 / 10) * 10)}.`
+}
 
-${table(
-  ['consumers', ...runs.map((_, i) => `run ${i + 1} CPU`)],
-  (runs[0]?.steps ?? []).map((step, i) => [
-    step.consumers,
-    ...runs.map((r) => (r.steps[i] ? `${fmt(r.steps[i].cpu * 100)}%` : '')),
-  ]),
-)}
+CPU by step, with SRTP:
+
+${curve(0)}
+
+Without encryption:
+
+${curve(1)}
 `;
 process.stdout.write(`\n${body}\n`);
 if (!values['no-write']) writeSection(`${ROOT}BENCHMARKS.md`, 'media-consumers', body);
