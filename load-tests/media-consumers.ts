@@ -307,6 +307,13 @@ documentation gives. ${
     : `This machine relays fewer: at ${fmt(BITRATE / 1000)} kbit/s per viewer an operator here should set MEDIA_CONSUMERS_PER_WORKER to about ${fmt(Math.floor(withSrtp.at80 / 10) * 10)}.`
 }
 
+Why encryption costs so much here: the worker we build links Debian 12's libsrtp2, whose library
+does not link OpenSSL (\`ldd\` shows no libcrypto), so it encrypts with libsrtp's own AES and
+HMAC-SHA1 rather than OpenSSL's AES-NI code; that more than doubles the CPU per consumer. A
+worker whose libsrtp uses OpenSSL (mediasoup's prebuilt one builds libsrtp 3 with it) should land
+nearer the unencrypted figure. The system part is the loopback send path, which the kernel
+charges to the sending worker.
+
 CPU by step, with SRTP:
 
 ${curve(0)}

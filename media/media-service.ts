@@ -155,6 +155,9 @@ export class MediaService {
   ): Promise<TransportOptions> {
     const room = await this.room(roomId);
     const peer = this.peer(room, link);
+    // one transport per direction: a new one (a client setting up again) replaces the old
+    for (const held of [...peer.transports.values()])
+      if (held.direction === direction) held.transport.close();
     const entry = direction === 'send' ? room.origin : this.place(room);
     if (direction === 'recv') entry.pending += 1;
     let transport: types.WebRtcTransport;
@@ -261,6 +264,8 @@ export class MediaService {
     const capabilities = rtpCapabilities as types.RtpCapabilities;
     if (!router.canConsume({ producerId, rtpCapabilities: capabilities }))
       throw new MediaError('MEDIA_NOT_FOUND', `No track ${producerId} this device can receive`);
+    // one consumer per track: asking again (a client setting up again) replaces the old one
+    for (const old of [...peer.consumers.values()]) if (old.producerId === producerId) old.close();
     const consumer = await held.transport
       .consume({ producerId, rtpCapabilities: capabilities, paused: true })
       .catch((error: unknown) => {
@@ -415,7 +420,11 @@ export class MediaService {
 
   private async room(roomId: string): Promise<RoomMedia> {
     if (!this.pool || this.closed)
-      throw new MediaError('MEDIA_UNAVAILABLE', this.unavailableReason ?? 'Media is shut down');
+      // the reason (a path, a configuration) is for the log, not for clients
+      throw new MediaError(
+        'MEDIA_UNAVAILABLE',
+        'Video is unavailable on this server for now; chat and drops still work',
+      );
     let room = this.rooms.get(roomId);
     if (!room) {
       const slot = this.leastLoaded(this.pool.live().map((w) => w.slot));

@@ -64,6 +64,24 @@ describe('media signalling', () => {
       }),
     ).toMatchObject({ ok: false, error: { code: 'MEDIA_NOT_FOUND' } });
 
+    // one transport per direction: a second replaces the first (no transports pile up)
+    const again = await viewer.emitWithAck('media:transport', {
+      roomId: 'show',
+      direction: 'recv',
+    });
+    if (!again.ok) throw new Error(again.error.message);
+    const dtlsParameters = {
+      role: 'client' as const,
+      fingerprints: again.dtlsParameters.fingerprints,
+    };
+    expect(
+      await viewer.emitWithAck('media:connect', {
+        roomId: 'show',
+        transportId: recv.transportId,
+        dtlsParameters,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'MEDIA_NOT_FOUND' } });
+
     // parameters mediasoup refuses come back as BAD_REQUEST, and the worker carries on
     expect(
       await h.emitWithAck('media:produce', {
@@ -108,6 +126,8 @@ describe('media signalling', () => {
         ok: false,
         error: { code: 'MEDIA_UNAVAILABLE', retryable: true },
       });
+      // the reason (here a path on the server) goes to the log, not to clients
+      expect(JSON.stringify(refused)).not.toContain('/nonexistent');
       expect(
         await h.emitWithAck('chat:send', { roomId: 'show', text: 'still here' }),
       ).toMatchObject({ ok: true });
