@@ -307,12 +307,12 @@ documentation gives. ${
     : `This machine relays fewer: at ${fmt(BITRATE / 1000)} kbit/s per viewer an operator here should set MEDIA_CONSUMERS_PER_WORKER to about ${fmt(Math.floor(withSrtp.at80 / 10) * 10)}.`
 }
 
-Why encryption costs so much here: the worker we build links Debian 12's libsrtp2, whose library
-does not link OpenSSL (\`ldd\` shows no libcrypto), so it encrypts with libsrtp's own AES and
-HMAC-SHA1 rather than OpenSSL's AES-NI code; that more than doubles the CPU per consumer. A
-worker whose libsrtp uses OpenSSL (mediasoup's prebuilt one builds libsrtp 3 with it) should land
-nearer the unencrypted figure. The system part is the loopback send path, which the kernel
-charges to the sending worker.
+Encryption costs ${fmt((withSrtp.perConsumer / plain.perConsumer - 1) * 100)}% more CPU per consumer
+than plain RTP here. The worker links libsrtp 2.5 built with OpenSSL (media/worker/build.sh):
+with Debian 12's own libsrtp2, which encrypts through NSS (a PKCS#11 context per packet), the
+same benchmark gave a median of 246 consumers with SRTP (3,445 µs per consumer per second; commit
+eb4b7ec), so building it with OpenSSL is worth the extra step. The system part is the loopback
+send path, which the kernel charges to the sending worker.
 
 CPU by step, with SRTP:
 

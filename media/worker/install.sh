@@ -16,11 +16,13 @@ if [[ -n "${MEDIASOUP_WORKER_BIN:-}" ]]; then
   echo "mediasoup worker: $MEDIASOUP_WORKER_BIN (MEDIASOUP_WORKER_BIN)"
   exit 0
 fi
-if [[ -x "$TARGET" ]]; then # (a link to a cached build that is gone is not)
+# a worker mediasoup downloaded (a file) stays; a link to our build is renewed when build.sh
+# changed (its cache key did), and a link to a cached build that is gone is not executable
+if [[ -x "$TARGET" && ! -L "$TARGET" ]]; then
   echo "mediasoup worker: $TARGET"
   exit 0
 fi
-if [[ -z "${LIVESHOP_BUILD_WORKER:-}" ]] && command -v curl >/dev/null &&
+if [[ ! -L "$TARGET" && -z "${LIVESHOP_BUILD_WORKER:-}" ]] && command -v curl >/dev/null &&
   curl -fsS --max-time 5 -o /dev/null https://github.com 2>/dev/null; then
   (cd "$MODULE" && node npm-scripts.mjs postinstall)
   echo "mediasoup worker: $TARGET (prebuilt)"
