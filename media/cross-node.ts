@@ -36,7 +36,12 @@ export interface CrossNodeHost {
   trackAdded(room: RoomMedia, producer: types.Producer): void;
   /** The origin changed under a follower room: start it over. */
   restart(room: RoomMedia, reason: string): void;
-  listen: { ip: string; announcedAddress: string | undefined };
+  /** Where pipe transports listen (the media address and port range). */
+  listenInfo(): {
+    ip: string;
+    announcedAddress?: string;
+    portRange: { min: number; max: number };
+  };
 }
 
 /** How long an origin announcement lives unless refreshed, and how often it is. */
@@ -53,6 +58,8 @@ const REQUEST_TIMEOUT_MS = 5000;
 export class CrossNode {
   private readonly refresh: NodeJS.Timeout;
   private readonly announced = new Map<string, RoomMedia>();
+  /** The consumer of each track a served pipe carries: one each, however often it is asked. */
+  private readonly piped = new WeakMap<types.PipeTransport, Map<string, types.Consumer>>();
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
@@ -91,6 +98,8 @@ export class CrossNode {
         await this.bus.announce(room.id, origin, ORIGIN_TTL_MS);
       } else if (this.announced.get(room.id) === room) {
         this.announced.delete(room.id);
+        // followers open a new pipe when the host publishes again
+        for (const pipe of [...room.servedPipes.values()]) pipe.close();
         await this.bus.withdraw(room.id, room.epoch);
       }
     } catch (err) {
@@ -110,7 +119,12 @@ export class CrossNode {
         );
       return queue;
     };
-    room.stopListening = await this.bus.listen(room.id, (origin) => void handle(origin));
+    const stop = await this.bus.listen(room.id, (origin) => void handle(origin));
+    if (room.closed) {
+      stop();
+      return;
+    }
+    room.stopListening = stop;
     const origin = await this.bus.origin(room.id);
     if (origin) await handle(origin);
   }
@@ -118,14 +132,13 @@ export class CrossNode {
   /** The room is going: its pipe's other end is closed too. */
   detach(room: RoomMedia): void {
     if (this.announced.get(room.id) === room) void this.announce(room);
-    const remote = room.remote;
-    if (!remote) return;
+    if (room.remote) this.closeRemote(room.id, room.remote.node, room.remote.pipeId);
+  }
+
+  /** Asks the origin node to close its end of a pipe (best effort: it goes with the room anyway). */
+  private closeRemote(roomId: string, node: string, pipeId: string): void {
     this.bus
-      .request(
-        remote.node,
-        { type: 'pipe-close', roomId: room.id, pipeId: remote.pipeId },
-        REQUEST_TIMEOUT_MS,
-      )
+      .request(node, { type: 'pipe-close', roomId, pipeId }, REQUEST_TIMEOUT_MS)
       .catch(() => undefined);
   }
 
@@ -144,6 +157,7 @@ export class CrossNode {
       if (remote) {
         room.remote = undefined;
         remote.pipe.close();
+        this.closeRemote(room.id, remote.node, remote.pipeId);
       }
       return;
     }
@@ -166,22 +180,18 @@ export class CrossNode {
     await room.origin.ready;
     const router = room.origin.router;
     if (!router || room.closed) return;
-    const { ip, announcedAddress } = this.host.listen;
-    const pipe = await router.createPipeTransport({
-      listenInfo:
-        announcedAddress === undefined
-          ? { protocol: 'udp', ip }
-          : { protocol: 'udp', ip, announcedAddress },
-    });
+    const listen = this.host.listenInfo();
+    const pipe = await router.createPipeTransport({ listenInfo: { protocol: 'udp', ...listen } });
+    let opened: z.infer<typeof PipeOpened> | undefined;
     try {
-      const opened = PipeOpened.parse(
+      opened = PipeOpened.parse(
         await this.bus.request(
           origin.node,
           {
             type: 'pipe-open',
             roomId: room.id,
             epoch: origin.epoch,
-            ip: announcedAddress ?? pipe.tuple.localAddress,
+            ip: listen.announcedAddress ?? pipe.tuple.localAddress,
             port: pipe.tuple.localPort,
           },
           REQUEST_TIMEOUT_MS,
@@ -193,6 +203,7 @@ export class CrossNode {
       this.log.info({ room: room.id, origin: origin.node }, 'following a stream from another node');
     } catch (error) {
       pipe.close();
+      if (opened) this.closeRemote(room.id, origin.node, opened.pipeId);
       throw error;
     }
   }
@@ -215,6 +226,10 @@ export class CrossNode {
       paused: piped.paused,
       appData: { piped: true },
     });
+    if (remote.pipe.closed || closedNow(room)) {
+      producer.close();
+      return;
+    }
     room.tracks.set(producer.id, producer);
     producer.observer.once('close', () => room.tracks.delete(producer.id));
     this.host.trackAdded(room, producer);
@@ -233,31 +248,54 @@ export class CrossNode {
         await room.origin.ready;
         const router = room.origin.router;
         if (!router) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream has no router');
-        const { ip, announcedAddress } = this.host.listen;
+        const listen = this.host.listenInfo();
         const pipe = await router.createPipeTransport({
-          listenInfo:
-            announcedAddress === undefined
-              ? { protocol: 'udp', ip }
-              : { protocol: 'udp', ip, announcedAddress },
+          listenInfo: { protocol: 'udp', ...listen },
         });
-        await pipe.connect({ ip: request.ip, port: request.port });
+        try {
+          await pipe.connect({ ip: request.ip, port: request.port });
+        } catch (error) {
+          pipe.close();
+          throw error;
+        }
+        if (closedNow(room)) {
+          pipe.close();
+          throw new MediaError('MEDIA_NOT_FOUND', 'The stream closed meanwhile');
+        }
         room.servedPipes.set(pipe.id, pipe);
         pipe.observer.once('close', () => room.servedPipes.delete(pipe.id));
         this.log.info({ room: room.id, to: from }, 'piping a stream to another node');
         return {
           pipeId: pipe.id,
-          ip: announcedAddress ?? pipe.tuple.localAddress,
+          ip: listen.announcedAddress ?? pipe.tuple.localAddress,
           port: pipe.tuple.localPort,
         };
       }
       case 'pipe-track': {
         const pipe = room.servedPipes.get(request.pipeId);
         if (!pipe) throw new MediaError('MEDIA_NOT_FOUND', 'No such pipe');
-        const consumer = await pipe.consume({ producerId: request.producerId });
-        room.origin.consumers += 1;
-        consumer.observer.once('close', () => {
-          room.origin.consumers -= 1;
-        });
+        let consumers = this.piped.get(pipe);
+        if (!consumers) {
+          consumers = new Map();
+          this.piped.set(pipe, consumers);
+        }
+        const served = consumers;
+        // asked again (an answer that came too late the first time): the same consumer
+        let consumer = served.get(request.producerId);
+        if (!consumer || consumer.closed) {
+          const made = await pipe.consume({ producerId: request.producerId });
+          if (pipe.closed) {
+            made.close();
+            throw new MediaError('MEDIA_NOT_FOUND', 'The pipe closed meanwhile');
+          }
+          consumer = made;
+          served.set(request.producerId, made);
+          room.origin.consumers += 1;
+          made.observer.once('close', () => {
+            room.origin.consumers -= 1;
+            if (served.get(request.producerId) === made) served.delete(request.producerId);
+          });
+        }
         return {
           kind: consumer.kind,
           rtpParameters: consumer.rtpParameters,
@@ -274,4 +312,9 @@ export class CrossNode {
 /** Whether a room closed, or found its origin, while a pipe to it was being opened. */
 function taken(room: RoomMedia): boolean {
   return room.closed || room.remote !== undefined;
+}
+
+/** Whether a room closed during an await (a plain read would be narrowed by an earlier check). */
+function closedNow(room: RoomMedia): boolean {
+  return room.closed;
 }

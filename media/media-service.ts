@@ -42,6 +42,11 @@ const DISABLED: MediaOptions = {
   maxIncomingBitrate: 0,
 };
 
+/** The most tracks a stream carries (audio and video of a few hosts). */
+const MAX_TRACKS = 8;
+
+type PortRange = { min: number; max: number };
+
 /** Counts for metrics. */
 export interface MediaStats {
   rooms: number;
@@ -64,6 +69,7 @@ export class MediaService {
   private readonly bySlot = new Map<number, Set<RouterEntry>>();
   private overBudget = 0;
   private closed = false;
+  private readonly queues = new Map<string, Promise<unknown>>();
   /** Streams across nodes; absent without a bus. */
   private crossNode: CrossNode | undefined;
 
@@ -99,7 +105,7 @@ export class MediaService {
             room: (roomId) => started.rooms.get(roomId),
             trackAdded: (room, producer) => started.offer(room, producer),
             restart: (room, reason) => started.restartRoom(room, reason),
-            listen: { ip: options.listenIp, announcedAddress: options.announcedAddress },
+            listenInfo: () => started.listenInfo(),
           },
           log,
         );
@@ -133,70 +139,86 @@ export class MediaService {
   }
 
   /** The router's capabilities and the host's tracks; registers the connection for `media:track`. */
-  async capabilities(
+  capabilities(
     link: PeerLink,
     roomId: string,
   ): Promise<{ rtpCapabilities: RtpCapabilities; tracks: PublishedTrack[] }> {
-    const room = await this.room(roomId);
-    this.peer(room, link);
-    await room.origin.ready;
-    const router = this.routerOf(room.origin);
-    return {
-      rtpCapabilities: router.rtpCapabilities as RtpCapabilities,
-      tracks: [...room.tracks.values()].map((p) => ({ producerId: p.id, kind: p.kind })),
-    };
+    return this.serial(link, roomId, async () => {
+      const room = await this.room(roomId);
+      this.stillThere(link, roomId);
+      this.peer(room, link);
+      const router = this.routerOf(room.origin);
+      return {
+        rtpCapabilities: router.rtpCapabilities as RtpCapabilities,
+        tracks: [...room.tracks.values()].map((p) => ({ producerId: p.id, kind: p.kind })),
+      };
+    });
   }
 
-  /** Opens a WebRTC transport: a send one on the origin router, a recv one where there is room. */
-  async createTransport(
+  /**
+   * Opens a WebRTC transport: a send one on the origin router, a recv one where there is room.
+   * One per direction: a new one (a client setting up again) replaces the old.
+   */
+  createTransport(
     link: PeerLink,
     roomId: string,
     direction: 'send' | 'recv',
   ): Promise<TransportOptions> {
-    const room = await this.room(roomId);
-    const peer = this.peer(room, link);
-    // one transport per direction: a new one (a client setting up again) replaces the old
-    for (const held of [...peer.transports.values()])
-      if (held.direction === direction) held.transport.close();
-    const entry = direction === 'send' ? room.origin : this.place(room);
-    if (direction === 'recv') entry.pending += 1;
-    let transport: types.WebRtcTransport;
-    try {
-      await entry.ready;
-      const { listenIp: ip, announcedAddress, initialOutgoingBitrate } = this.options;
-      const portRange = { min: this.options.rtcMinPort, max: this.options.rtcMaxPort };
-      const listen =
-        announcedAddress === undefined ? { ip, portRange } : { ip, announcedAddress, portRange };
-      transport = await this.routerOf(entry).createWebRtcTransport({
-        listenInfos: [
-          { protocol: 'udp', ...listen },
-          { protocol: 'tcp', ...listen },
-        ],
-        preferUdp: true,
-        initialAvailableOutgoingBitrate: initialOutgoingBitrate,
+    return this.serial(link, roomId, async () => {
+      const room = await this.room(roomId);
+      this.stillThere(link, roomId);
+      const peer = this.peer(room, link);
+      for (const held of [...peer.transports.values()])
+        if (held.direction === direction) held.transport.close();
+      // a viewer will consume every track (audio and video, when nothing is published yet)
+      const expected = room.tracks.size > 0 ? room.tracks.size : 2;
+      const need = direction === 'recv' ? expected : 0;
+      const entry = direction === 'send' ? room.origin : this.place(room, need);
+      entry.pending += need;
+      let transport: types.WebRtcTransport;
+      try {
+        await entry.ready;
+        transport = await this.routerOf(entry).createWebRtcTransport({
+          listenInfos: [
+            { protocol: 'udp', ...this.listenInfo() },
+            { protocol: 'tcp', ...this.listenInfo() },
+          ],
+          preferUdp: true,
+          initialAvailableOutgoingBitrate: this.options.initialOutgoingBitrate,
+        });
+      } catch (error) {
+        entry.pending -= need;
+        throw this.mediaFailure(error);
+      }
+      const held: PeerTransport = { transport, entry, direction, reserved: need };
+      transport.observer.once('close', () => {
+        if (peer.transports.get(transport.id) === held) peer.transports.delete(transport.id);
+        entry.pending -= held.reserved;
+        held.reserved = 0;
       });
-    } catch (error) {
-      if (direction === 'recv') entry.pending -= 1;
-      throw this.mediaFailure(error);
-    }
-    if (direction === 'send')
-      await transport.setMaxIncomingBitrate(this.options.maxIncomingBitrate);
-    const held: PeerTransport = { transport, entry, direction, consumed: false };
-    peer.transports.set(transport.id, held);
-    transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') transport.close();
+      // the connection may have left, or the stream restarted, while the transport was made
+      if (room.closed || room.peers.get(link.id) !== peer || !link.active(roomId)) {
+        transport.close();
+        throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+      }
+      peer.transports.set(transport.id, held);
+      transport.on('dtlsstatechange', (state) => {
+        if (state === 'failed' || state === 'closed') transport.close();
+      });
+      if (direction === 'send')
+        await transport
+          .setMaxIncomingBitrate(this.options.maxIncomingBitrate)
+          .catch((error: unknown) => {
+            transport.close();
+            throw this.mediaFailure(error);
+          });
+      return {
+        transportId: transport.id,
+        iceParameters: transport.iceParameters,
+        iceCandidates: transport.iceCandidates,
+        dtlsParameters: transport.dtlsParameters,
+      };
     });
-    transport.observer.once('close', () => {
-      peer.transports.delete(transport.id);
-      if (direction === 'recv' && !held.consumed) entry.pending -= 1;
-    });
-    if (room.closed || !room.peers.has(link.id)) transport.close();
-    return {
-      transportId: transport.id,
-      iceParameters: transport.iceParameters,
-      iceCandidates: transport.iceCandidates,
-      dtlsParameters: transport.dtlsParameters,
-    };
   }
 
   async connect(
@@ -213,36 +235,70 @@ export class MediaService {
       });
   }
 
-  /** Publishes a host's track on the origin router and offers it to everyone in the room. */
-  async produce(
+  /**
+   * Publishes a host's track on the origin router and offers it to everyone in the room. One
+   * track per kind per connection: a new one replaces the old.
+   */
+  produce(
     link: PeerLink,
     roomId: string,
     transportId: string,
     kind: MediaKind,
     rtpParameters: RtpParameters,
   ): Promise<{ producerId: string }> {
-    const held = this.transportOf(link, roomId, transportId);
-    if (held.direction !== 'send')
-      throw new MediaError('BAD_REQUEST', 'Produce on a send transport');
-    const room = this.rooms.get(roomId);
-    if (!room) throw new MediaError('MEDIA_NOT_FOUND', 'The stream has no media now');
-    const producer = await held.transport
-      .produce({ kind, rtpParameters: rtpParameters as types.RtpParameters })
-      .catch((error: unknown) => {
-        throw this.mediaFailure(error);
+    return this.serial(link, roomId, async () => {
+      const held = this.transportOf(link, roomId, transportId);
+      if (held.direction !== 'send')
+        throw new MediaError('BAD_REQUEST', 'Produce on a send transport');
+      const room = this.rooms.get(roomId);
+      if (!room) throw new MediaError('MEDIA_NOT_FOUND', 'The stream has no media now');
+      const peer = room.peers.get(link.id);
+      if (!peer) throw new MediaError('MEDIA_NOT_FOUND', 'No media of yours in this room');
+      for (const old of [...peer.producers.values()]) if (old.kind === kind) old.close();
+      if (room.localTracks().length >= MAX_TRACKS)
+        throw new MediaError('INVALID_STATE', `A stream carries at most ${MAX_TRACKS} tracks`);
+      const producer = await held.transport
+        .produce({ kind, rtpParameters: rtpParameters as types.RtpParameters })
+        .catch((error: unknown) => {
+          throw this.mediaFailure(error);
+        });
+      // mediasoup does not check whether the transport closed while the producer was made
+      if (held.transport.closed || room.closed) {
+        producer.close();
+        throw new MediaError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
+      }
+      room.tracks.set(producer.id, producer);
+      peer.producers.set(producer.id, producer);
+      producer.observer.once('close', () => {
+        room.tracks.delete(producer.id);
+        peer.producers.delete(producer.id);
+        void this.crossNode?.announce(room);
       });
-    room.tracks.set(producer.id, producer);
-    producer.observer.once('close', () => {
-      room.tracks.delete(producer.id);
+      this.offer(room, producer, link.id);
       void this.crossNode?.announce(room);
+      return { producerId: producer.id };
     });
-    this.offer(room, producer, link.id);
-    void this.crossNode?.announce(room);
-    return { producerId: producer.id };
   }
 
   /** A paused consumer of a room's track, on the caller's recv transport. */
-  async consume(
+  consume(
+    link: PeerLink,
+    roomId: string,
+    transportId: string,
+    producerId: string,
+    rtpCapabilities: RtpCapabilities,
+  ): Promise<{
+    consumerId: string;
+    producerId: string;
+    kind: MediaKind;
+    rtpParameters: RtpParameters;
+  }> {
+    return this.serial(link, roomId, () =>
+      this.consumeNow(link, roomId, transportId, producerId, rtpCapabilities),
+    );
+  }
+
+  private async consumeNow(
     link: PeerLink,
     roomId: string,
     transportId: string,
@@ -271,10 +327,15 @@ export class MediaService {
       .catch((error: unknown) => {
         throw this.mediaFailure(error);
       });
+    // mediasoup does not check whether the transport closed while the consumer was made
+    if (held.transport.closed) {
+      consumer.close();
+      throw new MediaError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
+    }
     const { entry } = held;
     entry.consumers += 1;
-    if (!held.consumed) {
-      held.consumed = true;
+    if (held.reserved > 0) {
+      held.reserved -= 1;
       entry.pending -= 1;
     }
     peer.consumers.set(consumer.id, consumer);
@@ -299,8 +360,12 @@ export class MediaService {
   /** Starts a consumer's media, with a keyframe so the picture starts at once. */
   async resume(link: PeerLink, roomId: string, consumerId: string): Promise<void> {
     const consumer = this.consumerOf(link, roomId, consumerId);
-    await consumer.resume();
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    try {
+      await consumer.resume();
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    } catch (error) {
+      throw this.mediaFailure(error);
+    }
   }
 
   async setLayers(
@@ -313,25 +378,43 @@ export class MediaService {
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc')
       throw new MediaError('BAD_REQUEST', 'This track has no layers to choose from');
     const { spatialLayer, temporalLayer } = layers;
-    await consumer.setPreferredLayers(
-      temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
-    );
+    await consumer
+      .setPreferredLayers(
+        temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
+      )
+      .catch((error: unknown) => {
+        throw this.mediaFailure(error);
+      });
   }
 
-  /** Closes a connection's media in a room (it left, or stopped watching). */
-  leave(peerId: string, roomId: string): void {
+  /**
+   * Closes a connection's media in a room (it left, or stopped watching): all of it, or only its
+   * publishing (`send`) or watching (`recv`) side.
+   */
+  leave(peerId: string, roomId: string, direction?: 'send' | 'recv'): void {
     const room = this.rooms.get(roomId);
     const peer = room?.peers.get(peerId);
     if (!room || !peer) return;
+    if (direction) {
+      for (const held of [...peer.transports.values()])
+        if (held.direction === direction) held.transport.close();
+      return;
+    }
     peer.close();
     room.peers.delete(peerId);
     if (room.peers.size === 0) this.dispose(room);
   }
 
-  /** The stream ended (or its room closed here): everything of it goes. */
-  closeRoom(roomId: string): void {
+  /**
+   * The stream ended (or its room closed here): everything of it goes, and the connections using
+   * it are told (`media:closed`), so their SDKs stop rather than set up again.
+   */
+  closeRoom(roomId: string, reason = 'the stream ended'): void {
     const room = this.rooms.get(roomId);
-    if (room) this.dispose(room);
+    if (!room) return;
+    const peers = [...room.peers.values()];
+    this.dispose(room);
+    for (const peer of peers) peer.send('media:closed', { roomId, reason });
   }
 
   stats(): MediaStats {
@@ -433,12 +516,10 @@ export class MediaService {
       const fresh = new RoomMedia(roomId, this.newEntry(slot));
       this.rooms.set(roomId, fresh);
       const { crossNode } = this;
-      if (crossNode)
-        fresh.following = fresh.origin.ready
-          .then(() => crossNode.attach(fresh))
-          .catch((err: unknown) =>
-            this.log.warn({ err, room: roomId }, 'could not look for the stream on other nodes'),
-          );
+      if (crossNode) {
+        fresh.following = fresh.origin.ready.then(() => crossNode.attach(fresh));
+        fresh.following.catch(() => undefined);
+      }
       room = fresh;
     }
     const created = room;
@@ -446,7 +527,12 @@ export class MediaService {
       this.dispose(created);
       throw this.mediaFailure(error);
     });
-    await room.following;
+    await room.following.catch((err: unknown) => {
+      // without the bus this node cannot tell whether another node publishes the stream
+      this.log.warn({ err, room: roomId }, 'could not look for the stream on other nodes');
+      this.dispose(created);
+      throw new MediaError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
+    });
     if (room.closed) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
     return room;
   }
@@ -465,8 +551,7 @@ export class MediaService {
    * viewer's consumers; else a new router, piped from the origin, on the least-loaded worker
    * not serving the stream yet; else (every worker at its budget) the least-loaded one.
    */
-  private place(room: RoomMedia): RouterEntry {
-    const need = Math.max(1, room.tracks.size);
+  private place(room: RoomMedia, need: number): RouterEntry {
     const budget = this.options.consumersPerWorker;
     for (const entry of room.entries.values())
       if (this.pool?.worker(entry.slot) && this.load(entry.slot) + need <= budget) return entry;
@@ -581,16 +666,44 @@ export class MediaService {
     return entry.router;
   }
 
-  /** mediasoup's TypeErrors are bad input; anything else from a worker is unavailability. */
+  /**
+   * mediasoup's TypeErrors and UnsupportedErrors are bad input (their message says what); anything else from a
+   * worker is unavailability, logged here, with a message that tells the client nothing inside.
+   */
   private mediaFailure(error: unknown): Error {
     if (error instanceof MediaError) return error;
-    if (error instanceof TypeError) return new MediaError('BAD_REQUEST', error.message);
-    if (
-      error instanceof Error &&
-      /closed|InvalidStateError/i.test(`${error.name} ${error.message}`)
-    )
-      return new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
-    if (error instanceof Error) return new MediaError('BAD_REQUEST', error.message);
-    return new MediaError('MEDIA_UNAVAILABLE', String(error));
+    // TypeError: a malformed field; UnsupportedError: codecs or parameters the router cannot take
+    if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError'))
+      return new MediaError('BAD_REQUEST', error.message);
+    this.log.warn({ err: error }, 'media request failed in mediasoup');
+    return new MediaError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
+  }
+
+  /** Runs one resource-making request of a connection in a room at a time, in order. */
+  private serial<T>(link: PeerLink, roomId: string, step: () => Promise<T>): Promise<T> {
+    const key = `${link.id}\n${roomId}`;
+    const before = this.queues.get(key) ?? Promise.resolve();
+    const run = before.then(step);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  /** The connection left the room (or dropped) while its request waited. */
+  private stillThere(link: PeerLink, roomId: string): void {
+    if (!link.active(roomId)) throw new MediaError('MEDIA_NOT_FOUND', 'Not in this room any more');
+  }
+
+  /** Where transports listen: the media address, what clients are told, the port range. */
+  listenInfo(): { ip: string; announcedAddress?: string; portRange: PortRange } {
+    const { listenIp: ip, announcedAddress, rtcMinPort: min, rtcMaxPort: max } = this.options;
+    const portRange = { min, max };
+    return announcedAddress === undefined ? { ip, portRange } : { ip, announcedAddress, portRange };
   }
 }

@@ -7,7 +7,7 @@ export class RouterEntry {
   router: types.Router | undefined;
   /** Consumers on this router (viewers', and pipe consumers feeding other routers). */
   consumers = 0;
-  /** Recv transports placed here that have not consumed yet: each will soon. */
+  /** Consumers recv transports placed here are expected to take, and have not yet. */
   pending = 0;
   /** Settles when the router exists and every track so far is piped to it; later pipes chain on. */
   ready: Promise<void>;
@@ -57,14 +57,15 @@ export interface PeerTransport {
   transport: types.WebRtcTransport;
   entry: RouterEntry;
   direction: 'send' | 'recv';
-  /** A recv transport counts as pending load on its router until its first consumer. */
-  consumed: boolean;
+  /** Consumers this (recv) transport is expected to take and has not yet: pending load. */
+  reserved: number;
 }
 
 /** One connection's media in one room. */
 export class PeerMedia {
   readonly transports = new Map<string, PeerTransport>();
   readonly consumers = new Map<string, types.Consumer>();
+  readonly producers = new Map<string, types.Producer>();
 
   constructor(
     readonly link: PeerLink,

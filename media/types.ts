@@ -2,12 +2,14 @@ import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 
 /** The server events media sends to a connection. */
 export type MediaEventName =
-  'media:track' | 'media:consumer-closed' | 'media:layers' | 'media:restart';
+  'media:track' | 'media:consumer-closed' | 'media:layers' | 'media:restart' | 'media:closed';
 
 /** How the media service reaches one connection. */
 export interface PeerLink {
   /** Unique per connection (the socket id). */
   readonly id: string;
+  /** Whether the connection is still up and in the room (requests may outlive either). */
+  active(roomId: string): boolean;
   send<E extends MediaEventName>(event: E, payload: ServerPayload<E>): void;
 }
 

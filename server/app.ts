@@ -131,7 +131,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         logger.info({ room: room.id, epoch: room.epoch }, 'room created');
       },
       disposed: (room) => {
-        media?.closeRoom(room.id);
+        media?.closeRoom(room.id, 'the room closed on this server');
         metrics.rooms.set(registry.size);
         logger.info({ room: room.id }, 'room disposed');
       },

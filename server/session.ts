@@ -29,6 +29,7 @@ export class Session implements Member {
   ) {
     this.mediaLink = {
       id: socket.id,
+      active: (roomId) => socket.connected && this.rooms.has(roomId),
       send: (event, payload) => {
         (socket.emit as (e: MediaEventName, p: unknown) => boolean)(event, payload);
       },

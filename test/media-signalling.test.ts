@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
+import { nextEvent } from './helpers/events.js';
 import { useServerProcesses } from './helpers/process.js';
 import { TEST_SECRET, useServers } from './helpers/server.js';
 import { signToken } from '../server/auth.js';
@@ -82,6 +83,24 @@ describe('media signalling', () => {
       }),
     ).toMatchObject({ ok: false, error: { code: 'MEDIA_NOT_FOUND' } });
 
+    // asked for at once, transports still replace each other: one is left
+    const burst = await Promise.all(
+      [1, 2, 3, 4, 5].map(() =>
+        viewer.emitWithAck('media:transport', { roomId: 'show', direction: 'recv' }),
+      ),
+    );
+    const connected = await Promise.all(
+      burst.map(async (t) => {
+        if (!t.ok) return t;
+        return viewer.emitWithAck('media:connect', {
+          roomId: 'show',
+          transportId: t.transportId,
+          dtlsParameters,
+        });
+      }),
+    );
+    expect(connected.filter((c) => c.ok)).toHaveLength(1);
+
     // parameters mediasoup refuses come back as BAD_REQUEST, and the worker carries on
     expect(
       await h.emitWithAck('media:produce', {
@@ -102,6 +121,23 @@ describe('media signalling', () => {
     await viewer.emitWithAck('room:leave', { roomId: 'show' });
     await h.emitWithAck('media:close', { roomId: 'show' });
     expect(media.stats().rooms).toBe(0);
+  });
+
+  it('ends media with the stream: clients are told, and no new media is set up', async () => {
+    const server = await start({ MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1' });
+    const h = await server.socket(host);
+    await h.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await h.emitWithAck('room:join', { roomId: 'show' });
+    await h.emitWithAck('stream:start', { roomId: 'show' });
+    const send = await h.emitWithAck('media:transport', { roomId: 'show', direction: 'send' });
+    expect(send.ok).toBe(true);
+    const closed = nextEvent(h, 'media:closed');
+    await h.emitWithAck('stream:end', { roomId: 'show' });
+    expect(await closed).toEqual({ roomId: 'show', reason: 'the stream ended' });
+    expect((await server.app.internals.media).stats().rooms).toBe(0);
+    expect(
+      await h.emitWithAck('media:transport', { roomId: 'show', direction: 'send' }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
   });
 
   it('without a worker the server runs chat, says so once, and refuses media with MEDIA_UNAVAILABLE', async () => {

@@ -383,6 +383,12 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   }
 
   private async startMedia<S extends Publication | Viewing>(session: S): Promise<S> {
+    // the server keeps one publishing and one watching side per connection and room
+    if (this.mediaIn(session.roomId).some((other) => other.direction === session.direction))
+      throw LiveShopError.of(
+        'BAD_REQUEST',
+        `Already ${session.direction === 'send' ? 'publishing' : 'watching'} in ${session.roomId}; close that first`,
+      );
     this.media.add(session);
     try {
       await session.start();
@@ -486,6 +492,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     s.on('media:layers', (event) => this.emit('mediaLayers', event));
     s.on('media:restart', (event) => {
       for (const session of this.mediaIn(event.roomId)) session.restart();
+    });
+    s.on('media:closed', (event) => {
+      for (const session of this.mediaIn(event.roomId)) void session.close();
     });
     s.on('server:hello', (hello) => {
       if (hello.protocol !== PROTOCOL_VERSION) {

@@ -68,7 +68,7 @@ abstract class MediaSession {
   constructor(
     protected readonly channel: MediaChannel,
     readonly roomId: string,
-    private readonly direction: 'send' | 'recv',
+    readonly direction: 'send' | 'recv',
   ) {}
 
   get closed(): boolean {
@@ -102,7 +102,9 @@ abstract class MediaSession {
     this.closedFlag = true;
     clearTimeout(this.restartTimer);
     this.tearDown();
-    await this.channel.request('media:close', { roomId: this.roomId }).catch(() => undefined);
+    await this.channel
+      .request('media:close', { roomId: this.roomId, direction: this.direction })
+      .catch(() => undefined);
   }
 
   /** @internal server events for this room */

@@ -1,15 +1,17 @@
-import { assertRole } from '../../rooms/index.js';
+import { assertRole, RoomError } from '../../rooms/index.js';
 import type { Session } from '../session.js';
 import type { Handlers } from './context.js';
 import { joinedRoom } from './room.js';
 
-/** Media requests need the room joined; publishing needs the host role in it. */
+/** Media requests need the room joined and its stream not ended (before it starts, the host may preview). */
 function member(session: Session, roomId: string): void {
-  joinedRoom(session, roomId);
+  if (joinedRoom(session, roomId).stream.state === 'ended')
+    throw new RoomError('INVALID_STATE', 'The stream has ended');
 }
 
+/** Publishing needs the host role in the room, too. */
 function host(session: Session, roomId: string): void {
-  joinedRoom(session, roomId);
+  member(session, roomId);
   assertRole(session.identity, roomId, 'host', 'publish video');
 }
 
@@ -64,8 +66,8 @@ export const mediaHandlers: Handlers<
     return {};
   },
 
-  'media:close': (session, { roomId }, services) => {
-    services.media().leave(session.id, roomId);
+  'media:close': (session, { roomId, direction }, services) => {
+    services.media().leave(session.id, roomId, direction);
     return {};
   },
 };

@@ -235,8 +235,14 @@ export const clientEvents = {
     request: z.object({ ...roomRef, consumerId: MediaId, ...Layers.shape }),
     response: Empty,
   },
-  /** Stop publishing or watching in a room: closes this connection's transports there. */
-  'media:close': { request: z.object(roomRef), response: Empty },
+  /**
+   * Stop publishing (`send`) or watching (`recv`) in a room, or both (no direction): closes this
+   * connection's transports there.
+   */
+  'media:close': {
+    request: z.object({ ...roomRef, direction: z.enum(['send', 'recv']).optional() }),
+    response: Empty,
+  },
   /** Clock sync: the server's epoch milliseconds when it answered. */
   'time:sync': { request: Empty.optional(), response: z.object({ serverTime: z.number().int() }) },
 } as const;
@@ -331,6 +337,8 @@ export const serverEvents = {
    * stream's router moved): set up publishing or watching again. The SDK does it by itself.
    */
   'media:restart': z.object({ roomId: z.string(), reason: z.string() }),
+  /** The stream's media is over (it ended): stop publishing and watching. The SDK does. */
+  'media:closed': z.object({ roomId: z.string(), reason: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;
