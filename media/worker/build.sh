@@ -52,7 +52,7 @@ trap 'rm -rf "$WORK"' EXIT
 (cd "$WORK" && npm pack --silent "mediasoup@$VERSION" >/dev/null && tar xzf mediasoup-*.tgz)
 
 # libsrtp: Debian 12's libsrtp2 does its crypto through NSS, a PKCS#11 context per packet, which
-# more than doubles a worker's CPU per viewer. Build the same release from Debian's source tarball
+# costs a worker about 1.6 times the CPU per viewer. Build the same release from Debian's source tarball
 # (checked against the hash in its .dsc) with OpenSSL instead, as a static library.
 SRTP_VERSION=2.5.0
 SRTP_SHA256=8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09
