@@ -31,4 +31,4 @@ fi
 BIN="$(MEDIASOUP_VERSION="$VERSION" bash "$ROOT/media/worker/build.sh" | tail -n 1)"
 mkdir -p "$(dirname "$TARGET")"
 ln -sf "$BIN" "$TARGET"
-echo "mediasoup worker: $TARGET -> $BIN (built here)"
+echo "mediasoup worker: $TARGET -> $BIN (our build, from the cache or just made)"
