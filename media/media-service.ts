@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup';
 import type {
+  ClientResponse,
   DtlsParameters,
   Layers,
   MediaKind,
@@ -41,6 +42,9 @@ const DISABLED: MediaOptions = {
   initialOutgoingBitrate: 0,
   maxIncomingBitrate: 0,
 };
+
+/** What `consume` answers: the protocol's `media:consume` result. */
+type Consumed = ClientResponse<'media:consume'>;
 
 /** The most tracks a stream carries (audio and video of a few hosts). */
 const MAX_TRACKS = 8;
@@ -287,12 +291,7 @@ export class MediaService {
     transportId: string,
     producerId: string,
     rtpCapabilities: RtpCapabilities,
-  ): Promise<{
-    consumerId: string;
-    producerId: string;
-    kind: MediaKind;
-    rtpParameters: RtpParameters;
-  }> {
+  ): Promise<Consumed> {
     return this.serial(link, roomId, () =>
       this.consumeNow(link, roomId, transportId, producerId, rtpCapabilities),
     );
@@ -304,12 +303,7 @@ export class MediaService {
     transportId: string,
     producerId: string,
     rtpCapabilities: RtpCapabilities,
-  ): Promise<{
-    consumerId: string;
-    producerId: string;
-    kind: MediaKind;
-    rtpParameters: RtpParameters;
-  }> {
+  ): Promise<Consumed> {
     const held = this.transportOf(link, roomId, transportId);
     if (held.direction !== 'recv')
       throw new MediaError('BAD_REQUEST', 'Consume on a recv transport');

@@ -5,6 +5,7 @@ import {
   type BrokerMessage,
   type BrokerPort,
 } from '../../../rooms/index.js';
+import { ShardedChannels } from './channels.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -14,7 +15,7 @@ import type { Keys } from './keys.js';
  * up from history, since pub/sub does not keep what was published while it was away.
  */
 export class RedisBroker implements BrokerPort {
-  private readonly channels = new Map<string, Set<BrokerListener>>();
+  private readonly channels: ShardedChannels<BrokerListener>;
   private connectedOnce = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -25,6 +26,7 @@ export class RedisBroker implements BrokerPort {
     private readonly keys: Keys,
     private readonly logger: Logger,
   ) {
+    this.channels = new ShardedChannels(subscriber);
     subscriber.on('smessage', (channel: string, payload: string) => this.deliver(channel, payload));
     // a cluster's shard subscribers say `subscribersReady` when they (re)subscribed
     subscriber.on('subscribersReady', () => {
@@ -46,27 +48,14 @@ export class RedisBroker implements BrokerPort {
     if (subscriber.status === 'ready') this.connectedOnce = true;
   }
 
-  async subscribe(roomId: string, listener: BrokerListener): Promise<() => void> {
+  subscribe(roomId: string, listener: BrokerListener): Promise<() => void> {
     const channel = this.keys.channel(roomId);
-    let listeners = this.channels.get(channel);
-    if (!listeners) {
-      // the subscriber queues commands while Redis is away; a join should not wait for that
-      if (this.subscriber.status !== 'ready')
-        throw new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000);
-      listeners = new Set();
-      this.channels.set(channel, listeners);
-      await guarded(() => this.subscriber.ssubscribe(channel)).catch((error: unknown) => {
-        this.channels.delete(channel);
-        throw error;
-      });
-    }
-    listeners.add(listener);
-    return () => {
-      const current = this.channels.get(channel);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.channels.delete(channel);
-      this.subscriber.sunsubscribe(channel).catch(() => undefined);
-    };
+    // the subscriber queues commands while Redis is away; a join should not wait for that
+    if (!this.channels.has(channel) && this.subscriber.status !== 'ready')
+      return Promise.reject(
+        new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000),
+      );
+    return this.channels.add(channel, listener);
   }
 
   async publish(roomId: string, message: BrokerMessage): Promise<void> {
@@ -82,7 +71,7 @@ export class RedisBroker implements BrokerPort {
   }
 
   private deliver(channel: string, payload: string): void {
-    const listeners = this.channels.get(channel);
+    const listeners = this.channels.of(channel);
     if (!listeners) return;
     let message: BrokerMessage;
     try {
@@ -95,7 +84,7 @@ export class RedisBroker implements BrokerPort {
   }
 
   private resyncAll(): void {
-    for (const listeners of this.channels.values())
+    for (const listeners of this.channels.all())
       for (const listener of [...listeners]) listener.resync();
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MediaBusError, type MediaBusPort, type MediaOrigin } from '../../../media/bus.js';
+import { ShardedChannels } from './channels.js';
 import { guarded, type RedisClient } from './connection.js';
 
 type Handler = (body: unknown, from: string) => Promise<unknown>;
@@ -25,7 +26,7 @@ return 0`;
  * nodes travel on each node's own channel, answered on the sender's.
  */
 export class RedisMediaBus implements MediaBusPort {
-  private readonly rooms = new Map<string, Set<(origin: MediaOrigin | null) => void>>();
+  private readonly rooms: ShardedChannels<(origin: MediaOrigin | null) => void>;
   private readonly pending = new Map<
     string,
     { resolve(body: unknown): void; reject(error: Error): void; timer: NodeJS.Timeout }
@@ -41,6 +42,7 @@ export class RedisMediaBus implements MediaBusPort {
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
+    this.rooms = new ShardedChannels(subscriber);
     subscriber.on('smessage', this.onMessage);
   }
 
@@ -62,27 +64,8 @@ export class RedisMediaBus implements MediaBusPort {
     return held ? (JSON.parse(held) as MediaOrigin) : null;
   }
 
-  async listen(
-    roomId: string,
-    listener: (origin: MediaOrigin | null) => void,
-  ): Promise<() => void> {
-    const channel = this.roomChannel(roomId);
-    let listeners = this.rooms.get(channel);
-    if (!listeners) {
-      listeners = new Set();
-      this.rooms.set(channel, listeners);
-      await guarded(() => this.subscriber.ssubscribe(channel)).catch((error: unknown) => {
-        this.rooms.delete(channel);
-        throw error;
-      });
-    }
-    listeners.add(listener);
-    return () => {
-      const current = this.rooms.get(channel);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.rooms.delete(channel);
-      this.subscriber.sunsubscribe(channel).catch(() => undefined);
-    };
+  listen(roomId: string, listener: (origin: MediaOrigin | null) => void): Promise<() => void> {
+    return this.rooms.add(this.roomChannel(roomId), listener);
   }
 
   async request(node: string, body: unknown, timeoutMs: number): Promise<unknown> {
@@ -155,7 +138,7 @@ export class RedisMediaBus implements MediaBusPort {
   }
 
   private deliver(channel: string, payload: string): void {
-    const listeners = this.rooms.get(channel);
+    const listeners = this.rooms.of(channel);
     try {
       if (listeners) {
         const { origin } = JSON.parse(payload) as Announcement;
