@@ -99,6 +99,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           ...config.webhook,
           minBackoffMs: Math.min(500, config.webhook.maxBackoffMs),
           sender: config.nodeId ?? engine.broker.nodeId,
+          posted: (outcome) => metrics.webhookPosts.inc({ outcome }),
         },
         logger,
       )

@@ -72,6 +72,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookPosts = new Counter({
+    name: 'liveshop_webhook_posts_total',
+    help: 'Attempts to post a merchant event to the webhook: delivered (2xx) or failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'liveshop_' });
   }

@@ -15,6 +15,8 @@ export interface WebhookOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   timeoutMs?: number;
+  /** Told of every attempt (for metrics). */
+  posted?: (outcome: 'delivered' | 'failed') => void;
 }
 
 /** `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, the value of `x-liveshop-signature`. */
@@ -59,6 +61,7 @@ export class WebhookSender {
       minBackoffMs: 500,
       maxBackoffMs: 60_000,
       timeoutMs: 10_000,
+      posted: () => {},
       ...options,
     };
   }
@@ -123,9 +126,11 @@ export class WebhookSender {
         signal: AbortSignal.timeout(this.o.timeoutMs),
       });
       await response.arrayBuffer().catch(() => undefined);
+      this.o.posted(response.ok ? 'delivered' : 'failed');
       if (response.ok) return true;
       this.logger.warn({ event: event.id, status: response.status }, 'webhooks: merchant refused');
     } catch (err) {
+      this.o.posted('failed');
       this.logger.warn({ event: event.id, err: (err as Error).message }, 'webhooks: post failed');
     }
     return false;

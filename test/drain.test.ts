@@ -27,16 +27,14 @@ describe('SIGTERM', () => {
     try {
       const told = clients.map((c) => nextEvent<{ reconnectAfterMs: number }>(c, 'draining'));
       const left = clients.map((c) => nextEvent(c, 'disconnected'));
-      const started = Date.now();
       server.child.kill('SIGTERM');
       for (const info of await Promise.all(told)) expect(info.reconnectAfterMs).toBe(60000);
       await Promise.all(left);
       expect(await server.exited).toBe(0);
-      // everyone left, so it did not wait for the 20 s deadline
-      expect(Date.now() - started).toBeLessThan(10_000);
-      expect(server.logs.map((l) => l.msg)).toEqual(
-        expect.arrayContaining(['shutting down', 'draining', 'closed']),
-      );
+      const messages = server.logs.map((l) => l.msg);
+      expect(messages).toEqual(expect.arrayContaining(['shutting down', 'draining', 'closed']));
+      // everyone left, so it closed without waiting for the 20 s deadline
+      expect(messages).not.toContain('drain deadline passed; closing');
     } finally {
       for (const c of clients) c.close();
     }
@@ -53,17 +51,15 @@ describe('SIGTERM', () => {
     await nextEvent(stubborn, 'connect');
     try {
       const told = nextEvent(stubborn, 'server:draining');
-      const closedAt = nextEvent(stubborn, 'disconnect').then(() => Date.now());
-      const started = Date.now();
+      const closed = nextEvent(stubborn, 'disconnect', () => true, 30_000);
       server.child.kill('SIGTERM');
       await told;
       // a newcomer is refused: the listen socket is closed
       await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
       expect(stubborn.connected).toBe(true);
       expect(await server.exited).toBe(0);
-      const elapsed = (await closedAt) - started;
-      expect(elapsed).toBeGreaterThanOrEqual(1400);
-      expect(elapsed).toBeLessThan(6000);
+      await closed;
+      // the straggler was still connected when the deadline's timer fired, and was closed then
       expect(server.logs.some((l) => l.msg === 'drain deadline passed; closing')).toBe(true);
     } finally {
       stubborn.close();

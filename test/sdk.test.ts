@@ -4,19 +4,53 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { LiveShopError } from '../client-sdk/src/index.js';
 import { nextEvent } from './helpers/events.js';
+import { SNEAKER } from './helpers/products.js';
 import { useServers } from './helpers/server.js';
 
 const start = useServers();
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('SDK', () => {
-  it('measures the server clock offset for countdowns', async () => {
+  it('measures the server clock offset for countdowns, in whole milliseconds', async () => {
     const skew = 90_000;
     const server = await start({}, { now: () => Date.now() + skew });
     const client = await server.client({ sub: 'clock' });
+    // the offset is off by at most half a round trip, so by less than the whole sync took
+    const started = Date.now();
     const offset = await client.syncTime();
-    expect(Math.abs(offset - skew)).toBeLessThan(250);
-    expect(Math.abs(client.serverNow() - (Date.now() + skew))).toBeLessThan(250);
+    const took = Date.now() - started;
+    expect(Number.isInteger(offset)).toBe(true);
+    expect(Math.abs(offset - skew)).toBeLessThanOrEqual(took + 1);
+    const now = client.serverNow();
+    expect(Number.isInteger(now)).toBe(true);
+    expect(Math.abs(now - (Date.now() + skew))).toBeLessThanOrEqual(took + 2);
+  });
+
+  it('a drop created at serverNow() + 3 s is accepted, whatever the clock measured (fractional device clock too)', async () => {
+    const server = await start(
+      { CONNECTION_EVENTS_BURST: '500' },
+      { now: () => Date.now() + 12_345 },
+    );
+    // a high-resolution device clock, as performance.timeOrigin + performance.now() gives
+    const host = await server.client(
+      { sub: 'hana', role: 'host' },
+      { now: () => Date.now() + 0.37 },
+    );
+    await host.createStream('clock', { title: 'Clock' });
+    await host.join('clock');
+    await host.upsertProduct('clock', SNEAKER);
+    for (let i = 0; i < 20; i++) {
+      await host.syncTime();
+      expect(Number.isInteger(host.serverTimeOffset())).toBe(true);
+      const created = await host.createDrop('clock', {
+        dropId: `clock-${i}`,
+        productId: SNEAKER.id,
+        quantity: 1,
+        durationSeconds: 60,
+        startsAt: host.serverNow() + 3000,
+      });
+      expect(created.created).toBe(true);
+    }
   });
 
   it('rejects refused requests with a LiveShopError carrying the code', async () => {

@@ -1,4 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { clockOffset, serverTimeAt, type ClockSample } from './clock.js';
 import { Emitter } from './emitter.js';
 import { LiveShopError } from './errors.js';
 import {
@@ -40,6 +41,8 @@ export interface ClientOptions {
   transports?: ('websocket' | 'polling')[];
   /** Extra socket.io-client options (reconnection delays and the like). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** The device's clock, epoch milliseconds (default `Date.now`); the server's is measured against it. */
+  now?: () => number;
 }
 
 /** Events the client emits to the app. Payload types come from the protocol schemas. */
@@ -141,6 +144,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly rooms = new Map<string, Track>();
   private readonly timeoutMs: number;
+  private readonly localNow: () => number;
+  /** Whole milliseconds to add to the local clock to read the server's. */
   private offset = 0;
   /** Lottery drops this client entered and whose draw it has not fetched yet. */
   private readonly entered = new Set<string>();
@@ -153,6 +158,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   constructor(options: ClientOptions) {
     super();
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.localNow = options.now ?? Date.now;
     const { token } = options;
     this.socket = io(options.url, {
       transports: options.transports ?? ['websocket', 'polling'],
@@ -181,14 +187,14 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     return this.me;
   }
 
-  /** Milliseconds to add to `Date.now()` to get the server's clock (for countdowns). */
+  /** Milliseconds (a whole number) to add to the device's clock to get the server's (for countdowns). */
   serverTimeOffset(): number {
     return this.offset;
   }
 
-  /** The server's current time, epoch milliseconds. */
+  /** The server's current time, in whole epoch milliseconds (usable as a `startsAt`). */
   serverNow(): number {
-    return Date.now() + this.offset;
+    return serverTimeAt(this.localNow(), this.offset);
   }
 
   /** Joins a room and returns its snapshot; its events arrive through `on(...)` from then on. */
@@ -345,15 +351,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   /** Measures the clock offset again (the client does this on every connect). */
   async syncTime(samples = 3): Promise<number> {
-    let best = { rtt: Number.POSITIVE_INFINITY, offset: this.offset };
+    const taken: ClockSample[] = [];
     for (let i = 0; i < samples; i++) {
-      const sent = Date.now();
+      const sent = this.localNow();
       const { serverTime } = await this.request('time:sync', {});
-      const received = Date.now();
-      const rtt = received - sent;
-      if (rtt < best.rtt) best = { rtt, offset: serverTime - (sent + received) / 2 };
+      taken.push({ sent, received: this.localNow(), serverTime });
     }
-    this.offset = best.offset;
+    this.offset = clockOffset(taken, this.offset);
     return this.offset;
   }
 
@@ -507,7 +511,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         );
       }
       this.me = hello.user;
-      this.offset = hello.serverTime - Date.now();
+      this.offset = clockOffset([], hello.serverTime - this.localNow());
       this.emit('connected', { user: hello.user, serverTime: hello.serverTime });
       this.syncTime().catch(() => undefined);
     });

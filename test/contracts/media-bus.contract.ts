@@ -65,9 +65,7 @@ export function mediaBusContract(
       const answers = await Promise.all([1, 2, 3].map((n) => a.request(b.nodeId, { n }, 2000)));
       expect(answers.map((x) => (x as { doubled: number }).doubled)).toEqual([2, 4, 6]);
       await expect(a.request(b.nodeId, { n: -1 }, 2000)).rejects.toThrow('negative');
-      const started = Date.now();
       await expect(a.request('nobody', { n: 1 }, 200)).rejects.toThrow(/did not answer/);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     });
   });
 }

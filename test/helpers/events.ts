@@ -48,9 +48,13 @@ export function until(
   return nextEvent(source, event, () => condition(), timeoutMs).then(() => undefined);
 }
 
+/** How often {@link eventually} and {@link eventuallyAsync} look again: short, yet idle between looks. */
+const POLL_MS = 10;
+
 /**
- * Resolves once `condition()` holds, checking on every turn of the event loop (never on a timer),
- * for state that changes without an event a client can see; rejects after `timeoutMs`.
+ * Resolves once `condition()` holds, for state that changes without an event a client can see;
+ * it looks again every few milliseconds on a timer (spinning on `setImmediate` would take the CPU
+ * from the server under test). Rejects after `timeoutMs`, a deadline only there to fail clearly.
  */
 export function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,7 +62,7 @@ export function eventually(condition: () => boolean, timeoutMs = 5000): Promise<
     const check = () => {
       if (condition()) resolve();
       else if (Date.now() > deadline) reject(new Error(`condition not met within ${timeoutMs} ms`));
-      else setImmediate(check);
+      else setTimeout(check, POLL_MS);
     };
     check();
   });
@@ -73,6 +77,6 @@ export async function eventuallyAsync(
   for (;;) {
     if (await condition()) return;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
