@@ -9,3 +9,11 @@ export function idGenerator(): () => string {
   let counter = 0;
   return () => `${prefix}${(counter++).toString(36)}`;
 }
+
+/**
+ * The unguessable part of a hold id: 96 random bits. A hold id is a capability its buyer shows at
+ * checkout, so another buyer must not be able to guess it from their own.
+ */
+export function holdSecret(): string {
+  return randomBytes(12).toString('base64url');
+}

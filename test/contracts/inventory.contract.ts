@@ -111,6 +111,42 @@ export function inventoryContract(
       expect(await inv.stock('nope', 1000)).toBeUndefined();
     });
 
+    it('gives holds ids nobody can guess from their own (first come and lottery)', async () => {
+      const [inv] = (await peers()) as [InventoryPort];
+      const id = fresh();
+      await inv.createDrop(drop(id, { quantity: 5 }), 0);
+      const held: string[] = [];
+      for (const buyer of ['a', 'b', 'c']) {
+        const claim = await inv.claim(id, buyer, `key-${buyer}-0001`, 1000);
+        if (claim.outcome !== 'held') throw new Error(`no hold for ${buyer}`);
+        held.push(claim.holdId);
+      }
+      const tails = held.map((h) => h.split('.').at(-1) ?? '');
+      for (const tail of tails) expect(tail).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+      expect(new Set(tails).size).toBe(3);
+      // what the sequence alone would give, and another buyer's id, are refused alike
+      for (const guess of [`${id}.h2`, `${id}.h1`, held[1]!.replace(tails[1]!, tails[0]!)])
+        expect(await inv.checkout(id, guess, 'b', 'key-b-guess', 1000)).toEqual({
+          outcome: 'not_found',
+        });
+      expect(await inv.checkout(id, held[0]!, 'b', 'key-b-steal', 1000)).toEqual({
+        outcome: 'not_found',
+      });
+
+      const raffle = fresh();
+      await inv.createDrop(
+        drop(raffle, { mode: 'lottery', quantity: 2, seed: 's', seedHash: 'h' }),
+        0,
+      );
+      for (const buyer of ['a', 'b'])
+        await inv.claim(raffle, buyer, `key-${buyer}-0002`, 1000, { ticket: `t-${buyer}` });
+      expect(await inv.draw(raffle, ['t-a', 't-b'], 2, 1_000_001)).toBe(true);
+      const book = await inv.lottery(raffle);
+      const won = [...(book?.winners?.values() ?? [])];
+      expect(won).toHaveLength(2);
+      for (const holdId of won) expect(holdId.split('.').at(-1)).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    });
+
     it('lists a room’s drops, oldest start first', async () => {
       const [a, b] = (await peers()) as [InventoryPort, InventoryPort];
       const room = fresh();

@@ -20,6 +20,7 @@ import {
   type LotteryBook,
   type Unrelayed,
 } from '../../../rooms/index.js';
+import { holdSecret } from '../../ids.js';
 
 interface Book {
   drop: DropDefinition;
@@ -278,7 +279,7 @@ export class MemoryInventory implements InventoryPort {
   /** Holds one unit for a buyer until now + holdMs. */
   private newHold(book: Book, buyerId: string, now: number): HoldRecord {
     const hold: HoldRecord = {
-      holdId: `${book.drop.id}.h${book.holds.size + 1}`,
+      holdId: `${book.drop.id}.h${book.holds.size + 1}.${holdSecret()}`,
       buyerId,
       expiresAt: now + book.drop.holdMs,
       status: 'active',

@@ -90,7 +90,8 @@ return 1`,
   },
   /**
    * A batch of claims on one drop, in order. ARGV capacity, refill per second (the per-buyer claim
-   * bucket; capacity 0: none), then per claim: buyer, key, now, ticket → the answers (JSON), or
+   * bucket; capacity 0: none), then per claim: buyer, key, now, ticket, secret (the random tail of
+   * a new hold's id) → the answers (JSON), or
    * false for an unknown drop. A key answered before gets that answer. A buyer over the bucket
    * is refused (not stored, so the same key may try again later). A lottery drop enters the buyer
    * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
@@ -121,7 +122,7 @@ local function takeToken(buyer, now)
   redis.call('HSET', K_BUYERS, field, string.format('%.6f:%d', tokens - 1, now))
   return true, 0
 end
-local function claim(buyer, key, now, ticket)
+local function claim(buyer, key, now, ticket, secret)
   now = math.max(now, floor)
   local answerKey = 'claim\\n' .. buyer .. '\\n' .. key
   local earlier = redis.call('HGET', K_ANSWERS, answerKey)
@@ -149,7 +150,7 @@ local function claim(buyer, key, now, ticket)
   elseif tonumber(redis.call('HGET', K_BUYERS, units(buyer)) or '0') >= cap then
     answer = '{"outcome":"limit_reached","cap":' .. d[4] .. '}'
   else
-    local hold = id .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
+    local hold = id .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1) .. '.' .. secret
     local expiresAt = string.format('%d', now + holdMs)
     redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', expiresAt)
     redis.call('HSET', K_STAT, hold, 'active')
@@ -166,9 +167,9 @@ local function claim(buyer, key, now, ticket)
 end
 local answers = {}
 local last = 0
-for i = 3, #ARGV, 4 do
+for i = 3, #ARGV, 5 do
   last = math.max(last, tonumber(ARGV[i + 2]))
-  answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3])
+  answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4])
 end
 note(clock(last))
 keep()
@@ -245,7 +246,7 @@ return redis.call('HMGET', K_DROP, 'state', 'quantity', 'remaining', 'held', 'so
   'endsAt', 'product', 'mode', 'seedHash', 'entries', 'drawn', 'seed')`,
   },
   /**
-   * ARGV now, entries, winning tickets... → 1 when drawn now, 0 when it was drawn before, -1 when
+   * ARGV now, entries, then per winning ticket: ticket, secret → 1 when drawn now, 0 when it was drawn before, -1 when
    * the drop no longer has `entries` entries (a late one came in: draw again). Each winner's
    * buyer gets a hold while units remain; the winning ticket → hold pairs join the holds hash.
    */
@@ -259,12 +260,12 @@ local now = clock(tonumber(ARGV[1]))
 expire(now)
 local d = redis.call('HMGET', K_DROP, 'id', 'holdMs')
 local expiresAt = now + tonumber(d[2])
-for i = 3, #ARGV do
+for i = 3, #ARGV, 2 do
   local ticket = ARGV[i]
   local buyer = redis.call('HGET', K_HOLDS, 't\\n' .. ticket)
   local won = redis.call('HEXISTS', K_HOLDS, 'w\\n' .. ticket) == 1
   if buyer and not won and tonumber(redis.call('HGET', K_DROP, 'remaining')) > 0 then
-    local hold = d[1] .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1)
+    local hold = d[1] .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1) .. '.' .. ARGV[i + 1]
     redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', string.format('%d', expiresAt),
       'w\\n' .. ticket, hold)
     redis.call('HSET', K_STAT, hold, 'active')

@@ -21,6 +21,7 @@ import {
   type RateRule,
   type Unrelayed,
 } from '../../../rooms/index.js';
+import { holdSecret } from '../../ids.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -186,7 +187,7 @@ export class RedisInventory implements InventoryPort {
     this.batches.delete(dropId);
     const { claims, rate } = batch;
     try {
-      const args = claims.flatMap((c) => [c.buyerId, c.key, c.now, c.ticket]);
+      const args = claims.flatMap((c) => [c.buyerId, c.key, c.now, c.ticket, holdSecret()]);
       const reply = (await guarded(() =>
         this.redis.dropClaim(
           ...this.keys.drop(dropId),
@@ -225,7 +226,12 @@ export class RedisInventory implements InventoryPort {
     now: number,
   ): Promise<boolean> {
     const reply = await guarded(() =>
-      this.redis.dropDraw(...this.keys.drop(dropId), now, entries, ...winners),
+      this.redis.dropDraw(
+        ...this.keys.drop(dropId),
+        now,
+        entries,
+        ...winners.flatMap((ticket) => [ticket, holdSecret()]),
+      ),
     );
     if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
     return reply !== -1;
