@@ -1,4 +1,4 @@
-import type { Author, Role } from '../client-sdk/src/protocol/index.js';
+import type { Author, GlobalRole, Role } from '../client-sdk/src/protocol/index.js';
 import { RoomError } from './errors.js';
 
 /** Who a connection is, as established by authentication. */
@@ -6,18 +6,30 @@ export interface Identity {
   readonly id: string;
   readonly name: string;
   readonly anonymous: boolean;
-  /** Role everywhere unless `roomRoles` says otherwise for a room. */
-  readonly role: Role;
+  /** The token's global role; `roomRoles` grants roles in named rooms. */
+  readonly role: GlobalRole;
   readonly roomRoles: Readonly<Record<string, Role>>;
   readonly region: string | null;
   readonly language: string | null;
 }
 
-/** A user's role in one room: the per-room grant if any, else the global role. */
-export function roleIn(identity: Identity, roomId: string): Role {
-  return Object.hasOwn(identity.roomRoles, roomId)
-    ? (identity.roomRoles[roomId] ?? identity.role)
-    : identity.role;
+/** A room as roles see it: its id and the host who created it (null: it does not exist yet). */
+export interface RoomRef {
+  readonly id: string;
+  readonly hostId: string | null;
+}
+
+/**
+ * A user's role in one room. An `admin` hosts every room; a grant in the token's `rooms` claim
+ * applies to its room; a global `host` hosts the rooms it created (and may create new ones) and
+ * is a viewer in other hosts' rooms; a global `moderator` moderates every room.
+ */
+export function roleIn(identity: Identity, room: RoomRef): Role {
+  if (identity.role === 'admin') return 'host';
+  if (Object.hasOwn(identity.roomRoles, room.id)) return identity.roomRoles[room.id] ?? 'viewer';
+  if (identity.role === 'host')
+    return room.hostId === null || room.hostId === identity.id ? 'host' : 'viewer';
+  return identity.role;
 }
 
 const rank: Record<Role, number> = { viewer: 0, moderator: 1, host: 2 };
@@ -29,20 +41,22 @@ export function assertCanWrite(identity: Identity): void {
 }
 
 /** Throws unless the user holds at least `min` in the room. */
-export function assertRole(identity: Identity, roomId: string, min: Role, action: string): void {
+export function assertRole(identity: Identity, room: RoomRef, min: Role, action: string): void {
   assertCanWrite(identity);
-  if (rank[roleIn(identity, roomId)] < rank[min]) {
-    throw new RoomError(
-      'FORBIDDEN',
-      `Only a ${min === 'moderator' ? 'host or moderator' : min} can ${action}`,
-    );
-  }
+  if (rank[roleIn(identity, room)] >= rank[min]) return;
+  const owned = min === 'host' && identity.role === 'host' && room.hostId !== null;
+  throw new RoomError(
+    'FORBIDDEN',
+    owned
+      ? `This room belongs to another host; only its host (or an admin) can ${action}`
+      : `Only a ${min === 'moderator' ? 'host or moderator' : min} can ${action}`,
+  );
 }
 
 /** Whether a role moderates a room (exempt from slow mode, may delete and pin). */
 export const isStaff = (role: Role): boolean => rank[role] >= rank.moderator;
 
 /** The public face of an identity in a room. */
-export function authorOf(identity: Identity, roomId: string): Author {
-  return { id: identity.id, name: identity.name, role: roleIn(identity, roomId) };
+export function authorOf(identity: Identity, room: RoomRef): Author {
+  return { id: identity.id, name: identity.name, role: roleIn(identity, room) };
 }

@@ -185,6 +185,11 @@ export class StreamRoom {
     return this.state.seq;
   }
 
+  /** The host who created the room (it belongs to them). */
+  get hostId(): string {
+    return this.state.stream.hostId;
+  }
+
   get stream(): StreamInfo {
     return this.state.stream;
   }
@@ -264,7 +269,7 @@ export class StreamRoom {
       return (
         (await this.resume(resume)) ?? {
           recovered: false,
-          snapshot: await this.snapshot(roleIn(member.identity, this.id)),
+          snapshot: await this.snapshot(roleIn(member.identity, this)),
         }
       );
     } catch (error) {
@@ -371,7 +376,7 @@ export class StreamRoom {
   }
 
   deleteMessage(identity: Identity, messageId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'moderator', 'delete messages');
+    assertRole(identity, this, 'moderator', 'delete messages');
     return this.control((s) => {
       if (!s.recent.has(messageId)) throw notFound(messageId);
       return { type: 'chat:deleted', roomId: this.id, messageId, by: identity.id };
@@ -379,7 +384,7 @@ export class StreamRoom {
   }
 
   pin(identity: Identity, messageId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'moderator', 'pin messages');
+    assertRole(identity, this, 'moderator', 'pin messages');
     return this.control((s) => {
       const message = s.recent.get(messageId);
       if (!message) throw notFound(messageId);
@@ -395,7 +400,7 @@ export class StreamRoom {
   }
 
   unpin(identity: Identity, messageId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'moderator', 'unpin messages');
+    assertRole(identity, this, 'moderator', 'unpin messages');
     return this.control((s) =>
       s.pinned.some((m) => m.id === messageId)
         ? { type: 'chat:unpinned', roomId: this.id, messageId }
@@ -404,7 +409,7 @@ export class StreamRoom {
   }
 
   setSlowMode(identity: Identity, seconds: number): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'moderator', 'set slow mode');
+    assertRole(identity, this, 'moderator', 'set slow mode');
     return this.control((s) =>
       s.slowModeSeconds === seconds ? null : { type: 'chat:slow-mode', roomId: this.id, seconds },
     );
@@ -412,22 +417,22 @@ export class StreamRoom {
 
   /** Lists a product in the stream, or changes a listed one (hosts and the merchant's backend). */
   upsertProduct(identity: Identity, product: Product): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'list products');
+    assertRole(identity, this, 'host', 'list products');
     return this.control((s) => products.upsertProduct(this.id, s, product));
   }
 
   removeProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'remove products');
+    assertRole(identity, this, 'host', 'remove products');
     return this.control((s) => products.removeProduct(this.id, s, productId));
   }
 
   pinProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'pin products');
+    assertRole(identity, this, 'host', 'pin products');
     return this.control((s) => products.pinProduct(this.id, s, productId));
   }
 
   unpinProduct(identity: Identity, productId: string): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'unpin products');
+    assertRole(identity, this, 'host', 'unpin products');
     return this.control((s) => products.unpinProduct(this.id, s, productId));
   }
 
@@ -446,7 +451,7 @@ export class StreamRoom {
       productId: string;
     },
   ): Promise<{ created: boolean; stock: DropStock }> {
-    assertRole(identity, this.id, 'host', 'create drops');
+    assertRole(identity, this, 'host', 'create drops');
     this.assertOpen();
     const { productId, ...rest } = drop;
     const product = this.state.products.find((p) => p.id === productId);
@@ -497,7 +502,7 @@ export class StreamRoom {
     identity: Identity,
     fields: StreamFields,
   ): Promise<{ seq: number; stream: StreamInfo }> {
-    assertRole(identity, this.id, 'host', 'edit the stream');
+    assertRole(identity, this, 'host', 'edit the stream');
     const { seq } = await this.control((s) => {
       if (s.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
       const current = s.stream;
@@ -514,7 +519,7 @@ export class StreamRoom {
   }
 
   start(identity: Identity): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'start the stream');
+    assertRole(identity, this, 'host', 'start the stream');
     return this.control(({ stream }) => {
       if (stream.state === 'live') return null;
       if (stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
@@ -524,7 +529,7 @@ export class StreamRoom {
   }
 
   async end(identity: Identity): Promise<{ seq: number }> {
-    assertRole(identity, this.id, 'host', 'end the stream');
+    assertRole(identity, this, 'host', 'end the stream');
     const result = await this.control(({ stream }) => {
       if (stream.state === 'ended') return null;
       const ended: StreamInfo = { ...stream, state: 'ended', endedAt: this.ctx.now() };
@@ -661,7 +666,7 @@ export class StreamRoom {
     const { identity } = member;
     try {
       const slow = this.state.slowModeSeconds;
-      if (slow > 0 && !isStaff(roleIn(identity, this.id))) {
+      if (slow > 0 && !isStaff(roleIn(identity, this))) {
         const rule = { capacity: 1, refillPerSecond: 1 / slow };
         await this.take(`slow:${this.id}:${identity.id}`, rule, 1, 'SLOW_MODE');
       }
@@ -679,7 +684,7 @@ export class StreamRoom {
       type: 'chat:message',
       roomId: this.id,
       id: this.ctx.newId(),
-      author: authorOf(identity, this.id),
+      author: authorOf(identity, this),
       text,
     };
     this.assertOpen();

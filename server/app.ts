@@ -169,7 +169,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     streamEnded: (roomId) => media?.closeRoom(roomId),
   };
   const dispatcher = new Dispatcher(handlers, services, metrics);
-  const auth = createAuthenticator(config.auth);
+  const auth = createAuthenticator(config.auth, now);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
 
   let listenSocket: us_listen_socket | null = null;

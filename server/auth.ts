@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { Role, RoomId, type ErrorCode } from '../client-sdk/src/protocol/index.js';
+import { GlobalRole, Role, RoomId, type ErrorCode } from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
 import type { Config } from './config.js';
 
+/** Longest token accepted, in characters (a JWT is a few hundred; this bounds the work per connect). */
+export const MAX_TOKEN_LENGTH = 8192;
+
 /**
  * The claims we read from a token. `sub` is required; `name` defaults to `sub`; `role` is the
- * global role (default viewer) and `rooms` grants per-room roles over it.
+ * global role (default viewer) and `rooms` grants per-room roles over it. `exp` is required and
+ * checked with the signature (see {@link createAuthenticator}).
  */
 export const Claims = z.object({
   sub: z
@@ -17,7 +21,7 @@ export const Claims = z.object({
     // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
   name: z.string().trim().min(1).max(64).optional(),
-  role: Role.default('viewer'),
+  role: GlobalRole.default('viewer'),
   rooms: z.record(RoomId, Role).default({}),
   region: z.string().max(16).optional(),
   lang: z.string().max(16).optional(),
@@ -40,16 +44,29 @@ export interface Authenticator {
   authenticate(token: unknown): Promise<Identity>;
 }
 
-export function createAuthenticator(auth: Config['auth']): Authenticator {
+/**
+ * Verifies tokens: the signature (HS256 secret or a JWKS), `iss` and `aud` when configured, and
+ * the times on the server's clock with a small leeway: `exp` is required and must not have
+ * passed, `nbf` and `iat` must not lie ahead, and `exp - iat` may not exceed the configured
+ * maximum age (a token that never expires, or lives for a year, is refused).
+ */
+export function createAuthenticator(
+  auth: Config['auth'],
+  now: () => number = Date.now,
+): Authenticator {
   const options = {
     algorithms: auth.jwksUrl ? ['RS256', 'ES256', 'EdDSA', 'PS256'] : ['HS256'],
+    requiredClaims: ['exp'],
+    clockTolerance: auth.clockLeewaySeconds,
     ...(auth.issuer ? { issuer: auth.issuer } : {}),
     ...(auth.audience ? { audience: auth.audience } : {}),
   };
   const jwks = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : null;
   const secret = new TextEncoder().encode(auth.secret ?? '');
-  const verify = (token: string) =>
-    jwks ? jwtVerify(token, jwks, options) : jwtVerify(token, secret, options);
+  const verify = (token: string) => {
+    const at = { ...options, currentDate: new Date(now()) };
+    return jwks ? jwtVerify(token, jwks, at) : jwtVerify(token, secret, at);
+  };
 
   return {
     async authenticate(token) {
@@ -59,14 +76,18 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
       }
       if (typeof token !== 'string')
         throw new AuthError('UNAUTHENTICATED', 'The token must be a string');
-      let payload: unknown;
+      if (token.length > MAX_TOKEN_LENGTH)
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          `The token is longer than ${MAX_TOKEN_LENGTH} characters`,
+        );
+      let payload: Record<string, unknown>;
       try {
         payload = (await verify(token)).payload;
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired)
-          throw new AuthError('TOKEN_EXPIRED', 'The token has expired');
-        throw new AuthError('UNAUTHENTICATED', 'The token is not valid');
+        throw refusal(error);
       }
+      checkLifetime(payload, Math.floor(now() / 1000), auth);
       const claims = Claims.safeParse(payload);
       if (!claims.success) {
         const issue = claims.error.issues[0];
@@ -87,6 +108,37 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
       };
     },
   };
+}
+
+/** What a failed verification tells the client: expiry apart, one code with a reason. */
+function refusal(error: unknown): AuthError {
+  if (error instanceof joseErrors.JWTExpired)
+    return new AuthError('TOKEN_EXPIRED', 'The token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'exp')
+      return new AuthError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
+    if (error.claim === 'nbf')
+      return new AuthError('UNAUTHENTICATED', 'The token is not valid yet (nbf)');
+    return new AuthError('UNAUTHENTICATED', `The token's "${error.claim}" claim is not accepted`);
+  }
+  return new AuthError('UNAUTHENTICATED', 'The token is not valid');
+}
+
+/** `iat` not ahead of our clock (beyond the leeway), and no longer a lifetime than allowed. */
+function checkLifetime(payload: Record<string, unknown>, nowSeconds: number, auth: Config['auth']) {
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number')
+    throw new AuthError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
+  if (iat !== undefined && typeof iat !== 'number')
+    throw new AuthError('UNAUTHENTICATED', "The token's issue time (iat) must be a number");
+  if (iat !== undefined && iat > nowSeconds + auth.clockLeewaySeconds)
+    throw new AuthError('UNAUTHENTICATED', 'The token was issued in the future (iat)');
+  const lifetime = exp - (iat ?? nowSeconds);
+  if (lifetime > auth.maxTokenAgeSeconds + auth.clockLeewaySeconds)
+    throw new AuthError(
+      'UNAUTHENTICATED',
+      `The token lives longer than the ${auth.maxTokenAgeSeconds} s this server accepts (exp - iat)`,
+    );
 }
 
 function anonymous(): Identity {

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
   AUTH_ALLOW_ANONYMOUS: bool.default(false),
+  AUTH_MAX_TOKEN_AGE_SECONDS: int(60, 366 * 86_400).default(86_400),
+  AUTH_CLOCK_LEEWAY_SECONDS: int(0, 600).default(30),
 
   MAX_EVENT_BYTES: int(256, 1 << 20).default(16 * 1024),
   MAX_FRAME_BYTES: int(1024, 64 << 20).default(1 << 20),
@@ -100,6 +102,10 @@ export interface Config {
     issuer: string | null;
     audience: string | null;
     allowAnonymous: boolean;
+    /** Longest lifetime a token may have (`exp` - `iat`), in seconds. */
+    maxTokenAgeSeconds: number;
+    /** How far the issuer's clock may be off ours, in seconds (for `exp`, `nbf` and `iat`). */
+    clockLeewaySeconds: number;
     /** True when running on {@link DEV_JWT_SECRET}. */
     devSecret: boolean;
   };
@@ -202,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.AUTH_ISSUER ?? null,
       audience: e.AUTH_AUDIENCE ?? null,
       allowAnonymous: e.AUTH_ALLOW_ANONYMOUS,
+      maxTokenAgeSeconds: e.AUTH_MAX_TOKEN_AGE_SECONDS,
+      clockLeewaySeconds: e.AUTH_CLOCK_LEEWAY_SECONDS,
       devSecret,
     },
     limits: {

@@ -48,7 +48,7 @@ type Route = (req: Request) => Promise<object>;
  * The merchant's HTTP API, under `/v1`: the same commands as the socket events (validated by the
  * same schemas, run by the same handlers) for a backend that holds a token but no socket, plus
  * order and event listings. Every request needs `Authorization: Bearer <JWT>`; the room roles
- * in the token apply as on a socket, and listings need the global `host` role.
+ * in the token apply as on a socket, and listings need the `admin` role.
  */
 export function mountHttpApi(
   app: TemplatedApp,
@@ -97,8 +97,8 @@ export function mountHttpApi(
   };
 
   const listing = (identity: Identity) => {
-    if (identity.role !== 'host')
-      throw new RoomError('FORBIDDEN', 'Listings need a token with the global host role');
+    if (identity.role !== 'admin')
+      throw new RoomError('FORBIDDEN', 'Listings need a token with the admin role');
   };
 
   on('get', '/v1/rooms/:roomId/products', 1, async ({ params: [roomId = ''] }) => {

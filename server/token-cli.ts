@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { Role, RoomId } from '../client-sdk/src/protocol/index.js';
+import { GlobalRole, Role, RoomId } from '../client-sdk/src/protocol/index.js';
 import { signToken } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const usage = `Prints a development token signed with AUTH_JWT_SECRET (or the built-in development secret).
 
-  npm run token -- --sub alice [--name Alice] [--role host|moderator|viewer]
+  npm run token -- --sub alice [--name Alice] [--role admin|host|moderator|viewer]
                    [--room ROOM_ID:ROLE ...] [--region EU] [--lang en] [--ttl 3600]`;
 
 try {
@@ -31,6 +31,15 @@ try {
       'Tokens can only be signed here with an HS256 secret (AUTH_JWT_SECRET), not a JWKS',
     );
   }
+  const ttlSeconds = Number(values.ttl);
+  if (
+    !Number.isInteger(ttlSeconds) ||
+    ttlSeconds < 1 ||
+    ttlSeconds > config.auth.maxTokenAgeSeconds
+  )
+    throw new ConfigError(
+      `--ttl must be whole seconds from 1 to ${config.auth.maxTokenAgeSeconds} (AUTH_MAX_TOKEN_AGE_SECONDS)`,
+    );
   const rooms: Record<string, Role> = {};
   for (const grant of values.room) {
     const [roomId = '', role = ''] = grant.split(':');
@@ -39,14 +48,14 @@ try {
   const token = await signToken(
     {
       sub: values.sub,
-      role: Role.parse(values.role),
+      role: GlobalRole.parse(values.role),
       rooms,
       ...(values.name ? { name: values.name } : {}),
       ...(values.region ? { region: values.region } : {}),
       ...(values.lang ? { lang: values.lang } : {}),
     },
     config.auth.secret,
-    { ttlSeconds: Number(values.ttl), issuer: config.auth.issuer, audience: config.auth.audience },
+    { ttlSeconds, issuer: config.auth.issuer, audience: config.auth.audience },
   );
   process.stdout.write(`${token}\n`);
 } catch (error) {

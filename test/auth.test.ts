@@ -55,7 +55,7 @@ describe('authentication', () => {
       code: 'TOKEN_EXPIRED',
       retryable: false,
     });
-    const badRole = await new SignJWT({ role: 'admin' })
+    const badRole = await new SignJWT({ role: 'superuser' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('x')
       .setExpirationTime('1h')
@@ -102,6 +102,66 @@ describe('authentication', () => {
   });
 });
 
+/** A token signed with the test secret, with exactly these claims and times (seconds). */
+function raw(claims: Record<string, unknown>, times: { iat?: number; exp?: number; nbf?: number }) {
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('tess');
+  if (times.iat !== undefined) jwt = jwt.setIssuedAt(times.iat);
+  if (times.exp !== undefined) jwt = jwt.setExpirationTime(times.exp);
+  if (times.nbf !== undefined) jwt = jwt.setNotBefore(times.nbf);
+  return jwt.sign(new TextEncoder().encode(TEST_SECRET));
+}
+
+describe('token lifetimes', () => {
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a token without exp, issued or valid only in the future, or living too long', async () => {
+    const server = await start({ AUTH_MAX_TOKEN_AGE_SECONDS: '3600' });
+    const refused = async (token: string, message: RegExp) =>
+      expect(await connectOutcome(server, { token })).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        retryable: false,
+        message: expect.stringMatching(message) as unknown,
+      });
+    await refused(await raw({}, { iat: nowS() }), /expiry time \(exp\)/);
+    await refused(await raw({}, {}), /expiry time \(exp\)/);
+    const yearAhead = nowS() + 365 * 86_400;
+    await refused(await raw({}, { iat: yearAhead, exp: yearAhead + 600 }), /issued in the future/);
+    await refused(await raw({}, { iat: nowS(), nbf: nowS() + 600, exp: nowS() + 1200 }), /nbf/);
+    await refused(
+      await raw({}, { iat: nowS(), exp: nowS() + 7200 }),
+      /lives longer than the 3600 s/,
+    );
+    await refused(await raw({}, { exp: nowS() + 365 * 86_400 }), /lives longer/);
+    await refused('x'.repeat(9000), /longer than 8192 characters/);
+    // a well-formed one, and one from an issuer whose clock is a few seconds ahead (the leeway)
+    expect(
+      await connectOutcome(server, { token: await raw({}, { iat: nowS(), exp: nowS() + 3600 }) }),
+    ).toBe('connected');
+    expect(
+      await connectOutcome(server, {
+        token: await raw({}, { iat: nowS() + 10, nbf: nowS() + 10, exp: nowS() + 600 }),
+      }),
+    ).toBe('connected');
+    // just expired, within the leeway, still counts; well past it is TOKEN_EXPIRED
+    expect(
+      await connectOutcome(server, {
+        token: await raw({}, { iat: nowS() - 600, exp: nowS() - 5 }),
+      }),
+    ).toBe('connected');
+    expect(
+      await connectOutcome(server, {
+        token: await raw({}, { iat: nowS() - 600, exp: nowS() - 60 }),
+      }),
+    ).toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('checks times on the server clock, so a server running ahead refuses what has expired for it', async () => {
+    const server = await start({}, { now: () => Date.now() + 7200_000 });
+    const token = await raw({}, { iat: nowS(), exp: nowS() + 3600 });
+    expect(await connectOutcome(server, { token })).toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+});
+
 describe('roles', () => {
   it('a viewer cannot create, start or end a stream, nor delete, pin or set slow mode', async () => {
     const server = await start();
@@ -139,6 +199,66 @@ describe('roles', () => {
       error: { code: 'FORBIDDEN' },
     });
     expect(await local.emitWithAck('stream:start', { roomId: 'mine' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('room ownership', () => {
+  it('a room belongs to its creator: another global host can neither retitle, run nor sell in it', async () => {
+    const server = await start();
+    const owner = await server.socket({ sub: 'hana', role: 'host' });
+    await owner.emitWithAck('stream:create', { roomId: 'hanas', title: 'Hana live' });
+    await owner.emitWithAck('stream:start', { roomId: 'hanas' });
+    const rival = await server.socket({ sub: 'rex', role: 'host' });
+    await rival.emitWithAck('room:join', { roomId: 'hanas' });
+    const product = {
+      id: 'p1',
+      title: 'Fake',
+      price: { amountMinor: 1, currency: 'EUR' },
+      imageUrl: null,
+      sku: 'F-1',
+    };
+    for (const ack of [
+      await rival.emitWithAck('stream:create', { roomId: 'hanas', title: 'Rex took over' }),
+      await rival.emitWithAck('stream:end', { roomId: 'hanas' }),
+      await rival.emitWithAck('product:upsert', { roomId: 'hanas', product }),
+      await rival.emitWithAck('chat:set-slow-mode', { roomId: 'hanas', seconds: 30 }),
+    ])
+      expect(ack).toMatchObject({
+        ok: false,
+        error: {
+          code: 'FORBIDDEN',
+          message: expect.stringMatching(/belongs to another host|moderator/) as unknown,
+        },
+      });
+    const room = server.app.internals.registry.get('hanas');
+    expect(room?.stream).toMatchObject({ title: 'Hana live', state: 'live', hostId: 'hana' });
+    // in someone else's room a global host is a viewer
+    const joined = await rival.emitWithAck('room:join', { roomId: 'hanas' });
+    expect(joined).toMatchObject({ ok: true });
+    // the rival still creates rooms of its own
+    expect(
+      await rival.emitWithAck('stream:create', { roomId: 'rexs', title: 'Rex' }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it("a co-host named in the token's rooms claim, and an admin, may run another host's room", async () => {
+    const server = await start();
+    const owner = await server.socket({ sub: 'hana', role: 'host' });
+    await owner.emitWithAck('stream:create', { roomId: 'shared', title: 'Shared' });
+    const cohost = await server.socket({ sub: 'cora', role: 'host', rooms: { shared: 'host' } });
+    expect(
+      await cohost.emitWithAck('stream:create', { roomId: 'shared', title: 'Shared, edited' }),
+    ).toMatchObject({
+      ok: true,
+      stream: { title: 'Shared, edited', hostId: 'hana' },
+    });
+    const admin = await server.socket({ sub: 'ops', role: 'admin' });
+    expect(await admin.emitWithAck('stream:start', { roomId: 'shared' })).toMatchObject({
+      ok: true,
+    });
+    const joined = await admin.emitWithAck('room:join', { roomId: 'shared' });
+    expect(joined).toMatchObject({ ok: true, snapshot: { role: 'host' } });
+    expect(await admin.emitWithAck('stream:end', { roomId: 'shared' })).toMatchObject({ ok: true });
   });
 });
 

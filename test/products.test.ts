@@ -74,7 +74,7 @@ describe('products', () => {
     await h.createStream('show', { title: 'Show' });
     const viewer = await server.client({ sub: 'vera' });
     await viewer.join('show');
-    const backend = await server.token({ sub: 'merchant-backend', role: 'host' });
+    const backend = await server.token({ sub: 'merchant-backend', role: 'admin' });
     const { id: _, ...fields } = product(7);
 
     const updated = nextEvent<ServerPayload<'product:updated'>>(viewer, 'product');

@@ -82,7 +82,7 @@ describe('stream rooms', () => {
   });
 
   it('counts viewers on join and leave, coalesced per interval (on the injected clock)', async () => {
-    let clock = 1_000_000;
+    let clock = Date.now();
     const server = await start({ VIEWER_COUNT_INTERVAL_MS: '300' }, { now: () => clock });
     const h = await server.socket(host);
     await h.emitWithAck('stream:create', { roomId: 'count', title: 'Count' });
@@ -108,7 +108,7 @@ describe('stream rooms', () => {
     expect(counts.slice(first)).toEqual([6, 4]);
   });
 
-  it('creates a room once however many create requests race', async () => {
+  it('creates a room once however many create requests race; it belongs to the one that won', async () => {
     const server = await start();
     const hosts = await Promise.all(
       [1, 2, 3, 4, 5, 6].map((i) => server.socket({ sub: `host${i}`, role: 'host' })),
@@ -116,12 +116,22 @@ describe('stream rooms', () => {
     const results = await Promise.all(
       hosts.map((h, i) => h.emitWithAck('stream:create', { roomId: 'race', title: `t${i}` })),
     );
-    expect(results.every((r) => r.ok)).toBe(true);
-    const seqs = results.map((r) => (r.ok ? r.seq : 0)).sort((a, b) => a - b);
-    // one creation (seq 1), the others applied as edits after it, each its own seq
-    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    const won = results.flatMap((r, i) => (r.ok ? [i] : []));
+    expect(won).toHaveLength(1);
+    expect(results[won[0]!]).toMatchObject({ ok: true, seq: 1 });
+    // the others were hosts of nothing there: refused, not applied as edits
+    for (const r of results.filter((x) => !x.ok))
+      expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const room = await server.app.internals.registry.find('race');
-    expect(room?.stream.hostId).toBe('host1');
+    expect(room?.stream).toMatchObject({ hostId: `host${won[0]! + 1}`, title: `t${won[0]!}` });
+
+    // one host's own racing requests: one creation, then each an edit with its own seq
+    const own = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        hosts[0]!.emitWithAck('stream:create', { roomId: 'mine', title: `m${i}` }),
+      ),
+    );
+    expect(own.map((r) => (r.ok ? r.seq : 0)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
   });
 
   it('lets go of an empty room; an ended one stays joinable for its retention, then is gone', async () => {

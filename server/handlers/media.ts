@@ -1,18 +1,18 @@
-import { assertRole, RoomError } from '../../rooms/index.js';
+import { assertRole, RoomError, type StreamRoom } from '../../rooms/index.js';
 import type { Session } from '../session.js';
 import type { Handlers } from './context.js';
 import { joinedRoom } from './room.js';
 
 /** Media requests need the room joined and its stream not ended (before it starts, the host may preview). */
-function member(session: Session, roomId: string): void {
-  if (joinedRoom(session, roomId).stream.state === 'ended')
-    throw new RoomError('INVALID_STATE', 'The stream has ended');
+function member(session: Session, roomId: string): StreamRoom {
+  const room = joinedRoom(session, roomId);
+  if (room.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+  return room;
 }
 
 /** Publishing needs the host role in the room, too. */
 function host(session: Session, roomId: string): void {
-  member(session, roomId);
-  assertRole(session.identity, roomId, 'host', 'publish video');
+  assertRole(session.identity, member(session, roomId), 'host', 'publish video');
 }
 
 export const mediaHandlers: Handlers<

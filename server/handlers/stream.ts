@@ -6,7 +6,8 @@ export const streamHandlers: Handlers<
   'stream:create' | 'stream:start' | 'stream:end' | 'time:sync'
 > = {
   async 'stream:create'(session, { roomId, ...fields }, services) {
-    assertRole(session.identity, roomId, 'host', 'create a stream');
+    // anyone who may host a new room may try; an existing room checks its own host on the edit
+    assertRole(session.identity, { id: roomId, hostId: null }, 'host', 'create a stream');
     const { room, created } = await services.registry.open(roomId, fields, session.identity);
     if (created) return { seq: room.seq, stream: room.stream };
     return onRoom(services, roomId, (r) => r.updateStream(session.identity, fields));

@@ -3,12 +3,12 @@ import { ErrorBody, type Ack } from './errors.js';
 import {
   ChatMessage,
   ChatText,
+  GlobalRole,
   HttpUrl,
   MAX_SLOW_MODE_SECONDS,
   Product,
   ProductId,
   ReactionKind,
-  Role,
   RoomEvent,
   RoomId,
   RoomSnapshot,
@@ -263,7 +263,8 @@ export const ReactionCounts = z.partialRecord(ReactionKind, z.number().int().pos
 export const SessionUser = z.object({
   id: z.string(),
   name: z.string(),
-  role: Role,
+  /** The token's global role (a room's own role comes with its snapshot). */
+  role: GlobalRole,
   anonymous: z.boolean(),
   region: z.string().nullable(),
   language: z.string().nullable(),

@@ -19,8 +19,16 @@ export const RoomId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 
+/** A user's role in one room. */
 export const Role = z.enum(['host', 'moderator', 'viewer']);
 export type Role = z.infer<typeof Role>;
+
+/**
+ * A token's global role. `host` may create rooms and hosts the rooms it created; `moderator`
+ * moderates every room; `admin` acts as host in every room (the merchant's backend, support).
+ */
+export const GlobalRole = z.enum(['admin', 'host', 'moderator', 'viewer']);
+export type GlobalRole = z.infer<typeof GlobalRole>;
 
 export const ReactionKind = z.enum(['heart', 'fire', 'clap', 'laugh', 'wow', 'cart']);
 export type ReactionKind = z.infer<typeof ReactionKind>;
