@@ -70,7 +70,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks' })).toThrow(
       /MERCHANT_WEBHOOK_SECRET: required/,
     );
-    const secret = 's'.repeat(32);
+    for (const weak of ['s'.repeat(32), 'whsec_c2hvcnQ=', `whsec_${'!'.repeat(40)}`])
+      expect(() =>
+        loadConfig({
+          MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks',
+          MERCHANT_WEBHOOK_SECRET: weak,
+        }),
+      ).toThrow(/MERCHANT_WEBHOOK_SECRET: must be a Standard Webhooks secret/);
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
     expect(
       loadConfig({
         MERCHANT_WEBHOOK_URL: 'https://shop.example/hooks',

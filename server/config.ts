@@ -11,6 +11,14 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const positive = z.coerce.number().positive();
 const optionalString = z.string().trim().min(1).optional();
 
+/** `whsec_` and standard base64 of 24 to 64 bytes (what Standard Webhooks libraries accept). */
+function isWebhookSecret(value: string): boolean {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value);
+  if (!match?.[1] || match[1].length % 4 !== 0) return false;
+  const bytes = Buffer.from(match[1], 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
+
 /**
  * Every environment variable the server reads, with its default. The README's configuration table
  * is this schema in prose; keep them together.
@@ -73,7 +81,13 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: int(1000, 600_000).default(5000),
 
   MERCHANT_WEBHOOK_URL: z.url().optional(),
-  MERCHANT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MERCHANT_WEBHOOK_SECRET: z
+    .string()
+    .refine(
+      isWebhookSecret,
+      'must be a Standard Webhooks secret: "whsec_" and the base64 of 24 to 64 random bytes',
+    )
+    .optional(),
   MERCHANT_WEBHOOK_MAX_BACKOFF_MS: int(100, 3_600_000).default(60_000),
 
   MEDIA_ENABLED: bool.default(true),

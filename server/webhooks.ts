@@ -1,9 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import type { Logger } from 'pino';
 import type { MerchantEvent, MerchantOutboxPort } from '../rooms/index.js';
 
 export interface WebhookOptions {
   url: string;
+  /** A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes. */
   secret: string;
   /** This sender's name among the nodes (its unconfirmed events come back to it after a restart). */
   sender: string;
@@ -19,27 +21,68 @@ export interface WebhookOptions {
   posted?: (outcome: 'delivered' | 'failed') => void;
 }
 
-/** `v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, the value of `x-liveshop-signature`. */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
+/** How far a delivery's `webhook-timestamp` may be from the verifier's clock (Standard Webhooks' default). */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
-/** Checks a webhook's signature, as a merchant would (constant-time comparison). */
-export function verifyWebhook(
-  secret: string,
-  timestamp: number,
-  body: string,
-  signature: string,
-): boolean {
-  const expected = Buffer.from(signWebhook(secret, timestamp, body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+/** The three Standard Webhooks headers of one delivery attempt. */
+export interface WebhookHeaders {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
 }
 
 /**
+ * Signs one delivery attempt as Standard Webhooks does (https://www.standardwebhooks.com): an
+ * HMAC-SHA256, with the base64 key of a `whsec_...` secret, over `<id>.<timestamp>.<body>`, sent
+ * as `webhook-signature: v1,<base64>`. The signing is the maintained `standardwebhooks` package's.
+ */
+export function signWebhook(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): WebhookHeaders {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': new Webhook(secret).sign(id, new Date(timestampSeconds * 1000), body),
+  };
+}
+
+/**
+ * Checks a delivery as a merchant would: a `v1` signature over id, timestamp and body, in
+ * constant time, and a timestamp within `toleranceSeconds` of `now` (so a captured delivery
+ * cannot be replayed later). `standardwebhooks`' own `Webhook#verify` does the same with the
+ * default tolerance; this one takes the tolerance and the clock as options.
+ */
+export function verifyWebhook(
+  secret: string,
+  headers: Partial<Record<keyof WebhookHeaders, string | string[] | undefined>>,
+  body: string,
+  options: { toleranceSeconds?: number; now?: number } = {},
+): boolean {
+  const { toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS, now = Date.now() } = options;
+  const id = single(headers['webhook-id']);
+  const stamp = single(headers['webhook-timestamp']);
+  const signatures = single(headers['webhook-signature']);
+  if (!id || !stamp || !signatures || !/^\d{1,12}$/.test(stamp)) return false;
+  const timestamp = Number(stamp);
+  if (Math.abs(Math.floor(now / 1000) - timestamp) > toleranceSeconds) return false;
+  const expected = Buffer.from(signWebhook(secret, id, timestamp, body)['webhook-signature']);
+  return signatures.split(' ').some((candidate) => {
+    const given = Buffer.from(candidate);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+const single = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
  * Posts the merchant outbox's events to the merchant's webhook, in order, each until it gets a
- * 2xx: exponential backoff with jitter between attempts, the same event id on every attempt (for
- * the merchant's de-duplication), and what a stopped sender left is resumed by the next one.
+ * 2xx: exponential backoff with jitter between attempts, the same `webhook-id` (the event id) on
+ * every attempt for the merchant's de-duplication, each attempt signed with its own timestamp,
+ * and what a stopped sender left is resumed by the next one.
  */
 export class WebhookSender {
   private running = false;
@@ -112,15 +155,15 @@ export class WebhookSender {
 
   private async post(event: MerchantEvent): Promise<boolean> {
     const body = JSON.stringify(event);
+    // every attempt is signed anew (a merchant refuses stale timestamps); the id stays the event's
     const timestamp = Math.floor(Date.now() / 1000);
     try {
       const response = await fetch(this.o.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-liveshop-event-id': event.id,
-          'x-liveshop-timestamp': String(timestamp),
-          'x-liveshop-signature': signWebhook(this.o.secret, timestamp, body),
+          'user-agent': 'liveshop-webhooks/1',
+          ...signWebhook(this.o.secret, event.id, timestamp, body),
         },
         body,
         signal: AbortSignal.timeout(this.o.timeoutMs),

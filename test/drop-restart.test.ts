@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveShopClient } from '../client-sdk/src/index.js';
 import { eventually, eventuallyAsync } from './helpers/events.js';
-import { startMerchant } from './helpers/merchant.js';
+import { MERCHANT_SECRET, startMerchant } from './helpers/merchant.js';
 import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type TestServer } from './helpers/server.js';
@@ -33,7 +33,7 @@ afterEach(async () => {
   for (const task of cleanups.splice(0).reverse()) await task();
 });
 
-const SECRET = 'merchant-secret-merchant-secret-0123456789';
+const SECRET = MERCHANT_SECRET;
 const QUANTITY = 30;
 const BUYERS = 60;
 

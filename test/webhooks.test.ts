@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MerchantOutboxPort } from '../rooms/index.js';
 import { MemoryMerchantOutbox } from '../server/engines/memory/index.js';
@@ -6,10 +8,10 @@ import { createRedisEngine } from '../server/engines/redis/index.js';
 import { signWebhook, verifyWebhook, WebhookSender } from '../server/webhooks.js';
 import { eventually, eventuallyAsync } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
-import { startMerchant } from './helpers/merchant.js';
+import { MERCHANT_SECRET, startMerchant } from './helpers/merchant.js';
 import { useServers } from './helpers/server.js';
 
-const SECRET = 'merchant-secret-merchant-secret-0123456789';
+const SECRET = MERCHANT_SECRET;
 const redis = useRedis();
 const start = useServers();
 const cleanups: (() => unknown)[] = [];
@@ -41,15 +43,42 @@ function sender(outbox: MerchantOutboxPort, url: string, name = 'node1') {
 }
 
 describe('merchant webhooks', () => {
-  it('signs with HMAC-SHA256 over timestamp and body', () => {
-    const body = '{"id":"e1"}';
-    const signature = signWebhook(SECRET, 1_700_000_000, body);
-    expect(signature).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(verifyWebhook(SECRET, 1_700_000_000, body, signature)).toBe(true);
-    expect(verifyWebhook(SECRET, 1_700_000_001, body, signature)).toBe(false);
-    expect(
-      verifyWebhook('another-secret-another-secret-0123', 1_700_000_000, body, signature),
-    ).toBe(false);
+  it('signs as Standard Webhooks do: id, timestamp and body, verifiable with the standard library', () => {
+    const body = '{"id":"evt-1","type":"order.created"}';
+    const now = Math.floor(Date.now() / 1000);
+    const headers = signWebhook(SECRET, 'evt-1', now, body);
+    expect(headers).toEqual({
+      'webhook-id': 'evt-1',
+      'webhook-timestamp': String(now),
+      'webhook-signature': expect.stringMatching(/^v1,[A-Za-z0-9+/]{43}=$/) as unknown,
+    });
+    // the HMAC-SHA256 of "<id>.<timestamp>.<body>" with the secret's base64 key
+    const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
+    const mac = createHmac('sha256', key).update(`evt-1.${now}.${body}`).digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${mac}`);
+    // a merchant using the standard library accepts it...
+    expect(new Webhook(SECRET).verify(body, { ...headers })).toEqual(JSON.parse(body));
+    expect(verifyWebhook(SECRET, headers, body)).toBe(true);
+    // ...and refuses another id, body or secret, and a replay of a delivery signed a year ago
+    const yearAgo = signWebhook(SECRET, 'evt-1', now - 365 * 86_400, body);
+    const otherSecret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+    for (const [h, b, secret] of [
+      [{ ...headers, 'webhook-id': 'evt-2' }, body, SECRET],
+      [headers, `${body} `, SECRET],
+      [headers, body, otherSecret],
+      [yearAgo, body, SECRET],
+    ] as const) {
+      expect(verifyWebhook(secret, h, b)).toBe(false);
+      expect(() => new Webhook(secret).verify(b, { ...h })).toThrow();
+    }
+    // the tolerance is five minutes by default, either way, and can be set
+    const sixMinutes = signWebhook(SECRET, 'evt-1', now - 360, body);
+    expect(verifyWebhook(SECRET, sixMinutes, body)).toBe(false);
+    expect(verifyWebhook(SECRET, signWebhook(SECRET, 'evt-1', now + 360, body), body)).toBe(false);
+    expect(verifyWebhook(SECRET, sixMinutes, body, { toleranceSeconds: 600 })).toBe(true);
+    // several signatures (a rotated secret) are space separated; any valid one will do
+    const both = `v1,${Buffer.alloc(32).toString('base64')} ${headers['webhook-signature']}`;
+    expect(verifyWebhook(SECRET, { ...headers, 'webhook-signature': both }, body)).toBe(true);
   });
 
   /** Appends an event with a fresh id and returns it. */

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import type { MerchantEvent } from '../../rooms/index.js';
-import { verifyWebhook } from '../../server/webhooks.js';
+
+/** A Standard Webhooks secret for tests: `whsec_` and 32 bytes in base64. */
+export const MERCHANT_SECRET = `whsec_${Buffer.from('merchant-secret-merchant-secret!').toString('base64')}`;
 
 export interface Received {
   id: string;
@@ -9,8 +12,10 @@ export interface Received {
 }
 
 /**
- * A merchant's webhook endpoint on loopback: checks every signature, answers `status()` (503 to
- * refuse) and records what it accepted. `port` reopens it where an earlier one listened.
+ * A merchant's webhook endpoint on loopback, as a merchant would write it with a standard
+ * library: `standardwebhooks`' `Webhook#verify` checks every delivery (signature over id,
+ * timestamp and body; timestamp within five minutes). It answers `status()` (503 to refuse) and
+ * records what it accepted. `port` reopens it where an earlier one listened.
  */
 export async function startMerchant(
   secret: string,
@@ -23,13 +28,17 @@ export async function startMerchant(
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      const timestamp = Number(req.headers['x-liveshop-timestamp']);
-      const signature = String(req.headers['x-liveshop-signature']);
+      let valid = true;
+      try {
+        new Webhook(secret).verify(body, req.headers as Record<string, string>);
+      } catch {
+        valid = false;
+      }
       const code = status();
       if (code < 300)
         received.push({
-          id: String(req.headers['x-liveshop-event-id']),
-          valid: verifyWebhook(secret, timestamp, body, signature),
+          id: String(req.headers['webhook-id']),
+          valid,
           event: JSON.parse(body) as MerchantEvent,
         });
       res.writeHead(code).end();
