@@ -22,6 +22,7 @@ import { TickLoop } from './tick-loop.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
+import { framedApp } from './transport/frames.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -79,11 +80,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const io: AppServer = new Server({
     adapter: uwsAdapter(uwsApp, { nativePublish: () => metrics.nativePublishes.inc() }),
     serveClient: false,
+    // namespaces other than "/" are refused (below); their empty shells are not kept
+    cleanupEmptyChildNamespaces: true,
     maxHttpBufferSize: config.limits.maxFrameBytes,
     // CORS is an engine middleware: it costs every connection a response wrapper, so it is opt-in
     ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
   });
-  io.attachApp(uwsApp, { maxBackpressure: config.limits.backpressureHardBytes } as object);
+  const framed = framedApp(uwsApp, config.limits.maxFrameBytes, {
+    oversized: () => metrics.wsRefused.inc({ reason: 'oversized' }),
+    cut: (reason) => metrics.wsRefused.inc({ reason: cutReason(reason) }),
+  });
+  io.attachApp(framed, { maxBackpressure: config.limits.backpressureHardBytes } as object);
 
   const newId = idGenerator();
   const tick = new TickLoop(
@@ -199,6 +206,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         }
       },
     );
+  });
+
+  // the protocol lives on "/": any other namespace gets a coded refusal, not socket.io's bare one
+  io.of(/^\/./).use((_socket, next) => {
+    next(connectError('BAD_REQUEST', 'This server serves the main namespace "/" only'));
   });
 
   io.on('connection', (socket) => {
@@ -353,6 +365,13 @@ async function waitForEngine(engine: Engine, logger: Logger): Promise<void> {
 }
 
 const ENGINE_WAIT_MS = 5000;
+
+/** uWS's reason for cutting a connection, as a metric label. */
+function cutReason(reason: string): string {
+  if (/utf-?8/i.test(reason)) return 'invalid_utf8';
+  if (/too big/i.test(reason)) return 'too_big';
+  return 'protocol';
+}
 /** Open drops are swept every second; a node that just wrote a drop's log relays it at once. */
 const MERCHANT_RELAY = { intervalMs: 1000, batch: 100, orphanAfterMs: 60_000 };
 

@@ -72,6 +72,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly wsRefused = new Counter({
+    name: 'liveshop_ws_protocol_closes_total',
+    help: 'WebSocket connections closed for what they sent: oversized (1009 sent), or cut by uWS (invalid_utf8, too_big beyond the read limit, protocol)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly webhookPosts = new Counter({
     name: 'liveshop_webhook_posts_total',
     help: 'Attempts to post a merchant event to the webhook: delivered (2xx) or failed',

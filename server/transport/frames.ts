@@ -1,0 +1,93 @@
+import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import { errorBody } from '../../client-sdk/src/protocol/index.js';
+import { ackFrame, connectErrorFrame, eventFrame, packetHead } from './packets.js';
+import type { TemplatedApp } from './uws.js';
+
+/** WebSocket close codes we send (RFC 6455, section 7.4.1). */
+export const CLOSE = { TOO_BIG: 1009 } as const;
+
+/** Told of frames refused here and of connections uWS itself cut for a protocol error. */
+export interface FrameObserver {
+  oversized(bytes: number): void;
+  /** uWS closed the connection without a close frame (the client sees 1006), with its reason. */
+  cut(reason: string): void;
+}
+
+/**
+ * The most uWS reads of one message before it cuts the connection itself (TCP closed, no close
+ * frame: uWS does so for any protocol violation). Messages between `maxFrameBytes` and this are
+ * read and refused here with a 1009 close frame; a frame announcing more than this is cut as soon
+ * as its header arrives, so no client can make the server buffer more.
+ */
+export function readLimit(maxFrameBytes: number): number {
+  return Math.max(4 * maxFrameBytes, 4 << 20);
+}
+
+/**
+ * The uWS app as socket.io's engine sees it, with its WebSocket behaviour wrapped so that a
+ * message over `maxFrameBytes` gets an answer before a 1009 close: a CONNECT gets socket.io's
+ * CONNECT_ERROR (the client's `connect_error`, with `PAYLOAD_TOO_LARGE`), an event with an ack
+ * gets its ack with the error, any other event `server:error`. Every other method is the app's.
+ */
+export function framedApp(
+  app: TemplatedApp,
+  maxFrameBytes: number,
+  observer: FrameObserver,
+): TemplatedApp {
+  const proxy: TemplatedApp = new Proxy(app, {
+    get(target, property, receiver) {
+      if (property === 'ws')
+        return (pattern: string, behavior: WebSocketBehavior<unknown>) => {
+          target.ws(pattern, guard(behavior, maxFrameBytes, observer));
+          return proxy;
+        };
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      // chained calls (`app.any(...).ws(...)`) stay on the proxy
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return result === target ? proxy : result;
+      };
+    },
+  });
+  return proxy;
+}
+
+function guard<U>(
+  behavior: WebSocketBehavior<U>,
+  maxFrameBytes: number,
+  observer: FrameObserver,
+): WebSocketBehavior<U> {
+  const { message, close } = behavior;
+  return {
+    ...behavior,
+    maxPayloadLength: readLimit(maxFrameBytes),
+    message: (ws, data, isBinary) => {
+      if (data.byteLength <= maxFrameBytes) {
+        void message?.(ws, data, isBinary);
+        return;
+      }
+      observer.oversized(data.byteLength);
+      refuse(ws, isBinary ? undefined : Buffer.from(data, 0, 200).toString('utf8'), maxFrameBytes);
+    },
+    close: (ws, code, reason) => {
+      // uWS reports a connection it cut for a protocol error as 1006 with its reason
+      if (code === 1006 && reason.byteLength > 0) observer.cut(Buffer.from(reason).toString());
+      close?.(ws, code, reason);
+    },
+  };
+}
+
+/** Answers an oversized message as well as its head allows, then closes with 1009. */
+function refuse<U>(ws: WebSocket<U>, head: string | undefined, maxFrameBytes: number): void {
+  const text = `Frames may be at most ${maxFrameBytes} bytes; closing the connection`;
+  const error = errorBody('PAYLOAD_TOO_LARGE', text);
+  // "4" is Engine.IO's message type; the socket.io packet follows
+  const packet = head?.startsWith('4') ? packetHead(head.slice(1)) : undefined;
+  if (packet?.type === 0) ws.send(connectErrorFrame(packet.nsp, text, error));
+  else if (packet && packet.type === 2 && packet.ackId !== '')
+    ws.send(ackFrame(packet.nsp, packet.ackId, [{ ok: false, error }]));
+  else if (packet?.type === 2)
+    ws.send(eventFrame(packet.nsp, 'server:error', { ...error, event: packet.event ?? 'unknown' }));
+  ws.end(CLOSE.TOO_BIG, 'Message too big');
+}
