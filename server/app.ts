@@ -12,9 +12,10 @@ import { createMemoryEngine } from './engines/memory/index.js';
 import { createRedisEngine } from './engines/redis/index.js';
 import { Dispatcher } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
-import { mountHttp } from './http.js';
-import { mountHttpApi } from './http-api.js';
-import { mountPages } from './pages.js';
+import { apiRoutes } from './http/api.js';
+import { pageRoutes } from './http/pages.js';
+import { metricsRoute, probeRoutes } from './http/probes.js';
+import { mountNotFound, mountRoutes } from './http/routes.js';
 import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
 import { Session, type AppServer } from './session.js';
@@ -32,8 +33,11 @@ export interface AppOptions {
 }
 
 export interface App {
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Starts listening; resolves with the bound address (port 0 picks a free port), and the metrics
+   * port when metrics have one of their own.
+   */
+  listen(): Promise<{ host: string; port: number; metricsPort?: number }>;
   /**
    * Graceful shutdown: refuse new connections, tell clients `server:draining`, wait for them to
    * leave (up to the drain deadline), then close.
@@ -256,16 +260,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     raw.request = null;
   });
 
-  mountHttpApi(uwsApp, auth, services, engine);
-  mountPages(uwsApp);
-  mountHttp(uwsApp, metrics, {
-    notReadyReason: () => {
-      if (draining) return 'draining';
-      if (!listenSocket) return 'not listening';
-      if (!engine.isReady()) return `engine ${engine.name} not connected`;
-      return null;
-    },
+  const metricsPath = metricsRoute(metrics, config.metrics.token);
+  mountRoutes(uwsApp, {
+    ...probeRoutes(metrics, {
+      notReadyReason: () => {
+        if (draining) return 'draining';
+        if (!listenSocket) return 'not listening';
+        if (!engine.isReady()) return `engine ${engine.name} not connected`;
+        return null;
+      },
+    }),
+    // on a port of its own, /metrics is not served with the app
+    ...(config.metrics.port === null ? metricsPath : {}),
+    ...pageRoutes(),
+    ...apiRoutes(auth, services, engine),
   });
+  mountNotFound(uwsApp);
+  const metricsApp = config.metrics.port === null ? null : uws.App();
+  if (metricsApp) {
+    mountRoutes(metricsApp, metricsPath);
+    mountNotFound(metricsApp);
+  }
+  let metricsSocket: us_listen_socket | null = null;
 
   const stopListening = () => {
     if (listenSocket) uws.us_listen_socket_close(listenSocket);
@@ -279,21 +295,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
     listen: async () => {
       await Promise.all([waitForEngine(engine, logger), mediaStarted]);
-      return new Promise((resolve, reject) => {
-        uwsApp.listen(config.host, config.port, (socket) => {
-          if (!socket) {
-            reject(new Error(`Cannot listen on ${config.host}:${config.port}`));
-            return;
-          }
-          listenSocket = socket;
-          backpressure.start();
-          relay.start();
-          webhooks?.start();
-          const port = uws.us_socket_local_port(socket);
-          logger.info({ host: config.host, port, engine: engine.name }, 'listening');
-          resolve({ host: config.host, port });
-        });
-      });
+      let metricsPort: number | undefined;
+      if (metricsApp && config.metrics.port !== null) {
+        metricsSocket = await listenOn(uws, metricsApp, config.host, config.metrics.port);
+        metricsPort = uws.us_socket_local_port(metricsSocket);
+        logger.info({ host: config.host, port: metricsPort }, 'metrics listening');
+      }
+      listenSocket = await listenOn(uws, uwsApp, config.host, config.port);
+      backpressure.start();
+      relay.start();
+      webhooks?.start();
+      const port = uws.us_socket_local_port(listenSocket);
+      logger.info({ host: config.host, port, engine: engine.name }, 'listening');
+      return { host: config.host, port, ...(metricsPort === undefined ? {} : { metricsPort }) };
     },
 
     async drain() {
@@ -314,6 +328,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       closed ??= (async () => {
         draining = true;
         stopListening();
+        if (metricsSocket) uws.us_listen_socket_close(metricsSocket);
+        metricsSocket = null;
         backpressure.stop();
         await relay.stop();
         await webhooks?.stop();
@@ -330,6 +346,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   };
   return app;
+}
+
+/** Listens on host:port, or fails with the address that could not be taken. */
+function listenOn(
+  uws: ReturnType<typeof loadUws>['uws'],
+  app: TemplatedApp,
+  host: string,
+  port: number,
+): Promise<us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`Cannot listen on ${host}:${port}`));
+    });
+  });
 }
 
 /** The engine the configuration names: Redis when REDIS_URL is set, else the embedded one. */

@@ -52,7 +52,11 @@ describe('loadConfig', () => {
       }),
     ).toThrow(/set one, not both/);
     expect(
-      loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's'.repeat(40) }).auth.devSecret,
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_JWT_SECRET: 's'.repeat(40),
+        METRICS_TOKEN: 'm'.repeat(20),
+      }).auth.devSecret,
     ).toBe(false);
   });
 

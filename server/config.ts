@@ -61,6 +61,9 @@ const EnvSchema = z.object({
   REPLAY_LIMIT: int(1, 1_000_000).default(500),
   ROOM_RETAIN_ENDED_SECONDS: int(0, 30 * 86_400).default(3600),
 
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
   DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   DRAIN_RECONNECT_MS: int(0, 60_000).default(1000),
 
@@ -157,6 +160,8 @@ export interface Config {
   /** This process among its peers; random unless NODE_ID is set. */
   nodeId: string | null;
   drain: { timeoutMs: number; reconnectMs: number };
+  /** `/metrics`: on a port of its own (null: the app's), behind a bearer token (null: open). */
+  metrics: { port: number | null; token: string | null };
   /** Live video (mediasoup); null: disabled, media requests get MEDIA_UNAVAILABLE. */
   media: {
     workers: number;
@@ -202,6 +207,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.MAX_EVENT_BYTES > e.MAX_FRAME_BYTES)
     problems.push('  MAX_EVENT_BYTES: must not exceed MAX_FRAME_BYTES');
+  if (e.NODE_ENV === 'production' && e.METRICS_PORT === undefined && !e.METRICS_TOKEN)
+    problems.push(
+      '  METRICS_PORT or METRICS_TOKEN: required when NODE_ENV=production (/metrics would be open to anyone)',
+    );
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT)
+    problems.push('  METRICS_PORT: must differ from PORT');
   if (e.MEDIA_RTC_MIN_PORT > e.MEDIA_RTC_MAX_PORT)
     problems.push('  MEDIA_RTC_MIN_PORT: must not exceed MEDIA_RTC_MAX_PORT');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -271,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     nodeId: e.NODE_ID ?? null,
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, reconnectMs: e.DRAIN_RECONNECT_MS },
+    metrics: { port: e.METRICS_PORT ?? null, token: e.METRICS_TOKEN ?? null },
     media: e.MEDIA_ENABLED
       ? {
           workers: e.MEDIA_WORKERS ?? availableParallelism(),

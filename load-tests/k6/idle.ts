@@ -34,6 +34,13 @@ export const options = {
   },
 };
 
+/** A scrape of /metrics (with METRICS_TOKEN, as a server in production wants it). */
+function scrape(): string {
+  const token = __ENV['METRICS_TOKEN'];
+  const params = token ? { headers: { authorization: `Bearer ${token}` } } : {};
+  return String(http.get(`${BASE_URL}/metrics`, params).body);
+}
+
 function metric(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : Number.NaN;
@@ -41,10 +48,7 @@ function metric(text: string, name: string): number {
 
 export function setup(): { rssBefore: number } {
   return {
-    rssBefore: metric(
-      String(http.get(`${BASE_URL}/metrics`).body),
-      'liveshop_process_resident_memory_bytes',
-    ),
+    rssBefore: metric(scrape(), 'liveshop_process_resident_memory_bytes'),
   };
 }
 
@@ -54,7 +58,7 @@ export function hold(): void {
 }
 
 export function probe(data: { rssBefore: number }): void {
-  const text = String(http.get(`${BASE_URL}/metrics`).body);
+  const text = scrape();
   const rss = metric(text, 'liveshop_process_resident_memory_bytes');
   const connections = metric(text, 'liveshop_connections');
   bytesPerConnection.add((rss - data.rssBefore) / connections);

@@ -35,6 +35,8 @@ export interface TestServer {
   config: Config;
   url: string;
   port: number;
+  /** The metrics port, when METRICS_PORT gives metrics one of their own. */
+  metricsPort: number | undefined;
   /** A signed token for these claims. */
   token(claims: Claims, ttlSeconds?: number): Promise<string>;
   /** A raw socket.io client (WebSocket only), connected and authenticated. */
@@ -63,7 +65,7 @@ export function useServers(): (
   return async (env = {}, options = {}) => {
     const config = loadConfig({ ...TEST_ENV, ...env });
     const app = createApp(config, { ...options, logger: pino({ level: 'silent' }) });
-    const { port } = await app.listen();
+    const { port, metricsPort } = await app.listen();
     cleanups.push(() => app.close());
     const url = `http://127.0.0.1:${port}`;
     const token = (claims: Claims, ttl = 3600) =>
@@ -74,6 +76,7 @@ export function useServers(): (
       config,
       url,
       port,
+      metricsPort,
       token,
       async socket(claims = { sub: 'viewer' }, options = {}) {
         const auth = claims ? { token: await token(claims) } : {};

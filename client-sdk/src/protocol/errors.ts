@@ -72,6 +72,16 @@ export const ERROR_CODES = {
   },
   UNAVAILABLE: { retryable: true, description: 'A backing service is unavailable; retry shortly.' },
   INTERNAL: { retryable: true, description: 'Unexpected server error; it has been logged.' },
+  NOT_FOUND: { retryable: false, description: 'HTTP: nothing is served at this path.' },
+  METHOD_NOT_ALLOWED: {
+    retryable: false,
+    description:
+      'HTTP: the path does not take this method; the `Allow` header lists those it takes.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    retryable: false,
+    description: 'HTTP: a request body must be `application/json` (UTF-8).',
+  },
   TIMEOUT: { retryable: true, description: 'Client side: no answer from the server in time.' },
   DISCONNECTED: {
     retryable: true,

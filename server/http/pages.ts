@@ -2,49 +2,36 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpResponse, TemplatedApp } from './transport/uws.js';
+import type { PathHandlers } from './routes.js';
 
 /**
  * The minimal host and viewer pages (`/media/host`, `/media/watch`) and the browser SDK bundle
  * they load (`/sdk/liveshop-sdk.js`, built by `npm run build`). Both pages read `room` and
  * `token` from the query string; the full shop UI is a separate app.
  */
-export function mountPages(app: TemplatedApp): void {
+export function pageRoutes(): Record<string, PathHandlers> {
   const bundle = join(projectRoot(), 'dist', 'browser', 'liveshop-sdk.js');
   let cached: Promise<Buffer> | undefined;
-  app.get('/sdk/liveshop-sdk.js', (res) => {
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    cached ??= readFile(bundle);
-    cached.then(
-      (body) => {
-        if (!aborted) send(res, '200 OK', 'text/javascript; charset=utf-8', body);
+  const html = (title: string, script: string) => page(title, script);
+  return {
+    '/sdk/liveshop-sdk.js': {
+      GET: (reply) => {
+        cached ??= readFile(bundle);
+        cached.then(
+          (body) => reply.send(200, body, 'text/javascript; charset=utf-8'),
+          () => {
+            cached = undefined;
+            reply.error(404, 'NOT_FOUND', 'The browser SDK is not built: npm run build');
+          },
+        );
       },
-      () => {
-        cached = undefined;
-        if (!aborted)
-          send(res, '404 Not Found', 'text/plain', 'The browser SDK is not built: npm run build');
-      },
-    );
-  });
-  app.get('/media/host', (res) => send(res, '200 OK', HTML, page('Host', HOST_SCRIPT)));
-  app.get('/media/watch', (res) => send(res, '200 OK', HTML, page('Watch', WATCH_SCRIPT)));
+    },
+    '/media/host': { GET: (reply) => reply.send(200, html('Host', HOST_SCRIPT), HTML) },
+    '/media/watch': { GET: (reply) => reply.send(200, html('Watch', WATCH_SCRIPT), HTML) },
+  };
 }
 
 const HTML = 'text/html; charset=utf-8';
-
-function send(res: HttpResponse, status: string, type: string, body: string | Buffer): void {
-  res.cork(() => {
-    res
-      .writeStatus(status)
-      .writeHeader('content-type', type)
-      .writeHeader('cache-control', 'no-store')
-      .writeHeader('x-content-type-options', 'nosniff')
-      .end(body);
-  });
-}
 
 /** The folder holding package.json, from wherever this file runs (source or dist). */
 function projectRoot(): string {

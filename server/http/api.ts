@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import {
+  clientEvents,
+  errorBody,
+  type ErrorBody,
+  type ErrorCode,
+} from '../../client-sdk/src/protocol/index.js';
+import { RoomError, type Engine, type Identity } from '../../rooms/index.js';
+import { AuthError, type Authenticator } from '../auth.js';
+import type { Services } from '../handlers/index.js';
+import { describe, toErrorBody } from '../handlers/dispatch.js';
+import { productHandlers } from '../handlers/products.js';
+import { findRoom } from '../handlers/room.js';
+import type { HttpRequest } from '../transport/uws.js';
+import type { Reply } from './reply.js';
+import type { PathHandlers, RouteHandler } from './routes.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+const MAX_LIST = 1000;
+
+/** The HTTP status of each error code. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_EXPIRED: 401,
+  AUTH_REQUIRED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROOM_NOT_FOUND: 404,
+  DROP_NOT_FOUND: 404,
+  PRODUCT_NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PIN_LIMIT: 409,
+  PRODUCT_LIMIT: 409,
+  INVALID_STATE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  SLOW_MODE: 429,
+  UNAVAILABLE: 503,
+  SERVER_DRAINING: 503,
+};
+
+/** What a route sees: the caller, its path parameters, its checked query and its JSON body. */
+interface Request<Q> {
+  identity: Identity;
+  params: string[];
+  query: Q;
+  body: unknown;
+}
+
+interface RouteSpec<Q> {
+  /** How many `:params` the pattern has. */
+  params: number;
+  /** The query parameters this route takes; any other is refused. */
+  query?: z.ZodType<Q>;
+  /** Whether a JSON body is required (else a body is still parsed and checked when sent). */
+  body?: boolean;
+  run(req: Request<Q>): Promise<object>;
+}
+
+/** The query of a route that takes no parameters: any is refused. */
+const NoQuery = z.strictObject({});
+
+/** A whole number in decimal digits, within bounds. */
+const count = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * The merchant's HTTP API, under `/v1`: the same commands as the socket events (validated by the
+ * same schemas, run by the same handlers) for a backend that holds a token but no socket, plus
+ * order and event listings. Every request needs `Authorization: Bearer <JWT>`; the room roles
+ * in the token apply as on a socket, and listings need the `admin` role. A request body must be
+ * JSON (`content-type: application/json`) in UTF-8; query parameters are checked, unknown ones
+ * refused.
+ */
+export function apiRoutes(
+  auth: Authenticator,
+  services: Services,
+  engine: Pick<Engine, 'inventory' | 'merchantOutbox'>,
+): Record<string, PathHandlers> {
+  const serve =
+    <Q = object>(spec: RouteSpec<Q>): RouteHandler =>
+    (reply: Reply, req: HttpRequest) => {
+      // uWS requests live only until the first await: read what is needed now
+      const head = {
+        authorization: req.getHeader('authorization'),
+        contentType: req.getHeader('content-type'),
+        hasBody: req.getHeader('content-length') !== '' && req.getHeader('content-length') !== '0',
+        chunked: req.getHeader('transfer-encoding') !== '',
+        params: Array.from({ length: spec.params }, (_, i) => decode(req.getParameter(i))),
+        query: req.getQuery(),
+      };
+      // the body is read from the start (uWS hands its chunks only to a reader set up now)
+      const body = reply.body(MAX_BODY_BYTES);
+      void handle(reply, head, body, spec).catch((error: unknown) => {
+        const body = httpError(error, services);
+        reply.json(STATUS[body.code] ?? 500, { ok: false, error: body });
+      });
+    };
+
+  const handle = async <Q>(
+    reply: Reply,
+    head: {
+      authorization: string;
+      contentType: string;
+      hasBody: boolean;
+      chunked: boolean;
+      params: string[];
+      query: string;
+    },
+    reading: Promise<Buffer | null>,
+    spec: RouteSpec<Q>,
+  ) => {
+    if ((head.hasBody || head.chunked) && !isJson(head.contentType))
+      throw new RoomError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `The body must be application/json, not ${head.contentType === '' ? 'untyped' : head.contentType.slice(0, 100)}`,
+      );
+    const raw = await reading;
+    if (raw === null) return; // refused as too large, or the client went away
+    const identity = await auth.authenticate(bearer(head.authorization));
+    if (identity.anonymous) throw new AuthError('UNAUTHENTICATED', 'A token is required');
+    const query = parseQuery(head.query, spec.query ?? (NoQuery as unknown as z.ZodType<Q>));
+    if (raw.length > 0 && !isJson(head.contentType))
+      throw new RoomError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
+    const body = raw.length === 0 ? undefined : parseJson(raw);
+    if (spec.body && body === undefined)
+      throw new RoomError('BAD_REQUEST', 'This request needs a JSON body');
+    const result = await spec.run({ identity, params: head.params, query, body });
+    reply.json(200, { ok: true, ...result });
+  };
+
+  const command = async (
+    event: keyof typeof productHandlers,
+    identity: Identity,
+    payload: unknown,
+  ): Promise<object> => {
+    const parsed = clientEvents[event].request.safeParse(payload);
+    if (!parsed.success) throw new RoomError('BAD_REQUEST', describe(event, parsed.error));
+    const handler = productHandlers[event] as (
+      actor: { identity: Identity },
+      input: unknown,
+      s: Services,
+    ) => Promise<object>;
+    return handler({ identity }, parsed.data, services);
+  };
+
+  const listing = (identity: Identity) => {
+    if (identity.role !== 'admin')
+      throw new RoomError('FORBIDDEN', 'Listings need a token with the admin role');
+  };
+
+  return {
+    '/v1/rooms/:roomId/products': {
+      GET: serve({
+        params: 1,
+        run: async ({ params: [roomId = ''] }) => (await findRoom(services, roomId)).products,
+      }),
+    },
+    '/v1/rooms/:roomId/products/:productId': {
+      PUT: serve({
+        params: 2,
+        body: true,
+        run: ({ identity, params, body }) =>
+          command('product:upsert', identity, {
+            roomId: params[0],
+            product: { ...(isObject(body) ? body : { invalid: body }), id: params[1] },
+          }),
+      }),
+      DELETE: serve({
+        params: 2,
+        run: ({ identity, params }) =>
+          command('product:remove', identity, { roomId: params[0], productId: params[1] }),
+      }),
+    },
+    '/v1/rooms/:roomId/pinned-products/:productId': {
+      PUT: serve({
+        params: 2,
+        run: ({ identity, params }) =>
+          command('product:pin', identity, { roomId: params[0], productId: params[1] }),
+      }),
+      DELETE: serve({
+        params: 2,
+        run: ({ identity, params }) =>
+          command('product:unpin', identity, { roomId: params[0], productId: params[1] }),
+      }),
+    },
+    '/v1/drops/:dropId/orders': {
+      GET: serve({
+        params: 1,
+        run: async ({ identity, params: [dropId = ''] }) => {
+          listing(identity);
+          if ((await engine.inventory.stock(dropId, services.now())) === undefined)
+            throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+          return { orders: await engine.inventory.orders(dropId) };
+        },
+      }),
+    },
+    '/v1/merchant/events': {
+      GET: serve({
+        params: 0,
+        query: z.strictObject({ limit: count(1, MAX_LIST).optional() }),
+        run: async ({ identity, query }) => {
+          listing(identity);
+          return { events: await engine.merchantOutbox.recent(query.limit ?? 100) };
+        },
+      }),
+    },
+  };
+}
+
+/** `application/json`, with at most a UTF-8 charset. */
+function isJson(contentType: string): boolean {
+  return /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i.test(contentType.trim());
+}
+
+/** The query string against the route's schema: each parameter once, none it does not take. */
+function parseQuery<Q>(text: string, schema: z.ZodType<Q>): Q {
+  const params = new URLSearchParams(text);
+  const values: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (Object.hasOwn(values, key))
+      throw new RoomError('BAD_REQUEST', `Query parameter "${key.slice(0, 40)}" is given twice`);
+    values[key] = value;
+  }
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) throw new RoomError('BAD_REQUEST', describe('query', parsed.error));
+  return parsed.data;
+}
+
+/** A path parameter, decoded; a malformed escape stays as it is (and fails validation). */
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function bearer(header: string): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJson(raw: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new RoomError('BAD_REQUEST', 'The body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RoomError('BAD_REQUEST', 'The body is not valid JSON');
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function httpError(error: unknown, services: Pick<Services, 'logger'>): ErrorBody {
+  if (error instanceof AuthError) return errorBody(error.code, error.message);
+  return toErrorBody(error, 'http', services);
+}
