@@ -156,6 +156,18 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
 export interface RateLimitPort {
   /** Takes `cost` tokens from the bucket `key` if it has them; atomically. */
   take(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /**
+   * Takes as many whole tokens as the bucket has, up to `max`, atomically: a node leases a few
+   * at once and spends them locally. `granted` 0 comes with the wait until a token is back.
+   */
+  takeUpTo(key: string, rule: RateRule, max: number): Promise<RateGrant>;
+}
+
+/** What {@link RateLimitPort.takeUpTo} handed out. */
+export interface RateGrant {
+  granted: number;
+  /** When granted is 0: milliseconds until the bucket has a token again. */
+  retryAfterMs: number;
 }
 
 /** The engine's shared-state ports, handed to the rooms. */

@@ -20,6 +20,7 @@ import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
 import { Session, type AppServer } from './session.js';
 import { TickLoop } from './tick-loop.js';
+import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
@@ -179,7 +180,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     streamEnded: (roomId) => media?.closeRoom(roomId),
   };
-  const dispatcher = new Dispatcher(handlers, services, metrics);
+  const dispatcher = new Dispatcher(
+    handlers,
+    services,
+    metrics,
+    new UserBudget(engine.rateLimits, config.limits.userRate, now),
+  );
   const auth = createAuthenticator(config.auth, now);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
 

@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   BACKPRESSURE_CHECK_MS: int(10, 60_000).default(250),
   CONNECTION_EVENTS_PER_SECOND: positive.default(30),
   CONNECTION_EVENTS_BURST: int(1, 10_000_000).default(60),
+  USER_EVENTS_PER_SECOND: positive.default(60),
+  USER_EVENTS_BURST: int(1, 10_000_000).default(120),
   MAX_ROOMS_PER_CONNECTION: int(1, 1000).default(10),
 
   TICK_MS: int(5, 1000).default(50),
@@ -134,6 +136,8 @@ export interface Config {
     backpressureGraceMs: number;
     backpressureCheckMs: number;
     connectionRate: { capacity: number; refillPerSecond: number };
+    /** Every account's events, across its connections and nodes. */
+    userRate: { capacity: number; refillPerSecond: number };
     maxRoomsPerConnection: number;
   };
   rooms: {
@@ -248,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         capacity: e.CONNECTION_EVENTS_BURST,
         refillPerSecond: e.CONNECTION_EVENTS_PER_SECOND,
       },
+      userRate: { capacity: e.USER_EVENTS_BURST, refillPerSecond: e.USER_EVENTS_PER_SECOND },
       maxRoomsPerConnection: e.MAX_ROOMS_PER_CONNECTION,
     },
     rooms: {

@@ -42,6 +42,8 @@ describe('three server processes on one Redis', () => {
       CHAT_BUDGET_PER_TICK: '1000',
       CONNECTION_EVENTS_PER_SECOND: '10000',
       CONNECTION_EVENTS_BURST: '10000',
+      USER_EVENTS_PER_SECOND: '10000',
+      USER_EVENTS_BURST: '10000',
     });
     const servers = await Promise.all([0, 1, 2].map((i) => startProcess(env(i))));
     const balancer: Balancer = await startBalancer(servers.map((s) => s.port));

@@ -8,8 +8,9 @@ import {
   type ErrorBody,
 } from '../../client-sdk/src/protocol/index.js';
 import { MediaError } from '../../media/index.js';
-import { RoomError, takeTokens } from '../../rooms/index.js';
+import { RoomError, takeTokens, type RateDecision } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
+import type { UserBudget } from '../user-budget.js';
 import type { AppSocket, Session } from '../session.js';
 import type { HandlerTable, Services } from './context.js';
 
@@ -28,8 +29,8 @@ type AnyHandler = (
 ) => Promise<object> | object;
 
 /**
- * Turns a connection's inbound events into handler calls: frame size, per-connection rate,
- * unknown events, schema validation, the handler, and exactly one answer (the ack, or
+ * Turns a connection's inbound events into handler calls: frame size, unknown events, the
+ * per-connection rate, the per-account rate (across connections and nodes), schema validation, the handler, and exactly one answer (the ack, or
  * `server:error` when none was given). One per app; each connection costs it a single
  * middleware closure, since a live show holds many thousands of them.
  */
@@ -40,6 +41,8 @@ export class Dispatcher {
     private readonly handlers: HandlerTable,
     private readonly services: Services,
     private readonly metrics: Metrics,
+    /** Each account's events across its connections and nodes. */
+    private readonly userBudget: UserBudget,
   ) {
     this.guardFrame = frameGuard(services.config.limits.maxEventBytes);
   }
@@ -90,7 +93,23 @@ export class Dispatcher {
       );
       return;
     }
-    void this.run(socket, session, name, args[0], ack);
+    const budget = this.userBudget.take(session.identity.id);
+    if (budget === true) {
+      void this.run(socket, session, name, args[0], ack);
+      return;
+    }
+    // the account's shared budget needs a round trip; failing to reach it lets the event through
+    void budget
+      .catch((): RateDecision => ({ allowed: true }))
+      .then((account) => {
+        if (account.allowed) return this.run(socket, session, name, args[0], ack);
+        this.refuse(
+          socket,
+          name,
+          ack,
+          errorBody('RATE_LIMITED', 'Too many events from this account', account.retryAfterMs),
+        );
+      });
   }
 
   private async run(

@@ -325,6 +325,33 @@ export function engineContract(name: string, factory: EngineFactory): void {
         expect((await engine.rateLimits.take(key, rule, 1)).allowed).toBe(true);
       });
 
+      it('leases whole tokens up to a maximum, and says how long until one is back', async () => {
+        const key = room();
+        const big = { capacity: 10, refillPerSecond: 2 };
+        expect(await engine.rateLimits.takeUpTo(key, big, 4)).toEqual({
+          granted: 4,
+          retryAfterMs: 0,
+        });
+        expect(await engine.rateLimits.takeUpTo(key, big, 8)).toEqual({
+          granted: 6,
+          retryAfterMs: 0,
+        });
+        expect(await engine.rateLimits.takeUpTo(key, big, 8)).toEqual({
+          granted: 0,
+          retryAfterMs: 500,
+        });
+        expect((await engine.rateLimits.take(key, big)).allowed).toBe(false);
+        clock += 1250; // 2.5 tokens back: two whole ones, half of one left
+        expect(await engine.rateLimits.takeUpTo(key, big, 8)).toEqual({
+          granted: 2,
+          retryAfterMs: 0,
+        });
+        expect(await engine.rateLimits.takeUpTo(key, big, 8)).toEqual({
+          granted: 0,
+          retryAfterMs: 250,
+        });
+      });
+
       it('is one budget across nodes, atomic under concurrent takes', async () => {
         const [a, b] = (await make(2)) as [Engine, Engine];
         const key = room();

@@ -141,6 +141,7 @@ const NODE_ENV_DEFAULTS: Partial<Record<keyof Env, string>> = {
   CHAT_RATE_BURST: '1000',
   CHAT_RATE_PER_SECOND: '1000',
   CONNECTION_EVENTS_BURST: '1000',
+  USER_EVENTS_BURST: '1000',
 };
 
 /**

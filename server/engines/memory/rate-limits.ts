@@ -1,8 +1,10 @@
 import {
   msUntilFull,
   takeTokens,
+  takeUpTo,
   type BucketState,
   type RateDecision,
+  type RateGrant,
   type RateLimitPort,
   type RateRule,
 } from '../../../rooms/index.js';
@@ -22,6 +24,14 @@ export class MemoryRateLimits implements RateLimitPort {
     const { state, decision } = takeTokens(this.buckets.get(key), rule, cost, now);
     this.buckets.set(key, { ...state, rule });
     return Promise.resolve(decision);
+  }
+
+  takeUpTo(key: string, rule: RateRule, max: number): Promise<RateGrant> {
+    const now = this.now();
+    this.sweep(now);
+    const { state, granted, retryAfterMs } = takeUpTo(this.buckets.get(key), rule, max, now);
+    this.buckets.set(key, { ...state, rule });
+    return Promise.resolve({ granted, retryAfterMs });
   }
 
   /** Number of buckets held (for tests and metrics). */

@@ -1,4 +1,4 @@
-import type { RateDecision, RateLimitPort, RateRule } from '../../../rooms/index.js';
+import type { RateDecision, RateGrant, RateLimitPort, RateRule } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -21,5 +21,18 @@ export class RedisRateLimits implements RateLimitPort {
       ),
     )) as number;
     return wait < 0 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
+  }
+
+  async takeUpTo(key: string, rule: RateRule, max: number): Promise<RateGrant> {
+    const [granted, wait] = (await guarded(() =>
+      this.redis.rateTakeUpTo(
+        this.keys.bucket(key),
+        rule.capacity,
+        rule.refillPerSecond,
+        max,
+        this.now(),
+      ),
+    )) as [number, number];
+    return { granted, retryAfterMs: wait };
   }
 }

@@ -116,6 +116,28 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) * 1000 / rate) + 1000)
 return -1`,
   },
   /**
+   * KEYS bucket; ARGV capacity, refill per second, max, now → {granted, wait ms}: as many whole
+   * tokens as the bucket holds, up to max (wait: until one token, when none was granted).
+   */
+  rateTakeUpTo: {
+    numberOfKeys: 1,
+    lua: `
+local cap, rate, max, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 't', 'a')
+local tokens, at = tonumber(b[1]), tonumber(b[2])
+if not tokens then tokens, at = cap, now end
+if now > at then
+  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
+  at = now
+end
+local granted = math.min(max, math.floor(tokens))
+if granted <= 0 then return {0, math.ceil((1 - tokens) * 1000 / rate)} end
+tokens = tokens - granted
+redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'a', at)
+redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) * 1000 / rate) + 1000)
+return {granted, 0}`,
+  },
+  /**
    * KEYS counts (node → members), seen (node → last heartbeat, Redis time); ARGV node, members,
    * ttl ms. Reports one node's members of a room.
    */
