@@ -6,7 +6,7 @@ import type {
   RoomEvent,
   ServerPayload,
 } from '../client-sdk/src/protocol/index.js';
-import { collect, nextEvent, until } from './helpers/events.js';
+import { collect, eventually, nextEvent, until } from './helpers/events.js';
 import { useServers, type RawSocket } from './helpers/server.js';
 
 const start = useServers();
@@ -199,9 +199,10 @@ describe('chat', () => {
   });
 
   it('samples a hot room down to the per-tick budget; the batch states the range it covers', async () => {
+    // (a long tick, so the flood lands in few ticks even on a busy machine)
     const server = await start({
       CHAT_BUDGET_PER_TICK: '5',
-      TICK_MS: '200',
+      TICK_MS: '1000',
       CHAT_RATE_BURST: '100',
       CONNECTION_EVENTS_BURST: '200',
     });
@@ -234,6 +235,36 @@ describe('chat', () => {
     expect(replay).toMatchObject({ ok: true, recovered: true });
     const missed = replay.ok && replay.recovered ? replay.missed : [];
     expect(missed.filter((e: RoomEvent) => e.type === 'chat:message')).toHaveLength(40);
+  });
+
+  it('the SDK tells the app how many messages a sampled batch skipped', async () => {
+    const server = await start({
+      CHAT_BUDGET_PER_TICK: '5',
+      TICK_MS: '1000',
+      CHAT_RATE_BURST: '100',
+      CONNECTION_EVENTS_BURST: '200',
+    });
+    await openRoom(await server.socket(host));
+    const viewer = await server.client({ sub: 'vic' });
+    await viewer.join('show');
+    const shown = collect<{ seq: number }>(viewer, 'chat');
+    const skipped = collect<{ from: number; to: number; skipped: number }>(viewer, 'chatSkipped');
+    // a viewer floods (staff messages are never sampled out)
+    const fan = await server.socket({ sub: 'fan' });
+    await fan.emitWithAck('room:join', { roomId: 'show' });
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fan.emitWithAck('chat:send', { roomId: 'show', text: `flood ${i}` }),
+      ),
+    );
+    expect(acks.every((a) => a.ok)).toBe(true);
+    const total = () => shown.length + skipped.reduce((n, s) => n + s.skipped, 0);
+    await eventually(() => total() === 40, 10_000);
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const s of skipped) {
+      const inRange = shown.filter((m) => m.seq >= s.from && m.seq <= s.to).length;
+      expect(inRange + s.skipped).toBe(s.to - s.from + 1);
+    }
   });
 
   it('sums reactions per tick', async () => {

@@ -59,6 +59,11 @@ export interface ClientEventMap {
   /** After a reconnect or a gap: everything missed was replayed (through the events below). */
   resumed: (info: { roomId: string; missed: number }) => void;
   chat: (message: ChatMessage & { roomId: string }) => void;
+  /**
+   * A hot room's batch left out `skipped` messages of seqs `from`..`to` (sampling; the history
+   * keeps them): show "+N more". Fired after the batch's own `chat` events.
+   */
+  chatSkipped: (info: { roomId: string; from: number; to: number; skipped: number }) => void;
   chatDeleted: (event: ServerPayload<'chat:deleted'>) => void;
   pinned: (event: ServerPayload<'chat:pinned'>) => void;
   unpinned: (event: ServerPayload<'chat:unpinned'>) => void;
@@ -522,8 +527,17 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
     s.on('chat:batch', (batch) => {
       this.sequenced(batch.roomId, batch.from, batch.to, (after) => {
+        let shown = 0;
         for (const m of batch.messages)
-          if (m.seq > after) this.emit('chat', { ...m, roomId: batch.roomId });
+          if (m.seq > after) {
+            shown++;
+            this.emit('chat', { ...m, roomId: batch.roomId });
+          }
+        // a batch's range is its chat only: what it does not carry (and was not seen) was skipped
+        const from = Math.max(batch.from, after + 1);
+        const skipped = batch.to - from + 1 - shown;
+        if (batch.skipped > 0 && skipped > 0)
+          this.emit('chatSkipped', { roomId: batch.roomId, from, to: batch.to, skipped });
       });
     });
     for (const type of Object.keys(CONTROL_EVENTS) as ControlType[]) {
