@@ -26,8 +26,17 @@ import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
 import { framedApp } from './transport/frames.js';
 
+/** Sees every event and ack the server sends (the tests check each against the protocol's schemas). */
+export interface OutgoingObserver {
+  event(name: string, payload: unknown): void;
+  /** The answer to a client event (`name`, as the client sent it). */
+  ack(name: string, response: unknown): void;
+}
+
 export interface AppOptions {
   logger?: Logger;
+  /** Told of everything sent to clients; for tests. */
+  outgoing?: OutgoingObserver;
   /** Defaults to the embedded memory engine. With a media bus, media works across nodes. */
   engine?: Engine & { mediaBus?: MediaBusPort };
   now?: () => number;
@@ -83,7 +92,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   const uwsApp = uws.App();
   const io: AppServer = new Server({
-    adapter: uwsAdapter(uwsApp, { nativePublish: () => metrics.nativePublishes.inc() }),
+    adapter: uwsAdapter(uwsApp, {
+      nativePublish: () => metrics.nativePublishes.inc(),
+      ...(options.outgoing ? { broadcast: broadcastTo(options.outgoing) } : {}),
+    }),
     serveClient: false,
     // namespaces other than "/" are refused (below); their empty shells are not kept
     cleanupEmptyChildNamespaces: true,
@@ -185,6 +197,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     services,
     metrics,
     new UserBudget(engine.rateLimits, config.limits.userRate, now),
+    options.outgoing,
   );
   const auth = createAuthenticator(config.auth, now);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
@@ -225,6 +238,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   io.on('connection', (socket) => {
     const { session } = socket.data;
+    const { outgoing } = options;
+    if (outgoing)
+      socket.onAnyOutgoing((event: string, payload: unknown) => outgoing.event(event, payload));
     metrics.connections.inc();
     dispatcher.attach(socket, session);
     socket.on('error', () => {
@@ -402,6 +418,13 @@ async function waitForEngine(engine: Engine, logger: Logger): Promise<void> {
 }
 
 const ENGINE_WAIT_MS = 5000;
+
+/** A broadcast packet's `[event, payload]` for an observer. */
+function broadcastTo(outgoing: OutgoingObserver): (data: unknown) => void {
+  return (data) => {
+    if (Array.isArray(data) && typeof data[0] === 'string') outgoing.event(data[0], data[1]);
+  };
+}
 
 /** uWS's reason for cutting a connection, as a metric label. */
 function cutReason(reason: string): string {

@@ -43,6 +43,8 @@ export class Dispatcher {
     private readonly metrics: Metrics,
     /** Each account's events across its connections and nodes. */
     private readonly userBudget: UserBudget,
+    /** Told of every ack sent (tests check them against the schemas). */
+    private readonly outgoing?: { ack(name: string, response: unknown): void },
   ) {
     this.guardFrame = frameGuard(services.config.limits.maxEventBytes);
   }
@@ -54,9 +56,17 @@ export class Dispatcher {
 
   private receive(socket: AppSocket, session: Session, [event, ...args]: unknown[]): void {
     const last = args.at(-1);
-    const ack = typeof last === 'function' ? (last as AckFn) : undefined;
-    if (ack) args.pop();
+    const given = typeof last === 'function' ? (last as AckFn) : undefined;
+    if (given) args.pop();
     const name = typeof event === 'string' ? event : String(event);
+    const { outgoing } = this;
+    const ack: AckFn | undefined =
+      given && outgoing
+        ? (response) => {
+            outgoing.ack(name, response);
+            given(response);
+          }
+        : given;
     if (name === OVERSIZED) {
       const original = typeof args[0] === 'string' ? args[0] : 'unknown';
       const { maxEventBytes } = this.services.config.limits;

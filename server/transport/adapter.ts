@@ -44,6 +44,8 @@ interface AdapterInternals {
 /** Told of every broadcast that took uWS's native publish path. */
 export interface PublishObserver {
   nativePublish(topic: string): void;
+  /** Every broadcast's packet data (`[event, ...args]`), whichever path it takes. */
+  broadcast?(data: unknown): void;
 }
 
 export type AdapterClass = typeof Adapter;
@@ -96,7 +98,8 @@ export function uwsAdapter(app: TemplatedApp, observer: PublishObserver): Adapte
       super.delAll(id);
     }
 
-    override broadcast(packet: { nsp?: string }, opts: BroadcastOptions): void {
+    override broadcast(packet: { nsp?: string; data?: unknown }, opts: BroadcastOptions): void {
+      observer.broadcast?.(packet.data);
       const room = opts.rooms.values().next().value;
       // a socket's own room has no uWS topic (see withoutOwnRoom): it takes the JS path
       if (

@@ -13,6 +13,7 @@ import {
 import { createApp, type App, type AppOptions } from '../../server/app.js';
 import { signToken, type Claims } from '../../server/auth.js';
 import { loadConfig, type Config, type Env } from '../../server/config.js';
+import { protocolChecker } from './protocol-check.js';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -54,17 +55,28 @@ export interface TestServer {
  */
 export function useServers(): (
   env?: Partial<Record<keyof Env, string>>,
-  options?: Omit<AppOptions, 'logger'>,
+  options?: Omit<AppOptions, 'logger' | 'outgoing'>,
 ) => Promise<TestServer> {
   const cleanups: (() => Promise<void> | void)[] = [];
+  // everything the servers send is checked against the protocol's schemas
+  const checked = protocolChecker();
   afterEach(async () => {
     const tasks = cleanups.splice(0).reverse();
     for (const task of tasks) await task();
+    const problems = checked.problems.splice(0);
+    if (problems.length > 0)
+      throw new Error(
+        `the server sent ${problems.length} payload(s) outside the protocol:\n${problems.slice(0, 5).join('\n')}`,
+      );
   });
 
   return async (env = {}, options = {}) => {
     const config = loadConfig({ ...TEST_ENV, ...env });
-    const app = createApp(config, { ...options, logger: pino({ level: 'silent' }) });
+    const app = createApp(config, {
+      ...options,
+      logger: pino({ level: 'silent' }),
+      outgoing: checked.observer,
+    });
     const { port, metricsPort } = await app.listen();
     cleanups.push(() => app.close());
     const url = `http://127.0.0.1:${port}`;
