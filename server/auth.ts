@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { GlobalRole, Role, RoomId, type ErrorCode } from '../client-sdk/src/protocol/index.js';
+import {
+  GlobalRole,
+  plainText,
+  Role,
+  RoomId,
+  type ErrorCode,
+} from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
 import type { Config } from './config.js';
 
@@ -20,7 +26,7 @@ export const Claims = z.object({
     .max(128)
     // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
-  name: z.string().trim().min(1).max(64).optional(),
+  name: plainText(64).optional(),
   role: GlobalRole.default('viewer'),
   rooms: z.record(RoomId, Role).default({}),
   region: z.string().max(16).optional(),

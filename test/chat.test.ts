@@ -95,12 +95,26 @@ describe('chat', () => {
       ['   ', 'must not be empty'],
       ['x'.repeat(501), 'at most 500'],
       ['bell\u0007', 'control characters'],
-      ['spoof\u202Eevil', 'control characters'],
+      ['spoof\u202Eevil', 'direction overrides'],
+      ['half \uD83D an emoji', 'lone surrogates'],
+      ['\u200B\u200D\u3164', 'visible characters'],
+      ['😀'.repeat(501), 'at most 500'],
     ] as const) {
       const ack = await h.emitWithAck('chat:send', { roomId: 'show', text });
       expect(ack).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', retryable: false } });
       if (!ack.ok) expect(ack.error.message).toContain(why);
     }
+  });
+
+  it('broadcasts text as normalised: emoji sequences whole, invisible characters gone', async () => {
+    const server = await start();
+    const h = await server.socket(host);
+    await openRoom(h);
+    const v = await server.socket({ sub: 'vic' });
+    await v.emitWithAck('room:join', { roomId: 'show' });
+    const batch = nextEvent<ServerPayload<'chat:batch'>>(v, 'chat:batch');
+    await h.emitWithAck('chat:send', { roomId: 'show', text: ' 👩\u200D💻 co\u200Bde\u200D ' });
+    expect((await batch).messages.map((m) => m.text)).toEqual(['👩\u200D💻 code']);
   });
 
   it('rate-limits each user with a token bucket and says when to retry', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, type Ack } from './errors.js';
+import { plainText } from './text.js';
 import {
   ChatMessage,
   ChatText,
@@ -42,8 +43,8 @@ const Sequenced = z.object({ seq: Seq });
 
 /** Text fields of a stream, as the host sets them. */
 const StreamFields = {
-  title: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(5000).optional(),
+  title: plainText(200),
+  description: plainText(5000, { multiline: true, optional: true }).optional(),
   coverUrl: HttpUrl.optional(),
   /** Server epoch milliseconds. */
   scheduledAt: z.number().int().nonnegative().optional(),

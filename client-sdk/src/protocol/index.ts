@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './drops.js';
 export * from './lottery.js';
 export * from './media.js';
+export * from './text.js';

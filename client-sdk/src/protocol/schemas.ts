@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DropStock } from './drops.js';
+import { plainText } from './text.js';
 
-/** Longest chat message, in characters after normalisation. */
+/** Longest chat message, in code points after normalisation (see `plainText`). */
 export const CHAT_MAX_LENGTH = 500;
 /** Chat messages kept in a join snapshot. */
 export const SNAPSHOT_CHAT_LIMIT = 50;
@@ -39,22 +40,8 @@ export type StreamState = z.infer<typeof StreamState>;
 const Timestamp = z.number().int().nonnegative();
 const Seq = z.number().int().nonnegative();
 
-// C0 and C1 controls, and the bidirectional overrides that let a message disguise itself.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
-
-/** Chat text: normalised (NFC, trimmed), non-empty, no control characters, at most {@link CHAT_MAX_LENGTH}. */
-export const ChatText = z
-  .string()
-  .max(CHAT_MAX_LENGTH * 4, `must be at most ${CHAT_MAX_LENGTH} characters`)
-  .transform((s) => s.normalize('NFC').trim())
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .max(CHAT_MAX_LENGTH, `must be at most ${CHAT_MAX_LENGTH} characters`)
-      .refine((s) => !FORBIDDEN_CHARS.test(s), 'must not contain control characters'),
-  );
+/** Chat text under the text rules of {@link plainText}: at most {@link CHAT_MAX_LENGTH} code points. */
+export const ChatText = plainText(CHAT_MAX_LENGTH);
 
 /** An absolute http(s) URL. */
 export const HttpUrl = z
@@ -78,7 +65,7 @@ export type Money = z.infer<typeof Money>;
 /** A product shown in a stream, as the host or the merchant's backend lists it. */
 export const Product = z.object({
   id: ProductId,
-  title: z.string().trim().min(1).max(200),
+  title: plainText(200),
   price: Money,
   imageUrl: HttpUrl.nullable(),
   /** The merchant's stock-keeping unit, passed back in orders. */
