@@ -19,7 +19,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 const MAX_LIST = 1000;
 
 /** The HTTP status of each error code. */
-const STATUS: Partial<Record<ErrorCode, number>> = {
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
   TOKEN_EXPIRED: 401,
@@ -100,7 +100,7 @@ export function apiRoutes(
       const body = reply.body(MAX_BODY_BYTES);
       void handle(reply, head, body, spec).catch((error: unknown) => {
         const body = httpError(error, services);
-        reply.json(STATUS[body.code] ?? 500, { ok: false, error: body });
+        reply.json(HTTP_STATUS[body.code] ?? 500, { ok: false, error: body });
       });
     };
 

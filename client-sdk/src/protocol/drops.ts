@@ -32,20 +32,22 @@ export const LotteryInfo = z.object({
 });
 
 /** Where a drop's stock stands. `remaining + held + sold === quantity` always. */
-export const DropStock = z.object({
-  dropId: DropId,
-  state: DropState,
-  productId: z.string(),
-  quantity: z.number().int().nonnegative(),
-  remaining: z.number().int().nonnegative(),
-  held: z.number().int().nonnegative(),
-  sold: z.number().int().nonnegative(),
-  startsAt: z.number().int(),
-  endsAt: z.number().int(),
-  mode: DropMode,
-  /** Lottery drops only. */
-  lottery: LotteryInfo.nullable(),
-});
+export const DropStock = z
+  .object({
+    dropId: DropId,
+    state: DropState,
+    productId: z.string(),
+    quantity: z.number().int().nonnegative(),
+    remaining: z.number().int().nonnegative(),
+    held: z.number().int().nonnegative(),
+    sold: z.number().int().nonnegative(),
+    startsAt: z.number().int(),
+    endsAt: z.number().int(),
+    mode: DropMode,
+    /** Lottery drops only. */
+    lottery: LotteryInfo.nullable(),
+  })
+  .meta({ id: 'DropStock' });
 
 /** The answer to a claim: a hold on one unit until `expiresAt`, or why not. */
 export const ClaimResult = z.discriminatedUnion('outcome', [

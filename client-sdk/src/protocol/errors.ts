@@ -95,13 +95,15 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 const codes = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 /** The error half of every ack, and the payload of `server:error`. */
-export const ErrorBody = z.object({
-  code: z.enum(codes),
-  message: z.string(),
-  retryable: z.boolean(),
-  /** Set for RATE_LIMITED and SLOW_MODE: when a retry may succeed. */
-  retryAfterMs: z.number().int().nonnegative().optional(),
-});
+export const ErrorBody = z
+  .object({
+    code: z.enum(codes),
+    message: z.string(),
+    retryable: z.boolean(),
+    /** Set for RATE_LIMITED and SLOW_MODE: when a retry may succeed. */
+    retryAfterMs: z.number().int().nonnegative().optional(),
+  })
+  .meta({ id: 'ErrorBody' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** Builds an error body with the retryable flag from the table. */

@@ -64,79 +64,103 @@ export const JoinResult = z.discriminatedUnion('recovered', [
 ]);
 export type JoinResult = z.infer<typeof JoinResult>;
 
+/** An event's request (carrying the event's description) and the result its ack carries. */
+function event<Req extends z.ZodType, Res extends z.ZodType>(
+  doc: string,
+  request: Req,
+  response: Res,
+) {
+  return { request: request.describe(doc), response };
+}
+
 /**
  * Client-to-server events. Each takes one payload and an ack callback that receives
  * `{ ok: true, ...response }` or `{ ok: false, error }`.
  */
 export const clientEvents = {
-  /** Join a room; with `resume`, get what was missed since `lastSeq` instead of a snapshot. */
-  'room:join': {
-    request: z.object({
+  'room:join': event(
+    'Join a room. With `resume` (the epoch and the last seq seen), get every event missed since ' +
+      'instead of a snapshot, or `recovered: false` and a fresh snapshot when that cannot be done.',
+    z.object({
       ...roomRef,
       resume: z.object({ epoch: z.string().max(64), lastSeq: Seq }).optional(),
     }),
-    response: JoinResult,
-  },
-  'room:leave': { request: z.object(roomRef), response: Empty },
-  /** Send a chat message. `clientMsgId` makes retries safe: the same id gets the same answer. */
-  'chat:send': {
-    request: z.object({
+    JoinResult,
+  ),
+  'room:leave': event('Leave a room.', z.object(roomRef), Empty),
+  'chat:send': event(
+    'Send a chat message (text rules apply). `clientMsgId` makes retries safe for ten minutes: ' +
+      'the same id gets the first answer and posts nothing.',
+    z.object({
       ...roomRef,
       text: ChatText,
       clientMsgId: z.string().min(1).max(64).optional(),
     }),
-    response: z.object({ id: z.string(), seq: Seq }),
-  },
-  'chat:delete': {
-    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
-    response: Sequenced,
-  },
-  'chat:pin': {
-    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
-    response: Sequenced,
-  },
-  'chat:unpin': {
-    request: z.object({ ...roomRef, messageId: z.string().max(64) }),
-    response: Sequenced,
-  },
-  /** 0 turns slow mode off. */
-  'chat:set-slow-mode': {
-    request: z.object({ ...roomRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
-    response: Sequenced,
-  },
-  /** Reactions are summed per room tick; `count` lets a client send several taps at once. */
-  'reaction:send': {
-    request: z.object({
+    z.object({ id: z.string(), seq: Seq }),
+  ),
+  'chat:delete': event(
+    'Delete a recent message. Hosts and moderators.',
+    z.object({ ...roomRef, messageId: z.string().max(64) }),
+    Sequenced,
+  ),
+  'chat:pin': event(
+    'Pin a recent message (at most three at once). Hosts and moderators.',
+    z.object({ ...roomRef, messageId: z.string().max(64) }),
+    Sequenced,
+  ),
+  'chat:unpin': event(
+    'Unpin a message. Hosts and moderators.',
+    z.object({ ...roomRef, messageId: z.string().max(64) }),
+    Sequenced,
+  ),
+  'chat:set-slow-mode': event(
+    'Set slow mode: seconds between two messages of a viewer; 0 turns it off. Hosts and moderators.',
+    z.object({ ...roomRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
+    Sequenced,
+  ),
+  'reaction:send': event(
+    'React. Reactions are summed per room tick; `count` sends several taps at once.',
+    z.object({
       ...roomRef,
       kind: ReactionKind,
       count: z.number().int().min(1).max(50).optional(),
     }),
-    response: Empty,
-  },
-  /** Create (or, before it starts, edit) a stream room. Hosts only. */
-  'stream:create': {
-    request: z.object({ ...roomRef, ...StreamFields }),
-    response: z.object({ seq: Seq, stream: StreamInfo }),
-  },
-  'stream:start': { request: z.object(roomRef), response: Sequenced },
-  'stream:end': { request: z.object(roomRef), response: Sequenced },
-  /** List a product in the stream, or change a listed one. Hosts (and the merchant's backend). */
-  'product:upsert': { request: z.object({ ...roomRef, product: Product }), response: Sequenced },
-  /** Take a product off the stream (drops already created keep their copy of it). */
-  'product:remove': {
-    request: z.object({ ...roomRef, productId: ProductId }),
-    response: Sequenced,
-  },
-  /** Pin a listed product (at most three at once). */
-  'product:pin': { request: z.object({ ...roomRef, productId: ProductId }), response: Sequenced },
-  'product:unpin': { request: z.object({ ...roomRef, productId: ProductId }), response: Sequenced },
-  /**
-   * Create a drop of a product in the room: `quantity` units, at most `perBuyerCap` per buyer,
-   * on sale from `startsAt` (server time; default now) for `durationSeconds`; a claim holds its
-   * unit for `holdSeconds` until checkout. Hosts of the room only.
-   */
-  'drop:create': {
-    request: z.object({
+    Empty,
+  ),
+  'stream:create': event(
+    'Create a stream room, or edit it before it ends. A global host (or admin, or a host the ' +
+      "token's `rooms` claim names) may create; a room belongs to its creator.",
+    z.object({ ...roomRef, ...StreamFields }),
+    z.object({ seq: Seq, stream: StreamInfo }),
+  ),
+  'stream:start': event("Go live. The room's hosts.", z.object(roomRef), Sequenced),
+  'stream:end': event("End the stream. The room's hosts.", z.object(roomRef), Sequenced),
+  'product:upsert': event(
+    "List a product in the stream, or change a listed one (at most 50). The room's hosts.",
+    z.object({ ...roomRef, product: Product }),
+    Sequenced,
+  ),
+  'product:remove': event(
+    'Take a product off the stream (drops already created keep their copy of it).',
+    z.object({ ...roomRef, productId: ProductId }),
+    Sequenced,
+  ),
+  'product:pin': event(
+    'Pin a listed product (at most three at once).',
+    z.object({ ...roomRef, productId: ProductId }),
+    Sequenced,
+  ),
+  'product:unpin': event(
+    'Unpin a product.',
+    z.object({ ...roomRef, productId: ProductId }),
+    Sequenced,
+  ),
+  'drop:create': event(
+    'Create a drop of a listed product: `quantity` units, at most `perBuyerCap` per buyer, on ' +
+      'sale from `startsAt` (server time; default now) for `durationSeconds`; a claim holds its ' +
+      'unit for `holdSeconds` until checkout. Drop ids are unique across the whole server: an id ' +
+      "another room uses is refused. The room's hosts.",
+    z.object({
       ...roomRef,
       dropId: DropId,
       productId: z.string().min(1).max(64),
@@ -145,107 +169,113 @@ export const clientEvents = {
       startsAt: z.number().int().nonnegative().optional(),
       durationSeconds: z.number().int().min(1).max(86_400),
       holdSeconds: z.number().int().min(10).max(3600).default(120),
-      /** Anti-scalping: seconds a buyer must have been in the room before a claim counts. */
-      minPresenceSeconds: z.number().int().min(0).max(3600).default(0),
-      /**
-       * `lottery`: claims during the drop's window are entries; when it closes, `quantity`
-       * winners are drawn from a seed whose hash is published now, and each gets a hold.
-       */
-      mode: DropMode.default('first_come'),
+      minPresenceSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(3600)
+        .default(0)
+        .describe(
+          'Anti-scalping: seconds a buyer must have been in the room before a claim counts',
+        ),
+      mode: DropMode.default('first_come').describe(
+        '`lottery`: claims during the window are entries; when it closes, `quantity` winners are ' +
+          'drawn from a seed whose hash is published now, and each gets a hold',
+      ),
     }),
-    response: z.object({ created: z.boolean(), stock: DropStock }),
-  },
-  /** Claim one unit: a hold until checkout, or why not. The same key always gets the same answer. */
-  'drop:claim': {
-    request: z.object({ ...roomRef, dropId: DropId, idempotencyKey: IdempotencyKey }),
-    response: ClaimResult,
-  },
-  /** Turn a hold into an order. The same key (or the same hold) always gets the same order. */
-  'drop:checkout': {
-    request: z.object({
+    z.object({ created: z.boolean(), stock: DropStock }),
+  ),
+  'drop:claim': event(
+    'Claim one unit: a hold until checkout, or why not. The same key always gets the same answer.',
+    z.object({ ...roomRef, dropId: DropId, idempotencyKey: IdempotencyKey }),
+    ClaimResult,
+  ),
+  'drop:checkout': event(
+    'Turn a hold into an order. The same key (or the same hold) always gets the same order.',
+    z.object({
       ...roomRef,
       dropId: DropId,
       holdId: z.string().min(1).max(200),
       idempotencyKey: IdempotencyKey,
     }),
-    response: CheckoutResult,
-  },
-  /** A lottery's draw: the tickets, the winners and the seed once drawn, and the caller's entry. */
-  'drop:lottery': {
-    request: z.object({ ...roomRef, dropId: DropId }),
-    response: LotteryDraw,
-  },
-  /** Give a hold back before it expires. */
-  'drop:cancel': {
-    request: z.object({ ...roomRef, dropId: DropId, holdId: z.string().min(1).max(200) }),
-    response: CancelResult,
-  },
-  /**
-   * Media signalling (mediasoup), for a room the connection has joined. First: the router's RTP
-   * capabilities (load them into a mediasoup-client Device) and the tracks the host publishes.
-   */
-  'media:capabilities': {
-    request: z.object(roomRef),
-    response: z.object({
+    CheckoutResult,
+  ),
+  'drop:lottery': event(
+    "A lottery's draw: the tickets, the winners and the seed once drawn, and the caller's entry.",
+    z.object({ ...roomRef, dropId: DropId }),
+    LotteryDraw,
+  ),
+  'drop:cancel': event(
+    'Give a hold back before it expires.',
+    z.object({ ...roomRef, dropId: DropId, holdId: z.string().min(1).max(200) }),
+    CancelResult,
+  ),
+  'media:capabilities': event(
+    "Media signalling (mediasoup), for a joined room. First: the router's RTP capabilities (load " +
+      'them into a mediasoup-client Device) and the tracks the host publishes.',
+    z.object(roomRef),
+    z.object({
       rtpCapabilities: RtpCapabilities,
       tracks: z.array(PublishedTrack),
     }),
-  },
-  /** Open a WebRTC transport: `send` for a host publishing, `recv` for watching. */
-  'media:transport': {
-    request: z.object({ ...roomRef, direction: z.enum(['send', 'recv']) }),
-    response: TransportOptions,
-  },
-  /** Finish a transport's DTLS set-up (mediasoup-client's transport `connect` event). */
-  'media:connect': {
-    request: z.object({ ...roomRef, transportId: MediaId, dtlsParameters: DtlsParameters }),
-    response: Empty,
-  },
-  /** Publish a track on a send transport. Hosts of the room only. */
-  'media:produce': {
-    request: z.object({
+  ),
+  'media:transport': event(
+    'Open a WebRTC transport: `send` for a host publishing, `recv` for watching.',
+    z.object({ ...roomRef, direction: z.enum(['send', 'recv']) }),
+    TransportOptions,
+  ),
+  'media:connect': event(
+    "Finish a transport's DTLS set-up (mediasoup-client's transport `connect` event).",
+    z.object({ ...roomRef, transportId: MediaId, dtlsParameters: DtlsParameters }),
+    Empty,
+  ),
+  'media:produce': event(
+    "Publish a track on a send transport. The room's hosts.",
+    z.object({
       ...roomRef,
       transportId: MediaId,
       kind: MediaKind,
       rtpParameters: RtpParameters,
     }),
-    response: z.object({ producerId: MediaId }),
-  },
-  /** Receive a published track on a recv transport. The consumer starts paused: resume it. */
-  'media:consume': {
-    request: z.object({
+    z.object({ producerId: MediaId }),
+  ),
+  'media:consume': event(
+    'Receive a published track on a recv transport. The consumer starts paused: resume it.',
+    z.object({
       ...roomRef,
       transportId: MediaId,
       producerId: MediaId,
       rtpCapabilities: RtpCapabilities,
     }),
-    response: z.object({
+    z.object({
       consumerId: MediaId,
       producerId: MediaId,
       kind: MediaKind,
       rtpParameters: RtpParameters,
     }),
-  },
-  /** Start sending a consumer's media (once the client is ready); a keyframe follows at once. */
-  'media:resume': { request: z.object({ ...roomRef, consumerId: MediaId }), response: Empty },
-  /**
-   * The simulcast layers a viewer would like. The server sends the best layers at or below them
-   * that the viewer's bandwidth allows.
-   */
-  'media:layers': {
-    request: z.object({ ...roomRef, consumerId: MediaId, ...Layers.shape }),
-    response: Empty,
-  },
-  /**
-   * Stop publishing (`send`) or watching (`recv`) in a room, or both (no direction): closes this
-   * connection's transports there.
-   */
-  'media:close': {
-    request: z.object({ ...roomRef, direction: z.enum(['send', 'recv']).optional() }),
-    response: Empty,
-  },
-  /** Clock sync: the server's epoch milliseconds when it answered. */
-  'time:sync': { request: Empty.optional(), response: z.object({ serverTime: z.number().int() }) },
+  ),
+  'media:resume': event(
+    "Start sending a consumer's media (once the client is ready); a keyframe follows at once.",
+    z.object({ ...roomRef, consumerId: MediaId }),
+    Empty,
+  ),
+  'media:layers': event(
+    'The simulcast layers a viewer would like; the server sends the best layers at or below them ' +
+      "that the viewer's bandwidth allows.",
+    z.object({ ...roomRef, consumerId: MediaId, ...Layers.shape }),
+    Empty,
+  ),
+  'media:close': event(
+    "Stop publishing (`send`) or watching (`recv`) in a room, or both: closes this connection's " +
+      'transports there.',
+    z.object({ ...roomRef, direction: z.enum(['send', 'recv']).optional() }),
+    Empty,
+  ),
+  'time:sync': event(
+    "Clock sync: the server's epoch milliseconds when it answered.",
+    Empty.optional(),
+    z.object({ serverTime: z.number().int() }),
+  ),
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -272,75 +302,103 @@ export const SessionUser = z.object({
 });
 export type SessionUser = z.infer<typeof SessionUser>;
 
-const liveEvent = <T extends RoomEvent['type']>(type: T) =>
-  RoomEvent.options.find((o) => o.shape.type.value === type) as Extract<
-    (typeof RoomEvent.options)[number],
-    { shape: { type: z.ZodLiteral<T> } }
-  >;
+const liveEvent = <T extends RoomEvent['type']>(type: T, doc: string) =>
+  (
+    RoomEvent.options.find((o) => o.shape.type.value === type) as Extract<
+      (typeof RoomEvent.options)[number],
+      { shape: { type: z.ZodLiteral<T> } }
+    >
+  ).describe(doc);
 
-/** Server-to-client events and their payload schemas. */
+/** Server-to-client events and their payload schemas; each says its lane (see the protocol reference). */
 export const serverEvents = {
-  /** Sent once per connection, first. */
-  'server:hello': z.object({
-    protocol: z.number().int(),
-    serverTime: z.number().int(),
-    user: SessionUser,
-  }),
-  /** The server is shutting down: reconnect (the SDK does) after about `reconnectAfterMs`. */
-  'server:draining': z.object({ reconnectAfterMs: z.number().int().nonnegative() }),
-  /** An error for an event sent without an ack callback, or a frame the server could not read. */
-  'server:error': ErrorBody.extend({ event: z.string().optional() }),
-  /**
-   * Chat messages of one room tick. `from`..`to` is the seq range covered: when the room was over
-   * its per-tick budget, `skipped` messages of that range were left out (the history keeps them).
-   */
-  'chat:batch': z.object({
-    roomId: z.string(),
-    from: Seq,
-    to: Seq,
-    messages: z.array(ChatMessage),
-    skipped: z.number().int().nonnegative(),
-  }),
-  'chat:deleted': liveEvent('chat:deleted'),
-  'chat:pinned': liveEvent('chat:pinned'),
-  'chat:unpinned': liveEvent('chat:unpinned'),
-  'chat:slow-mode': liveEvent('chat:slow-mode'),
-  'stream:updated': liveEvent('stream:updated'),
-  'product:updated': liveEvent('product:updated'),
-  'product:removed': liveEvent('product:removed'),
-  'product:pinned': liveEvent('product:pinned'),
-  'product:unpinned': liveEvent('product:unpinned'),
-  /** Reactions summed over one tick. `seq` is the room's seq when sent (reactions have none of their own). */
-  'reaction:batch': z.object({ roomId: z.string(), seq: Seq, counts: ReactionCounts }),
-  /** Viewer count, at most once a second per room. `seq` as for reactions. */
-  'room:viewers': z.object({ roomId: z.string(), seq: Seq, count: z.number().int().nonnegative() }),
-  /**
-   * The room restarted from its store (its events were lost, or this server fell too far behind):
-   * seqs continue from `seq` in `epoch`. Join again with your resume point; the SDK does.
-   */
-  'room:reset': z.object({ roomId: z.string(), epoch: z.string(), seq: Seq }),
-  /**
-   * A drop's stock, on the control lane: at once when its state changes (live, sold out, ended),
-   * else at most ten times a second while it sells.
-   */
-  'drop:stock': DropStock.extend({ roomId: z.string() }),
-  /** The host published a track: consume it (sent to connections using media in the room). */
-  'media:track': PublishedTrack.extend({ roomId: z.string() }),
-  /** A consumer closed on the server (its track ended); close it on the client too. */
-  'media:consumer-closed': z.object({ roomId: z.string(), consumerId: MediaId }),
-  /** The simulcast layers a consumer now sends (they drop when the viewer's bandwidth does). */
-  'media:layers': z.object({
-    roomId: z.string(),
-    consumerId: MediaId,
-    layers: Layers.nullable(),
-  }),
-  /**
-   * This connection's media in the room was lost on the server (a media worker died, or the
-   * stream's router moved): set up publishing or watching again. The SDK does it by itself.
-   */
-  'media:restart': z.object({ roomId: z.string(), reason: z.string() }),
-  /** The stream's media is over (it ended): stop publishing and watching. The SDK does. */
-  'media:closed': z.object({ roomId: z.string(), reason: z.string() }),
+  'server:hello': z
+    .object({
+      protocol: z.number().int(),
+      serverTime: z.number().int(),
+      user: SessionUser,
+    })
+    .describe('Direct. Sent once per connection, first: the protocol version, server time, user.'),
+  'server:draining': z
+    .object({ reconnectAfterMs: z.number().int().nonnegative() })
+    .describe(
+      'Direct. The server is shutting down: reconnect (the SDK does) after about `reconnectAfterMs`.',
+    ),
+  'server:error': ErrorBody.extend({ event: z.string().optional() }).describe(
+    'Direct. The error of an event sent without an ack callback (named in `event`).',
+  ),
+  'chat:batch': z
+    .object({
+      roomId: z.string(),
+      from: Seq,
+      to: Seq,
+      messages: z.array(ChatMessage),
+      skipped: z.number().int().nonnegative(),
+    })
+    .describe(
+      'Feed lane. The chat of one room tick: seqs `from`..`to`, all chat. A room over its ' +
+        'per-tick budget sends a sample (staff messages always) and says how many it `skipped` ' +
+        '(the history keeps them), so sampling is never a gap.',
+    ),
+  'chat:deleted': liveEvent('chat:deleted', 'Control lane. A message was deleted.'),
+  'chat:pinned': liveEvent('chat:pinned', 'Control lane. A message was pinned.'),
+  'chat:unpinned': liveEvent('chat:unpinned', 'Control lane. A message was unpinned.'),
+  'chat:slow-mode': liveEvent('chat:slow-mode', 'Control lane. Slow mode changed (0: off).'),
+  'stream:updated': liveEvent(
+    'stream:updated',
+    "Control lane. The stream's fields or state changed.",
+  ),
+  'product:updated': liveEvent(
+    'product:updated',
+    'Control lane. A product was listed, or its fields changed.',
+  ),
+  'product:removed': liveEvent('product:removed', 'Control lane. A product was taken off.'),
+  'product:pinned': liveEvent('product:pinned', 'Control lane. A product was pinned.'),
+  'product:unpinned': liveEvent('product:unpinned', 'Control lane. A product was unpinned.'),
+  'reaction:batch': z
+    .object({ roomId: z.string(), seq: Seq, counts: ReactionCounts })
+    .describe(
+      "Feed lane. Reactions summed over one tick; `seq` is the room's seq when sent " +
+        '(reactions have none of their own).',
+    ),
+  'room:viewers': z
+    .object({ roomId: z.string(), seq: Seq, count: z.number().int().nonnegative() })
+    .describe('Feed lane. The viewer count, at most once an interval per room; `seq` as above.'),
+  'room:reset': z
+    .object({ roomId: z.string(), epoch: z.string(), seq: Seq })
+    .describe(
+      'Control lane. The room restarted from its store (its events were lost, or this server ' +
+        'fell too far behind): seqs continue from `seq` in `epoch`. Join again with your resume ' +
+        'point; the SDK does.',
+    ),
+  'drop:stock': DropStock.extend({ roomId: z.string() }).describe(
+    "Control lane. A drop's stock: at once when its state changes (live, sold out, ended) and " +
+      'when a lottery is drawn, else at most ten times a second while it sells.',
+  ),
+  'media:track': PublishedTrack.extend({ roomId: z.string() }).describe(
+    'Direct. The host published a track: consume it (sent to connections using media in the room).',
+  ),
+  'media:consumer-closed': z
+    .object({ roomId: z.string(), consumerId: MediaId })
+    .describe('Direct. A consumer closed on the server (its track ended); close it too.'),
+  'media:layers': z
+    .object({
+      roomId: z.string(),
+      consumerId: MediaId,
+      layers: Layers.nullable(),
+    })
+    .describe(
+      "Direct. The simulcast layers a consumer now sends (lower when the viewer's bandwidth drops).",
+    ),
+  'media:restart': z
+    .object({ roomId: z.string(), reason: z.string() })
+    .describe(
+      "Direct. This connection's media in the room was lost on the server (a worker died, the " +
+        "stream's router moved): set it up again. The SDK does.",
+    ),
+  'media:closed': z
+    .object({ roomId: z.string(), reason: z.string() })
+    .describe("Direct. The stream's media is over (it ended): stop. The SDK does."),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

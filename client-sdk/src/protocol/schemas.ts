@@ -63,14 +63,16 @@ export const Money = z.object({
 export type Money = z.infer<typeof Money>;
 
 /** A product shown in a stream, as the host or the merchant's backend lists it. */
-export const Product = z.object({
-  id: ProductId,
-  title: plainText(200),
-  price: Money,
-  imageUrl: HttpUrl.nullable(),
-  /** The merchant's stock-keeping unit, passed back in orders. */
-  sku: z.string().trim().min(1).max(64),
-});
+export const Product = z
+  .object({
+    id: ProductId,
+    title: plainText(200),
+    price: Money,
+    imageUrl: HttpUrl.nullable(),
+    /** The merchant's stock-keeping unit, passed back in orders. */
+    sku: z.string().trim().min(1).max(64),
+  })
+  .meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
 
 /** Who wrote a message, as shown to others. */
@@ -78,26 +80,30 @@ export const Author = z.object({ id: z.string(), name: z.string(), role: Role })
 export type Author = z.infer<typeof Author>;
 
 /** One chat message as stored in the room history and delivered to viewers. */
-export const ChatMessage = z.object({
-  id: z.string(),
-  seq: Seq,
-  ts: Timestamp,
-  author: Author,
-  text: z.string(),
-});
+export const ChatMessage = z
+  .object({
+    id: z.string(),
+    seq: Seq,
+    ts: Timestamp,
+    author: Author,
+    text: z.string(),
+  })
+  .meta({ id: 'ChatMessage' });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 /** What viewers see of a stream. Times are server epoch milliseconds. */
-export const StreamInfo = z.object({
-  state: StreamState,
-  hostId: z.string(),
-  title: z.string(),
-  description: z.string(),
-  coverUrl: z.string().nullable(),
-  scheduledAt: Timestamp.nullable(),
-  startedAt: Timestamp.nullable(),
-  endedAt: Timestamp.nullable(),
-});
+export const StreamInfo = z
+  .object({
+    state: StreamState,
+    hostId: z.string(),
+    title: z.string(),
+    description: z.string(),
+    coverUrl: z.string().nullable(),
+    scheduledAt: Timestamp.nullable(),
+    startedAt: Timestamp.nullable(),
+    endedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'StreamInfo' });
 export type StreamInfo = z.infer<typeof StreamInfo>;
 
 const eventBase = { roomId: z.string(), seq: Seq, ts: Timestamp };
@@ -107,30 +113,37 @@ const eventBase = { roomId: z.string(), seq: Seq, ts: Timestamp };
  * Outside replay, `chat:message` events arrive grouped in `chat:batch`; the others arrive alone,
  * under their `type` as the event name.
  */
-export const RoomEvent = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('chat:message'),
-    ...eventBase,
-    id: z.string(),
-    author: Author,
-    text: z.string(),
-  }),
-  z.object({
-    type: z.literal('chat:deleted'),
-    ...eventBase,
-    messageId: z.string(),
-    by: z.string(),
-  }),
-  z.object({ type: z.literal('chat:pinned'), ...eventBase, message: ChatMessage }),
-  z.object({ type: z.literal('chat:unpinned'), ...eventBase, messageId: z.string() }),
-  z.object({ type: z.literal('chat:slow-mode'), ...eventBase, seconds: z.number().int() }),
-  z.object({ type: z.literal('stream:updated'), ...eventBase, stream: StreamInfo }),
-  /** A product was listed, or its fields changed. */
-  z.object({ type: z.literal('product:updated'), ...eventBase, product: Product }),
-  z.object({ type: z.literal('product:removed'), ...eventBase, productId: ProductId }),
-  z.object({ type: z.literal('product:pinned'), ...eventBase, productId: ProductId }),
-  z.object({ type: z.literal('product:unpinned'), ...eventBase, productId: ProductId }),
-]);
+export const RoomEvent = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('chat:message'),
+      ...eventBase,
+      id: z.string(),
+      author: Author,
+      text: z.string(),
+    }),
+    z.object({
+      type: z.literal('chat:deleted'),
+      ...eventBase,
+      messageId: z.string(),
+      by: z.string(),
+    }),
+    z.object({ type: z.literal('chat:pinned'), ...eventBase, message: ChatMessage }),
+    z.object({ type: z.literal('chat:unpinned'), ...eventBase, messageId: z.string() }),
+    z.object({ type: z.literal('chat:slow-mode'), ...eventBase, seconds: z.number().int() }),
+    z.object({ type: z.literal('stream:updated'), ...eventBase, stream: StreamInfo }),
+    /** A product was listed, or its fields changed. */
+    z.object({ type: z.literal('product:updated'), ...eventBase, product: Product }),
+    z.object({ type: z.literal('product:removed'), ...eventBase, productId: ProductId }),
+    z.object({ type: z.literal('product:pinned'), ...eventBase, productId: ProductId }),
+    z.object({ type: z.literal('product:unpinned'), ...eventBase, productId: ProductId }),
+  ])
+  .meta({
+    id: 'RoomEvent',
+    description:
+      'A sequenced room event, as the history keeps it and a resume replays it: `type` names it. ' +
+      'Live, chat messages come grouped in `chat:batch` and the others alone, under their `type`.',
+  });
 export type RoomEvent = z.infer<typeof RoomEvent>;
 export type RoomEventType = RoomEvent['type'];
 export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { type: T }>;
@@ -147,26 +160,36 @@ export type RoomEventInput = RoomEvent extends infer E
   : never;
 
 /** Everything a client needs to render a room from scratch. */
-export const RoomSnapshot = z.object({
-  roomId: z.string(),
-  /** Changes when the room is created anew under the same id; a resume across epochs cannot recover. */
-  epoch: z.string(),
-  /** The room's last sequence number: the state below includes every event up to it. */
-  seq: Seq,
-  serverTime: Timestamp,
-  stream: StreamInfo,
-  viewers: z.number().int().nonnegative(),
-  slowModeSeconds: z.number().int().nonnegative(),
-  /** The last {@link SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first. */
-  chat: z.array(ChatMessage),
-  pinned: z.array(ChatMessage),
-  /** The stream's products, in the order they were listed. */
-  products: z.array(Product),
-  /** The ids of the pinned products (at most {@link MAX_PINNED_PRODUCTS}), oldest pin first. */
-  pinnedProducts: z.array(ProductId),
-  /** The room's drops with their current stock, deadlines included (for late joiners). */
-  drops: z.array(DropStock),
-  /** The joining user's role in this room. */
-  role: Role,
-});
+export const RoomSnapshot = z
+  .object({
+    roomId: z.string(),
+    epoch: z
+      .string()
+      .describe(
+        'Changes when the room is created anew under the same id (or restarted from a store that ' +
+          'lost it): a resume across epochs cannot recover',
+      ),
+    seq: Seq.describe(
+      "The room's last sequence number: the state below includes every event up to it",
+    ),
+    serverTime: Timestamp.describe('Server epoch milliseconds when the snapshot was taken'),
+    stream: StreamInfo,
+    viewers: z.number().int().nonnegative(),
+    slowModeSeconds: z.number().int().nonnegative(),
+    chat: z
+      .array(ChatMessage)
+      .describe(`The last ${SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first`),
+    pinned: z.array(ChatMessage).describe(`Pinned messages, at most ${MAX_PINNED_MESSAGES}`),
+    products: z.array(Product).describe("The stream's products, in the order they were listed"),
+    pinnedProducts: z
+      .array(ProductId)
+      .describe(
+        `The ids of the pinned products (at most ${MAX_PINNED_PRODUCTS}), oldest pin first`,
+      ),
+    drops: z
+      .array(DropStock)
+      .describe("The room's drops with their current stock and deadlines (for late joiners)"),
+    role: Role.describe("The joining user's role in this room"),
+  })
+  .meta({ id: 'RoomSnapshot' });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;

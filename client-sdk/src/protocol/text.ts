@@ -90,5 +90,8 @@ export function plainText(max: number, options: { multiline?: boolean; optional?
           'must not contain control characters or direction overrides',
         )
         .refine((s) => s.length === 0 || isVisible(s), 'must contain visible characters'),
+    )
+    .describe(
+      `Text: at most ${max} code points after normalising${multiline ? '; newlines and tabs allowed' : ''}${optional ? '; may be empty' : ''} (see "Text rules")`,
     );
 }
