@@ -3,6 +3,7 @@ import { TARGET_LABELS, type TargetName } from './lib/targets.js';
 import { dropBurst, type DropBurstResult } from './scenarios/drop-burst.js';
 import { fanout, type FanoutResult } from './scenarios/fanout.js';
 import { flood, type FloodResult } from './scenarios/flood.js';
+import { fuzz, type FuzzResult } from './scenarios/fuzz.js';
 import { idle, type IdleResult } from './scenarios/idle.js';
 import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
 import { relay, type RelayResult } from './scenarios/relay.js';
@@ -356,7 +357,83 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
   },
 };
 
+const mb = (bytes: number) => `${fmt(bytes / 1e6)} MB`;
+
+const fuzzSpec: BenchSpec<FuzzResult> = {
+  options: { frames: '100000', connections: '50', seed: '' },
+  targets: ['liveshop'],
+  key: () => 'fuzz',
+  title: (o) => `Fuzz: ${fmt(num(o, 'frames'))} frames over ${o.connections} connections`,
+  method: (o) =>
+    `fast-check draws ${o.frames} frames (seeded; the seed of each run is in its line): requests derived from every client event's schema (valid ones, and mutated ones: fields removed, retyped or added), unknown and reserved event names, \`__proto__\` and \`constructor\` keys, deep nesting, events over MAX_EVENT_BYTES, messages over MAX_FRAME_BYTES and over the 4 MiB read limit, broken JSON and socket.io framing, invalid UTF-8, stray and attached binary frames, Engine.IO noise and stray acks. They go over ${o.connections} connections at once (a closed one is replaced; tokens of hosts, moderators and viewers, anonymous and forged), each frame waiting for its outcome: its ack or the error it caused (answered), the connection closed (closed, with the close code), nothing due and nothing came while the connection still answers a probe (ignored), or none of these within 10 s (unanswered). A control client chats into another room every 20 ms throughout; its latency is from its send to its message's arrival, against two quiet seconds before the fuzz. RSS is the server's, after a warm-up round of a tenth of the frames (at most 5,000) and again 3 s after the last frame.`,
+  run: (t, o, cpus) =>
+    fuzz(t, {
+      frames: num(o, 'frames'),
+      connections: num(o, 'connections'),
+      seed: o.seed ? num(o, 'seed') : undefined,
+      serverCpu: cpus.serverCpu,
+    }),
+  line: (r) =>
+    `seed ${r.seed}: ${fmt(r.outcomes.answered)} answered, ${fmt(r.outcomes.closed)} closed, ${fmt(r.outcomes.ignored)} ignored, ${fmt(r.outcomes.unanswered)} unanswered${r.crashed ? ', CRASHED' : ''}; closes ${Object.entries(
+      r.closeCodes,
+    )
+      .map(([c, n]) => `${c}×${fmt(n)}`)
+      .join(
+        ' ',
+      )}; RSS ${mb(r.rssBeforeBytes)} → ${mb(r.rssAfterBytes)}; control chat p99 ${fmt(r.controlChatMs.p99)} ms (quiet ${fmt(r.controlQuietMs.p99)} ms); ${fmt(r.sent / r.wallSeconds)} frames/s`,
+  columns: [
+    ['frames', (rs) => fmt(med(rs, (r) => r.sent))],
+    ['answered', (rs) => fmt(med(rs, (r) => r.outcomes.answered))],
+    ['closed', (rs) => fmt(med(rs, (r) => r.outcomes.closed))],
+    ['ignored', (rs) => fmt(med(rs, (r) => r.outcomes.ignored))],
+    ['unanswered (all runs)', (rs) => fmt(rs.reduce((n, r) => n + r.outcomes.unanswered, 0))],
+    ['crashes', (rs) => fmt(rs.filter((r) => r.crashed || !r.healthyAfter).length)],
+    [
+      'RSS before → after',
+      (rs) => `${mb(med(rs, (r) => r.rssBeforeBytes))} → ${mb(med(rs, (r) => r.rssAfterBytes))}`,
+    ],
+    [
+      'RSS change',
+      (rs) =>
+        `${fmt(
+          med(rs, (r) => (r.rssAfterBytes / r.rssBeforeBytes - 1) * 100),
+          1,
+        )}%`,
+    ],
+    [
+      'control chat p99 (quiet)',
+      (rs) =>
+        `${fmt(med(rs, (r) => r.controlChatMs.p99))} ms (${fmt(med(rs, (r) => r.controlQuietMs.p99))} ms)`,
+    ],
+    ['frames /s', (rs) => fmt(med(rs, (r) => r.sent / r.wallSeconds))],
+  ],
+  verdicts: (all) => [
+    check(
+      all.every((r) => r.outcomes.unanswered === 0 && r.warmupUnanswered === 0),
+      '0 unanswered',
+    ),
+    check(
+      all.every((r) => !r.crashed && r.healthyAfter),
+      '0 crashes, healthy after every run',
+    ),
+    check(
+      median(all.map((r) => r.rssAfterBytes / r.rssBeforeBytes)) <= 1.1,
+      'RSS back within 10% after the run (median)',
+    ),
+    `- error codes answered (all runs): ${Object.entries(
+      all.reduce<Record<string, number>>((acc, r) => {
+        for (const [code, n] of Object.entries(r.errorCodes)) acc[code] = (acc[code] ?? 0) + n;
+        return acc;
+      }, {}),
+    )
+      .sort(([, a], [, b]) => b - a)
+      .map(([code, n]) => `${code} ${fmt(n)}`)
+      .join(', ')}`,
+  ],
+};
+
 export const SPECS = {
+  fuzz: fuzzSpec,
   'drop-burst': dropBurstSpec,
   fanout: fanoutSpec,
   crossnode: crossnodeSpec,

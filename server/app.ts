@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
 import { createMemoryEngine } from './engines/memory/index.js';
 import { createRedisEngine } from './engines/redis/index.js';
-import { Dispatcher } from './handlers/dispatch.js';
+import { Dispatcher, type EngineSocket } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { apiRoutes } from './http/api.js';
 import { pageRoutes } from './http/pages.js';
@@ -24,7 +24,9 @@ import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
-import { framedApp } from './transport/frames.js';
+import { CLOSE, framedApp, noteClose } from './transport/frames.js';
+
+type EngineListener = Dispatcher['enginePacket'];
 
 /** Sees every event and ack the server sends (the tests check each against the protocol's schemas). */
 export interface OutgoingObserver {
@@ -248,6 +250,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         'server:error',
         errorBody('BAD_REQUEST', 'Malformed packet; closing the connection'),
       );
+      noteClose(wsOf(socket), CLOSE.PROTOCOL_ERROR, 'Malformed packet');
     });
     socket.on('disconnect', () => {
       metrics.connections.dec();
@@ -278,9 +281,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
 
   // socket.io's advice for many connections: the HTTP request that opened one is not needed after
-  io.engine.on('connection', (raw: { request: unknown }) => {
-    raw.request = null;
-  });
+  io.engine.on(
+    'connection',
+    (raw: EngineSocket & { request: unknown; on(e: 'packet', l: EngineListener): void }) => {
+      raw.request = null;
+      raw.on('packet', dispatcher.enginePacket);
+    },
+  );
 
   const metricsPath = metricsRoute(metrics, config.metrics.token);
   mountRoutes(uwsApp, {
@@ -357,6 +364,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await webhooks?.stop();
         tick.flush();
         tick.stop();
+        for (const socket of io.of('/').sockets.values())
+          noteClose(wsOf(socket), CLOSE.GOING_AWAY, 'Server shutting down');
         await io.close();
         await registry.closeAll();
         (await mediaStarted).close();
@@ -418,6 +427,10 @@ async function waitForEngine(engine: Engine, logger: Logger): Promise<void> {
 }
 
 const ENGINE_WAIT_MS = 5000;
+
+/** The uWS WebSocket under a socket.io socket (none while it long-polls). */
+const wsOf = (socket: { conn: { transport: object } }): unknown =>
+  (socket.conn.transport as { socket?: unknown }).socket;
 
 /** A broadcast packet's `[event, payload]` for an observer. */
 function broadcastTo(outgoing: OutgoingObserver): (data: unknown) => void {

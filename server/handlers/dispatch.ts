@@ -10,7 +10,13 @@ import {
 import { MediaError } from '../../media/index.js';
 import { RoomError, takeTokens, type RateDecision } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
+import { CLOSE, noteClose } from '../transport/frames.js';
 import type { UserBudget } from '../user-budget.js';
+
+/** The parts of an Engine.IO socket the packet listener reads. */
+export interface EngineSocket {
+  transport: { socket?: unknown };
+}
 import type { AppSocket, Session } from '../session.js';
 import type { HandlerTable, Services } from './context.js';
 
@@ -35,7 +41,12 @@ type AnyHandler = (
  * middleware closure, since a live show holds many thousands of them.
  */
 export class Dispatcher {
-  private readonly guardFrame: (packet: { type: string; data?: unknown }) => void;
+  /**
+   * Listens to every Engine.IO packet of a connection (one function for all of them: it reads the
+   * connection from `this`): oversized events are rewritten before socket.io decodes them, and a
+   * packet Engine.IO will close the connection for gets the close code 1002 noted.
+   */
+  readonly enginePacket: (this: EngineSocket, packet: { type: string; data?: unknown }) => void;
 
   constructor(
     private readonly handlers: HandlerTable,
@@ -46,11 +57,16 @@ export class Dispatcher {
     /** Told of every ack sent (tests check them against the schemas). */
     private readonly outgoing?: { ack(name: string, response: unknown): void },
   ) {
-    this.guardFrame = frameGuard(services.config.limits.maxEventBytes);
+    const guardFrame = frameGuard(services.config.limits.maxEventBytes);
+    this.enginePacket = function (packet) {
+      // a parse error, or a ping from the client (Engine.IO 4 pings from the server only)
+      if (packet.type === 'error' || packet.type === 'ping')
+        noteClose(this.transport.socket, CLOSE.PROTOCOL_ERROR, 'Protocol error');
+      else guardFrame(packet);
+    };
   }
 
   attach(socket: AppSocket, session: Session): void {
-    socket.conn.on('packet', this.guardFrame);
     socket.use((packet) => this.receive(socket, session, packet));
   }
 

@@ -1,10 +1,33 @@
-import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type { RecognizedString, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { errorBody } from '../../client-sdk/src/protocol/index.js';
 import { ackFrame, connectErrorFrame, eventFrame, packetHead } from './packets.js';
 import type { TemplatedApp } from './uws.js';
 
 /** WebSocket close codes we send (RFC 6455, section 7.4.1). */
-export const CLOSE = { TOO_BIG: 1009 } as const;
+export const CLOSE = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  TOO_BIG: 1009,
+} as const;
+
+/** What a connection's close frame will say, set before socket.io closes it. */
+interface CloseNote {
+  closeCode?: number;
+  closeReason?: string;
+}
+
+/**
+ * Sets the close frame a connection will get when socket.io or Engine.IO closes it (they close
+ * without a code, which a client reads as 1005). A uWS WebSocket's user data carries it.
+ */
+export function noteClose(ws: unknown, code: number, reason: string): void {
+  const data = (ws as { getUserData?: () => unknown } | undefined)?.getUserData?.();
+  if (typeof data !== 'object' || data === null) return;
+  const note = data as CloseNote;
+  note.closeCode ??= code;
+  note.closeReason ??= reason;
+}
 
 /** Told of frames refused here and of connections uWS itself cut for a protocol error. */
 export interface FrameObserver {
@@ -58,10 +81,19 @@ function guard<U>(
   maxFrameBytes: number,
   observer: FrameObserver,
 ): WebSocketBehavior<U> {
-  const { message, close } = behavior;
+  const { message, close, open } = behavior;
   return {
     ...behavior,
     maxPayloadLength: readLimit(maxFrameBytes),
+    open: (ws) => {
+      // socket.io closes with a bare `end()`: the code noted for this connection goes in
+      const end = ws.end.bind(ws);
+      ws.end = (code?: number, reason?: RecognizedString) => {
+        const note = ws.getUserData() as CloseNote;
+        return end(code ?? note.closeCode ?? CLOSE.NORMAL, reason ?? note.closeReason ?? '');
+      };
+      void open?.(ws);
+    },
     message: (ws, data, isBinary) => {
       if (data.byteLength <= maxFrameBytes) {
         void message?.(ws, data, isBinary);
