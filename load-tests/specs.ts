@@ -365,7 +365,7 @@ const fuzzSpec: BenchSpec<FuzzResult> = {
   key: () => 'fuzz',
   title: (o) => `Fuzz: ${fmt(num(o, 'frames'))} frames over ${o.connections} connections`,
   method: (o) =>
-    `fast-check draws ${o.frames} frames (seeded; the seed of each run is in its line): requests derived from every client event's schema (valid ones, and mutated ones: fields removed, retyped or added), unknown and reserved event names, \`__proto__\` and \`constructor\` keys, deep nesting, events over MAX_EVENT_BYTES, messages over MAX_FRAME_BYTES and over the 4 MiB read limit, broken JSON and socket.io framing, invalid UTF-8, stray and attached binary frames, Engine.IO noise and stray acks. They go over ${o.connections} connections at once (a closed one is replaced; tokens of hosts, moderators and viewers, anonymous and forged), each frame waiting for its outcome: its ack or the error it caused (answered), the connection closed (closed, with the close code), nothing due and nothing came while the connection still answers a probe (ignored), or none of these within 10 s (unanswered). A control client chats into another room every 20 ms throughout; its latency is from its send to its message's arrival, against two quiet seconds before the fuzz. RSS is the server's, after a warm-up round of a tenth of the frames (at most 5,000) and again 3 s after the last frame.`,
+    `fast-check draws ${o.frames} frames (seeded; the seed of each run is in its line): requests derived from every client event's schema (valid ones, and mutated ones: fields removed, retyped or added), unknown and reserved event names, \`__proto__\` and \`constructor\` keys, deep nesting, events over MAX_EVENT_BYTES, messages over MAX_FRAME_BYTES and over the 4 MiB read limit, broken JSON and socket.io framing, invalid UTF-8, stray and attached binary frames, Engine.IO noise and stray acks. They go over ${o.connections} connections at once (a closed one is replaced; tokens of hosts, moderators and viewers, anonymous and forged), each frame waiting for its outcome: its ack or the error it caused (answered), the connection closed (closed, with the close code), nothing due and nothing came while the connection still answers a probe (ignored), or none of these within 10 s (unanswered). A control client chats into another room every 20 ms throughout; its latency is from its send to its message's arrival, against two quiet seconds before the fuzz. RSS and V8's used heap are the server's after a full garbage collection (asked for through the inspector, on loopback), after a warm-up round of a tenth of the frames (at most 5,000) and again once the fuzz connections are gone.`,
   run: (t, o, cpus) =>
     fuzz(t, {
       frames: num(o, 'frames'),
@@ -380,7 +380,7 @@ const fuzzSpec: BenchSpec<FuzzResult> = {
       .map(([c, n]) => `${c}×${fmt(n)}`)
       .join(
         ' ',
-      )}; RSS ${mb(r.rssBeforeBytes)} → ${mb(r.rssAfterBytes)}; control chat p99 ${fmt(r.controlChatMs.p99)} ms (quiet ${fmt(r.controlQuietMs.p99)} ms); ${fmt(r.sent / r.wallSeconds)} frames/s`,
+      )}; RSS ${mb(r.rssBeforeBytes)} → ${mb(r.rssAfterBytes)}, heap ${mb(r.heapBeforeBytes)} → ${mb(r.heapAfterBytes)}; control chat p99 ${fmt(r.controlChatMs.p99)} ms (quiet ${fmt(r.controlQuietMs.p99)} ms); ${fmt(r.sent / r.wallSeconds)} frames/s`,
   columns: [
     ['frames', (rs) => fmt(med(rs, (r) => r.sent))],
     ['answered', (rs) => fmt(med(rs, (r) => r.outcomes.answered))],
@@ -391,6 +391,10 @@ const fuzzSpec: BenchSpec<FuzzResult> = {
     [
       'RSS before → after',
       (rs) => `${mb(med(rs, (r) => r.rssBeforeBytes))} → ${mb(med(rs, (r) => r.rssAfterBytes))}`,
+    ],
+    [
+      'heap before → after',
+      (rs) => `${mb(med(rs, (r) => r.heapBeforeBytes))} → ${mb(med(rs, (r) => r.heapAfterBytes))}`,
     ],
     [
       'RSS change',

@@ -2,7 +2,9 @@ import { randomInt } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { latencyHistogram, percentiles, type Percentiles } from '../lib/histogram.js';
 import { runFuzz, type FuzzTally } from '../lib/fuzz/run.js';
+import { collectGarbage } from '../lib/inspector.js';
 import { rssBytes } from '../lib/proc.js';
+import { freePort } from '../lib/redis-server.js';
 import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
 
@@ -25,9 +27,10 @@ export interface FuzzResult extends FuzzTally {
   crashed: boolean;
   /** /healthz answered 200 after the run. */
   healthyAfter: boolean;
+  /** The server's RSS after a full GC, after the warm-up and after the run. */
   rssBeforeBytes: number;
   rssAfterBytes: number;
-  /** V8's used heap before and after (from /metrics): what the server still holds, not what the allocator kept. */
+  /** V8's used heap at the same moments (from /metrics). */
   heapBeforeBytes: number;
   heapAfterBytes: number;
   /** The control client's chat, sent into another room through the fuzz: send to receipt. */
@@ -61,7 +64,16 @@ const token = (sub: string, role: 'host' | 'moderator' | 'viewer') =>
  */
 export async function fuzz(name: TargetName, options: FuzzOptions): Promise<FuzzResult> {
   const seed = options.seed ?? randomInt(2 ** 31);
-  const target = await startTarget(name, options.serverCpu);
+  // the inspector (loopback only) lets the run ask for a full GC before reading memory
+  const inspectPort = await freePort();
+  const target = await startTarget(name, options.serverCpu, {
+    NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}`,
+  });
+  const settled = async () => {
+    await collectGarbage(inspectPort);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { rss: rssBytes(target.pid), heap: await heapUsed(target.url) };
+  };
   let exited = false;
   const alive = () => {
     if (exited) return false;
@@ -164,8 +176,7 @@ export async function fuzz(name: TargetName, options: FuzzOptions): Promise<Fuzz
       });
     const warmup = await fuzzWith(Math.min(5000, Math.ceil(options.frames / 10)), seed + 1);
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const rssBefore = rssBytes(target.pid);
-    const heapBefore = await heapUsed(target.url);
+    const before = await settled();
     histogram = loud;
     const started = performance.now();
     const tally = await fuzzWith(options.frames, seed);
@@ -182,10 +193,7 @@ export async function fuzz(name: TargetName, options: FuzzOptions): Promise<Fuzz
         (r) => r.ok,
         () => false,
       ));
-    await new Promise((resolve) =>
-      setTimeout(resolve, Number(process.env['FUZZ_SETTLE_MS'] ?? 1000)),
-    );
-    const heapAfter = crashed ? 0 : await heapUsed(target.url);
+    const after = crashed ? { rss: 0, heap: 0 } : await settled();
     return {
       target: name,
       seed,
@@ -193,10 +201,10 @@ export async function fuzz(name: TargetName, options: FuzzOptions): Promise<Fuzz
       warmupUnanswered: warmup.outcomes.unanswered,
       crashed,
       healthyAfter,
-      rssBeforeBytes: rssBefore,
-      rssAfterBytes: crashed ? 0 : rssBytes(target.pid),
-      heapBeforeBytes: heapBefore,
-      heapAfterBytes: heapAfter,
+      rssBeforeBytes: before.rss,
+      rssAfterBytes: after.rss,
+      heapBeforeBytes: before.heap,
+      heapAfterBytes: after.heap,
       controlChatMs: percentiles(loud),
       controlQuietMs: percentiles(quiet),
       controlLost: sentAt.size,

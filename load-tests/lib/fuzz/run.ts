@@ -81,8 +81,15 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzTally> {
         connection?.close();
         const auth = options.auths[(slot + opened++) % options.auths.length] ?? {};
         connection = await FuzzConnection.open(options.url, auth);
-        if (connection) tally.connections++;
-        else tally.refusedConnections++;
+        if (connection) {
+          tally.connections++;
+          // most connections join the fuzz room first, so room requests go past "join first"
+          if ((slot + opened) % 4 !== 0) {
+            const id = connection.ackId();
+            const join = `42${id}${JSON.stringify(['room:join', { roomId: 'fuzz' }])}`;
+            await connection.send([{ text: join }], id, options.deadlineMs);
+          }
+        } else tally.refusedConnections++;
         if (!options.alive()) return;
       }
       const ackId = frame.acked ? connection.ackId() : undefined;
