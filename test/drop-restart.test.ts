@@ -6,25 +6,24 @@ import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type TestServer } from './helpers/server.js';
 
-/** Requests the nodes refused as UNAVAILABLE (Redis away), from their metrics. */
-async function unavailable(nodes: TestServer[]): Promise<number> {
+/** A counter summed over the nodes' metrics, for one label's value. */
+async function counted(
+  nodes: TestServer[],
+  metric: 'eventsIn' | 'webhookPosts',
+  label: 'outcome',
+  value: string,
+): Promise<number> {
   let total = 0;
   for (const node of nodes) {
-    const { values } = await node.app.metrics.eventsIn.get();
-    for (const v of values) if (v.labels.outcome === 'UNAVAILABLE') total += v.value;
+    const { values } = await node.app.metrics[metric].get();
+    for (const v of values) if (v.labels[label] === value) total += v.value;
   }
   return total;
 }
-
+/** Requests the nodes refused as UNAVAILABLE (Redis away). */
+const unavailable = (nodes: TestServer[]) => counted(nodes, 'eventsIn', 'outcome', 'UNAVAILABLE');
 /** Posts to the merchant's webhook that failed, on any node. */
-async function failedPosts(nodes: TestServer[]): Promise<number> {
-  let total = 0;
-  for (const node of nodes) {
-    const { values } = await node.app.metrics.webhookPosts.get();
-    for (const v of values) if (v.labels.outcome === 'failed') total += v.value;
-  }
-  return total;
-}
+const failedPosts = (nodes: TestServer[]) => counted(nodes, 'webhookPosts', 'outcome', 'failed');
 
 const redis = useRedis();
 const start = useServers();

@@ -16,6 +16,27 @@ local function push(meta, log, body, ts, maxlen, channel, epoch)
 end
 `;
 
+/**
+ * A token bucket in one hash (KEYS[1]: `t` tokens, `a` as of), for ARGV capacity, refill per
+ * second, (cost or max), now: `tokens` refilled to now (time never runs backwards for a bucket),
+ * and `store(left, answer)`, which writes what is left, sets the expiry for when it is full
+ * again, and returns the answer.
+ */
+const BUCKET = `
+local cap, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 't', 'a')
+local tokens, at = tonumber(b[1]), tonumber(b[2])
+if not tokens then tokens, at = cap, now end
+if now > at then
+  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
+  at = now
+end
+local function store(left, answer)
+  redis.call('HSET', KEYS[1], 't', string.format('%.17g', left), 'a', at)
+  redis.call('PEXPIRE', KEYS[1], math.ceil((cap - left) * 1000 / rate) + 1000)
+  return answer
+end`;
+
 export const scripts = {
   /** KEYS meta, log, channel; ARGV epoch, control, version, ended, first event, ts, maxlen → 1 if created. */
   roomCreate: {
@@ -100,20 +121,9 @@ return 1`,
    */
   rateTake: {
     numberOfKeys: 1,
-    lua: `
-local cap, rate, cost, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local b = redis.call('HMGET', KEYS[1], 't', 'a')
-local tokens, at = tonumber(b[1]), tonumber(b[2])
-if not tokens then tokens, at = cap, now end
-if now > at then
-  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
-  at = now
-end
-if tokens < cost then return math.ceil((cost - tokens) * 1000 / rate) end
-tokens = tokens - cost
-redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'a', at)
-redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) * 1000 / rate) + 1000)
-return -1`,
+    lua: `${BUCKET}
+if tokens < ARGV[3] + 0 then return math.ceil((ARGV[3] - tokens) * 1000 / rate) end
+return store(tokens - ARGV[3], -1)`,
   },
   /**
    * KEYS bucket; ARGV capacity, refill per second, max, now → {granted, wait ms}: as many whole
@@ -121,21 +131,10 @@ return -1`,
    */
   rateTakeUpTo: {
     numberOfKeys: 1,
-    lua: `
-local cap, rate, max, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local b = redis.call('HMGET', KEYS[1], 't', 'a')
-local tokens, at = tonumber(b[1]), tonumber(b[2])
-if not tokens then tokens, at = cap, now end
-if now > at then
-  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
-  at = now
-end
-local granted = math.min(max, math.floor(tokens))
+    lua: `${BUCKET}
+local granted = math.min(tonumber(ARGV[3]), math.floor(tokens))
 if granted <= 0 then return {0, math.ceil((1 - tokens) * 1000 / rate)} end
-tokens = tokens - granted
-redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'a', at)
-redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) * 1000 / rate) + 1000)
-return {granted, 0}`,
+return store(tokens - granted, {granted, 0})`,
   },
   /**
    * KEYS counts (node → members), seen (node → last heartbeat, Redis time); ARGV node, members,
