@@ -55,9 +55,15 @@ export type AppendResult =
 export interface HistoryPort {
   /**
    * Creates a room with its first event, unless a room with this id exists and has not ended.
-   * `created` is false when another room was there first.
+   * An ended room (kept for late viewers) is replaced only when `replaceEndedOf` is null or the
+   * ended room's host (`control.stream.hostId`). `created` is false when a room stays there.
    */
-  create(roomId: string, record: RoomRecord, first: RoomEventInput): Promise<{ created: boolean }>;
+  create(
+    roomId: string,
+    record: RoomRecord,
+    first: RoomEventInput,
+    replaceEndedOf?: string | null,
+  ): Promise<{ created: boolean }>;
   /** Reads a room's record, last seq and newest `tail` events atomically; undefined when absent. */
   load(roomId: string, tail: number): Promise<RoomLoad | undefined>;
   /**

@@ -215,7 +215,14 @@ export class StreamRoom {
     const stream = streamInfo(fields, host.id);
     const first: RoomEventInput = { type: 'stream:updated', roomId, stream };
     const record = { epoch: ctx.newId(), control: initialControl(stream), version: 1 };
-    const { created } = await ctx.engine.history.create(roomId, record, first);
+    // an ended room kept for late viewers goes only to its own host (or whoever hosts any room)
+    const hostsAny = roleIn(host, { id: roomId, hostId: '' }) === 'host';
+    const { created } = await ctx.engine.history.create(
+      roomId,
+      record,
+      first,
+      hostsAny ? null : host.id,
+    );
     return created;
   }
 

@@ -24,7 +24,7 @@ import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { WebhookSender } from './webhooks.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
-import { CLOSE, framedApp, noteClose } from './transport/frames.js';
+import { CLOSE, DecodeWatch, framedApp, noteClose, noteConnected } from './transport/frames.js';
 
 type EngineListener = Dispatcher['enginePacket'];
 
@@ -89,7 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   else
     logger.warn(
       { implementation, node: process.version },
-      'uWebSockets.js: JavaScript fallback, expect much lower throughput',
+      'uWebSockets.js: JavaScript fallback, plain HTTP only (no WebSockets): install the native build for this Node',
     );
 
   const uwsApp = uws.App();
@@ -105,10 +105,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     // CORS is an engine middleware: it costs every connection a response wrapper, so it is opt-in
     ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
   });
-  const framed = framedApp(uwsApp, config.limits.maxFrameBytes, {
-    oversized: () => metrics.wsRefused.inc({ reason: 'oversized' }),
-    cut: (reason) => metrics.wsRefused.inc({ reason: cutReason(reason) }),
-  });
+  const decodeWatch = new DecodeWatch();
+  const framed = framedApp(
+    uwsApp,
+    config.limits.maxFrameBytes,
+    {
+      oversized: () => metrics.wsRefused.inc({ reason: 'oversized' }),
+      cut: (reason) => metrics.wsRefused.inc({ reason: cutReason(reason) }),
+    },
+    decodeWatch,
+  );
   io.attachApp(framed, { maxBackpressure: config.limits.backpressureHardBytes } as object);
 
   const newId = idGenerator();
@@ -199,6 +205,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     services,
     metrics,
     new UserBudget(engine.rateLimits, config.limits.userRate, now),
+    decodeWatch,
     options.outgoing,
   );
   const auth = createAuthenticator(config.auth, now);
@@ -240,6 +247,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   io.on('connection', (socket) => {
     const { session } = socket.data;
+    noteConnected(wsOf(socket));
     const { outgoing } = options;
     if (outgoing)
       socket.onAnyOutgoing((event: string, payload: unknown) => outgoing.event(event, payload));
@@ -330,7 +338,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         metricsPort = uws.us_socket_local_port(metricsSocket);
         logger.info({ host: config.host, port: metricsPort }, 'metrics listening');
       }
-      listenSocket = await listenOn(uws, uwsApp, config.host, config.port);
+      try {
+        listenSocket = await listenOn(uws, uwsApp, config.host, config.port);
+      } catch (error) {
+        if (metricsSocket) uws.us_listen_socket_close(metricsSocket);
+        metricsSocket = null;
+        throw error;
+      }
       backpressure.start();
       relay.start();
       webhooks?.start();

@@ -105,7 +105,7 @@ export function createAuthenticator(
       const c = claims.data;
       return {
         id: c.sub,
-        name: c.name ?? c.sub,
+        name: c.name ?? nameFrom(c.sub),
         anonymous: false,
         role: c.role,
         roomRoles: c.rooms,
@@ -146,6 +146,14 @@ function checkLifetime(payload: Record<string, unknown>, nowSeconds: number, aut
       `The token lives longer than the ${auth.maxTokenAgeSeconds} s this server accepts (exp - iat)`,
     );
 }
+
+/** The display name of a token without `name`: its `sub`, under the text rules (else "user"). */
+function nameFrom(sub: string): string {
+  const shown = DisplayName.safeParse(Array.from(sub).slice(0, 64).join(''));
+  return shown.success ? shown.data : 'user';
+}
+
+const DisplayName = plainText(64);
 
 function anonymous(): Identity {
   const id = `anon:${randomBytes(9).toString('base64url')}`;

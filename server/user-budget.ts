@@ -11,7 +11,7 @@ interface Lease {
   refusedUntil: number;
 }
 
-/** Tokens a node takes from the shared bucket at once. */
+/** Tokens a node takes from the shared bucket at once, at most (and a sixteenth of a burst). */
 const LEASE = 8;
 /** Unspent leased tokens are dropped after this long, so they cannot pile up into a burst. */
 const LEASE_TTL_MS = 1000;
@@ -22,17 +22,22 @@ const SWEEP_EVERY_MS = 10_000;
  * Every account's inbound events, across its connections and nodes, drawn from one token bucket
  * of the rate-limit port. A node leases a few tokens at a time and spends them without a round
  * trip, so most events pass at once; when the bucket is empty the node refuses locally until a
- * token is due back. At most `LEASE - 1` tokens per node sit unspent, and they expire.
+ * token is due back. At most a lease less one (7, or a sixteenth of the burst) tokens per node sit
+ * unspent, and they expire.
  */
 export class UserBudget {
   private readonly leases = new Map<string, Lease>();
   private lastSweep = 0;
+  /** A small burst is leased a token at a time, so one node cannot hold all of it. */
+  private readonly lease: number;
 
   constructor(
     private readonly port: RateLimitPort,
     private readonly rule: RateRule,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.lease = Math.max(1, Math.min(LEASE, Math.floor(rule.capacity / 16)));
+  }
 
   /** `true` when a leased token paid for the event now; else the decision, once known. */
   take(userId: string): true | Promise<RateDecision> {
@@ -60,7 +65,7 @@ export class UserBudget {
 
   private async renew(key: string, lease: Lease): Promise<void> {
     try {
-      const grant = await this.port.takeUpTo(`events:${key}`, this.rule, LEASE);
+      const grant = await this.port.takeUpTo(`events:${key}`, this.rule, this.lease);
       lease.at = this.now();
       lease.tokens += grant.granted;
       if (grant.granted === 0) lease.refusedUntil = lease.at + Math.max(1, grant.retryAfterMs);

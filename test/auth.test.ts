@@ -241,6 +241,31 @@ describe('room ownership', () => {
     ).toMatchObject({ ok: true });
   });
 
+  it('an ended room (kept for late viewers) cannot be taken over by another host; its own host may start it again', async () => {
+    const server = await start();
+    const owner = await server.socket({ sub: 'hana', role: 'host' });
+    await owner.emitWithAck('stream:create', { roomId: 'finale', title: 'Finale' });
+    const first = server.app.internals.registry.get('finale')?.epoch;
+    await owner.emitWithAck('stream:end', { roomId: 'finale' });
+    const rival = await server.socket({ sub: 'rex', role: 'host' });
+    expect(
+      await rival.emitWithAck('stream:create', { roomId: 'finale', title: 'Mine now' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const kept = await server.app.internals.registry.find('finale');
+    expect(kept?.stream).toMatchObject({ hostId: 'hana', title: 'Finale', state: 'ended' });
+    expect(
+      await owner.emitWithAck('stream:create', { roomId: 'finale', title: 'Encore' }),
+    ).toMatchObject({
+      ok: true,
+      seq: 1,
+      stream: { hostId: 'hana', title: 'Encore', state: 'scheduled' },
+    });
+    expect((await server.app.internals.registry.find('finale'))?.epoch).not.toBe(first);
+  });
+
   it("a co-host named in the token's rooms claim, and an admin, may run another host's room", async () => {
     const server = await start();
     const owner = await server.socket({ sub: 'hana', role: 'host' });

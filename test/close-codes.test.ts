@@ -133,6 +133,27 @@ describe('WebSocket close codes', () => {
     }
   });
 
+  it('a packet socket.io cannot decode gets a coded answer and 1002, before the connect and after', async () => {
+    const server = await start();
+    for (const bad of ['40{bad json', '49', '4abc']) {
+      const closed = await rawClient(server, bad);
+      expect(closed.code, bad).toBe(1002);
+      const refusal = closed.frames.find((f) => f.startsWith('44'));
+      expect(refusal && JSON.parse(refusal.slice(2)), bad).toMatchObject({
+        data: { code: 'BAD_REQUEST' },
+      });
+    }
+    const token = await server.token({ sub: 'sloppy' });
+    const after = await rawClient(server, `40${JSON.stringify({ token })}`, (ws) =>
+      ws.send('42["chat:send",{'),
+    );
+    expect(after.code).toBe(1002);
+    expect(after.frames.some((f) => f.startsWith('42["server:error"'))).toBe(true);
+    // a client's ping (Engine.IO 4 pings from the server only) is a protocol error too
+    const ping = await rawClient(server, `40${JSON.stringify({ token })}`, (ws) => ws.send('2'));
+    expect(ping.code).toBe(1002);
+  });
+
   it('uWS cuts invalid UTF-8, and frames far beyond the limit, without a close frame: counted, nothing else hurt', async () => {
     const server = await start(LIMITS);
     const bystander = await server.socket({ sub: 'calm' });

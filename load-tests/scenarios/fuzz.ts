@@ -43,7 +43,7 @@ export interface FuzzResult extends FuzzTally {
 }
 
 /** The limits the fuzz runs against: the server's defaults (README). */
-const LIMITS = { maxEventBytes: 16 * 1024, maxFrameBytes: 1 << 20, readLimit: 4 << 20 };
+const LIMITS = { maxEventBytes: 16 * 1024, maxFrameBytes: 1 << 20, readLimit: 2 << 20 };
 
 /** A token: a host (of its own rooms and of the fuzz room), a moderator of the fuzz room, or a viewer. */
 const token = (sub: string, role: 'host' | 'moderator' | 'viewer') =>
@@ -183,8 +183,9 @@ export async function fuzz(name: TargetName, options: FuzzOptions): Promise<Fuzz
     const wallSeconds = (performance.now() - started) / 1000;
     chat.on = false;
     await chatter;
-    // the last control messages get their tick, the fuzz connections are gone, memory settles
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // the last control messages come back (or are lost: at most 10 s of waiting)
+    for (let waited = 0; sentAt.size > 0 && waited < 10_000 && alive(); waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     control.close();
     const crashed = !alive();
     const healthyAfter =

@@ -10,7 +10,7 @@ import {
 import { MediaError } from '../../media/index.js';
 import { RoomError, takeTokens, type RateDecision } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
-import { CLOSE, noteClose } from '../transport/frames.js';
+import { CLOSE, noteClose, type DecodeWatch } from '../transport/frames.js';
 import type { UserBudget } from '../user-budget.js';
 
 /** The parts of an Engine.IO socket the packet listener reads. */
@@ -54,6 +54,8 @@ export class Dispatcher {
     private readonly metrics: Metrics,
     /** Each account's events across its connections and nodes. */
     private readonly userBudget: UserBudget,
+    /** Told which connection's message is being read (close codes for undecodable ones). */
+    watch: DecodeWatch,
     /** Told of every ack sent (tests check them against the schemas). */
     private readonly outgoing?: { ack(name: string, response: unknown): void },
   ) {
@@ -62,7 +64,12 @@ export class Dispatcher {
       // a parse error, or a ping from the client (Engine.IO 4 pings from the server only)
       if (packet.type === 'error' || packet.type === 'ping')
         noteClose(this.transport.socket, CLOSE.PROTOCOL_ERROR, 'Protocol error');
-      else guardFrame(packet);
+      else if (packet.type === 'message') {
+        // (a DISCONNECT the client sends closes the connection on purpose: not a decoding failure)
+        if (typeof packet.data !== 'string' || !packet.data.startsWith('1'))
+          watch.reading(this.transport.socket);
+        guardFrame(packet);
+      }
     };
   }
 

@@ -2,6 +2,15 @@ import { STATUS_CODES } from 'node:http';
 import { errorBody, type ErrorCode } from '../../client-sdk/src/protocol/index.js';
 import type { HttpResponse } from '../transport/uws.js';
 
+/** Ends a HEAD answer: its length, no body (uWS's JavaScript fallback lacks that call: no body). */
+function headEnd(res: HttpResponse, length: number): void {
+  try {
+    res.endWithoutBody(length);
+  } catch {
+    res.end();
+  }
+}
+
 /** Headers every answer carries. */
 const COMMON = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
 
@@ -39,7 +48,7 @@ export class Reply {
       this.res.writeHeader('content-type', type);
       for (const [name, value] of Object.entries({ ...COMMON, ...headers }))
         this.res.writeHeader(name, value);
-      if (this.head) this.res.endWithoutBody(Buffer.byteLength(body));
+      if (this.head) headEnd(this.res, Buffer.byteLength(body));
       else this.res.end(body);
     });
   }

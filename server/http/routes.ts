@@ -28,7 +28,12 @@ export function mountRoutes(app: TemplatedApp, routes: Readonly<Record<string, P
         });
         return;
       }
-      handler(reply, req, res);
+      try {
+        handler(reply, req, res);
+      } catch {
+        // a route that throws answers 500 (never the process): uWS has no handler of its own
+        reply.error(500, 'INTERNAL', 'Internal error');
+      }
     });
   }
 }

@@ -108,8 +108,8 @@ export function protocolReference(): string {
       `\`PAYLOAD_TOO_LARGE\` and the connection stays. A WebSocket message over ` +
       `${limits.maxFrameBytes} bytes (\`MAX_FRAME_BYTES\`) gets its answer (the ack, ` +
       '`server:error`, or `connect_error` for a handshake) with `PAYLOAD_TOO_LARGE`, then a close ' +
-      `frame 1009. One over ${readLimit(limits.maxFrameBytes)} bytes (4 × \`MAX_FRAME_BYTES\`, ` +
-      'at least 4 MiB), or a text frame that is not valid UTF-8, is cut by uWebSockets.js itself ' +
+      `frame 1009. One over ${readLimit(limits.maxFrameBytes)} bytes (2 × \`MAX_FRAME_BYTES\`, ` +
+      'at least 64 KiB more), or a text frame that is not valid UTF-8, is cut by uWebSockets.js itself ' +
       'without a close frame (the client sees 1006; it never sends 1007).',
   );
 
@@ -165,7 +165,8 @@ export function protocolReference(): string {
       'U+2061-U+2064 removed; a zero width joiner U+200D kept only between two visible ' +
       'characters (emoji sequences such as 👩‍💻, and the scripts that use it), removed elsewhere; ' +
       'leading and trailing whitespace trimmed;',
-    '3. refused: control characters (C0 and C1, so newlines and tabs too, but in descriptions), ' +
+    '3. refused: control characters (C0 and C1, so newlines and tabs too, but in descriptions, ' +
+      'where CRLF and CR become LF), ' +
       'line and paragraph separators, bidirectional embeddings, overrides and isolates ' +
       '(U+202A-U+202E, U+2066-U+2069), interlinear annotations, U+FFFE and U+FFFF; empty text; ' +
       'text with nothing visible (only spaces, format characters, combining marks, or blank ' +

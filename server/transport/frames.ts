@@ -15,6 +15,40 @@ export const CLOSE = {
 interface CloseNote {
   closeCode?: number;
   closeReason?: string;
+  /** socket.io accepted its CONNECT (a refusal then goes as server:error, not connect_error). */
+  connected?: boolean;
+}
+
+/**
+ * Which connection's message socket.io is reading right now: set for each inbound message,
+ * cleared at the end of the turn. socket.io closes a connection whose message it cannot decode
+ * right away, with no code and (before the CONNECT) no answer: a close while its message is read
+ * is that, and gets `connect_error` with BAD_REQUEST (before the CONNECT) and 1002.
+ */
+export class DecodeWatch {
+  private current: unknown = null;
+  private clearing = false;
+
+  /** An inbound message of this connection (its uWS WebSocket) is about to be read. */
+  reading(ws: unknown): void {
+    this.current = ws;
+    if (this.clearing) return;
+    this.clearing = true;
+    queueMicrotask(() => {
+      this.current = null;
+      this.clearing = false;
+    });
+  }
+
+  isReading(ws: unknown): boolean {
+    return ws !== null && ws !== undefined && this.current === ws;
+  }
+}
+
+/** socket.io accepted this connection's CONNECT. */
+export function noteConnected(ws: unknown): void {
+  const note = userDataOf(ws);
+  if (note) note.connected = true;
 }
 
 /**
@@ -22,11 +56,20 @@ interface CloseNote {
  * without a code, which a client reads as 1005). A uWS WebSocket's user data carries it.
  */
 export function noteClose(ws: unknown, code: number, reason: string): void {
-  const data = (ws as { getUserData?: () => unknown } | undefined)?.getUserData?.();
-  if (typeof data !== 'object' || data === null) return;
-  const note = data as CloseNote;
+  const note = userDataOf(ws);
+  if (!note) return;
   note.closeCode ??= code;
   note.closeReason ??= reason;
+}
+
+/** A uWS WebSocket's user data, where the close note lives (none once it closed). */
+function userDataOf(ws: unknown): CloseNote | undefined {
+  try {
+    const data = (ws as { getUserData?: () => unknown } | undefined)?.getUserData?.();
+    return typeof data === 'object' && data !== null ? data : undefined;
+  } catch {
+    return undefined; // closed already (uWS throws on a closed socket)
+  }
 }
 
 /** Told of frames refused here and of connections uWS itself cut for a protocol error. */
@@ -43,7 +86,7 @@ export interface FrameObserver {
  * as its header arrives, so no client can make the server buffer more.
  */
 export function readLimit(maxFrameBytes: number): number {
-  return Math.max(4 * maxFrameBytes, 4 << 20);
+  return Math.max(2 * maxFrameBytes, maxFrameBytes + (64 << 10));
 }
 
 /**
@@ -56,12 +99,13 @@ export function framedApp(
   app: TemplatedApp,
   maxFrameBytes: number,
   observer: FrameObserver,
+  watch: DecodeWatch,
 ): TemplatedApp {
   const proxy: TemplatedApp = new Proxy(app, {
     get(target, property, receiver) {
       if (property === 'ws')
         return (pattern: string, behavior: WebSocketBehavior<unknown>) => {
-          target.ws(pattern, guard(behavior, maxFrameBytes, observer));
+          target.ws(pattern, guard(behavior, maxFrameBytes, observer, watch));
           return proxy;
         };
       const value: unknown = Reflect.get(target, property, receiver);
@@ -80,6 +124,7 @@ function guard<U>(
   behavior: WebSocketBehavior<U>,
   maxFrameBytes: number,
   observer: FrameObserver,
+  watch: DecodeWatch,
 ): WebSocketBehavior<U> {
   const { message, close, open } = behavior;
   return {
@@ -89,7 +134,13 @@ function guard<U>(
       // socket.io closes with a bare `end()`: the code noted for this connection goes in
       const end = ws.end.bind(ws);
       ws.end = (code?: number, reason?: RecognizedString) => {
-        const note = ws.getUserData() as CloseNote;
+        const note = userDataOf(ws) ?? {};
+        if (code === undefined && note.closeCode === undefined && watch.isReading(ws)) {
+          const text = 'Malformed packet; closing the connection';
+          if (!note.connected)
+            ws.send(connectErrorFrame('/', text, errorBody('BAD_REQUEST', text)));
+          return end(CLOSE.PROTOCOL_ERROR, 'Malformed packet');
+        }
         return end(code ?? note.closeCode ?? CLOSE.NORMAL, reason ?? note.closeReason ?? '');
       };
       void open?.(ws);

@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 
 export interface UwsRuntime {
   readonly uws: typeof Uws;
-  /** True when the native C++ addon loaded; false on the repackage's slow JavaScript fallback. */
+  /** True when the native C++ addon loaded; false on the repackage's JavaScript fallback (HTTP only). */
   readonly native: boolean;
   /** The file the implementation came from (the `.node` addon when native). */
   readonly implementation: string;

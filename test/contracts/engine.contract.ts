@@ -206,6 +206,28 @@ export function engineContract(name: string, factory: EngineFactory): void {
           return (await engine.history.load(r, 5)) === undefined;
         });
       });
+      it('gives an ended room only to its own host, unless anyone may take it', async () => {
+        const r = room();
+        await open(r);
+        const ended = { ...stream, state: 'ended' as const, endedAt: clock };
+        const end: RoomEventInput = { type: 'stream:updated', roomId: r, stream: ended };
+        const control = applyControl(initialControl(stream), end);
+        expect((await engine.history.appendControl(r, 'e1', end, 1, control)).ok).toBe(true);
+        // another host: the ended room stays
+        expect(await engine.history.create(r, record('e2'), opening(r), 'someone-else')).toEqual({
+          created: false,
+        });
+        expect(await engine.history.load(r, 5)).toMatchObject({ record: { epoch: 'e1' } });
+        // its own host ('h') may start it over
+        expect(await engine.history.create(r, record('e3'), opening(r), 'h')).toEqual({
+          created: true,
+        });
+        expect(await engine.history.load(r, 5)).toMatchObject({ record: { epoch: 'e3' } });
+        // a live room is never replaced, whoever asks
+        expect(await engine.history.create(r, record('e4'), opening(r), null)).toEqual({
+          created: false,
+        });
+      });
     });
 
     describe('broker', () => {

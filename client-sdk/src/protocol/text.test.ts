@@ -51,15 +51,23 @@ describe('text rules', () => {
     expect(refusal('   ')).toMatch(/must not be empty/);
   });
 
+  it('handles the largest adversarial input in one pass (a joiner after every mark)', () => {
+    const joiners = 'a' + '\u0301\u200D'.repeat(999);
+    expect(normalizeText(joiners)).toBe('\u00E1' + '\u0301'.repeat(998));
+    const huge = plainText(5000, { multiline: true });
+    expect(huge.safeParse(('b' + '\u0300\u200D'.repeat(3000)).slice(0, 19_999)).success).toBe(true);
+  });
+
   it('counts code points, not UTF-16 units', () => {
     expect(accepted('😀'.repeat(500)).success).toBe(true);
     expect(refusal('😀'.repeat(501))).toMatch(/at most 500/);
     expect(refusal('x'.repeat(501))).toMatch(/at most 500/);
   });
 
-  it('multiline fields take newlines and tabs, optional ones may be empty', () => {
+  it('multiline fields take newlines and tabs (CRLF and CR become LF), optional ones may be empty', () => {
     const description = plainText(100, { multiline: true, optional: true });
     expect(description.parse('one\n\ttwo')).toBe('one\n\ttwo');
+    expect(description.parse('one\r\ntwo\rthree')).toBe('one\ntwo\nthree');
     expect(description.parse('  ')).toBe('');
     expect(description.safeParse('x\u202E').success).toBe(false);
   });

@@ -10,31 +10,30 @@ const NEWLINE_OR_TAB = /[\u0009\u000a]/;
 /** Code points that show nothing by themselves. */
 const INVISIBLE = /^[\s\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0\u2800]$/u;
 const ZWJ = '\u200D';
+const MARK_OR_FORMAT = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 
-/** Removes a joiner that does not stand between two visible characters. */
+/** Removes a joiner that does not stand between two visible characters. One pass. */
 function dropStrayJoiners(text: string): string {
   if (!text.includes(ZWJ)) return text;
   const points = Array.from(text);
-  const out: string[] = [];
+  const joins = (c: string | undefined) => c !== undefined && c !== ZWJ && !INVISIBLE.test(c);
+  let out = '';
+  // the character a joiner would join from: the last one kept that is not a mark or format
+  // character (a kept joiner counts, so two joiners in a row do not both stay)
+  let base: string | undefined;
   for (let i = 0; i < points.length; i++) {
     const point = points[i] ?? '';
-    if (point !== ZWJ) {
-      out.push(point);
+    if (point === ZWJ) {
+      if (joins(base) && joins(points[i + 1])) {
+        out += point;
+        base = ZWJ;
+      }
       continue;
     }
-    // the character it joins from: the last one kept that is not a mark or format character
-    let before: string | undefined;
-    for (let j = out.length - 1; j >= 0; j--) {
-      const kept = out[j] ?? '';
-      if (/^[\p{Mn}\p{Me}\p{Cf}]$/u.test(kept) && kept !== ZWJ) continue;
-      before = kept;
-      break;
-    }
-    const after = points[i + 1];
-    const joins = (c: string | undefined) => c !== undefined && c !== ZWJ && !INVISIBLE.test(c);
-    if (joins(before) && joins(after)) out.push(point);
+    out += point;
+    if (!MARK_OR_FORMAT.test(point)) base = point;
   }
-  return out.join('');
+  return out;
 }
 
 /** The normalised form of a text (step 2 above); the text must be free of lone surrogates. */
@@ -61,7 +60,8 @@ export const codePoints = (text: string): number => Array.from(text).length;
  *    invisible operators U+2061-U+2064); a zero width joiner U+200D is kept only where it joins
  *    two visible characters (emoji sequences such as 👩‍💻, and the scripts that need it) and removed
  *    elsewhere; leading and trailing whitespace is trimmed;
- * 3. refused: control characters (C0, C1; newlines and tabs unless the field allows them), line
+ * 3. refused: control characters (C0, C1; newlines and tabs unless the field allows them, and
+ *    there CRLF and CR are read as LF), line
  *    and paragraph separators, the bidirectional embeddings, overrides and isolates
  *    (U+202A-U+202E, U+2066-U+2069) that let text disguise itself, interlinear annotations and
  *    noncharacters U+FFFE/U+FFFF; empty text; text with nothing visible (only spaces, format
@@ -79,7 +79,7 @@ export function plainText(max: number, options: { multiline?: boolean; optional?
     .string()
     .max(max * 4, `must be at most ${max} characters`)
     .refine((s) => !LONE_SURROGATE.test(s), 'must not contain lone surrogates (invalid Unicode)')
-    .transform(normalizeText)
+    .transform((s) => normalizeText(multiline ? s.replace(/\r\n?/g, '\n') : s))
     .pipe(
       z
         .string()

@@ -34,9 +34,17 @@ export class MemoryHistory implements HistoryPort {
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(roomId: string, record: RoomRecord, first: RoomEventInput): Promise<{ created: boolean }> {
+  create(
+    roomId: string,
+    record: RoomRecord,
+    first: RoomEventInput,
+    replaceEndedOf: string | null = null,
+  ): Promise<{ created: boolean }> {
     const existing = this.log(roomId);
     if (existing && !existing.ended) return Promise.resolve({ created: false });
+    const owner = existing?.record.control.stream.hostId;
+    if (existing && replaceEndedOf !== null && owner !== replaceEndedOf)
+      return Promise.resolve({ created: false });
     const log: Log = {
       record: structuredClone(record),
       ended: record.control.stream.state === 'ended',

@@ -31,6 +31,7 @@ export class RedisHistory implements HistoryPort {
     roomId: string,
     record: RoomRecord,
     first: RoomEventInput,
+    replaceEndedOf: string | null = null,
   ): Promise<{ created: boolean }> {
     const created = await guarded(() =>
       this.redis.roomCreate(
@@ -43,6 +44,7 @@ export class RedisHistory implements HistoryPort {
         JSON.stringify(first),
         this.now(),
         this.maxLength,
+        replaceEndedOf ?? '',
       ),
     );
     return { created: created === 1 };

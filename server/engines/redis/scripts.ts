@@ -38,11 +38,19 @@ local function store(left, answer)
 end`;
 
 export const scripts = {
-  /** KEYS meta, log, channel; ARGV epoch, control, version, ended, first event, ts, maxlen → 1 if created. */
+  /**
+   * KEYS meta, log, channel; ARGV epoch, control, version, ended, first event, ts, maxlen, the
+   * host who may replace an ended room ('' for anyone) → 1 if created.
+   */
   roomCreate: {
     numberOfKeys: 3,
     lua: `${PUSH}
-if redis.call('HGET', KEYS[1], 'ended') == '0' then return 0 end
+local ended = redis.call('HGET', KEYS[1], 'ended')
+if ended == '0' then return 0 end
+if ended and ARGV[8] ~= '' then
+  local control = cjson.decode(redis.call('HGET', KEYS[1], 'control'))
+  if control.stream.hostId ~= ARGV[8] then return 0 end
+end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'control', ARGV[2], 'version', ARGV[3], 'ended', ARGV[4], 'seq', 0)
 push(KEYS[1], KEYS[2], ARGV[5], ARGV[6], ARGV[7], KEYS[3], ARGV[1])
