@@ -106,13 +106,13 @@ const HOST_SCRIPT = `
 const WATCH_SCRIPT = `
   await client.join(roomId);
   const layer = query.get('layer');
+  client.on('mediaLayers', (event) => {
+    state.layers = event.layers;
+  });
   state.viewing = await client.watch(
     roomId,
     video,
     layer === null ? {} : { preferredLayers: { spatialLayer: Number(layer) } },
   );
-  client.on('mediaLayers', (event) => {
-    state.layers = event.layers;
-  });
   status('watching');
 `;
