@@ -73,6 +73,7 @@ const summary = table(
 );
 const verdicts = targets.some((t) => t.startsWith('liveshop')) ? spec.verdicts(results) : [];
 const flags = Object.keys(spec.options)
+  .filter((k) => o[k] !== '')
   .map((k) => `--${k} ${o[k]}`)
   .join(' ');
 const command = `npm run bench -- ${scenario} ${flags} --runs ${runs}${pin ? '' : ' --no-pin'}`;
