@@ -40,6 +40,27 @@ function rawClient(
   );
 }
 
+/** What socket.io-client's connect_error carries for a connection to `url` with this auth. */
+async function connectErrorOf(url: string, auth: Record<string, unknown>) {
+  const socket = ioClient(url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  try {
+    return (await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error')).data;
+  } finally {
+    socket.close();
+  }
+}
+
+/** The CONNECT_ERROR a raw client was sent, parsed. */
+const refusalOf = (closed: Closed): unknown => {
+  const frame = closed.frames.find((f) => f.startsWith('44'));
+  return frame === undefined ? undefined : JSON.parse(frame.slice(2));
+};
+
 const socketIoPayload = (frame: string, prefix: string): unknown[] =>
   JSON.parse(frame.slice(prefix.length)) as unknown[];
 
@@ -87,18 +108,10 @@ describe('WebSocket close codes', () => {
   it('an oversized token reaches socket.io-client and the SDK as a coded connect_error', async () => {
     const server = await start(LIMITS);
     const token = 'x'.repeat(20_000);
-    const socket = ioClient(server.url, {
-      auth: { token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
+    expect(await connectErrorOf(server.url, { token })).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      retryable: false,
     });
-    try {
-      const error = await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error');
-      expect(error.data).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', retryable: false });
-    } finally {
-      socket.close();
-    }
     const client = createClient({ url: server.url, token, transports: ['websocket'] });
     try {
       const error = await nextEvent<LiveShopError>(client, 'error');
@@ -110,27 +123,16 @@ describe('WebSocket close codes', () => {
     // a long token within the frame limit is refused by authentication, also with a code
     const roomy = await start();
     const long = await rawClient(roomy, `40${JSON.stringify({ token: 'y'.repeat(8200) })}`);
-    const refusal = long.frames.find((f) => f.startsWith('44'));
-    expect(refusal && JSON.parse(refusal.slice(2))).toMatchObject({
-      data: { code: 'UNAUTHENTICATED' },
-    });
+    expect(refusalOf(long)).toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
   });
 
   it('a connection to a namespace the server does not serve is refused with a code', async () => {
     const server = await start();
     const token = await server.token({ sub: 'lost' });
-    const socket = ioClient(`${server.url}/admin`, {
-      auth: { token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
+    expect(await connectErrorOf(`${server.url}/admin`, { token })).toMatchObject({
+      code: 'BAD_REQUEST',
+      retryable: false,
     });
-    try {
-      const error = await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error');
-      expect(error.data).toMatchObject({ code: 'BAD_REQUEST', retryable: false });
-    } finally {
-      socket.close();
-    }
   });
 
   it('a packet socket.io cannot decode gets a coded answer and 1002, before the connect and after', async () => {
@@ -138,10 +140,7 @@ describe('WebSocket close codes', () => {
     for (const bad of ['40{bad json', '49', '4abc']) {
       const closed = await rawClient(server, bad);
       expect(closed.code, bad).toBe(1002);
-      const refusal = closed.frames.find((f) => f.startsWith('44'));
-      expect(refusal && JSON.parse(refusal.slice(2)), bad).toMatchObject({
-        data: { code: 'BAD_REQUEST' },
-      });
+      expect(refusalOf(closed), bad).toMatchObject({ data: { code: 'BAD_REQUEST' } });
     }
     const token = await server.token({ sub: 'sloppy' });
     const after = await rawClient(server, `40${JSON.stringify({ token })}`, (ws) =>

@@ -11,6 +11,7 @@ import { MediaError } from '../../media/index.js';
 import { RoomError, takeTokens, type RateDecision } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
 import { CLOSE, noteClose, type DecodeWatch } from '../transport/frames.js';
+import { eventPacket, packetHead } from '../transport/packets.js';
 import type { UserBudget } from '../user-budget.js';
 
 /** The parts of an Engine.IO socket the packet listener reads. */
@@ -22,7 +23,6 @@ import type { HandlerTable, Services } from './context.js';
 
 /** The event name an oversized frame is rewritten to, so it can be refused with its ack. */
 const OVERSIZED = '$oversized';
-const EVENT_HEAD = /^2(\/[^,]*,)?(\d*)\[\s*(?:"([^"\\]{0,64})")?/;
 
 const isClientEvent = (event: unknown): event is ClientEventName =>
   typeof event === 'string' && Object.hasOwn(clientEvents, event);
@@ -252,9 +252,8 @@ function frameGuard(maxBytes: number): (packet: { type: string; data?: unknown }
     if (packet.type !== 'message' || typeof data !== 'string' || data.length * 3 <= maxBytes)
       return;
     if (Buffer.byteLength(data) <= maxBytes) return;
-    const head = EVENT_HEAD.exec(data.slice(0, 128));
-    if (!head) return;
-    const [, nsp = '', ackId = '', event = 'unknown'] = head;
-    packet.data = `2${nsp}${ackId}${JSON.stringify([OVERSIZED, event])}`;
+    const head = packetHead(data);
+    if (head?.type !== 2) return;
+    packet.data = eventPacket(head.nsp, head.ackId, [OVERSIZED, head.event ?? 'unknown']);
   };
 }

@@ -12,7 +12,7 @@ import { describe, toErrorBody } from '../handlers/dispatch.js';
 import { productHandlers } from '../handlers/products.js';
 import { findRoom } from '../handlers/room.js';
 import type { HttpRequest } from '../transport/uws.js';
-import type { Reply } from './reply.js';
+import { bearer, type Reply } from './reply.js';
 import type { PathHandlers, RouteHandler } from './routes.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -60,6 +60,16 @@ interface RouteSpec<Q> {
   run(req: Request<Q>): Promise<object>;
 }
 
+/** What a route needs of its request, read before the first await. */
+interface RequestHead {
+  authorization: string;
+  contentType: string;
+  /** A content length above 0, or a chunked body. */
+  sendsBody: boolean;
+  params: string[];
+  query: string;
+}
+
 /** The query of a route that takes no parameters: any is refused. */
 const NoQuery = z.strictObject({});
 
@@ -88,11 +98,11 @@ export function apiRoutes(
     <Q = object>(spec: RouteSpec<Q>): RouteHandler =>
     (reply: Reply, req: HttpRequest) => {
       // uWS requests live only until the first await: read what is needed now
-      const head = {
+      const length = req.getHeader('content-length');
+      const head: RequestHead = {
         authorization: req.getHeader('authorization'),
         contentType: req.getHeader('content-type'),
-        hasBody: req.getHeader('content-length') !== '' && req.getHeader('content-length') !== '0',
-        chunked: req.getHeader('transfer-encoding') !== '',
+        sendsBody: (length !== '' && length !== '0') || req.getHeader('transfer-encoding') !== '',
         params: Array.from({ length: spec.params }, (_, i) => decode(req.getParameter(i))),
         query: req.getQuery(),
       };
@@ -106,18 +116,11 @@ export function apiRoutes(
 
   const handle = async <Q>(
     reply: Reply,
-    head: {
-      authorization: string;
-      contentType: string;
-      hasBody: boolean;
-      chunked: boolean;
-      params: string[];
-      query: string;
-    },
+    head: RequestHead,
     reading: Promise<Buffer | null>,
     spec: RouteSpec<Q>,
   ) => {
-    if ((head.hasBody || head.chunked) && !isJson(head.contentType))
+    if (head.sendsBody && !isJson(head.contentType))
       throw new RoomError(
         'UNSUPPORTED_MEDIA_TYPE',
         `The body must be application/json, not ${head.contentType === '' ? 'untyped' : head.contentType.slice(0, 100)}`,
@@ -127,8 +130,6 @@ export function apiRoutes(
     const identity = await auth.authenticate(bearer(head.authorization));
     if (identity.anonymous) throw new AuthError('UNAUTHENTICATED', 'A token is required');
     const query = parseQuery(head.query, spec.query ?? (NoQuery as unknown as z.ZodType<Q>));
-    if (raw.length > 0 && !isJson(head.contentType))
-      throw new RoomError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
     const body = raw.length === 0 ? undefined : parseJson(raw);
     if (spec.body && body === undefined)
       throw new RoomError('BAD_REQUEST', 'This request needs a JSON body');
@@ -241,11 +242,6 @@ function decode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function bearer(header: string): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Metrics } from '../metrics.js';
 import type { HttpRequest } from '../transport/uws.js';
-import type { Reply } from './reply.js';
+import { bearer, type Reply } from './reply.js';
 import type { PathHandlers } from './routes.js';
 
 export interface Probes {
@@ -57,6 +57,6 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** Compares digests, so neither the token's length nor its content leaks through timing. */
 function authorized(header: string, expected: Buffer): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), expected);
+  const token = bearer(header);
+  return token !== undefined && timingSafeEqual(digest(token), expected);
 }

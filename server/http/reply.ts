@@ -94,3 +94,8 @@ export class Reply {
     });
   }
 }
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearer(header: string): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+}

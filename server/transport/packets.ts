@@ -37,7 +37,12 @@ export function ackFrame(nsp: string, ackId: string, args: unknown[]): string {
   return `43${nspPart(nsp)}${ackId}${JSON.stringify(args)}`;
 }
 
+/** A socket.io EVENT packet (without the Engine.IO message type), with an ack id or none. */
+export function eventPacket(nsp: string, ackId: string, args: unknown[]): string {
+  return `2${nspPart(nsp)}${ackId}${JSON.stringify(args)}`;
+}
+
 /** An Engine.IO message carrying a socket.io EVENT. */
 export function eventFrame(nsp: string, event: string, payload: unknown): string {
-  return `42${nspPart(nsp)}${JSON.stringify([event, payload])}`;
+  return `4${eventPacket(nsp, '', [event, payload])}`;
 }

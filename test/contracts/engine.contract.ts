@@ -64,6 +64,13 @@ export function engineContract(name: string, factory: EngineFactory): void {
       expect(await engine.history.create(r, record(epoch), opening(r))).toEqual({ created: true });
       return epoch;
     };
+    /** Ends the stream of room `r` (epoch e1): the room is kept, ended, for late viewers. */
+    const endRoom = async (r: string) => {
+      const ended = { ...stream, state: 'ended' as const, endedAt: clock };
+      const end: RoomEventInput = { type: 'stream:updated', roomId: r, stream: ended };
+      const control = applyControl(initialControl(stream), end);
+      expect((await engine.history.appendControl(r, 'e1', end, 1, control)).ok).toBe(true);
+    };
     const append = async (r: string, text: string, on = engine, epoch = 'e1') => {
       const result = await on.history.append(r, epoch, chat(r, text));
       if (!result.ok) throw new Error(`append refused: ${result.reason}`);
@@ -191,10 +198,7 @@ export function engineContract(name: string, factory: EngineFactory): void {
       it('replaces an ended room with a new one (new epoch, seqs from 1) and forgets a retired one', async () => {
         const r = room();
         await open(r);
-        const ended = { ...stream, state: 'ended' as const, endedAt: clock };
-        const end: RoomEventInput = { type: 'stream:updated', roomId: r, stream: ended };
-        const control = applyControl(initialControl(stream), end);
-        expect((await engine.history.appendControl(r, 'e1', end, 1, control)).ok).toBe(true);
+        await endRoom(r);
         await open(r, 'e2');
         expect(await engine.history.load(r, 5)).toMatchObject({ record: { epoch: 'e2' }, seq: 1 });
         await engine.history.retire(r, 'e1', 10); // an old epoch's retirement does nothing
@@ -209,10 +213,7 @@ export function engineContract(name: string, factory: EngineFactory): void {
       it('gives an ended room only to its own host, unless anyone may take it', async () => {
         const r = room();
         await open(r);
-        const ended = { ...stream, state: 'ended' as const, endedAt: clock };
-        const end: RoomEventInput = { type: 'stream:updated', roomId: r, stream: ended };
-        const control = applyControl(initialControl(stream), end);
-        expect((await engine.history.appendControl(r, 'e1', end, 1, control)).ok).toBe(true);
+        await endRoom(r);
         // another host: the ended room stays
         expect(await engine.history.create(r, record('e2'), opening(r), 'someone-else')).toEqual({
           created: false,
