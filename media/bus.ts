@@ -30,8 +30,3 @@ export interface MediaBusPort {
   serve(handler: (body: unknown, from: string) => Promise<unknown>): Promise<void>;
   close(): void;
 }
-
-/** A request to another node failed: it answered with an error, or not in time. */
-export class MediaBusError extends Error {
-  override readonly name = 'MediaBusError';
-}

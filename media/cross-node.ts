@@ -2,7 +2,7 @@ import type { types } from 'mediasoup';
 import { z } from 'zod';
 import { MediaKind, RtpParameters } from '../client-sdk/src/protocol/index.js';
 import type { MediaBusPort, MediaOrigin } from './bus.js';
-import { MediaError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 import { isPiped, type RoomMedia } from './room-media.js';
 import type { MediaLog } from './types.js';
 
@@ -240,14 +240,14 @@ export class CrossNode {
     const request: PipeRequest = PipeRequest.parse(body);
     const room = this.host.room(request.roomId);
     if (!room || room.closed)
-      throw new MediaError('MEDIA_NOT_FOUND', `No media of ${request.roomId} here`);
+      throw new CodedError('MEDIA_NOT_FOUND', `No media of ${request.roomId} here`);
     switch (request.type) {
       case 'pipe-open': {
         if (request.epoch !== room.epoch)
-          throw new MediaError('MEDIA_NOT_FOUND', 'That stream instance is gone');
+          throw new CodedError('MEDIA_NOT_FOUND', 'That stream instance is gone');
         await room.origin.ready;
         const router = room.origin.router;
-        if (!router) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream has no router');
+        if (!router) throw new CodedError('MEDIA_UNAVAILABLE', 'The stream has no router');
         const listen = this.host.listenInfo();
         const pipe = await router.createPipeTransport({
           listenInfo: { protocol: 'udp', ...listen },
@@ -260,7 +260,7 @@ export class CrossNode {
         }
         if (closedNow(room)) {
           pipe.close();
-          throw new MediaError('MEDIA_NOT_FOUND', 'The stream closed meanwhile');
+          throw new CodedError('MEDIA_NOT_FOUND', 'The stream closed meanwhile');
         }
         room.servedPipes.set(pipe.id, pipe);
         pipe.observer.once('close', () => room.servedPipes.delete(pipe.id));
@@ -273,7 +273,7 @@ export class CrossNode {
       }
       case 'pipe-track': {
         const pipe = room.servedPipes.get(request.pipeId);
-        if (!pipe) throw new MediaError('MEDIA_NOT_FOUND', 'No such pipe');
+        if (!pipe) throw new CodedError('MEDIA_NOT_FOUND', 'No such pipe');
         let consumers = this.piped.get(pipe);
         if (!consumers) {
           consumers = new Map();
@@ -286,7 +286,7 @@ export class CrossNode {
           const made = await pipe.consume({ producerId: request.producerId });
           if (pipe.closed) {
             made.close();
-            throw new MediaError('MEDIA_NOT_FOUND', 'The pipe closed meanwhile');
+            throw new CodedError('MEDIA_NOT_FOUND', 'The pipe closed meanwhile');
           }
           consumer = made;
           served.set(request.producerId, made);

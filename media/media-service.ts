@@ -11,7 +11,7 @@ import type {
 } from '../client-sdk/src/protocol/index.js';
 import type { MediaBusPort } from './bus.js';
 import { CrossNode } from './cross-node.js';
-import { MediaError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 import { PeerMedia, RoomMedia, RouterEntry, type PeerTransport } from './room-media.js';
 import type { MediaLog, MediaOptions, PeerLink } from './types.js';
 import { WorkerPool } from './worker-pool.js';
@@ -203,7 +203,7 @@ export class MediaService {
       // the connection may have left, or the stream restarted, while the transport was made
       if (room.closed || room.peers.get(link.id) !== peer || !link.active(roomId)) {
         transport.close();
-        throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+        throw new CodedError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
       }
       peer.transports.set(transport.id, held);
       transport.on('dtlsstatechange', (state) => {
@@ -253,14 +253,14 @@ export class MediaService {
     return this.serial(link, roomId, async () => {
       const held = this.transportOf(link, roomId, transportId);
       if (held.direction !== 'send')
-        throw new MediaError('BAD_REQUEST', 'Produce on a send transport');
+        throw new CodedError('BAD_REQUEST', 'Produce on a send transport');
       const room = this.rooms.get(roomId);
-      if (!room) throw new MediaError('MEDIA_NOT_FOUND', 'The stream has no media now');
+      if (!room) throw new CodedError('MEDIA_NOT_FOUND', 'The stream has no media now');
       const peer = room.peers.get(link.id);
-      if (!peer) throw new MediaError('MEDIA_NOT_FOUND', 'No media of yours in this room');
+      if (!peer) throw new CodedError('MEDIA_NOT_FOUND', 'No media of yours in this room');
       for (const old of [...peer.producers.values()]) if (old.kind === kind) old.close();
       if (room.localTracks().length >= MAX_TRACKS)
-        throw new MediaError('INVALID_STATE', `A stream carries at most ${MAX_TRACKS} tracks`);
+        throw new CodedError('INVALID_STATE', `A stream carries at most ${MAX_TRACKS} tracks`);
       const producer = await held.transport
         .produce({ kind, rtpParameters: rtpParameters as types.RtpParameters })
         .catch((error: unknown) => {
@@ -269,7 +269,7 @@ export class MediaService {
       // mediasoup does not check whether the transport closed while the producer was made
       if (held.transport.closed || room.closed) {
         producer.close();
-        throw new MediaError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
+        throw new CodedError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
       }
       room.tracks.set(producer.id, producer);
       peer.producers.set(producer.id, producer);
@@ -306,14 +306,14 @@ export class MediaService {
   ): Promise<Consumed> {
     const held = this.transportOf(link, roomId, transportId);
     if (held.direction !== 'recv')
-      throw new MediaError('BAD_REQUEST', 'Consume on a recv transport');
+      throw new CodedError('BAD_REQUEST', 'Consume on a recv transport');
     const peer = this.rooms.get(roomId)?.peers.get(link.id);
-    if (!peer) throw new MediaError('MEDIA_NOT_FOUND', 'No media of yours in this room');
+    if (!peer) throw new CodedError('MEDIA_NOT_FOUND', 'No media of yours in this room');
     await held.entry.ready;
     const router = this.routerOf(held.entry);
     const capabilities = rtpCapabilities as types.RtpCapabilities;
     if (!router.canConsume({ producerId, rtpCapabilities: capabilities }))
-      throw new MediaError('MEDIA_NOT_FOUND', `No track ${producerId} this device can receive`);
+      throw new CodedError('MEDIA_NOT_FOUND', `No track ${producerId} this device can receive`);
     // one consumer per track: asking again (a client setting up again) replaces the old one
     for (const old of [...peer.consumers.values()]) if (old.producerId === producerId) old.close();
     const consumer = await held.transport
@@ -324,7 +324,7 @@ export class MediaService {
     // mediasoup does not check whether the transport closed while the consumer was made
     if (held.transport.closed) {
       consumer.close();
-      throw new MediaError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
+      throw new CodedError('MEDIA_UNAVAILABLE', 'The transport closed; set up again');
     }
     const { entry } = held;
     entry.consumers += 1;
@@ -370,7 +370,7 @@ export class MediaService {
   ): Promise<void> {
     const consumer = this.consumerOf(link, roomId, consumerId);
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc')
-      throw new MediaError('BAD_REQUEST', 'This track has no layers to choose from');
+      throw new CodedError('BAD_REQUEST', 'This track has no layers to choose from');
     const { spatialLayer, temporalLayer } = layers;
     await consumer
       .setPreferredLayers(
@@ -498,7 +498,7 @@ export class MediaService {
   private async room(roomId: string): Promise<RoomMedia> {
     if (!this.pool || this.closed)
       // the reason (a path, a configuration) is for the log, not for clients
-      throw new MediaError(
+      throw new CodedError(
         'MEDIA_UNAVAILABLE',
         'Video is unavailable on this server for now; chat and drops still work',
       );
@@ -506,7 +506,7 @@ export class MediaService {
     if (!room) {
       const slot = this.leastLoaded(this.pool.live().map((w) => w.slot));
       if (slot === undefined)
-        throw new MediaError('MEDIA_UNAVAILABLE', 'No media worker is running; retry shortly');
+        throw new CodedError('MEDIA_UNAVAILABLE', 'No media worker is running; retry shortly');
       const fresh = new RoomMedia(roomId, this.newEntry(slot));
       this.rooms.set(roomId, fresh);
       const { crossNode } = this;
@@ -525,9 +525,9 @@ export class MediaService {
       // without the bus this node cannot tell whether another node publishes the stream
       this.log.warn({ err, room: roomId }, 'could not look for the stream on other nodes');
       this.dispose(created);
-      throw new MediaError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
+      throw new CodedError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
     });
-    if (room.closed) throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+    if (room.closed) throw new CodedError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
     return room;
   }
 
@@ -578,7 +578,7 @@ export class MediaService {
     const worker = this.pool?.worker(slot);
     const entry = new RouterEntry(slot, () => {
       if (!worker || worker.closed)
-        return Promise.reject(new MediaError('MEDIA_UNAVAILABLE', 'The media worker restarted'));
+        return Promise.reject(new CodedError('MEDIA_UNAVAILABLE', 'The media worker restarted'));
       return worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     });
     entry.ready.catch(() => undefined);
@@ -643,20 +643,20 @@ export class MediaService {
 
   private transportOf(link: PeerLink, roomId: string, transportId: string): PeerTransport {
     const held = this.rooms.get(roomId)?.peers.get(link.id)?.transports.get(transportId);
-    if (!held) throw new MediaError('MEDIA_NOT_FOUND', `No transport ${transportId} of yours here`);
+    if (!held) throw new CodedError('MEDIA_NOT_FOUND', `No transport ${transportId} of yours here`);
     return held;
   }
 
   private consumerOf(link: PeerLink, roomId: string, consumerId: string): types.Consumer {
     const consumer = this.rooms.get(roomId)?.peers.get(link.id)?.consumers.get(consumerId);
     if (!consumer)
-      throw new MediaError('MEDIA_NOT_FOUND', `No consumer ${consumerId} of yours here`);
+      throw new CodedError('MEDIA_NOT_FOUND', `No consumer ${consumerId} of yours here`);
     return consumer;
   }
 
   private routerOf(entry: RouterEntry): types.Router {
     if (!entry.router || entry.router.closed)
-      throw new MediaError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
+      throw new CodedError('MEDIA_UNAVAILABLE', 'The stream media restarted; retry');
     return entry.router;
   }
 
@@ -665,12 +665,12 @@ export class MediaService {
    * worker is unavailability, logged here, with a message that tells the client nothing inside.
    */
   private mediaFailure(error: unknown): Error {
-    if (error instanceof MediaError) return error;
+    if (error instanceof CodedError) return error;
     // TypeError: a malformed field; UnsupportedError: codecs or parameters the router cannot take
     if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError'))
-      return new MediaError('BAD_REQUEST', error.message);
+      return new CodedError('BAD_REQUEST', error.message);
     this.log.warn({ err: error }, 'media request failed in mediasoup');
-    return new MediaError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
+    return new CodedError('MEDIA_UNAVAILABLE', 'The media server could not do this now; retry');
   }
 
   /** Runs one resource-making request of a connection in a room at a time, in order. */
@@ -691,7 +691,7 @@ export class MediaService {
 
   /** The connection left the room (or dropped) while its request waited. */
   private stillThere(link: PeerLink, roomId: string): void {
-    if (!link.active(roomId)) throw new MediaError('MEDIA_NOT_FOUND', 'Not in this room any more');
+    if (!link.active(roomId)) throw new CodedError('MEDIA_NOT_FOUND', 'Not in this room any more');
   }
 
   /** Where transports listen: the media address, what clients are told, the port range. */

@@ -1,5 +1,5 @@
 import type { Author, GlobalRole, Role } from '../client-sdk/src/protocol/index.js';
-import { RoomError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 
 /** Who a connection is, as established by authentication. */
 export interface Identity {
@@ -37,7 +37,7 @@ const rank: Record<Role, number> = { viewer: 0, moderator: 1, host: 2 };
 /** Throws unless the user may write (is not anonymous). */
 export function assertCanWrite(identity: Identity): void {
   if (identity.anonymous)
-    throw new RoomError('AUTH_REQUIRED', 'Sign in to take part; anonymous viewers can only watch');
+    throw new CodedError('AUTH_REQUIRED', 'Sign in to take part; anonymous viewers can only watch');
 }
 
 /** Throws unless the user holds at least `min` in the room. */
@@ -45,7 +45,7 @@ export function assertRole(identity: Identity, room: RoomRef, min: Role, action:
   assertCanWrite(identity);
   if (rank[roleIn(identity, room)] >= rank[min]) return;
   const owned = min === 'host' && identity.role === 'host' && room.hostId !== null;
-  throw new RoomError(
+  throw new CodedError(
     'FORBIDDEN',
     owned
       ? `This room belongs to another host; only its host (or an admin) can ${action}`

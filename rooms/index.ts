@@ -1,4 +1,3 @@
-export * from './errors.js';
 export * from './identity.js';
 export * from './outbox.js';
 export * from './ports.js';

@@ -4,7 +4,7 @@ import {
   type Product,
   type RoomEventInput,
 } from '../client-sdk/src/protocol/index.js';
-import { RoomError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 import type { ControlState } from './ports.js';
 
 /**
@@ -20,7 +20,7 @@ export function upsertProduct(roomId: string, s: ControlState, product: Product)
   const current = s.products.find((p) => p.id === product.id);
   if (current && same(current, product)) return null;
   if (!current && s.products.length >= MAX_PRODUCTS)
-    throw new RoomError('PRODUCT_LIMIT', `A stream lists at most ${MAX_PRODUCTS} products`);
+    throw new CodedError('PRODUCT_LIMIT', `A stream lists at most ${MAX_PRODUCTS} products`);
   return { type: 'product:updated', roomId, product };
 }
 
@@ -34,7 +34,7 @@ export function pinProduct(roomId: string, s: ControlState, productId: string): 
   if (!s.products.some((p) => p.id === productId)) throw productNotFound(productId);
   if (s.pinnedProducts.includes(productId)) return null;
   if (s.pinnedProducts.length >= MAX_PINNED_PRODUCTS)
-    throw new RoomError(
+    throw new CodedError(
       'PIN_LIMIT',
       `At most ${MAX_PINNED_PRODUCTS} products can be pinned; unpin one first`,
     );
@@ -47,5 +47,5 @@ export function unpinProduct(roomId: string, s: ControlState, productId: string)
     : null;
 }
 
-export const productNotFound = (productId: string): RoomError =>
-  new RoomError('PRODUCT_NOT_FOUND', `The stream lists no product ${productId}`);
+export const productNotFound = (productId: string): CodedError =>
+  new CodedError('PRODUCT_NOT_FOUND', `The stream lists no product ${productId}`);

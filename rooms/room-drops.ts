@@ -7,7 +7,7 @@ import {
   type DropStock,
   type LotteryDraw,
 } from '../client-sdk/src/protocol/index.js';
-import { RoomError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 import type { DropDefinition, InventoryPort } from './inventory.js';
 import type { BrokerPort, RateRule } from './ports.js';
 
@@ -105,7 +105,7 @@ export class RoomDrops {
     });
     if (result.outcome === 'rate_limited') {
       const wait = Math.ceil(result.retryAfterMs / 1000);
-      throw new RoomError('RATE_LIMITED', `Too many claims: wait ${wait}s`, result.retryAfterMs);
+      throw new CodedError('RATE_LIMITED', `Too many claims: wait ${wait}s`, result.retryAfterMs);
     }
     if (result.outcome === 'held' || result.outcome === 'entered') this.changed(dropId, true);
     return result;
@@ -118,7 +118,7 @@ export class RoomDrops {
   async lottery(dropId: string, buyerId: string): Promise<LotteryDraw> {
     const drop = await this.assertOurs(dropId);
     if (drop.mode !== 'lottery' || !drop.seedHash)
-      throw new RoomError('BAD_REQUEST', `Drop ${dropId} is not a lottery`);
+      throw new CodedError('BAD_REQUEST', `Drop ${dropId} is not a lottery`);
     if (this.ctx.now() >= drop.endsAt) await this.draw(dropId);
     const view = this.draws.get(dropId) ?? (await this.readDraw(drop));
     const ticket = view.ticketOf.get(buyerId);
@@ -142,7 +142,7 @@ export class RoomDrops {
   /** A lottery's entries and, once drawn, its winners in rank order (kept once drawn: it is final). */
   private async readDraw(drop: DropDefinition): Promise<DrawView> {
     const book = await this.ctx.inventory.lottery(drop.id);
-    if (!book) throw new RoomError('DROP_NOT_FOUND', `No drop ${drop.id}`);
+    if (!book) throw new CodedError('DROP_NOT_FOUND', `No drop ${drop.id}`);
     const tickets = book.entries.map((e) => e.ticket).sort();
     const ticketOf = new Map(book.entries.map((e) => [e.buyerId, e.ticket]));
     const holdOf = book.winners ?? new Map<string, string>();
@@ -272,8 +272,8 @@ export class RoomDrops {
     const found = ours.find((d) => d.id === dropId);
     if (found) return found;
     throw code === 'BAD_REQUEST'
-      ? new RoomError('BAD_REQUEST', `Drop id ${dropId} is taken by another room`)
-      : new RoomError('DROP_NOT_FOUND', `No drop ${dropId} in room ${this.roomId}`);
+      ? new CodedError('BAD_REQUEST', `Drop id ${dropId} is taken by another room`)
+      : new CodedError('DROP_NOT_FOUND', `No drop ${dropId} in room ${this.roomId}`);
   }
 
   private track(dropId: string, drop?: DropDefinition): Tracked {

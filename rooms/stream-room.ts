@@ -13,7 +13,7 @@ import {
   type RoomSnapshot,
   type StreamInfo,
 } from '../client-sdk/src/protocol/index.js';
-import { RoomError } from './errors.js';
+import { CodedError } from '../client-sdk/src/protocol/index.js';
 import {
   assertCanWrite,
   assertRole,
@@ -121,7 +121,7 @@ const CATCH_UP_WAIT_MS = 500;
 type Decision = RoomEventInput | null;
 
 const unavailable = () =>
-  new RoomError('UNAVAILABLE', 'The room is being restored; retry shortly', 500);
+  new CodedError('UNAVAILABLE', 'The room is being restored; retry shortly', 500);
 
 /**
  * A live-stream room as this node sees it: a replica of the shared room (the engine holds the
@@ -397,7 +397,7 @@ export class StreamRoom {
       if (!message) throw notFound(messageId);
       if (s.pinned.some((m) => m.id === messageId)) return null;
       if (s.pinned.length >= MAX_PINNED_MESSAGES) {
-        throw new RoomError(
+        throw new CodedError(
           'PIN_LIMIT',
           `At most ${MAX_PINNED_MESSAGES} messages can be pinned; unpin one first`,
         );
@@ -511,7 +511,7 @@ export class StreamRoom {
   ): Promise<{ seq: number; stream: StreamInfo }> {
     assertRole(identity, this, 'host', 'edit the stream');
     const { seq } = await this.control((s) => {
-      if (s.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+      if (s.stream.state === 'ended') throw new CodedError('INVALID_STATE', 'The stream has ended');
       const current = s.stream;
       const stream: StreamInfo = {
         ...current,
@@ -529,7 +529,7 @@ export class StreamRoom {
     assertRole(identity, this, 'host', 'start the stream');
     return this.control(({ stream }) => {
       if (stream.state === 'live') return null;
-      if (stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+      if (stream.state === 'ended') throw new CodedError('INVALID_STATE', 'The stream has ended');
       const live: StreamInfo = { ...stream, state: 'live', startedAt: this.ctx.now() };
       return { type: 'stream:updated', roomId: this.id, stream: live };
     });
@@ -681,7 +681,7 @@ export class StreamRoom {
     } catch (error) {
       // a retry of a message that was posted (its answer lost) is not a new message to limit
       const prior =
-        dedupeKey !== undefined && error instanceof RoomError
+        dedupeKey !== undefined && error instanceof CodedError
           ? await this.ctx.engine.history.sent(this.id, this.epoch, dedupeKey)
           : undefined;
       if (prior?.type === 'chat:message') return { id: prior.id, seq: prior.seq };
@@ -713,7 +713,7 @@ export class StreamRoom {
     const wait = Math.ceil(decision.retryAfterMs / 1000);
     const message =
       code === 'SLOW_MODE' ? `Slow mode is on: wait ${wait}s` : `Too many requests: wait ${wait}s`;
-    throw new RoomError(code, message, decision.retryAfterMs);
+    throw new CodedError(code, message, decision.retryAfterMs);
   }
 
   /**
@@ -730,7 +730,7 @@ export class StreamRoom {
           input = decide(this.state);
         } catch (error) {
           // a message just written (on this node or another) may not have reached this replica
-          if (attempt > 0 || !(error instanceof RoomError) || error.code !== 'MESSAGE_NOT_FOUND')
+          if (attempt > 0 || !(error instanceof CodedError) || error.code !== 'MESSAGE_NOT_FOUND')
             throw error;
           await this.replica.catchUp();
           continue;
@@ -779,7 +779,7 @@ export class StreamRoom {
 
   private assertOpen(): void {
     if (this.disposed || this.gone)
-      throw new RoomError('ROOM_NOT_FOUND', `Room ${this.id} has closed`);
+      throw new CodedError('ROOM_NOT_FOUND', `Room ${this.id} has closed`);
   }
 
   /** Runs a write with the room held: the registry does not let it go meanwhile. */
@@ -806,7 +806,7 @@ export class StreamRoom {
 
   private assertMember(member: Member): void {
     if (!this.members.has(member.id))
-      throw new RoomError('NOT_IN_ROOM', `Join room ${this.id} first`);
+      throw new CodedError('NOT_IN_ROOM', `Join room ${this.id} first`);
   }
 }
 
@@ -826,4 +826,4 @@ function streamInfo(fields: StreamFields, hostId: string): StreamInfo {
 }
 
 const notFound = (messageId: string) =>
-  new RoomError('MESSAGE_NOT_FOUND', `No recent message ${messageId} in this room`);
+  new CodedError('MESSAGE_NOT_FOUND', `No recent message ${messageId} in this room`);

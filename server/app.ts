@@ -1,10 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
-import { errorBody, PROTOCOL_VERSION, type ErrorCode } from '../client-sdk/src/protocol/index.js';
-import { MediaError, MediaService, type MediaBusPort } from '../media/index.js';
+import {
+  CodedError,
+  errorBody,
+  PROTOCOL_VERSION,
+  type ErrorCode,
+} from '../client-sdk/src/protocol/index.js';
+import { MediaService, type MediaBusPort } from '../media/index.js';
 import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
-import { AuthError, createAuthenticator } from './auth.js';
+import { createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
@@ -195,7 +200,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     now,
     media: () => {
-      if (!media) throw new MediaError('MEDIA_UNAVAILABLE', 'Media is starting; retry shortly');
+      if (!media) throw new CodedError('MEDIA_UNAVAILABLE', 'Media is starting; retry shortly');
       return media;
     },
     streamEnded: (roomId) => media?.closeRoom(roomId),
@@ -231,7 +236,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         next();
       },
       (error: unknown) => {
-        if (error instanceof AuthError) next(connectError(error.code, error.message));
+        if (error instanceof CodedError) next(connectError(error.code, error.message));
         else {
           logger.error({ err: error }, 'authentication failed unexpectedly');
           next(connectError('INTERNAL', 'Authentication is unavailable'));

@@ -5,8 +5,8 @@ import {
   GlobalRole,
   plainText,
   Role,
+  CodedError,
   RoomId,
-  type ErrorCode,
 } from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
 import type { Config } from './config.js';
@@ -33,17 +33,6 @@ export const Claims = z.object({
   lang: z.string().max(16).optional(),
 });
 export type Claims = z.input<typeof Claims>;
-
-/** A refused connection, with the code the client receives in `connect_error`. */
-export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  constructor(
-    readonly code: Extract<ErrorCode, 'UNAUTHENTICATED' | 'TOKEN_EXPIRED'>,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface Authenticator {
   /** Verifies a token (or admits an anonymous viewer when allowed and no token is given). */
@@ -78,12 +67,12 @@ export function createAuthenticator(
     async authenticate(token) {
       if (token === undefined || token === null || token === '') {
         if (auth.allowAnonymous) return anonymous();
-        throw new AuthError('UNAUTHENTICATED', 'A token is required');
+        throw new CodedError('UNAUTHENTICATED', 'A token is required');
       }
       if (typeof token !== 'string')
-        throw new AuthError('UNAUTHENTICATED', 'The token must be a string');
+        throw new CodedError('UNAUTHENTICATED', 'The token must be a string');
       if (token.length > MAX_TOKEN_LENGTH)
-        throw new AuthError(
+        throw new CodedError(
           'UNAUTHENTICATED',
           `The token is longer than ${MAX_TOKEN_LENGTH} characters`,
         );
@@ -97,7 +86,7 @@ export function createAuthenticator(
       const claims = Claims.safeParse(payload);
       if (!claims.success) {
         const issue = claims.error.issues[0];
-        throw new AuthError(
+        throw new CodedError(
           'UNAUTHENTICATED',
           `The token's claims are not valid (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`,
         );
@@ -117,31 +106,31 @@ export function createAuthenticator(
 }
 
 /** What a failed verification tells the client: expiry apart, one code with a reason. */
-function refusal(error: unknown): AuthError {
+function refusal(error: unknown): CodedError {
   if (error instanceof joseErrors.JWTExpired)
-    return new AuthError('TOKEN_EXPIRED', 'The token has expired');
+    return new CodedError('TOKEN_EXPIRED', 'The token has expired');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'exp')
-      return new AuthError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
+      return new CodedError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
     if (error.claim === 'nbf')
-      return new AuthError('UNAUTHENTICATED', 'The token is not valid yet (nbf)');
-    return new AuthError('UNAUTHENTICATED', `The token's "${error.claim}" claim is not accepted`);
+      return new CodedError('UNAUTHENTICATED', 'The token is not valid yet (nbf)');
+    return new CodedError('UNAUTHENTICATED', `The token's "${error.claim}" claim is not accepted`);
   }
-  return new AuthError('UNAUTHENTICATED', 'The token is not valid');
+  return new CodedError('UNAUTHENTICATED', 'The token is not valid');
 }
 
 /** `iat` not ahead of our clock (beyond the leeway), and no longer a lifetime than allowed. */
 function checkLifetime(payload: Record<string, unknown>, nowSeconds: number, auth: Config['auth']) {
   const { exp, iat } = payload;
   if (typeof exp !== 'number')
-    throw new AuthError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
+    throw new CodedError('UNAUTHENTICATED', 'The token must carry an expiry time (exp)');
   if (iat !== undefined && typeof iat !== 'number')
-    throw new AuthError('UNAUTHENTICATED', "The token's issue time (iat) must be a number");
+    throw new CodedError('UNAUTHENTICATED', "The token's issue time (iat) must be a number");
   if (iat !== undefined && iat > nowSeconds + auth.clockLeewaySeconds)
-    throw new AuthError('UNAUTHENTICATED', 'The token was issued in the future (iat)');
+    throw new CodedError('UNAUTHENTICATED', 'The token was issued in the future (iat)');
   const lifetime = exp - (iat ?? nowSeconds);
   if (lifetime > auth.maxTokenAgeSeconds + auth.clockLeewaySeconds)
-    throw new AuthError(
+    throw new CodedError(
       'UNAUTHENTICATED',
       `The token lives longer than the ${auth.maxTokenAgeSeconds} s this server accepts (exp - iat)`,
     );

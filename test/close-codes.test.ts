@@ -2,7 +2,7 @@ import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ErrorBody } from '../client-sdk/src/protocol/index.js';
-import { LiveShopError, createClient } from '../client-sdk/src/index.js';
+import { CodedError, createClient } from '../client-sdk/src/index.js';
 import { readLimit } from '../server/transport/frames.js';
 import { nextEvent } from './helpers/events.js';
 import { useServers, type TestServer } from './helpers/server.js';
@@ -114,8 +114,8 @@ describe('WebSocket close codes', () => {
     });
     const client = createClient({ url: server.url, token, transports: ['websocket'] });
     try {
-      const error = await nextEvent<LiveShopError>(client, 'error');
-      expect(error).toBeInstanceOf(LiveShopError);
+      const error = await nextEvent<CodedError>(client, 'error');
+      expect(error).toBeInstanceOf(CodedError);
       expect(error.code).toBe('PAYLOAD_TOO_LARGE');
     } finally {
       client.close();

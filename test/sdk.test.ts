@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { LiveShopError } from '../client-sdk/src/index.js';
+import { CodedError } from '../client-sdk/src/index.js';
 import { nextEvent } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
 import { useServers } from './helpers/server.js';
@@ -53,11 +53,11 @@ describe('SDK', () => {
     }
   });
 
-  it('rejects refused requests with a LiveShopError carrying the code', async () => {
+  it('rejects refused requests with a CodedError carrying the code', async () => {
     const server = await start();
     const client = await server.client({ sub: 'vic' });
     const refused = await client.sendChat('nowhere', 'hi').catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(LiveShopError);
+    expect(refused).toBeInstanceOf(CodedError);
     expect(refused).toMatchObject({ code: 'NOT_IN_ROOM', retryable: false });
     await expect(client.join('nowhere')).rejects.toMatchObject({ code: 'ROOM_NOT_FOUND' });
     await expect(client.join('bad id!')).rejects.toThrow();
@@ -68,7 +68,7 @@ describe('SDK', () => {
     const { createClient } = await import('../client-sdk/src/index.js');
     const client = createClient({ url: server.url, token: 'garbage', transports: ['websocket'] });
     try {
-      const error = await nextEvent<LiveShopError>(client, 'error');
+      const error = await nextEvent<CodedError>(client, 'error');
       expect(error).toMatchObject({ code: 'UNAUTHENTICATED' });
     } finally {
       client.close();

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RoomEvent } from '../client-sdk/src/protocol/index.js';
-import type { RoomError } from '../rooms/index.js';
+import type { CodedError } from '../client-sdk/src/protocol/index.js';
 import { createMemoryEngine } from '../server/engines/memory/index.js';
 import type { Identity } from '../rooms/index.js';
 import type { ChatBatch } from '../rooms/index.js';
@@ -97,7 +97,7 @@ describe('StreamRoom', () => {
     expect(
       results
         .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-        .map((r) => (r.reason as RoomError).code),
+        .map((r) => (r.reason as CodedError).code),
     ).toEqual(['PIN_LIMIT', 'PIN_LIMIT']);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createClient, LiveShopError, type LiveShopClient } from './index.js';
+import { createClient, CodedError, type LiveShopClient } from './index.js';
 import type {
   ChatMessage,
   ClientRequest,
@@ -59,6 +59,6 @@ describe('SDK types come from the protocol schemas', () => {
       seconds: number;
     }>();
     expectTypeOf(client.request('time:sync', {})).resolves.toEqualTypeOf<{ serverTime: number }>();
-    expectTypeOf<LiveShopError['code']>().toEqualTypeOf<ErrorCode>();
+    expectTypeOf<CodedError['code']>().toEqualTypeOf<ErrorCode>();
   });
 });

@@ -1,7 +1,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { clockOffset, serverTimeAt, type ClockSample } from './clock.js';
 import { Emitter } from './emitter.js';
-import { LiveShopError } from './errors.js';
+import { CodedError } from './protocol/index.js';
 import {
   Publication,
   Viewing,
@@ -53,7 +53,7 @@ export interface ClientEventMap {
   /** The server is shutting down; the client reconnects by itself. */
   draining: (info: ServerPayload<'server:draining'>) => void;
   /** A server error that no request was waiting for (or a refused connection). */
-  error: (error: LiveShopError) => void;
+  error: (error: CodedError) => void;
   /** A room's full state, after `join` or after a resume that could not recover. */
   snapshot: (snapshot: RoomSnapshot) => void;
   /** After a reconnect or a gap: everything missed was replayed (through the events below). */
@@ -312,7 +312,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       try {
         return await send();
       } catch (error) {
-        if (!(error instanceof LiveShopError) || !SEND_RETRY.has(error.code)) throw error;
+        if (!(error instanceof CodedError) || !SEND_RETRY.has(error.code)) throw error;
         if (attempt >= SEND_ATTEMPTS || this.closed) throw error;
         const backoff = error.retryAfterMs ?? Math.min(2000, 100 * 2 ** attempt);
         await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random() / 2)));
@@ -394,7 +394,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private async startMedia<S extends Publication | Viewing>(session: S): Promise<S> {
     // the server keeps one publishing and one watching side per connection and room
     if (this.mediaIn(session.roomId).some((other) => other.direction === session.direction))
-      throw LiveShopError.of(
+      throw new CodedError(
         'BAD_REQUEST',
         `Already ${session.direction === 'send' ? 'publishing' : 'watching'} in ${session.roomId}; close that first`,
       );
@@ -435,7 +435,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     this.socket.close();
   }
 
-  /** Sends a request and resolves with its result, or rejects with a {@link LiveShopError}. */
+  /** Sends a request and resolves with its result, or rejects with a {@link CodedError}. */
   async request<E extends ClientEventName>(
     event: E,
     payload: ClientRequest<E>,
@@ -459,22 +459,21 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       ack = await timed.emitWithAck(event, payload);
     } catch {
       throw this.socket.connected
-        ? LiveShopError.of('TIMEOUT', `No answer to ${event} within ${this.timeoutMs} ms`)
-        : LiveShopError.of('DISCONNECTED', `The connection was lost before ${event} was answered`);
+        ? new CodedError('TIMEOUT', `No answer to ${event} within ${this.timeoutMs} ms`)
+        : new CodedError('DISCONNECTED', `The connection was lost before ${event} was answered`);
     }
-    if (!ack.ok) throw new LiveShopError(ack.error);
+    if (!ack.ok) throw CodedError.from(ack.error);
     const { ok: _, ...result } = ack;
     return result as unknown as ClientResponse<E>;
   }
 
   private whenConnected(): Promise<void> {
-    if (this.closed)
-      return Promise.reject(LiveShopError.of('DISCONNECTED', 'The client is closed'));
+    if (this.closed) return Promise.reject(new CodedError('DISCONNECTED', 'The client is closed'));
     if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.socket.off('connect', onConnect);
-        reject(LiveShopError.of('TIMEOUT', `Not connected within ${this.timeoutMs} ms`));
+        reject(new CodedError('TIMEOUT', `Not connected within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       const onConnect = () => {
         clearTimeout(timer);
@@ -509,7 +508,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       if (hello.protocol !== PROTOCOL_VERSION) {
         this.emit(
           'error',
-          LiveShopError.of(
+          new CodedError(
             'BAD_REQUEST',
             `Server speaks protocol ${hello.protocol}, this SDK ${PROTOCOL_VERSION}`,
           ),
@@ -523,7 +522,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     s.on('disconnect', (reason) => this.emit('disconnected', { reason }));
     s.on('connect_error', (err: Error & { data?: ErrorBody }) => this.onConnectError(err));
     s.on('server:draining', (info) => this.onDraining(info));
-    s.on('server:error', (body) => this.emit('error', new LiveShopError(body)));
+    s.on('server:error', (body) => this.emit('error', CodedError.from(body)));
 
     s.on('chat:batch', (batch) => {
       this.sequenced(batch.roomId, batch.from, batch.to, (after) => {
@@ -566,9 +565,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
               this.entered.add(entry); // the next stock update tries again
               this.emit(
                 'error',
-                error instanceof LiveShopError
+                error instanceof CodedError
                   ? error
-                  : LiveShopError.of('INTERNAL', `lottery: ${String(error)}`),
+                  : new CodedError('INTERNAL', `lottery: ${String(error)}`),
               );
             },
           );
@@ -587,7 +586,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   private onConnectError(err: Error & { data?: ErrorBody }): void {
     if (!err.data) return; // transport-level failure: socket.io keeps retrying
-    this.emit('error', new LiveShopError(err.data));
+    this.emit('error', CodedError.from(err.data));
     if (err.data.code === 'SERVER_DRAINING' && !this.closed) this.reconnectLater(1000);
   }
 
@@ -664,9 +663,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
           this.applySnapshot(track, result.snapshot);
         }
       } catch (error) {
-        if (error instanceof LiveShopError && error.code === 'ROOM_NOT_FOUND')
+        if (error instanceof CodedError && error.code === 'ROOM_NOT_FOUND')
           this.rooms.delete(track.roomId);
-        if (error instanceof LiveShopError) this.emit('error', error);
+        if (error instanceof CodedError) this.emit('error', error);
       } finally {
         track.syncing = null;
         this.drain(track);

@@ -7,7 +7,8 @@ export {
   type DropResult,
   type StreamFields,
 } from './client.js';
-export { LiveShopError } from './errors.js';
+/** @deprecated The SDK rejects with {@link CodedError}; this is the same class under its old name. */
+export { CodedError as LiveShopError } from './protocol/index.js';
 export {
   Publication,
   Viewing,

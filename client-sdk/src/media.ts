@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { LiveShopError } from './errors.js';
+import { CodedError } from './protocol/index.js';
 import type {
   ClientEventName,
   ClientRequest,
@@ -17,7 +17,7 @@ export interface MediaChannel {
     roomId?: string,
   ): Promise<ClientResponse<E>>;
   /** Reports a failure no call is waiting for. */
-  failed(error: LiveShopError): void;
+  failed(error: CodedError): void;
 }
 
 /** Options for `publish`. */
@@ -338,9 +338,9 @@ export class Viewing extends MediaSession {
   }
 }
 
-function asError(error: unknown): LiveShopError {
-  if (error instanceof LiveShopError) return error;
-  return LiveShopError.of(
+function asError(error: unknown): CodedError {
+  if (error instanceof CodedError) return error;
+  return new CodedError(
     'INTERNAL',
     `media: ${error instanceof Error ? error.message : String(error)}`,
   );

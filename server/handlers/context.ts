@@ -21,7 +21,7 @@ export interface Services {
   streamEnded(roomId: string): void;
 }
 
-/** A handler sees only validated input and returns the ack's result, or throws a RoomError. */
+/** A handler sees only validated input and returns the ack's result, or throws a CodedError. */
 export type Handler<E extends ClientEventName> = (
   session: Session,
   input: ParsedRequest<E>,

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { z } from 'zod';
 import {
   clientEvents,
   errorBody,
@@ -7,8 +6,7 @@ import {
   type ClientEventName,
   type ErrorBody,
 } from '../../client-sdk/src/protocol/index.js';
-import { MediaError } from '../../media/index.js';
-import { RoomError, takeTokens, type RateDecision } from '../../rooms/index.js';
+import { takeTokens, type RateDecision } from '../../rooms/index.js';
 import type { Metrics } from '../metrics.js';
 import { CLOSE, noteClose, type DecodeWatch } from '../transport/frames.js';
 import { eventPacket, packetHead } from '../transport/packets.js';
@@ -19,6 +17,7 @@ export interface EngineSocket {
   transport: { socket?: unknown };
 }
 import type { AppSocket, Session } from '../session.js';
+import { commandRunner, type RunCommand } from './command.js';
 import type { HandlerTable, Services } from './context.js';
 
 /** The event name an oversized frame is rewritten to, so it can be refused with its ack. */
@@ -28,11 +27,6 @@ const isClientEvent = (event: unknown): event is ClientEventName =>
   typeof event === 'string' && Object.hasOwn(clientEvents, event);
 
 type AckFn = (response: Ack<object>) => void;
-type AnyHandler = (
-  session: Session,
-  input: unknown,
-  services: Services,
-) => Promise<object> | object;
 
 /**
  * Turns a connection's inbound events into handler calls: frame size, unknown events, the
@@ -47,9 +41,10 @@ export class Dispatcher {
    * packet Engine.IO will close the connection for gets the close code 1002 noted.
    */
   readonly enginePacket: (this: EngineSocket, packet: { type: string; data?: unknown }) => void;
+  private readonly runCommand: RunCommand<Session, ClientEventName>;
 
   constructor(
-    private readonly handlers: HandlerTable,
+    handlers: HandlerTable,
     private readonly services: Services,
     private readonly metrics: Metrics,
     /** Each account's events across its connections and nodes. */
@@ -59,6 +54,7 @@ export class Dispatcher {
     /** Told of every ack sent (tests check them against the schemas). */
     private readonly outgoing?: { ack(name: string, response: unknown): void },
   ) {
+    this.runCommand = commandRunner(handlers, services);
     const guardFrame = frameGuard(services.config.limits.maxEventBytes);
     this.enginePacket = function (packet) {
       // a parse error, or a ping from the client (Engine.IO 4 pings from the server only)
@@ -153,7 +149,7 @@ export class Dispatcher {
     ack: AckFn | undefined,
   ): Promise<void> {
     const started = performance.now();
-    const response = await this.answer(session, event, payload);
+    const response = await this.runCommand(session, event, payload);
     if (!response.ok) {
       this.refuse(socket, event, ack, response.error);
       return;
@@ -187,26 +183,6 @@ export class Dispatcher {
     return child;
   }
 
-  private async answer(
-    session: Session,
-    event: ClientEventName,
-    payload: unknown,
-  ): Promise<Ack<object>> {
-    const parsed = clientEvents[event].request.safeParse(payload);
-    if (!parsed.success)
-      return { ok: false, error: errorBody('BAD_REQUEST', describe(event, parsed.error)) };
-    try {
-      const result = await (this.handlers[event] as AnyHandler)(
-        session,
-        parsed.data,
-        this.services,
-      );
-      return { ok: true, ...result };
-    } catch (error) {
-      return { ok: false, error: toErrorBody(error, event, this.services) };
-    }
-  }
-
   private refuse(socket: AppSocket, event: string, ack: AckFn | undefined, error: ErrorBody): void {
     this.metrics.eventsIn.inc({
       event: isClientEvent(event) ? event : 'unknown',
@@ -219,26 +195,6 @@ export class Dispatcher {
     socket.emit('server:error', { ...error, event: event.slice(0, 64) });
     this.metrics.eventsOut.inc({ event: 'server:error' });
   }
-}
-
-/** Maps a thrown error to what the client sees: RoomErrors as they are, anything else as INTERNAL. */
-export function toErrorBody(
-  error: unknown,
-  event: string,
-  services: Pick<Services, 'logger'>,
-): ErrorBody {
-  if (error instanceof RoomError) return errorBody(error.code, error.message, error.retryAfterMs);
-  if (error instanceof MediaError) return errorBody(error.code, error.message);
-  services.logger.error({ err: error, event }, 'handler failed');
-  return errorBody('INTERNAL', 'Internal error');
-}
-
-/** A validation failure in a few words: the first issues, each with its path. */
-export function describe(event: string, error: z.ZodError): string {
-  const issues = error.issues
-    .slice(0, 3)
-    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-  return `${event}: ${issues.join('; ')}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { assertRole, RoomError, type StreamRoom } from '../../rooms/index.js';
+import { CodedError } from '../../client-sdk/src/protocol/index.js';
+import { assertRole, type StreamRoom } from '../../rooms/index.js';
 import type { Session } from '../session.js';
 import type { Handlers } from './context.js';
 import { joinedRoom } from './room.js';
@@ -6,7 +7,7 @@ import { joinedRoom } from './room.js';
 /** Media requests need the room joined and its stream not ended (before it starts, the host may preview). */
 function member(session: Session, roomId: string): StreamRoom {
   const room = joinedRoom(session, roomId);
-  if (room.stream.state === 'ended') throw new RoomError('INVALID_STATE', 'The stream has ended');
+  if (room.stream.state === 'ended') throw new CodedError('INVALID_STATE', 'The stream has ended');
   return room;
 }
 

@@ -1,11 +1,12 @@
-import { RoomError, type StreamRoom } from '../../rooms/index.js';
+import { CodedError } from '../../client-sdk/src/protocol/index.js';
+import type { StreamRoom } from '../../rooms/index.js';
 import type { Session } from '../session.js';
 import type { Handlers, Services } from './context.js';
 
 /** The room a request names (loaded from the engine if this node does not follow it yet), or ROOM_NOT_FOUND. */
 export async function findRoom(services: Services, roomId: string): Promise<StreamRoom> {
   const room = await services.registry.find(roomId);
-  if (!room) throw new RoomError('ROOM_NOT_FOUND', `No stream room ${roomId}`);
+  if (!room) throw new CodedError('ROOM_NOT_FOUND', `No stream room ${roomId}`);
   return room;
 }
 
@@ -22,7 +23,7 @@ export async function onRoom<T>(
   try {
     return await act(room);
   } catch (error) {
-    const letGo = room.isDisposed && error instanceof RoomError && error.code === 'ROOM_NOT_FOUND';
+    const letGo = room.isDisposed && error instanceof CodedError && error.code === 'ROOM_NOT_FOUND';
     if (!letGo) throw error;
     return act(await findRoom(services, roomId));
   }
@@ -31,7 +32,7 @@ export async function onRoom<T>(
 /** The room a request names, which this connection must have joined. */
 export function joinedRoom(session: Session, roomId: string): StreamRoom {
   const joined = session.rooms.get(roomId);
-  if (!joined) throw new RoomError('NOT_IN_ROOM', `Join room ${roomId} first`);
+  if (!joined) throw new CodedError('NOT_IN_ROOM', `Join room ${roomId} first`);
   return joined.room;
 }
 
@@ -42,18 +43,18 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     if (room.isDisposed) room = await findRoom(services, roomId);
     const already = session.rooms.get(roomId)?.room === room;
     if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
-      throw new RoomError(
+      throw new CodedError(
         'TOO_MANY_ROOMS',
         `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`,
       );
     }
     // the room may have taken a while to load: a connection gone meanwhile joins nothing
     const closed = () => !session.socket.connected;
-    if (closed()) throw new RoomError('NOT_IN_ROOM', 'The connection closed');
+    if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
     if (!already) session.subscribe(room);
     try {
       const outcome = await room.join(session, resume);
-      if (closed()) throw new RoomError('NOT_IN_ROOM', 'The connection closed');
+      if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
       return outcome;
     } catch (error) {
       if (!already)

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import {
-  clientEvents,
-  errorBody,
+  CodedError,
+  type Ack,
   type ErrorBody,
   type ErrorCode,
 } from '../../client-sdk/src/protocol/index.js';
-import { RoomError, type Engine, type Identity } from '../../rooms/index.js';
-import { AuthError, type Authenticator } from '../auth.js';
+import type { Engine, Identity } from '../../rooms/index.js';
+import type { Authenticator } from '../auth.js';
 import type { Services } from '../handlers/index.js';
-import { describe, toErrorBody } from '../handlers/dispatch.js';
+import { answerError, commandRunner, describe } from '../handlers/command.js';
+import type { Actor } from '../handlers/context.js';
 import { productHandlers } from '../handlers/products.js';
 import { findRoom } from '../handlers/room.js';
 import type { HttpRequest } from '../transport/uws.js';
@@ -57,7 +58,8 @@ interface RouteSpec<Q> {
   query?: z.ZodType<Q>;
   /** Whether a JSON body is required (else a body is still parsed and checked when sent). */
   body?: boolean;
-  run(req: Request<Q>): Promise<object>;
+  /** The result, or a command's ack (a refused one is answered with its error's status). */
+  run(req: Request<Q>): Promise<object | Ack<object>>;
 }
 
 /** What a route needs of its request, read before the first await. */
@@ -108,10 +110,9 @@ export function apiRoutes(
       };
       // the body is read from the start (uWS hands its chunks only to a reader set up now)
       const body = reply.body(MAX_BODY_BYTES);
-      void handle(reply, head, body, spec).catch((error: unknown) => {
-        const body = httpError(error, services);
-        reply.json(HTTP_STATUS[body.code] ?? 500, { ok: false, error: body });
-      });
+      void handle(reply, head, body, spec).catch((error: unknown) =>
+        refuse(reply, answerError(error, 'http', services.logger)),
+      );
     };
 
   const handle = async <Q>(
@@ -121,40 +122,31 @@ export function apiRoutes(
     spec: RouteSpec<Q>,
   ) => {
     if (head.sendsBody && !isJson(head.contentType))
-      throw new RoomError(
+      throw new CodedError(
         'UNSUPPORTED_MEDIA_TYPE',
         `The body must be application/json, not ${head.contentType === '' ? 'untyped' : head.contentType.slice(0, 100)}`,
       );
     const raw = await reading;
     if (raw === null) return; // refused as too large, or the client went away
     const identity = await auth.authenticate(bearer(head.authorization));
-    if (identity.anonymous) throw new AuthError('UNAUTHENTICATED', 'A token is required');
+    if (identity.anonymous) throw new CodedError('UNAUTHENTICATED', 'A token is required');
     const query = parseQuery(head.query, spec.query ?? (NoQuery as unknown as z.ZodType<Q>));
     const body = raw.length === 0 ? undefined : parseJson(raw);
     if (spec.body && body === undefined)
-      throw new RoomError('BAD_REQUEST', 'This request needs a JSON body');
+      throw new CodedError('BAD_REQUEST', 'This request needs a JSON body');
     const result = await spec.run({ identity, params: head.params, query, body });
-    reply.json(200, { ok: true, ...result });
+    if ('ok' in result && !result.ok) refuse(reply, result.error);
+    else reply.json(200, { ok: true, ...result });
   };
 
-  const command = async (
-    event: keyof typeof productHandlers,
-    identity: Identity,
-    payload: unknown,
-  ): Promise<object> => {
-    const parsed = clientEvents[event].request.safeParse(payload);
-    if (!parsed.success) throw new RoomError('BAD_REQUEST', describe(event, parsed.error));
-    const handler = productHandlers[event] as (
-      actor: { identity: Identity },
-      input: unknown,
-      s: Services,
-    ) => Promise<object>;
-    return handler({ identity }, parsed.data, services);
-  };
+  // the commands a backend may send over HTTP: those whose handlers need no connection
+  const runCommand = commandRunner<Actor, keyof typeof productHandlers>(productHandlers, services);
+  const command = (event: keyof typeof productHandlers, identity: Identity, payload: unknown) =>
+    runCommand({ identity }, event, payload);
 
   const listing = (identity: Identity) => {
     if (identity.role !== 'admin')
-      throw new RoomError('FORBIDDEN', 'Listings need a token with the admin role');
+      throw new CodedError('FORBIDDEN', 'Listings need a token with the admin role');
   };
 
   return {
@@ -198,7 +190,7 @@ export function apiRoutes(
         run: async ({ identity, params: [dropId = ''] }) => {
           listing(identity);
           if ((await engine.inventory.stock(dropId, services.now())) === undefined)
-            throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+            throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
           return { orders: await engine.inventory.orders(dropId) };
         },
       }),
@@ -227,11 +219,11 @@ function parseQuery<Q>(text: string, schema: z.ZodType<Q>): Q {
   const values: Record<string, string> = {};
   for (const [key, value] of params) {
     if (Object.hasOwn(values, key))
-      throw new RoomError('BAD_REQUEST', `Query parameter "${key.slice(0, 40)}" is given twice`);
+      throw new CodedError('BAD_REQUEST', `Query parameter "${key.slice(0, 40)}" is given twice`);
     values[key] = value;
   }
   const parsed = schema.safeParse(values);
-  if (!parsed.success) throw new RoomError('BAD_REQUEST', describe('query', parsed.error));
+  if (!parsed.success) throw new CodedError('BAD_REQUEST', describe('query', parsed.error));
   return parsed.data;
 }
 
@@ -251,19 +243,18 @@ function parseJson(raw: Buffer): unknown {
   try {
     text = utf8.decode(raw);
   } catch {
-    throw new RoomError('BAD_REQUEST', 'The body is not valid UTF-8');
+    throw new CodedError('BAD_REQUEST', 'The body is not valid UTF-8');
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new RoomError('BAD_REQUEST', 'The body is not valid JSON');
+    throw new CodedError('BAD_REQUEST', 'The body is not valid JSON');
   }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function httpError(error: unknown, services: Pick<Services, 'logger'>): ErrorBody {
-  if (error instanceof AuthError) return errorBody(error.code, error.message);
-  return toErrorBody(error, 'http', services);
+function refuse(reply: Reply, error: ErrorBody): void {
+  reply.json(HTTP_STATUS[error.code] ?? 500, { ok: false, error });
 }

@@ -113,5 +113,45 @@ export function errorBody(code: ErrorCode, message: string, retryAfterMs?: numbe
   return body;
 }
 
+/**
+ * The one error type for refusals with a protocol code, on both sides of the wire: the domain,
+ * media and auth throw it, the server sends its {@link CodedError.body | body}, and the SDK
+ * rejects with it (`TIMEOUT` and `DISCONNECTED` are the SDK's own). `retryable` comes from
+ * {@link ERROR_CODES}; `retryAfterMs` says when a retry may succeed (rate limits, slow mode).
+ */
+export class CodedError extends Error {
+  override readonly name = 'CodedError';
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    retryAfterMs?: number,
+  ) {
+    super(message);
+    this.retryable = ERROR_CODES[code].retryable;
+    this.retryAfterMs =
+      retryAfterMs === undefined ? undefined : Math.max(0, Math.ceil(retryAfterMs));
+  }
+
+  /** The error an ack or `server:error` carried. */
+  static from(body: ErrorBody): CodedError {
+    return new CodedError(body.code, body.message, body.retryAfterMs);
+  }
+
+  /** What the wire carries. */
+  get body(): ErrorBody {
+    return errorBody(this.code, this.message, this.retryAfterMs);
+  }
+}
+
+/**
+ * The wire body of anything thrown: a {@link CodedError} as it is, anything else `INTERNAL`
+ * (the caller logs those: they are bugs, and their messages are not for clients).
+ */
+export const toErrorBody = (error: unknown): ErrorBody =>
+  error instanceof CodedError ? error.body : errorBody('INTERNAL', 'Internal error');
+
 /** An ack: `{ ok: true, ...result }` or `{ ok: false, error }`. */
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

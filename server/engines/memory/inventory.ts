@@ -1,3 +1,4 @@
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import type {
   CancelResult,
   CheckoutResult,
@@ -7,7 +8,6 @@ import type {
   Order,
 } from '../../../client-sdk/src/protocol/index.js';
 import {
-  RoomError,
   dropState,
   takeTokens,
   type BucketState,
@@ -260,7 +260,7 @@ export class MemoryInventory implements InventoryPort {
 
   private book(dropId: string): Book {
     const book = this.books.get(dropId);
-    if (!book) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+    if (!book) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
     return book;
   }
 

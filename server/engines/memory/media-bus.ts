@@ -1,4 +1,5 @@
-import { MediaBusError, type MediaBusPort, type MediaOrigin } from '../../../media/bus.js';
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
+import type { MediaBusPort, MediaOrigin } from '../../../media/bus.js';
 
 type Handler = (body: unknown, from: string) => Promise<unknown>;
 
@@ -60,12 +61,12 @@ export class MemoryMediaBus implements MediaBusPort {
     const handler = this.hub.nodes.get(node);
     if (!handler) {
       await new Promise((resolve) => setTimeout(resolve, timeoutMs));
-      throw new MediaBusError(`node ${node} did not answer within ${timeoutMs} ms`);
+      throw new CodedError('UNAVAILABLE', `node ${node} did not answer within ${timeoutMs} ms`);
     }
     try {
       return await handler(structuredClone(body), this.nodeId);
     } catch (error) {
-      throw new MediaBusError(error instanceof Error ? error.message : String(error));
+      throw new CodedError('UNAVAILABLE', error instanceof Error ? error.message : String(error));
     }
   }
 

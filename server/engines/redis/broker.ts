@@ -1,10 +1,6 @@
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import type { Logger } from 'pino';
-import {
-  RoomError,
-  type BrokerListener,
-  type BrokerMessage,
-  type BrokerPort,
-} from '../../../rooms/index.js';
+import { type BrokerListener, type BrokerMessage, type BrokerPort } from '../../../rooms/index.js';
 import { ShardedChannels } from './channels.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
@@ -53,7 +49,7 @@ export class RedisBroker implements BrokerPort {
     // the subscriber queues commands while Redis is away; a join should not wait for that
     if (!this.channels.has(channel) && this.subscriber.status !== 'ready')
       return Promise.reject(
-        new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000),
+        new CodedError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000),
       );
     return this.channels.add(channel, listener);
   }

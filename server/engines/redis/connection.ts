@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RoomError } from '../../../rooms/index.js';
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import { inventoryScripts } from './inventory-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
 
@@ -93,7 +93,7 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof RoomError) throw error;
+    if (error instanceof CodedError) throw error;
     // error replies from a Redis that is failing over, loading or full are as good as no Redis
     if (
       error instanceof Error &&
@@ -101,6 +101,6 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
       !TRANSIENT_REPLY.test(error.message)
     )
       throw error;
-    throw new RoomError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000);
+    throw new CodedError('UNAVAILABLE', 'The room store is unreachable; retry shortly', 1000);
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import type {
   CancelResult,
   CheckoutResult,
@@ -10,7 +11,6 @@ import type {
   Product,
 } from '../../../client-sdk/src/protocol/index.js';
 import {
-  RoomError,
   type DropDefinition,
   type DropLogEntry,
   type HoldRecord,
@@ -196,7 +196,7 @@ export class RedisInventory implements InventoryPort {
           ...args,
         ),
       )) as string[] | null;
-      if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+      if (reply === null) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
       claims.forEach((c, i) => c.resolve(JSON.parse(reply[i] ?? '{}') as ClaimAnswer));
     } catch (error) {
       for (const c of claims) c.reject(error);
@@ -233,7 +233,7 @@ export class RedisInventory implements InventoryPort {
         ...winners.flatMap((ticket) => [ticket, holdSecret()]),
       ),
     );
-    if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+    if (reply === null) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
     return reply !== -1;
   }
 
@@ -381,7 +381,7 @@ export class RedisInventory implements InventoryPort {
 
   private async answer<T>(dropId: string, call: () => Promise<unknown>): Promise<T> {
     const reply = (await guarded(call)) as string | null;
-    if (reply === null) throw new RoomError('DROP_NOT_FOUND', `No drop ${dropId}`);
+    if (reply === null) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
     return JSON.parse(reply) as T;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { MediaBusError, type MediaBusPort, type MediaOrigin } from '../../../media/bus.js';
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
+import type { MediaBusPort, MediaOrigin } from '../../../media/bus.js';
 import { ShardedChannels } from './channels.js';
 import { guarded, type RedisClient } from './connection.js';
 
@@ -74,7 +75,7 @@ export class RedisMediaBus implements MediaBusPort {
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new MediaBusError(`node ${node} did not answer within ${timeoutMs} ms`));
+        reject(new CodedError('UNAVAILABLE', `node ${node} did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
@@ -101,7 +102,7 @@ export class RedisMediaBus implements MediaBusPort {
     this.subscriber.off('smessage', this.onMessage);
     for (const waiting of this.pending.values()) {
       clearTimeout(waiting.timer);
-      waiting.reject(new MediaBusError('the media bus closed'));
+      waiting.reject(new CodedError('UNAVAILABLE', 'the media bus closed'));
     }
     this.pending.clear();
     this.rooms.clear();
@@ -158,7 +159,7 @@ export class RedisMediaBus implements MediaBusPort {
       this.pending.delete(envelope.id);
       clearTimeout(waiting.timer);
       if (envelope.ok) waiting.resolve(envelope.body);
-      else waiting.reject(new MediaBusError(envelope.error));
+      else waiting.reject(new CodedError('UNAVAILABLE', envelope.error));
       return;
     }
     const { id, from, body } = envelope;
