@@ -1,12 +1,27 @@
-export * from './identity.js';
-export * from './outbox.js';
-export * from './ports.js';
-export * from './registry.js';
-export * from './room-state.js';
-export * from './stream-room.js';
-export * from './token-bucket.js';
-export * from './inventory.js';
-export * from './merchant-outbox.js';
-export * from './room-drops.js';
-export * from './products.js';
-export * from './merchant-relay.js';
+// model: room state and its fold, identities and roles, pure token buckets
+export * from './model/control.js';
+export * from './model/decision.js';
+export * from './model/identity.js';
+export * from './model/room-state.js';
+export * from './model/token-bucket.js';
+// ports: what the engines implement
+export * from './ports/broker.js';
+export * from './ports/engine.js';
+export * from './ports/history.js';
+export * from './ports/inventory.js';
+export * from './ports/merchant-outbox.js';
+export * from './ports/presence.js';
+export * from './ports/rate-limits.js';
+// features
+export * from './chat/batch.js';
+export * from './chat/room-chat.js';
+export * from './drops/decisions.js';
+export * from './drops/drop-feed.js';
+export * from './drops/room-drops.js';
+export * from './products/room-products.js';
+export * from './stream/room-stream.js';
+export * from './merchant/relay.js';
+// the kernel
+export type { JoinOutcome, Member, ResumePoint, RoomLimits, StreamFields } from './core/context.js';
+export * from './core/registry.js';
+export * from './core/stream-room.js';

@@ -183,7 +183,7 @@ describe('roles', () => {
     ];
     for (const ack of refused)
       expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', retryable: false } });
-    expect(server.app.internals.registry.get('r')?.stream.state).toBe('scheduled');
+    expect(server.app.internals.registry.get('r')?.stream.info.state).toBe('scheduled');
   });
 
   it('roles are per room: a host of one room is a viewer in another', async () => {
@@ -231,7 +231,7 @@ describe('room ownership', () => {
         },
       });
     const room = server.app.internals.registry.get('hanas');
-    expect(room?.stream).toMatchObject({ title: 'Hana live', state: 'live', hostId: 'hana' });
+    expect(room?.stream.info).toMatchObject({ title: 'Hana live', state: 'live', hostId: 'hana' });
     // in someone else's room a global host is a viewer
     const joined = await rival.emitWithAck('room:join', { roomId: 'hanas' });
     expect(joined).toMatchObject({ ok: true });
@@ -255,7 +255,7 @@ describe('room ownership', () => {
       error: { code: 'FORBIDDEN' },
     });
     const kept = await server.app.internals.registry.find('finale');
-    expect(kept?.stream).toMatchObject({ hostId: 'hana', title: 'Finale', state: 'ended' });
+    expect(kept?.stream.info).toMatchObject({ hostId: 'hana', title: 'Finale', state: 'ended' });
     expect(
       await owner.emitWithAck('stream:create', { roomId: 'finale', title: 'Encore' }),
     ).toMatchObject({

@@ -225,7 +225,7 @@ describe('bad input', () => {
     const h = await server.socket({ sub: 'hana', role: 'host' });
     await h.emitWithAck('stream:create', { roomId: 'r', title: 'Show' });
     const room = server.app.internals.registry.get('r')!;
-    room.start = () => Promise.reject(new Error('disk on fire at /srv/secret/path.ts:12'));
+    room.stream.start = () => Promise.reject(new Error('disk on fire at /srv/secret/path.ts:12'));
     const ack = await h.emitWithAck('stream:start', { roomId: 'r' });
     expect(ack).toEqual({
       ok: false,

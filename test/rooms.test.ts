@@ -124,7 +124,7 @@ describe('stream rooms', () => {
     for (const r of results.filter((x) => !x.ok))
       expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const room = await server.app.internals.registry.find('race');
-    expect(room?.stream).toMatchObject({ hostId: `host${won[0]! + 1}`, title: `t${won[0]!}` });
+    expect(room?.stream.info).toMatchObject({ hostId: `host${won[0]! + 1}`, title: `t${won[0]!}` });
 
     // one host's own racing requests: one creation, then each an edit with its own seq
     const own = await Promise.all(

@@ -58,9 +58,9 @@ describe('StreamRoom', () => {
     const { room } = await registry.open('r', { title: 'T' }, host);
     const member = { id: 'c1', identity: host };
     await room.join(member);
-    await room.sendChat(member, 'one');
-    await room.sendChat(member, 'two');
-    await room.start(host);
+    await room.chat.send(member, 'one');
+    await room.chat.send(member, 'two');
+    await room.stream.start(host);
     expect(
       sent.map(([kind, x]) => (kind === 'chat' ? `chat ${x.from}-${x.to}` : `${x.type} ${x.seq}`)),
     ).toEqual(['chat 2-3', 'stream:updated 4']);
@@ -73,15 +73,15 @@ describe('StreamRoom', () => {
     const member = { id: 'c1', identity: host };
     await room.join(member);
     const [a, b] = await Promise.all([
-      room.sendChat(member, 'hi', 'k1'),
-      room.sendChat(member, 'hi', 'k1'),
+      room.chat.send(member, 'hi', 'k1'),
+      room.chat.send(member, 'hi', 'k1'),
     ]);
     expect(a).toEqual(b);
     expect(room.seq).toBe(2);
     // another user's same key is another message
     const other = { id: 'c2', identity: identity('v') };
     await room.join(other);
-    expect((await room.sendChat(other, 'hi', 'k1')).seq).toBe(3);
+    expect((await room.chat.send(other, 'hi', 'k1')).seq).toBe(3);
   });
 
   it('serialises pins so the limit holds under concurrency', async () => {
@@ -91,8 +91,8 @@ describe('StreamRoom', () => {
     const member = { id: 'c1', identity: host };
     await room.join(member);
     const ids = [];
-    for (let i = 0; i < 5; i++) ids.push((await room.sendChat(member, `m${i}`)).id);
-    const results = await Promise.allSettled(ids.map((id) => room.pin(host, id)));
+    for (let i = 0; i < 5; i++) ids.push((await room.chat.send(member, `m${i}`)).id);
+    const results = await Promise.allSettled(ids.map((id) => room.chat.pin(host, id)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     expect(
       results
@@ -109,7 +109,7 @@ describe('StreamRoom', () => {
     const room = opened[0]!.room;
     expect(new Set(opened.map((o) => o.room)).size).toBe(1);
     await room.join({ id: 'c1', identity: host });
-    await room.start(host);
+    await room.stream.start(host);
     expect(registry.get('r')).toBe(room);
     await room.leave('c1');
     await Promise.resolve();
@@ -121,7 +121,7 @@ describe('StreamRoom', () => {
     const again = await registry.find('r');
     expect(again).not.toBe(room);
     expect(again?.epoch).toBe(room.epoch);
-    expect(again?.stream.state).toBe('live');
+    expect(again?.stream.info.state).toBe('live');
   });
 
   it('does not tick when idle', async () => {

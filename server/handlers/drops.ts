@@ -11,7 +11,7 @@ export const dropHandlers: Handlers<
   ) => {
     const start = startsAt ?? services.now();
     return onRoom(services, roomId, (room) =>
-      room.createDrop(session.identity, {
+      room.drops.createDrop(session.identity, {
         id: dropId,
         productId: rest.productId,
         quantity: rest.quantity,
@@ -26,14 +26,14 @@ export const dropHandlers: Handlers<
   },
 
   'drop:claim': (session, { roomId, dropId, idempotencyKey }) =>
-    joinedRoom(session, roomId).claim(session, dropId, idempotencyKey),
+    joinedRoom(session, roomId).drops.claim(session, dropId, idempotencyKey),
 
   'drop:checkout': (session, { roomId, dropId, holdId, idempotencyKey }) =>
-    joinedRoom(session, roomId).checkout(session, dropId, holdId, idempotencyKey),
+    joinedRoom(session, roomId).drops.checkout(session, dropId, holdId, idempotencyKey),
 
   'drop:lottery': (session, { roomId, dropId }) =>
-    joinedRoom(session, roomId).lottery(session, dropId),
+    joinedRoom(session, roomId).drops.lottery(session, dropId),
 
   'drop:cancel': (session, { roomId, dropId, holdId }) =>
-    joinedRoom(session, roomId).cancelHold(session, dropId, holdId),
+    joinedRoom(session, roomId).drops.cancel(session, dropId, holdId),
 };

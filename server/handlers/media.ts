@@ -7,7 +7,8 @@ import { joinedRoom } from './room.js';
 /** Media requests need the room joined and its stream not ended (before it starts, the host may preview). */
 function member(session: Session, roomId: string): StreamRoom {
   const room = joinedRoom(session, roomId);
-  if (room.stream.state === 'ended') throw new CodedError('INVALID_STATE', 'The stream has ended');
+  if (room.stream.info.state === 'ended')
+    throw new CodedError('INVALID_STATE', 'The stream has ended');
   return room;
 }
 

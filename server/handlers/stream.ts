@@ -9,15 +9,15 @@ export const streamHandlers: Handlers<
     // anyone who may host a new room may try; an existing room checks its own host on the edit
     assertRole(session.identity, { id: roomId, hostId: null }, 'host', 'create a stream');
     const { room, created } = await services.registry.open(roomId, fields, session.identity);
-    if (created) return { seq: room.seq, stream: room.stream };
-    return onRoom(services, roomId, (r) => r.updateStream(session.identity, fields));
+    if (created) return { seq: room.seq, stream: room.stream.info };
+    return onRoom(services, roomId, (r) => r.stream.update(session.identity, fields));
   },
 
   'stream:start': (session, { roomId }, services) =>
-    onRoom(services, roomId, (room) => room.start(session.identity)),
+    onRoom(services, roomId, (room) => room.stream.start(session.identity)),
 
   async 'stream:end'(session, { roomId }, services) {
-    const ended = await onRoom(services, roomId, (room) => room.end(session.identity));
+    const ended = await onRoom(services, roomId, (room) => room.stream.end(session.identity));
     services.streamEnded(roomId);
     return ended;
   },

@@ -153,7 +153,7 @@ export function apiRoutes(
     '/v1/rooms/:roomId/products': {
       GET: serve({
         params: 1,
-        run: async ({ params: [roomId = ''] }) => (await findRoom(services, roomId)).products,
+        run: async ({ params: [roomId = ''] }) => (await findRoom(services, roomId)).products.list,
       }),
     },
     '/v1/rooms/:roomId/products/:productId': {

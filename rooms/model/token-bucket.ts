@@ -1,4 +1,4 @@
-import type { RateDecision, RateRule } from './ports.js';
+import type { RateDecision, RateRule } from '../ports/rate-limits.js';
 
 /** State of one token bucket: tokens left at time `at` (ms). */
 export interface BucketState {

@@ -5,8 +5,9 @@ import {
   type RoomEvent,
   type RoomEventInput,
   type StreamInfo,
-} from '../client-sdk/src/protocol/index.js';
-import type { ControlState, RoomLoad } from './ports.js';
+} from '../../client-sdk/src/protocol/index.js';
+import type { RoomLoad } from '../ports/history.js';
+import type { ControlState } from './control.js';
 
 /** How many recent messages a room remembers for snapshots, deletes and pins. */
 export const RECENT_MESSAGES = 500;

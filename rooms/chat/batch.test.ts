@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, Role } from '../client-sdk/src/protocol/index.js';
-import { RoomOutbox, sampleChat } from './outbox.js';
+import type { ChatMessage, Role } from '../../client-sdk/src/protocol/index.js';
+import { TickBuffer, sampleChat } from './batch.js';
 
 const msg = (seq: number, role: Role = 'viewer'): ChatMessage => ({
   id: `m${seq}`,
@@ -37,9 +37,9 @@ describe('sampleChat', () => {
   });
 });
 
-describe('RoomOutbox', () => {
+describe('TickBuffer', () => {
   it('batches chat with its seq range and the count left out', () => {
-    const box = new RoomOutbox(2);
+    const box = new TickBuffer(2);
     expect(box.isEmpty).toBe(true);
     for (const s of [5, 6, 7, 8]) box.pushChat(msg(s));
     const batch = box.takeChat();
@@ -49,7 +49,7 @@ describe('RoomOutbox', () => {
   });
 
   it('sums reactions', () => {
-    const box = new RoomOutbox(10);
+    const box = new TickBuffer(10);
     box.addReaction('heart', 1);
     box.addReaction('heart', 4);
     box.addReaction('fire', 2);

@@ -1,6 +1,7 @@
-import type { RoomEvent } from '../client-sdk/src/protocol/index.js';
-import type { BrokerMessage, HistoryPort, RoomLoad } from './ports.js';
-import { applyEvent, isControl, stateFromLoad, type RoomState } from './room-state.js';
+import type { RoomEvent } from '../../client-sdk/src/protocol/index.js';
+import { applyEvent, isControl, stateFromLoad, type RoomState } from '../model/room-state.js';
+import type { BrokerMessage } from '../ports/broker.js';
+import type { HistoryPort, RoomLoad } from '../ports/history.js';
 
 /** What a replica tells its room. */
 export interface ReplicaSink {

@@ -1,5 +1,5 @@
-import type { DropDefinition, DropLogEntry, InventoryPort } from './inventory.js';
-import type { MerchantEvent, MerchantOutboxPort } from './merchant-outbox.js';
+import type { DropDefinition, DropLogEntry, InventoryPort } from '../ports/inventory.js';
+import type { MerchantEvent, MerchantOutboxPort } from '../ports/merchant-outbox.js';
 
 export interface MerchantRelayOptions {
   /** How often every open drop is looked at (orders found by a poke go at once). */

@@ -1,7 +1,12 @@
-import type { ChatMessage, ReactionKind, ServerPayload } from '../client-sdk/src/protocol/index.js';
+import type {
+  ChatMessage,
+  ReactionKind,
+  ServerPayload,
+} from '../../client-sdk/src/protocol/index.js';
+import type { ReactionCounts } from '../ports/broker.js';
 
+/** One tick's chat of a room, as the batch lane sends it. */
 export type ChatBatch = Omit<ServerPayload<'chat:batch'>, 'roomId'>;
-export type ReactionCounts = ServerPayload<'reaction:batch'>['counts'];
 
 /**
  * Picks at most `budget` messages of a tick: staff (host, moderator) messages always, the rest
@@ -20,8 +25,11 @@ export function sampleChat(messages: readonly ChatMessage[], budget: number): Ch
   return messages.filter((m) => keep.has(m));
 }
 
-/** What a room has to send at its next tick: chat on the batch lane, summed reactions. */
-export class RoomOutbox {
+/**
+ * What a room has to send at its next tick: chat for the batch lane, summed reactions. (Not the
+ * merchant outbox: this one lives in memory for one tick.)
+ */
+export class TickBuffer {
   private chat: ChatMessage[] = [];
   private reactions = new Map<ReactionKind, number>();
 

@@ -1,5 +1,7 @@
-import type { Identity } from './identity.js';
-import { StreamRoom, type RoomContext, type StreamFields } from './stream-room.js';
+import type { Identity } from '../model/identity.js';
+import type { StreamFields } from './context.js';
+import { createRoom } from './create.js';
+import { StreamRoom, type RoomContext } from './stream-room.js';
 
 const DROP_SWEEP_MS = 250;
 
@@ -43,7 +45,7 @@ export class RoomRegistry {
     this.viewerTimer.unref();
     // drops start, end and let holds expire by the clock: re-read the unfinished ones now and then
     this.dropTimer = setInterval(() => {
-      for (const room of this.rooms.values()) if (room.members.size > 0) room.drops.sweep();
+      for (const room of this.rooms.values()) if (room.members.size > 0) room.drops.feed.sweep();
     }, DROP_SWEEP_MS);
     this.dropTimer.unref();
   }
@@ -83,10 +85,10 @@ export class RoomRegistry {
     fields: StreamFields,
     host: Identity,
   ): Promise<{ room: StreamRoom; created: boolean }> {
-    const created = await StreamRoom.create(roomId, fields, host, this.ctx);
+    const created = await createRoom(roomId, fields, host, this.ctx);
     const room = await this.find(roomId);
     if (!room) throw new Error(`room ${roomId} vanished right after it was opened`);
-    if (created && room.stream.state === 'ended') await room.reload();
+    if (created && room.stream.info.state === 'ended') await room.reload();
     return { room, created };
   }
 

@@ -1,5 +1,5 @@
-import type { Author, GlobalRole, Role } from '../client-sdk/src/protocol/index.js';
-import { CodedError } from '../client-sdk/src/protocol/index.js';
+import type { Author, GlobalRole, Role } from '../../client-sdk/src/protocol/index.js';
+import { CodedError } from '../../client-sdk/src/protocol/index.js';
 
 /** Who a connection is, as established by authentication. */
 export interface Identity {

@@ -2,17 +2,16 @@ import {
   MAX_PINNED_PRODUCTS,
   MAX_PRODUCTS,
   type Product,
-  type RoomEventInput,
-} from '../client-sdk/src/protocol/index.js';
-import { CodedError } from '../client-sdk/src/protocol/index.js';
-import type { ControlState } from './ports.js';
+} from '../../client-sdk/src/protocol/index.js';
+import { CodedError } from '../../client-sdk/src/protocol/index.js';
+import type { ControlState } from '../model/control.js';
+import type { Decision } from '../model/decision.js';
 
 /**
  * A stream's product list, as control decisions: each returns the event to append, `null` when the
  * room already is as asked, or throws a coded error. The room appends them like any control change,
  * so every node agrees on the list and every change goes out on the control lane.
  */
-type Decision = RoomEventInput | null;
 
 const same = (a: Product, b: Product): boolean => JSON.stringify(a) === JSON.stringify(b);
 

@@ -8,8 +8,8 @@ import type {
   HoldStatus,
   Order,
   Product,
-} from '../client-sdk/src/protocol/index.js';
-import type { RateRule } from './ports.js';
+} from '../../client-sdk/src/protocol/index.js';
+import type { RateRule } from './rate-limits.js';
 
 /** A drop as the inventory holds it: fixed once created. */
 export interface DropDefinition {
@@ -155,15 +155,4 @@ export interface InventoryPort {
    * lets them expire; the embedded engine keeps them for the life of the process.
    */
   closeRelay(dropId: string): Promise<void>;
-}
-
-/** The state of a drop at `now`, from its stock. */
-export function dropState(
-  drop: Pick<DropDefinition, 'startsAt' | 'endsAt'>,
-  remaining: number,
-  now: number,
-): DropState {
-  if (now >= drop.endsAt) return 'ended';
-  if (now < drop.startsAt) return 'scheduled';
-  return remaining > 0 ? 'live' : 'sold_out';
 }

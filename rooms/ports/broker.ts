@@ -1,0 +1,28 @@
+import type { RoomEvent, ServerPayload } from '../../client-sdk/src/protocol/index.js';
+
+/** Reactions summed per kind (a tick's worth, or what another node summed). */
+export type ReactionCounts = ServerPayload<'reaction:batch'>['counts'];
+
+/** What travels on a room's channel. */
+export type BrokerMessage =
+  | { kind: 'event'; epoch: string; event: RoomEvent }
+  | { kind: 'reactions'; node: string; counts: ReactionCounts }
+  /** A drop of the room changed: nodes re-read its stock. */
+  | { kind: 'drop'; dropId: string };
+
+export interface BrokerListener {
+  /** A message on the room's channel; events arrive in seq order unless the link dropped. */
+  message(message: BrokerMessage): void;
+  /** The link to the broker came back: messages may have been lost, so catch up from history. */
+  resync(): void;
+}
+
+/** Fan-out between nodes: one channel per room. */
+export interface BrokerPort {
+  /** This node's id, unique among the nodes sharing the engine. */
+  readonly nodeId: string;
+  /** Resolves once messages published after it will be delivered; returns the unsubscribe. */
+  subscribe(roomId: string, listener: BrokerListener): Promise<() => void>;
+  /** Publishes an unsequenced message (reaction sums) to every node's subscribers, this one's too. */
+  publish(roomId: string, message: BrokerMessage): Promise<void>;
+}

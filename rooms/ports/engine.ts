@@ -1,0 +1,20 @@
+import type { BrokerPort } from './broker.js';
+import type { HistoryPort } from './history.js';
+import type { InventoryPort } from './inventory.js';
+import type { MerchantOutboxPort } from './merchant-outbox.js';
+import type { PresencePort } from './presence.js';
+import type { RateLimitPort } from './rate-limits.js';
+
+/** The engine's shared-state ports, handed to the rooms. */
+export interface Engine {
+  readonly name: string;
+  readonly history: HistoryPort;
+  readonly broker: BrokerPort;
+  readonly presence: PresencePort;
+  readonly rateLimits: RateLimitPort;
+  readonly inventory: InventoryPort;
+  readonly merchantOutbox: MerchantOutboxPort;
+  /** True while every backing service is reachable. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
