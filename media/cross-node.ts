@@ -4,7 +4,7 @@ import { MediaKind, RtpParameters } from '../client-sdk/src/protocol/index.js';
 import type { MediaBusPort, MediaOrigin } from './bus.js';
 import { CodedError } from '../client-sdk/src/protocol/index.js';
 import { isPiped, type RoomMedia } from './room-media.js';
-import type { MediaLog } from './types.js';
+import type { ListenInfo, MediaLog } from './types.js';
 
 /** Requests one node's media sends another's, checked on arrival like any input. */
 const PipeRequest = z.discriminatedUnion('type', [
@@ -37,11 +37,7 @@ export interface CrossNodeHost {
   /** The origin changed under a follower room: start it over. */
   restart(room: RoomMedia, reason: string): void;
   /** Where pipe transports listen (the media address and port range). */
-  listenInfo(): {
-    ip: string;
-    announcedAddress?: string;
-    portRange: { min: number; max: number };
-  };
+  listenInfo(): ListenInfo;
 }
 
 /** How long an origin announcement lives unless refreshed, and how often it is. */

@@ -21,8 +21,12 @@ export class RouterEntry {
     });
   }
 
-  /** Runs `step` after what is queued on this router; a failed step does not block later ones. */
-  then(step: (router: types.Router) => Promise<void>, failed: (err: unknown) => void): void {
+  /**
+   * Queues `step` to run with the router once it exists and what is queued before has run (skipped
+   * if the router is gone by then); a failed step goes to `failed` and does not block later ones.
+   * Not named `then`: that would make an entry a thenable, which `await` would call.
+   */
+  whenRouter(step: (router: types.Router) => Promise<void>, failed: (err: unknown) => void): void {
     this.ready = this.ready.then(async () => {
       if (this.router && !this.router.closed) await step(this.router).catch(failed);
     });

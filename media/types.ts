@@ -37,3 +37,10 @@ export interface MediaOptions {
   /** The most a host may send, in bits per second. */
   maxIncomingBitrate: number;
 }
+
+/** Where transports listen: the local address, the one clients are told (when it differs), ports. */
+export interface ListenInfo {
+  ip: string;
+  announcedAddress?: string;
+  portRange: { min: number; max: number };
+}
