@@ -53,7 +53,7 @@ export function defineDrop(
   const { productId, ...rest } = fields;
   const product = s.products.find((p) => p.id === productId);
   if (!product) throw productNotFound(productId);
-  return { ...rest, product: { ...product }, roomId, ...secrets };
+  return { ...rest, product: structuredClone(product), roomId, ...secrets };
 }
 
 /**
