@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MediaKind, RtpParameters } from '../client-sdk/src/protocol/index.js';
 import type { MediaBusPort, MediaOrigin } from './bus.js';
 import { CodedError } from '../client-sdk/src/protocol/index.js';

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Development-only signing secret, used when no auth is configured outside production. */
 export const DEV_JWT_SECRET = 'liveshop-development-secret-do-not-use-in-production';

@@ -1,13 +1,15 @@
 import {
+  applyControl,
   SNAPSHOT_CHAT_LIMIT,
   toChatMessage,
   type ChatMessage,
   type RoomEvent,
-  type RoomEventInput,
   type StreamInfo,
 } from '../../client-sdk/src/protocol/index.js';
 import type { RoomLoad } from '../ports/history.js';
 import type { ControlState } from './control.js';
+
+export { applyControl, isControl } from '../../client-sdk/src/protocol/index.js';
 
 /** How many recent messages a room remembers for snapshots, deletes and pins. */
 export const RECENT_MESSAGES = 500;
@@ -35,58 +37,6 @@ export const controlOf = (c: StoredControl): ControlState => ({
   products: c.products ?? [],
   pinnedProducts: c.pinnedProducts ?? [],
 });
-
-/** True for the events that change {@link ControlState} (everything but chat messages). */
-export const isControl = (event: Pick<RoomEventInput, 'type'>): boolean =>
-  event.type !== 'chat:message';
-
-/** The control state after a control event; chat messages leave it as it is. */
-export function applyControl(control: ControlState, event: RoomEventInput): ControlState {
-  switch (event.type) {
-    case 'chat:message':
-      return control;
-    case 'chat:deleted':
-    case 'chat:unpinned':
-      return { ...control, pinned: control.pinned.filter((m) => m.id !== event.messageId) };
-    case 'chat:pinned':
-      return {
-        ...control,
-        pinned: [...control.pinned.filter((m) => m.id !== event.message.id), event.message],
-      };
-    case 'chat:slow-mode':
-      return { ...control, slowModeSeconds: event.seconds };
-    case 'stream:updated':
-      return { ...control, stream: event.stream };
-    case 'product:updated': {
-      const { product } = event;
-      const at = control.products.findIndex((p) => p.id === product.id);
-      const products =
-        at < 0
-          ? [...control.products, product]
-          : control.products.map((p, i) => (i === at ? product : p));
-      return { ...control, products };
-    }
-    case 'product:removed':
-      return {
-        ...control,
-        products: control.products.filter((p) => p.id !== event.productId),
-        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
-      };
-    case 'product:pinned':
-      return {
-        ...control,
-        pinnedProducts: [
-          ...control.pinnedProducts.filter((id) => id !== event.productId),
-          event.productId,
-        ],
-      };
-    case 'product:unpinned':
-      return {
-        ...control,
-        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
-      };
-  }
-}
 
 /** Applies one event in place. Events must arrive in seq order. */
 export function applyEvent(state: RoomState, event: RoomEvent): void {

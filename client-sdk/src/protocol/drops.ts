@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A drop id: 1-64 characters of letters, digits, `_` and `-`. */
 export const DropId = z

@@ -1,96 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { ERROR_CODES, type ErrorBody as ErrorBodyType, type ErrorCode } from './error-codes.js';
 
-/**
- * Every error a client can receive, with whether retrying the same request later may succeed.
- * Codes are stable: apps may switch on them. Messages are for humans and may change.
- */
-export const ERROR_CODES = {
-  BAD_REQUEST: {
-    retryable: false,
-    description: 'The payload failed validation; the message says which field and why.',
-  },
-  UNKNOWN_EVENT: { retryable: false, description: 'The server does not handle this event name.' },
-  PAYLOAD_TOO_LARGE: {
-    retryable: false,
-    description: 'The frame is larger than the server accepts.',
-  },
-  UNAUTHENTICATED: {
-    retryable: false,
-    description: 'The token is missing, malformed or its signature is wrong.',
-  },
-  TOKEN_EXPIRED: {
-    retryable: false,
-    description: 'The token has expired; get a new one and reconnect.',
-  },
-  AUTH_REQUIRED: {
-    retryable: false,
-    description: 'Anonymous viewers may watch and read, not write.',
-  },
-  FORBIDDEN: {
-    retryable: false,
-    description: 'Your role in this room does not allow this action.',
-  },
-  ROOM_NOT_FOUND: { retryable: false, description: 'No stream room has this id.' },
-  NOT_IN_ROOM: { retryable: false, description: 'Join the room before sending to it.' },
-  TOO_MANY_ROOMS: {
-    retryable: false,
-    description: 'This connection has joined as many rooms as it may.',
-  },
-  INVALID_STATE: {
-    retryable: false,
-    description: 'The stream is not in a state that allows this action.',
-  },
-  MESSAGE_NOT_FOUND: {
-    retryable: false,
-    description: 'No recent message in this room has this id.',
-  },
-  PIN_LIMIT: {
-    retryable: false,
-    description: 'The room already has the maximum number of pinned messages or products.',
-  },
-  PRODUCT_NOT_FOUND: { retryable: false, description: 'The stream lists no product with this id.' },
-  PRODUCT_LIMIT: {
-    retryable: false,
-    description: 'The stream already lists the maximum number of products.',
-  },
-  DROP_NOT_FOUND: { retryable: false, description: 'No drop with this id.' },
-  MEDIA_UNAVAILABLE: {
-    retryable: true,
-    description:
-      'This server cannot relay video now (no mediasoup worker, or one is being replaced); chat and drops still work.',
-  },
-  MEDIA_NOT_FOUND: {
-    retryable: false,
-    description:
-      'No such transport, producer or consumer of yours in this room (it may have closed).',
-  },
-  RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
-  SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
-  SERVER_DRAINING: {
-    retryable: true,
-    description: 'This server is shutting down; reconnect (to another node).',
-  },
-  UNAVAILABLE: { retryable: true, description: 'A backing service is unavailable; retry shortly.' },
-  INTERNAL: { retryable: true, description: 'Unexpected server error; it has been logged.' },
-  NOT_FOUND: { retryable: false, description: 'HTTP: nothing is served at this path.' },
-  METHOD_NOT_ALLOWED: {
-    retryable: false,
-    description:
-      'HTTP: the path does not take this method; the `Allow` header lists those it takes.',
-  },
-  UNSUPPORTED_MEDIA_TYPE: {
-    retryable: false,
-    description: 'HTTP: a request body must be `application/json` (UTF-8).',
-  },
-  TIMEOUT: { retryable: true, description: 'Client side: no answer from the server in time.' },
-  DISCONNECTED: {
-    retryable: true,
-    description: 'Client side: the connection was lost before an answer came.',
-  },
-} as const satisfies Record<string, { retryable: boolean; description: string }>;
-
-/** A stable error code from {@link ERROR_CODES}. */
-export type ErrorCode = keyof typeof ERROR_CODES;
+export * from './error-codes.js';
 
 const codes = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
@@ -104,54 +15,10 @@ export const ErrorBody = z
     retryAfterMs: z.number().int().nonnegative().optional(),
   })
   .meta({ id: 'ErrorBody' });
-export type ErrorBody = z.infer<typeof ErrorBody>;
 
-/** Builds an error body with the retryable flag from the table. */
-export function errorBody(code: ErrorCode, message: string, retryAfterMs?: number): ErrorBody {
-  const body: ErrorBody = { code, message, retryable: ERROR_CODES[code].retryable };
-  if (retryAfterMs !== undefined) body.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
-  return body;
-}
+export type ErrorBody = ErrorBodyType;
 
-/**
- * The one error type for refusals with a protocol code, on both sides of the wire: the domain,
- * media and auth throw it, the server sends its {@link CodedError.body | body}, and the SDK
- * rejects with it (`TIMEOUT` and `DISCONNECTED` are the SDK's own). `retryable` comes from
- * {@link ERROR_CODES}; `retryAfterMs` says when a retry may succeed (rate limits, slow mode).
- */
-export class CodedError extends Error {
-  override readonly name = 'CodedError';
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    retryAfterMs?: number,
-  ) {
-    super(message);
-    this.retryable = ERROR_CODES[code].retryable;
-    this.retryAfterMs =
-      retryAfterMs === undefined ? undefined : Math.max(0, Math.ceil(retryAfterMs));
-  }
-
-  /** The error an ack or `server:error` carried. */
-  static from(body: ErrorBody): CodedError {
-    return new CodedError(body.code, body.message, body.retryAfterMs);
-  }
-
-  /** What the wire carries. */
-  get body(): ErrorBody {
-    return errorBody(this.code, this.message, this.retryAfterMs);
-  }
-}
-
-/**
- * The wire body of anything thrown: a {@link CodedError} as it is, anything else `INTERNAL`
- * (the caller logs those: they are bugs, and their messages are not for clients).
- */
-export const toErrorBody = (error: unknown): ErrorBody =>
-  error instanceof CodedError ? error.body : errorBody('INTERNAL', 'Internal error');
-
-/** An ack: `{ ok: true, ...result }` or `{ ok: false, error }`. */
-export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+// the schema and the hand-written type must say the same
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const same: Same<z.infer<typeof ErrorBody>, ErrorBodyType> = true;
+void same;

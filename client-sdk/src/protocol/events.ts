@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorBody, type Ack } from './errors.js';
 import { plainText } from './text.js';
 import {

@@ -6,3 +6,4 @@ export * from './drops.js';
 export * from './lottery.js';
 export * from './media.js';
 export * from './text.js';
+export * from './fold.js';

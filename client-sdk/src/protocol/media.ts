@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Media signalling schemas. They follow mediasoup's own types (`RtpCapabilities`,

@@ -1,24 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DropStock } from './drops.js';
+import {
+  CHAT_MAX_LENGTH,
+  ID_PATTERN,
+  MAX_PINNED_MESSAGES,
+  MAX_PINNED_PRODUCTS,
+  SNAPSHOT_CHAT_LIMIT,
+} from './limits.js';
 import { plainText } from './text.js';
 
-/** Longest chat message, in code points after normalisation (see `plainText`). */
-export const CHAT_MAX_LENGTH = 500;
-/** Chat messages kept in a join snapshot. */
-export const SNAPSHOT_CHAT_LIMIT = 50;
-/** Most messages a room may have pinned at once. */
-export const MAX_PINNED_MESSAGES = 3;
-/** Most products a stream may list. */
-export const MAX_PRODUCTS = 50;
-/** Most products a stream may have pinned at once. */
-export const MAX_PINNED_PRODUCTS = 3;
-/** Longest slow mode a moderator may set, in seconds. */
-export const MAX_SLOW_MODE_SECONDS = 3600;
+export * from './limits.js';
 
 /** A room id: 1-64 characters of letters, digits, `_` and `-`. */
-export const RoomId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+export const RoomId = z.string().regex(ID_PATTERN, 'must be 1-64 letters, digits, "_" or "-"');
 
 /** A user's role in one room. */
 export const Role = z.enum(['host', 'moderator', 'viewer']);
@@ -50,9 +44,7 @@ export const HttpUrl = z
   .refine((u) => /^https?:\/\/[^\s/?#]+[^\s]*$/i.test(u), 'must be an http(s) URL');
 
 /** A product id: 1-64 characters of letters, digits, `_` and `-`. */
-export const ProductId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+export const ProductId = z.string().regex(ID_PATTERN, 'must be 1-64 letters, digits, "_" or "-"');
 
 /** An amount of money in the currency's minor unit (cents for USD, yen for JPY): integers only. */
 export const Money = z.object({
@@ -147,10 +139,6 @@ export const RoomEvent = z
 export type RoomEvent = z.infer<typeof RoomEvent>;
 export type RoomEventType = RoomEvent['type'];
 export type RoomEventOf<T extends RoomEventType> = Extract<RoomEvent, { type: T }>;
-/** The chat message a `chat:message` event carries. */
-export function toChatMessage(event: RoomEventOf<'chat:message'>): ChatMessage {
-  return { id: event.id, seq: event.seq, ts: event.ts, author: event.author, text: event.text };
-}
 
 /** A room event before the history assigned its seq and time. */
 export type RoomEventInput = RoomEvent extends infer E

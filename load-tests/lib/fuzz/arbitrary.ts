@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientEvents, type ClientEventName } from '../../../client-sdk/src/protocol/index.js';
 
 /** The parts of a JSON Schema (as `z.toJSONSchema` writes them) the generators read. */

@@ -1,0 +1,144 @@
+import type { DropStock } from './drops.js';
+import type { ServerPayload } from './events.js';
+import type {
+  ChatMessage,
+  Product,
+  Role,
+  RoomEvent,
+  RoomEventInput,
+  RoomEventOf,
+  RoomSnapshot,
+  StreamInfo,
+} from './schemas.js';
+
+/**
+ * A room's state as a fold over its events, shared by the server (its replicas) and the SDK (the
+ * state it keeps for the app), so both agree on what an event does. Types only from the schema
+ * files: nothing here needs zod at run time.
+ */
+
+/** The part of a room's state that control events change; the server stores it whole with each. */
+export interface RoomControl {
+  stream: StreamInfo;
+  slowModeSeconds: number;
+  pinned: ChatMessage[];
+  /** The stream's products, in listing order. */
+  products: Product[];
+  /** Ids of pinned products, oldest pin first. */
+  pinnedProducts: string[];
+}
+
+/** The chat message a `chat:message` event carries. */
+export function toChatMessage(event: RoomEventOf<'chat:message'>): ChatMessage {
+  return { id: event.id, seq: event.seq, ts: event.ts, author: event.author, text: event.text };
+}
+
+/** True for the events that change {@link RoomControl} (everything but chat messages). */
+export const isControl = (event: Pick<RoomEventInput, 'type'>): boolean =>
+  event.type !== 'chat:message';
+
+/** The control state after an event (a new object; chat messages leave it as it is). */
+export function applyControl(control: RoomControl, event: RoomEventInput): RoomControl {
+  switch (event.type) {
+    case 'chat:message':
+      return control;
+    case 'chat:deleted':
+    case 'chat:unpinned':
+      return { ...control, pinned: control.pinned.filter((m) => m.id !== event.messageId) };
+    case 'chat:pinned':
+      return {
+        ...control,
+        pinned: [...control.pinned.filter((m) => m.id !== event.message.id), event.message],
+      };
+    case 'chat:slow-mode':
+      return { ...control, slowModeSeconds: event.seconds };
+    case 'stream:updated':
+      return { ...control, stream: event.stream };
+    case 'product:updated': {
+      const { product } = event;
+      const at = control.products.findIndex((p) => p.id === product.id);
+      const products =
+        at < 0
+          ? [...control.products, product]
+          : control.products.map((p, i) => (i === at ? product : p));
+      return { ...control, products };
+    }
+    case 'product:removed':
+      return {
+        ...control,
+        products: control.products.filter((p) => p.id !== event.productId),
+        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
+      };
+    case 'product:pinned':
+      return {
+        ...control,
+        pinnedProducts: [
+          ...control.pinnedProducts.filter((id) => id !== event.productId),
+          event.productId,
+        ],
+      };
+    case 'product:unpinned':
+      return {
+        ...control,
+        pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
+      };
+  }
+}
+
+/** How many recent messages a {@link RoomView} keeps by default. */
+export const VIEW_CHAT_LIMIT = 100;
+
+/**
+ * A joined room as a client sees it. Immutable: every change makes a new object (and keeps the
+ * parts it did not touch), so a UI can compare by reference.
+ */
+export interface RoomView extends RoomControl {
+  roomId: string;
+  epoch: string;
+  /** The last event applied. */
+  seq: number;
+  /** This user's role in the room. */
+  role: Role;
+  viewers: number;
+  /** Recent messages not deleted, oldest first. */
+  chat: ChatMessage[];
+  /** The room's drops and their stock, in the order they were first seen. */
+  drops: DropStock[];
+}
+
+/** What changes a {@link RoomView}: a room event, the viewer count, or a drop's stock. */
+export type RoomUpdate =
+  | RoomEvent
+  | ({ type: 'room:viewers' } & ServerPayload<'room:viewers'>)
+  | ({ type: 'drop:stock' } & ServerPayload<'drop:stock'>);
+
+/** The view a snapshot describes. */
+export function viewOf(snapshot: RoomSnapshot): RoomView {
+  const { serverTime: _, ...view } = snapshot;
+  return view;
+}
+
+/** The view after an update; room events must come in seq order (the SDK sees to it). */
+export function reduceRoom(view: RoomView, update: RoomUpdate, chatLimit = VIEW_CHAT_LIMIT): RoomView {
+  switch (update.type) {
+    case 'room:viewers':
+      return update.count === view.viewers ? view : { ...view, viewers: update.count };
+    case 'drop:stock': {
+      const { roomId: _, type: __, ...stock } = update;
+      const at = view.drops.findIndex((d) => d.dropId === stock.dropId);
+      const drops = at < 0 ? [...view.drops, stock] : view.drops.map((d, i) => (i === at ? stock : d));
+      return { ...view, drops };
+    }
+    case 'chat:message': {
+      const chat = [...view.chat, toChatMessage(update)];
+      return { ...view, seq: update.seq, chat: chat.length > chatLimit ? chat.slice(-chatLimit) : chat };
+    }
+    default: {
+      const chat =
+        update.type === 'chat:deleted'
+          ? view.chat.filter((m) => m.id !== update.messageId)
+          : view.chat;
+      return { ...view, ...applyControl(view, update), seq: update.seq, chat };
+    }
+  }
+}
