@@ -50,7 +50,12 @@ export default defineConfig(
   },
   {
     files: ['client-sdk/**'],
-    ignores: ['client-sdk/src/protocol/**', 'client-sdk/**/*.test.ts', 'client-sdk/**/*.test-d.ts'],
+    ignores: [
+      'client-sdk/src/protocol/**',
+      'client-sdk/build/**',
+      'client-sdk/**/*.test.ts',
+      'client-sdk/**/*.test-d.ts',
+    ],
     rules: forbid(
       [
         'socket.io',

@@ -259,10 +259,9 @@ describe('chat', () => {
       CONNECTION_EVENTS_BURST: '200',
     });
     await openRoom(await server.socket(host));
-    const viewer = await server.client({ sub: 'vic' });
-    await viewer.join('show');
-    const shown = collect<{ seq: number }>(viewer, 'chat');
-    const skipped = collect<{ from: number; to: number; skipped: number }>(viewer, 'chatSkipped');
+    const viewer = await (await server.client({ sub: 'vic' })).join('show');
+    const shown = collect<{ seq: number }>(viewer, 'chat:message');
+    const skipped = collect<{ from: number; to: number; skipped: number }>(viewer, 'chat:skipped');
     // a viewer floods (staff messages are never sampled out)
     const fan = await server.socket({ sub: 'fan' });
     await fan.emitWithAck('room:join', { roomId: 'show' });

@@ -99,7 +99,9 @@ describe('WebSocket close codes', () => {
     });
     // the SDK's socket.io-client: the request fails with the code, not a timeout
     const client = await server.client({ sub: 'sdk' });
-    await expect(client.sendChat('r', 'z'.repeat(9000))).rejects.toMatchObject({
+    await expect(
+      client.request('chat:send', { roomId: 'r', text: 'z'.repeat(9000) }),
+    ).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
     expect(await bystander.emitWithAck('time:sync', {})).toMatchObject({ ok: true });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LiveShopClient } from '../client-sdk/src/index.js';
+import type { Room } from '../client-sdk/src/index.js';
 import { eventually, eventuallyAsync } from './helpers/events.js';
 import { MERCHANT_SECRET, startMerchant } from './helpers/merchant.js';
 import { SNEAKER } from './helpers/products.js';
@@ -50,20 +50,19 @@ describe('a drop while Redis restarts', () => {
     });
     const host = await nodes[0]!.client({ sub: 'hana', role: 'host' });
     await host.createStream('show', { title: 'Show' });
-    await host.join('show');
-    await host.upsertProduct('show', SNEAKER);
-    await host.createDrop('show', {
+    const hosting = await host.join('show');
+    await hosting.products.upsert(SNEAKER);
+    await hosting.drops.create({
       dropId: 'restart-drop',
       productId: SNEAKER.id,
       quantity: QUANTITY,
       durationSeconds: 600,
       holdSeconds: 60,
     });
-    const buyers: LiveShopClient[] = [];
+    const buyers: Room[] = [];
     for (let i = 0; i < BUYERS; i++) {
       const buyer = await nodes[i % 2]!.client({ sub: `buyer${i}` });
-      await buyer.join('show');
-      buyers.push(buyer);
+      buyers.push(await buyer.join('show'));
     }
 
     // buyers claim and check out before, during and after an outage of Redis: a third shop while
@@ -71,11 +70,11 @@ describe('a drop while Redis restarts', () => {
     // their requests as UNAVAILABLE, which the SDK retries), and the rest once it is back
     const confirmed = new Map<string, string>();
     const failures: string[] = [];
-    const shop = async (buyer: LiveShopClient, i: number) => {
+    const shop = async (buyer: Room, i: number) => {
       try {
-        const claim = await buyer.claim('show', 'restart-drop');
+        const claim = await buyer.drops.claim('restart-drop');
         if (claim.outcome !== 'held') return;
-        const order = await buyer.checkout('show', 'restart-drop', claim.holdId);
+        const order = await buyer.drops.checkout('restart-drop', claim.holdId);
         if (order.outcome === 'ordered') confirmed.set(order.orderId, `buyer${i}`);
       } catch (error) {
         failures.push(String(error));

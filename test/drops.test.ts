@@ -182,9 +182,9 @@ describe('drops over sockets', () => {
     const server = await start();
     const host = await server.client({ sub: 'hana', role: 'host' });
     await host.createStream('show', { title: 'Show' });
-    await host.join('show');
-    await host.upsertProduct('show', { ...SNEAKER, id: 'sku-cap', title: 'Cap' });
-    const created = await host.createDrop('show', {
+    const hosting = await host.join('show');
+    await hosting.products.upsert({ ...SNEAKER, id: 'sku-cap', title: 'Cap' });
+    const created = await hosting.drops.create({
       dropId: 'cap',
       productId: 'sku-cap',
       quantity: 1,
@@ -192,19 +192,21 @@ describe('drops over sockets', () => {
     });
     expect(created).toMatchObject({ created: true, stock: { state: 'live', remaining: 1 } });
     const buyer = await server.client({ sub: 'bea' });
-    const snapshot = await buyer.join('show');
-    expect(snapshot.drops).toEqual([created.stock]);
+    const room = await buyer.join('show');
+    expect(room.state.drops).toEqual([created.stock]);
     const stocks: Stock[] = [];
-    buyer.on('dropStock', (stock) => stocks.push(stock));
-    const results = collect<DropResult>(buyer, 'dropResult');
-    const held = await buyer.claim('show', 'cap');
+    room.on('drop:stock', (stock) => stocks.push(stock));
+    const results = collect<DropResult>(room, 'drop:result');
+    const held = await room.drops.claim('cap');
     if (held.outcome !== 'held') throw new Error(`claim: ${held.outcome}`);
-    expect(results).toEqual([{ roomId: 'show', dropId: 'cap', action: 'claim', result: held }]);
-    expect(await buyer.claim('show', 'cap')).toEqual({ outcome: 'sold_out' });
-    await until(buyer, 'dropStock', () => stocks.at(-1)?.state === 'sold_out');
-    expect(await buyer.checkout('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
-    await until(buyer, 'dropStock', () => stocks.at(-1)?.sold === 1);
-    expect(await buyer.cancel('show', 'cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
+    expect(results).toEqual([{ dropId: 'cap', action: 'claim', result: held }]);
+    expect(await room.drops.claim('cap')).toEqual({ outcome: 'sold_out' });
+    await until(room, 'drop:stock', () => stocks.at(-1)?.state === 'sold_out');
+    expect(room.state.drops[0]).toMatchObject({ state: 'sold_out', held: 1 });
+    expect(await room.drops.checkout('cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
+    await until(room, 'drop:stock', () => stocks.at(-1)?.sold === 1);
+    expect(room.state.drops[0]).toMatchObject({ sold: 1, held: 0 });
+    expect(await room.drops.cancel('cap', held.holdId)).toMatchObject({ outcome: 'ordered' });
 
     // with no webhook, orders are still recorded, and listed over HTTP for an admin token
     const token = await server.token({ sub: 'merchant-backend', role: 'admin' });
@@ -304,13 +306,14 @@ describe('drops over sockets', () => {
     const server = await start({}, { now: () => clock });
     const host = await server.client(host_);
     await host.createStream('show', { title: 'Show' });
-    await host.join('show');
-    await host.upsertProduct('show', SNEAKER);
-    const buyers = await Promise.all(
+    const hosting = await host.join('show');
+    await hosting.products.upsert(SNEAKER);
+    const clients = await Promise.all(
       Array.from({ length: 12 }, (_, i) => server.client({ sub: `fan${i}` })),
     );
-    for (const b of buyers) await b.join('show');
-    const created = await host.createDrop('show', {
+    const buyers = [];
+    for (const c of clients) buyers.push(await c.join('show'));
+    const created = await hosting.drops.create({
       dropId: 'raffle',
       productId: SNEAKER.id,
       quantity: 4,
@@ -323,26 +326,21 @@ describe('drops over sockets', () => {
       lottery: { entries: 0, drawn: false, seed: null },
     });
     expect(seedHash).toMatch(/^[0-9a-f]{64}$/);
-    const entries = await Promise.all(buyers.map((b) => b.claim('show', 'raffle')));
+    const entries = await Promise.all(buyers.map((b) => b.drops.claim('raffle')));
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     entries.forEach((e, i) =>
       expect(e).toEqual({ outcome: 'entered', ticket: sha(`raffle:fan${i}`).slice(0, 32) }),
     );
     // entering again changes nothing
-    expect(await buyers[0]!.claim('show', 'raffle')).toEqual(entries[0]);
+    expect(await buyers[0]!.drops.claim('raffle')).toEqual(entries[0]);
 
     // the window closes; the server draws and reveals the seed, and the SDK fetches each entrant's result
     clock += 1000;
-    const delivered = nextEvent<{ roomId: string; draw: LotteryDraw }>(
-      buyers[1]!,
-      'lottery',
-      undefined,
-      10_000,
-    );
+    const delivered = nextEvent<LotteryDraw>(buyers[1]!, 'drop:lottery', undefined, 10_000);
     const stocks: Stock[] = [];
-    buyers[0]!.on('dropStock', (s) => stocks.push(s));
-    await until(buyers[0]!, 'dropStock', () => stocks.at(-1)?.lottery?.drawn === true, 10_000);
-    const draw = await buyers[0]!.lottery('show', 'raffle');
+    buyers[0]!.on('drop:stock', (s) => stocks.push(s));
+    await until(buyers[0]!, 'drop:stock', () => stocks.at(-1)?.lottery?.drawn === true, 10_000);
+    const draw = await buyers[0]!.drops.lottery('raffle');
     expect(draw).toMatchObject({ drawn: true, seedHash, quantity: 4 });
     const seed = draw.seed ?? '';
 
@@ -355,7 +353,7 @@ describe('drops over sockets', () => {
       .slice(0, 4);
     expect(draw.winners).toEqual(expected);
     expect(await verifyLottery(draw, 'fan0')).toEqual({ ok: true });
-    expect((await delivered).draw).toMatchObject({
+    expect(await delivered).toMatchObject({
       drawn: true,
       winners: draw.winners,
       mine: { ticket: tickets[1] },
@@ -367,11 +365,11 @@ describe('drops over sockets', () => {
 
     // every winner holds a unit and can check it out; the others hold nothing
     for (const [i, buyer] of buyers.entries()) {
-      const mine = (await buyer.lottery('show', 'raffle')).mine;
+      const mine = (await buyer.drops.lottery('raffle')).mine;
       const won = expected.includes(tickets[i] ?? '');
       expect(mine).toMatchObject({ ticket: tickets[i], won });
       if (won && mine?.holdId)
-        expect(await buyer.checkout('show', 'raffle', mine.holdId)).toMatchObject({
+        expect(await buyer.drops.checkout('raffle', mine.holdId)).toMatchObject({
           outcome: 'ordered',
         });
       else expect(mine?.holdId).toBeNull();

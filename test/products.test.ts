@@ -35,49 +35,50 @@ async function api(
 describe('products', () => {
   it('hosts list, change, pin (at most three) and remove products; viewers see each change and the snapshot', async () => {
     const server = await start();
-    const h = await server.client(host);
-    await h.createStream('show', { title: 'Show' });
-    await h.join('show');
-    const viewer = await server.client({ sub: 'vera' });
-    await viewer.join('show');
-    const updated = nextEvent<ServerPayload<'product:updated'>>(viewer, 'product');
-    await h.upsertProduct('show', product(1));
+    const hostClient = await server.client(host);
+    await hostClient.createStream('show', { title: 'Show' });
+    const h = await hostClient.join('show');
+    const viewer = await (await server.client({ sub: 'vera' })).join('show');
+    const updated = nextEvent<ServerPayload<'product:updated'>>(viewer, 'product:updated');
+    await h.products.upsert(product(1));
     expect((await updated).product).toEqual(product(1));
-    for (const i of [2, 3, 4]) await h.upsertProduct('show', product(i));
+    for (const i of [2, 3, 4]) await h.products.upsert(product(i));
     const changed = { ...product(2), price: { amountMinor: 999, currency: 'EUR' } };
-    await h.upsertProduct('show', changed);
-    const pinned = nextEvent<ServerPayload<'product:pinned'>>(viewer, 'productPinned');
-    await h.pinProduct('show', 'p2');
+    await h.products.upsert(changed);
+    const pinned = nextEvent<ServerPayload<'product:pinned'>>(viewer, 'product:pinned');
+    await h.products.pin('p2');
     expect(await pinned).toMatchObject({ productId: 'p2' });
-    await h.pinProduct('show', 'p3');
-    await h.pinProduct('show', 'p1');
-    await expect(h.pinProduct('show', 'p4')).rejects.toMatchObject({ code: 'PIN_LIMIT' });
-    await expect(h.pinProduct('show', 'nope')).rejects.toMatchObject({
+    await h.products.pin('p3');
+    await h.products.pin('p1');
+    await expect(h.products.pin('p4')).rejects.toMatchObject({ code: 'PIN_LIMIT' });
+    await expect(h.products.pin('nope')).rejects.toMatchObject({
       code: 'PRODUCT_NOT_FOUND',
     });
-    await expect(viewer.upsertProduct('show', product(9))).rejects.toMatchObject({
+    await expect(viewer.products.upsert(product(9))).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    const removed = nextEvent<ServerPayload<'product:removed'>>(viewer, 'productRemoved');
-    await h.removeProduct('show', 'p3');
+    const removed = nextEvent<ServerPayload<'product:removed'>>(viewer, 'product:removed');
+    await h.products.remove('p3');
     expect(await removed).toMatchObject({ productId: 'p3' });
 
     const late = await server.client({ sub: 'late' });
-    const snapshot = await late.join('show');
+    const snapshot = (await late.join('show')).state;
     expect(snapshot.products).toEqual([product(1), changed, product(4)]);
     expect(snapshot.pinnedProducts).toEqual(['p2', 'p1']);
+    // the viewer's kept state followed every change, by the same fold
+    expect(viewer.state.products).toEqual(snapshot.products);
+    expect(viewer.state.pinnedProducts).toEqual(snapshot.pinnedProducts);
   });
 
   it('the merchant backend manages products over HTTP with a host token; others are refused', async () => {
     const server = await start();
     const h = await server.client(host);
     await h.createStream('show', { title: 'Show' });
-    const viewer = await server.client({ sub: 'vera' });
-    await viewer.join('show');
+    const viewer = await (await server.client({ sub: 'vera' })).join('show');
     const backend = await server.token({ sub: 'merchant-backend', role: 'admin' });
     const { id: _, ...fields } = product(7);
 
-    const updated = nextEvent<ServerPayload<'product:updated'>>(viewer, 'product');
+    const updated = nextEvent<ServerPayload<'product:updated'>>(viewer, 'product:updated');
     const put = await api(server, 'PUT', '/v1/rooms/show/products/p7', backend, fields);
     expect(put).toMatchObject({ status: 200, body: { ok: true, seq: expect.any(Number) } });
     expect((await updated).product).toEqual(product(7));

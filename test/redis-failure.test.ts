@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { LiveShopClient } from '../client-sdk/src/index.js';
+import type { Room } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, eventually, eventuallyAsync, nextEvent, until } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
@@ -18,15 +18,14 @@ const metric = async (server: TestServer, line: RegExp) =>
 async function show(servers: TestServer[]) {
   const host = await servers[0]!.client({ sub: 'hana', role: 'host' });
   await host.createStream('show', { title: 'Show' });
-  await host.join('show');
-  const viewers: LiveShopClient[] = [];
+  const hosting = await host.join('show');
+  const viewers: Room[] = [];
   for (const [i, server] of servers.entries()) {
     const viewer = await server.client({ sub: `v${i}` });
-    await viewer.join('show');
-    viewers.push(viewer);
+    viewers.push(await viewer.join('show'));
   }
-  const received = viewers.map((v) => collect<{ text: string; seq: number }>(v, 'chat'));
-  return { host, viewers, received };
+  const received = viewers.map((v) => collect<{ text: string; seq: number }>(v, 'chat:message'));
+  return { host: hosting, viewers, received };
 }
 
 describe('when Redis goes away', () => {
@@ -40,7 +39,7 @@ describe('when Redis goes away', () => {
       for (let i = 0; state.sending || i < 40; i++) {
         const text = `m${i}`;
         try {
-          await host.sendChat('show', text);
+          await host.chat.send(text);
           acked.push(text);
         } catch {
           failed.push(text);
@@ -48,7 +47,7 @@ describe('when Redis goes away', () => {
         if (i > 200) break;
       }
     })();
-    await until(viewers[2]!, 'chat', () => received[2]!.length >= 10);
+    await until(viewers[2]!, 'chat:message', () => received[2]!.length >= 10);
 
     await redis.stop();
     await eventuallyAsync(async () => !(await ready(servers[1]!)));
@@ -77,7 +76,7 @@ describe('when Redis goes away', () => {
     for (const [i, got] of received.entries()) {
       await until(
         viewers[i]!,
-        'chat',
+        'chat:message',
         () => acked.every((t) => got.some((m) => m.text === t)),
         10_000,
       );
@@ -103,28 +102,31 @@ describe('when Redis goes away', () => {
   it('restores a room Redis lost from what the nodes know; clients get an honest fresh snapshot', async () => {
     const servers = await nodes(2);
     const { host, viewers, received } = await show(servers);
-    await host.pin('show', (await host.sendChat('show', 'keep me pinned')).id);
-    await host.setSlowMode('show', 0);
-    await until(viewers[1]!, 'chat', () => received[1]!.length === 1);
-    const epoch = (await host.join('show')).epoch;
+    await host.chat.pin((await host.chat.send('keep me pinned')).id);
+    await host.chat.setSlowMode(0);
+    await until(viewers[1]!, 'chat:message', () => received[1]!.length === 1);
+    const epoch = host.state.epoch;
 
-    const snapshots = viewers.map((v) => nextEvent<RoomSnapshot>(v, 'snapshot', undefined, 10_000));
+    const snapshots = viewers.map((v) =>
+      nextEvent<RoomSnapshot>(v, 'room:snapshot', undefined, 10_000),
+    );
     const admin = new Redis(redis.url);
     await admin.flushall();
     admin.disconnect();
 
-    await host.sendChat('show', 'after the loss');
+    await host.chat.send('after the loss');
     for (const pending of snapshots) {
       const snapshot = await pending;
       expect(snapshot.epoch).not.toBe(epoch);
       expect(snapshot.pinned.map((m) => m.text)).toEqual(['keep me pinned']);
     }
+    for (const viewer of viewers) expect(viewer.state.epoch).not.toBe(epoch);
     for (const server of servers)
       expect(Number(await metric(server, /^liveshop_room_reloads_total (\d+)$/m))).toBeGreaterThan(
         0,
       );
-    await host.sendChat('show', 'and on');
+    await host.chat.send('and on');
     for (const [i, got] of received.entries())
-      await until(viewers[i]!, 'chat', () => got.some((m) => m.text === 'and on'));
+      await until(viewers[i]!, 'chat:message', () => got.some((m) => m.text === 'and on'));
   }, 20_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveShopClient } from '../client-sdk/src/index.js';
+import type { Room } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, nextEvent, until } from './helpers/events.js';
 import { useServers, type TestServer } from './helpers/server.js';
@@ -16,12 +16,11 @@ function cut(server: TestServer, userId: string): void {
 async function showWithChat(server: TestServer) {
   const host = await server.client({ sub: 'hana', role: 'host' });
   await host.createStream('show', { title: 'Show' });
-  await host.join('show');
-  return host;
+  return host.join('show');
 }
 
-function texts(client: LiveShopClient) {
-  return collect<{ text: string; seq: number }>(client, 'chat');
+function texts(room: Room) {
+  return collect<{ text: string; seq: number }>(room, 'chat:message');
 }
 
 describe('resume', () => {
@@ -29,24 +28,26 @@ describe('resume', () => {
     const server = await start({ CHAT_RATE_BURST: '100' });
     const host = await showWithChat(server);
     const viewer = await server.client({ sub: 'vic' });
-    await viewer.join('show');
-    const got = texts(viewer);
+    const room = await viewer.join('show');
+    const got = texts(room);
 
-    await host.sendChat('show', 'before 1');
-    await host.sendChat('show', 'before 2');
-    await until(viewer, 'chat', () => got.length === 2);
+    await host.chat.send('before 1');
+    await host.chat.send('before 2');
+    await until(room, 'chat:message', () => got.length === 2);
 
     const disconnected = nextEvent(viewer, 'disconnected');
     cut(server, 'vic');
     await disconnected;
     expect(viewer.connected).toBe(false);
-    for (let i = 1; i <= 5; i++) await host.sendChat('show', `missed ${i}`);
-    await host.pin('show', (await host.sendChat('show', 'pin me')).id);
+    for (let i = 1; i <= 5; i++) await host.chat.send(`missed ${i}`);
+    await host.chat.pin((await host.chat.send('pin me')).id);
 
-    const resumed = await nextEvent<{ roomId: string; missed: number }>(viewer, 'resumed');
-    expect(resumed).toEqual({ roomId: 'show', missed: 7 });
-    await host.sendChat('show', 'after');
-    await until(viewer, 'chat', () => got.length === 9);
+    const resumed = await nextEvent<{ missed: number }>(room, 'room:resumed');
+    expect(resumed).toEqual({ missed: 7 });
+    expect(room.state.pinned.map((m) => m.text)).toEqual(['pin me']);
+    expect(room.state.chat.at(-1)?.text).toBe('pin me');
+    await host.chat.send('after');
+    await until(room, 'chat:message', () => got.length === 9);
     expect(got.map((m) => m.text)).toEqual([
       'before 1',
       'before 2',
@@ -70,16 +71,18 @@ describe('resume', () => {
     });
     const host = await showWithChat(server);
     const viewer = await server.client({ sub: 'vic' });
-    await viewer.join('show');
-    const snapshots = collect<RoomSnapshot>(viewer, 'snapshot');
+    const room = await viewer.join('show');
+    const snapshots = collect<RoomSnapshot>(room, 'room:snapshot');
 
     const disconnected = nextEvent(viewer, 'disconnected');
     cut(server, 'vic');
     await disconnected;
-    for (let i = 0; i < 25; i++) await host.sendChat('show', `m${i}`);
-    await until(viewer, 'snapshot', () => snapshots.length === 1);
+    for (let i = 0; i < 25; i++) await host.chat.send(`m${i}`);
+    await until(room, 'room:snapshot', () => snapshots.length === 1);
     expect(snapshots[0]!.chat.at(-1)?.text).toBe('m24');
     expect(snapshots[0]!.seq).toBe(26); // the stream's creation, then 25 messages
+    expect(room.state.seq).toBe(26);
+    expect(room.state.chat.at(-1)?.text).toBe('m24');
   });
 
   it('a resume point from another epoch of the room is not recovered', async () => {
@@ -109,18 +112,18 @@ describe('resume', () => {
     const server = await start({ CHAT_RATE_BURST: '100' });
     const host = await showWithChat(server);
     const viewer = await server.client({ sub: 'vic' });
-    await viewer.join('show');
-    const got = texts(viewer);
+    const room = await viewer.join('show');
+    const got = texts(room);
     const session = [...server.app.internals.io.of('/').sockets.values()].find(
       (s) => s.data.session.identity.id === 'vic',
     )!.data.session;
 
     session.setFeed(false, Date.now());
-    await host.sendChat('show', 'unseen 1');
-    await host.sendChat('show', 'unseen 2');
+    await host.chat.send('unseen 1');
+    await host.chat.send('unseen 2');
     session.setFeed(true, Date.now());
-    await host.sendChat('show', 'seen');
-    await until(viewer, 'chat', () => got.length === 3);
+    await host.chat.send('seen');
+    await until(room, 'chat:message', () => got.length === 3);
     expect(got.map((m) => m.text)).toEqual(['unseen 1', 'unseen 2', 'seen']);
   });
 });

@@ -37,12 +37,12 @@ describe('SDK', () => {
       { now: () => Date.now() + 0.37 },
     );
     await host.createStream('clock', { title: 'Clock' });
-    await host.join('clock');
-    await host.upsertProduct('clock', SNEAKER);
+    const room = await host.join('clock');
+    await room.products.upsert(SNEAKER);
     for (let i = 0; i < 20; i++) {
       await host.syncTime();
       expect(Number.isInteger(host.serverTimeOffset())).toBe(true);
-      const created = await host.createDrop('clock', {
+      const created = await room.drops.create({
         dropId: `clock-${i}`,
         productId: SNEAKER.id,
         quantity: 1,
@@ -56,7 +56,9 @@ describe('SDK', () => {
   it('rejects refused requests with a CodedError carrying the code', async () => {
     const server = await start();
     const client = await server.client({ sub: 'vic' });
-    const refused = await client.sendChat('nowhere', 'hi').catch((e: unknown) => e);
+    const refused = await client
+      .request('chat:send', { roomId: 'nowhere', text: 'hi' })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CodedError);
     expect(refused).toMatchObject({ code: 'NOT_IN_ROOM', retryable: false });
     await expect(client.join('nowhere')).rejects.toMatchObject({ code: 'ROOM_NOT_FOUND' });
@@ -97,38 +99,45 @@ describe('SDK', () => {
     const host = await server.client({ sub: 'hana', name: 'Hana', role: 'host' });
     const viewer = await server.client({ sub: 'vic' });
     await host.createStream('s', { title: 'Show', scheduledAt: Date.now() + 1000 });
-    const snapshot = await viewer.join('s');
-    expect(snapshot.stream.state).toBe('scheduled');
-    const live = nextEvent<{ stream: { state: string } }>(viewer, 'stream');
-    await host.startStream('s');
+    const watching = await viewer.join('s');
+    expect(watching.state.stream.state).toBe('scheduled');
+    const live = nextEvent<{ stream: { state: string } }>(watching, 'stream:updated');
+    const hosting = await host.join('s');
+    await hosting.stream.start();
     expect((await live).stream.state).toBe('live');
-    const reactions = nextEvent<{ counts: Record<string, number> }>(host, 'reactions');
-    await host.join('s');
-    await viewer.react('s', 'cart', 3);
+    expect(watching.state.stream.state).toBe('live');
+    const reactions = nextEvent<{ counts: Record<string, number> }>(hosting, 'reaction:batch');
+    await watching.reactions.send('cart', 3);
     expect((await reactions).counts).toEqual({ cart: 3 });
     const ended = nextEvent<{ stream: { state: string } }>(
-      viewer,
-      'stream',
+      watching,
+      'stream:updated',
       (e) => e.stream.state === 'ended',
     );
-    await host.endStream('s');
+    await hosting.stream.end();
     await ended;
+    expect(watching.state.stream).toMatchObject({ state: 'ended', title: 'Show' });
   });
 
-  it('builds as a browser ESM bundle with no Node built-ins', async () => {
-    const result = await build({
-      entryPoints: [`${ROOT}client-sdk/src/index.ts`],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-    });
-    expect(result.errors).toEqual([]);
-    const code = result.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["'](node:)?(fs|net|http|crypto|events|ws)["']\)/);
-    expect(code).toMatch(/export\s*\{[^}]*createClient/);
+  it('builds as browser ESM bundles with no Node built-ins: the SDK, and media on its own', async () => {
+    for (const entry of ['index.ts', 'media/index.ts']) {
+      const result = await build({
+        entryPoints: [`${ROOT}client-sdk/src/${entry}`],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+      });
+      expect(result.errors).toEqual([]);
+      const code = result.outputFiles[0]!.text;
+      expect(code).not.toMatch(/require\(["'](node:)?(fs|net|http|crypto|events|ws)["']\)/);
+      expect(code).toMatch(
+        entry === 'index.ts' ? /export\s*\{[^}]*createClient/ : /export\s*\{[^}]*watch/,
+      );
+    }
     const built = await readFile(`${ROOT}dist/browser/liveshop-sdk.js`, 'utf8');
     expect(built).toMatch(/export\{[^}]*createClient/);
+    expect(await readFile(`${ROOT}dist/browser/liveshop-media.js`, 'utf8')).toMatch(/export\{/);
   });
 });

@@ -1,15 +1,23 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createClient, CodedError, type LiveShopClient } from './index.js';
+import {
+  createClient,
+  CodedError,
+  type LiveShopClient,
+  type Room,
+  type RoomView,
+} from './index.js';
+import { publish, watch, type Publication, type Viewing } from './media/index.js';
 import type {
   ChatMessage,
+  ClaimResult,
   ClientRequest,
   ErrorCode,
-  RoomSnapshot,
   ServerPayload,
   StreamInfo,
 } from './protocol/index.js';
 
 declare const client: LiveShopClient;
+declare const room: Room;
 
 describe('SDK types come from the protocol schemas', () => {
   it('createClient takes a url and a token (string or async getter)', () => {
@@ -21,36 +29,47 @@ describe('SDK types come from the protocol schemas', () => {
     createClient({ token: 't' });
   });
 
-  it('methods return the protocol results', () => {
-    expectTypeOf(client.join('r')).resolves.toEqualTypeOf<RoomSnapshot>();
-    expectTypeOf(client.sendChat('r', 'hi')).resolves.toEqualTypeOf<{ id: string; seq: number }>();
+  it('join gives a room handle whose features return the protocol results', () => {
+    expectTypeOf(client.join('r')).resolves.toEqualTypeOf<Room>();
+    expectTypeOf(room.state).toEqualTypeOf<RoomView>();
+    expectTypeOf(room.state.stream).toEqualTypeOf<StreamInfo>();
+    expectTypeOf(room.chat.send('hi')).resolves.toEqualTypeOf<{ id: string; seq: number }>();
+    expectTypeOf(room.drops.claim('d')).resolves.toEqualTypeOf<ClaimResult>();
     expectTypeOf(client.createStream('r', { title: 't' })).resolves.toEqualTypeOf<{
       seq: number;
       stream: StreamInfo;
     }>();
     expectTypeOf(client.serverTimeOffset()).toEqualTypeOf<number>();
     // @ts-expect-error not a reaction kind
-    void client.react('r', 'poop');
+    void room.reactions.send('poop');
     // @ts-expect-error title is required
-    void client.createStream('r', { description: 'd' });
+    void room.stream.update({ description: 'd' });
   });
 
-  it('events are typed by name', () => {
-    client.on('chat', (message) => {
-      expectTypeOf(message).toEqualTypeOf<ChatMessage & { roomId: string }>();
+  it('room events are typed by their protocol names', () => {
+    room.on('chat:message', (message) => {
+      expectTypeOf(message).toEqualTypeOf<ChatMessage>();
     });
-    client.on('viewers', (event) => {
+    room.on('room:viewers', (event) => {
       expectTypeOf(event).toEqualTypeOf<ServerPayload<'room:viewers'>>();
       expectTypeOf(event.count).toEqualTypeOf<number>();
     });
-    client.on('stream', (event) => {
+    room.on('stream:updated', (event) => {
       expectTypeOf(event.stream.state).toEqualTypeOf<'scheduled' | 'live' | 'ended'>();
     });
-    client.on('reactions', (event) => {
+    room.on('reaction:batch', (event) => {
       expectTypeOf(event.counts.heart).toEqualTypeOf<number | undefined>();
     });
+    room.on('room:state', (state) => expectTypeOf(state).toEqualTypeOf<RoomView>());
     // @ts-expect-error no such event
-    client.on('chatt', () => undefined);
+    room.on('chatt', () => undefined);
+    // @ts-expect-error room events are on rooms
+    client.on('chat:message', () => undefined);
+  });
+
+  it('media takes a room handle', () => {
+    expectTypeOf(watch(room, null)).resolves.toEqualTypeOf<Viewing>();
+    expectTypeOf(publish).returns.resolves.toEqualTypeOf<Publication>();
   });
 
   it('request payloads and errors are typed', () => {

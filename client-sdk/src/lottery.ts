@@ -1,4 +1,5 @@
-import { drawLottery, lotteryTicket, type LotteryDraw } from './protocol/index.js';
+import type { LotteryDraw } from './protocol/drops.js';
+import { drawLottery, lotteryTicket } from './protocol/lottery.js';
 
 /** SHA-256 (hex) through WebCrypto: browsers (secure contexts) and Node 20+. */
 async function sha256(text: string): Promise<string> {

@@ -4,24 +4,38 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PathHandlers } from './routes.js';
 
+/** A file of the browser build: a bundle, a shared chunk, or a source map. */
+const BROWSER_FILE = /^[A-Za-z0-9_-]+\.js(\.map)?$/;
+
 /**
- * The minimal host and viewer pages (`/media/host`, `/media/watch`) and the browser SDK bundle
- * they load (`/sdk/liveshop-sdk.js`, built by `npm run build`). Both pages read `room` and
- * `token` from the query string; the full shop UI is a separate app.
+ * The minimal host and viewer pages (`/media/host`, `/media/watch`) and the browser build of the
+ * SDK they load (`/sdk/liveshop-sdk.js`, `/sdk/liveshop-media.js` and their shared chunks, built
+ * by `npm run build`). Both pages read `room` and `token` from the query string; the full shop UI
+ * is a separate app.
  */
 export function pageRoutes(): Record<string, PathHandlers> {
-  const bundle = join(projectRoot(), 'dist', 'browser', 'liveshop-sdk.js');
-  let cached: Promise<Buffer> | undefined;
+  const dir = join(projectRoot(), 'dist', 'browser');
+  const cache = new Map<string, Promise<Buffer>>();
   const html = (title: string, script: string) => page(title, script);
   return {
-    '/sdk/liveshop-sdk.js': {
-      GET: (reply) => {
-        cached ??= readFile(bundle);
-        cached.then(
-          (body) => reply.send(200, body, 'text/javascript; charset=utf-8'),
+    '/sdk/:file': {
+      GET: (reply, req) => {
+        const file = req.getParameter(0);
+        if (!BROWSER_FILE.test(file)) {
+          reply.error(404, 'NOT_FOUND', 'No such file of the browser SDK');
+          return;
+        }
+        let reading = cache.get(file);
+        if (!reading) {
+          reading = readFile(join(dir, file));
+          cache.set(file, reading);
+        }
+        const type = file.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8';
+        reading.then(
+          (body) => reply.send(200, body, type),
           () => {
-            cached = undefined;
-            reply.error(404, 'NOT_FOUND', 'The browser SDK is not built: npm run build');
+            cache.delete(file);
+            reply.error(404, 'NOT_FOUND', `No browser SDK file ${file} (built by npm run build)`);
           },
         );
       },
@@ -59,6 +73,7 @@ function page(title: string, script: string): string {
 <p id="status">starting</p>
 <script type="module">
 import { createClient } from '/sdk/liveshop-sdk.js';
+import { publish, watch } from '/sdk/liveshop-media.js';
 const query = new URLSearchParams(location.search);
 const roomId = query.get('room') ?? 'demo';
 const token = query.get('token') ?? undefined;
@@ -86,31 +101,33 @@ ${script}
 }
 
 const HOST_SCRIPT = `
+  let room;
   try {
-    await client.join(roomId);
+    room = await client.join(roomId);
   } catch (error) {
     if (error.code !== 'ROOM_NOT_FOUND') throw error;
     await client.createStream(roomId, { title: roomId });
-    await client.join(roomId);
+    room = await client.join(roomId);
   }
+  state.room = room;
   const audio = query.get('audio') !== '0';
   const stream = await navigator.mediaDevices.getUserMedia({
     audio,
     video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
   });
   video.srcObject = stream;
-  state.publication = await client.publish(roomId, stream);
+  state.publication = await publish(room, stream);
   status('publishing');
 `;
 
 const WATCH_SCRIPT = `
-  await client.join(roomId);
+  const room = (state.room = await client.join(roomId));
   const layer = query.get('layer');
-  client.on('mediaLayers', (event) => {
+  room.on('media:layers', (event) => {
     state.layers = event.layers;
   });
-  state.viewing = await client.watch(
-    roomId,
+  state.viewing = await watch(
+    room,
     video,
     layer === null ? {} : { preferredLayers: { spatialLayer: Number(layer) } },
   );

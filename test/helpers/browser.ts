@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { buildBrowser } from '../../client-sdk/build/bundle.js';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -36,8 +36,7 @@ export function useBrowser(): { open(url: string): Promise<Page> } {
   let browser: Browser | undefined;
   const pages: Page[] = [];
   beforeAll(async () => {
-    const built = spawnSync('npm', ['run', '-s', 'build:browser'], { encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`browser SDK build failed: ${built.stderr}`);
+    await buildBrowser();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   });
   afterAll(async () => {

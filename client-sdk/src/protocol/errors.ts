@@ -20,5 +20,6 @@ export type ErrorBody = ErrorBodyType;
 
 // the schema and the hand-written type must say the same
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const same: Same<z.infer<typeof ErrorBody>, ErrorBodyType> = true;
-void same;
+type Holds<T extends true> = T;
+/** Compiles only while the schema and {@link ErrorBodyType} agree. */
+export type ErrorBodyAgrees = Holds<Same<z.infer<typeof ErrorBody>, ErrorBodyType>>;

@@ -119,19 +119,28 @@ export function viewOf(snapshot: RoomSnapshot): RoomView {
 }
 
 /** The view after an update; room events must come in seq order (the SDK sees to it). */
-export function reduceRoom(view: RoomView, update: RoomUpdate, chatLimit = VIEW_CHAT_LIMIT): RoomView {
+export function reduceRoom(
+  view: RoomView,
+  update: RoomUpdate,
+  chatLimit = VIEW_CHAT_LIMIT,
+): RoomView {
   switch (update.type) {
     case 'room:viewers':
       return update.count === view.viewers ? view : { ...view, viewers: update.count };
     case 'drop:stock': {
       const { roomId: _, type: __, ...stock } = update;
       const at = view.drops.findIndex((d) => d.dropId === stock.dropId);
-      const drops = at < 0 ? [...view.drops, stock] : view.drops.map((d, i) => (i === at ? stock : d));
+      const drops =
+        at < 0 ? [...view.drops, stock] : view.drops.map((d, i) => (i === at ? stock : d));
       return { ...view, drops };
     }
     case 'chat:message': {
       const chat = [...view.chat, toChatMessage(update)];
-      return { ...view, seq: update.seq, chat: chat.length > chatLimit ? chat.slice(-chatLimit) : chat };
+      return {
+        ...view,
+        seq: update.seq,
+        chat: chat.length > chatLimit ? chat.slice(-chatLimit) : chat,
+      };
     }
     default: {
       const chat =

@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { CodedError } from './protocol/index.js';
+import { CodedError } from '../protocol/error-codes.js';
 import type {
   ClientEventName,
   ClientRequest,
@@ -7,14 +7,13 @@ import type {
   Layers,
   PublishedTrack,
   TransportOptions,
-} from './protocol/index.js';
+} from '../protocol/index.js';
 
-/** What a media session needs from the client: requests that wait for the room to be in sync. */
+/** What a media session needs from its room: requests that wait for the room to be in sync. */
 export interface MediaChannel {
   request<E extends ClientEventName>(
     event: E,
     payload: ClientRequest<E>,
-    roomId?: string,
   ): Promise<ClientResponse<E>>;
   /** Reports a failure no call is waiting for. */
   failed(error: CodedError): void;
@@ -119,19 +118,16 @@ abstract class MediaSession {
   }
 
   protected async setUp(): Promise<void> {
-    const { rtpCapabilities, tracks } = await this.channel.request(
-      'media:capabilities',
-      { roomId: this.roomId },
-      this.roomId,
-    );
+    const { rtpCapabilities, tracks } = await this.channel.request('media:capabilities', {
+      roomId: this.roomId,
+    });
     const device = new Device();
     await device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
     this.device = device;
-    const options = await this.channel.request(
-      'media:transport',
-      { roomId: this.roomId, direction: this.direction },
-      this.roomId,
-    );
+    const options = await this.channel.request('media:transport', {
+      roomId: this.roomId,
+      direction: this.direction,
+    });
     this.transport = this.openTransport(device, options);
     await this.ready(tracks);
   }
@@ -299,17 +295,13 @@ export class Viewing extends MediaSession {
     const { transport, device } = this;
     if (!transport || !device) return;
     if ([...this.consumers.values()].some((c) => c.producerId === track.producerId)) return;
-    const answer = await this.channel.request(
-      'media:consume',
-      {
-        roomId: this.roomId,
-        transportId: transport.id,
-        producerId: track.producerId,
-        rtpCapabilities:
-          device.recvRtpCapabilities as ClientRequest<'media:consume'>['rtpCapabilities'],
-      },
-      this.roomId,
-    );
+    const answer = await this.channel.request('media:consume', {
+      roomId: this.roomId,
+      transportId: transport.id,
+      producerId: track.producerId,
+      rtpCapabilities:
+        device.recvRtpCapabilities as ClientRequest<'media:consume'>['rtpCapabilities'],
+    });
     const consumer = await transport.consume({
       id: answer.consumerId,
       producerId: answer.producerId,

@@ -1,0 +1,140 @@
+import type {
+  ClientEventName,
+  ClientRequest,
+  ClientResponse,
+  Product,
+  ReactionKind,
+  StreamInfo,
+} from './protocol/index.js';
+import type { DropFields, DropResult, StreamFields } from './room-events.js';
+
+/** A room's commands, one namespace per feature (named as in the protocol and the server). */
+export interface RoomFeatures {
+  readonly chat: {
+    /** Sends a message; safe to call while reconnecting (the same message is never posted twice). */
+    send(text: string): Promise<ClientResponse<'chat:send'>>;
+    /** Moderators. */
+    delete(messageId: string): Promise<{ seq: number }>;
+    /** Pins a recent message (at most three). Moderators. */
+    pin(messageId: string): Promise<{ seq: number }>;
+    unpin(messageId: string): Promise<{ seq: number }>;
+    /** Seconds between a viewer's messages; 0 turns slow mode off. Moderators. */
+    setSlowMode(seconds: number): Promise<{ seq: number }>;
+  };
+  readonly reactions: {
+    /** Sends `count` reactions of a kind (summed per tick for everyone). */
+    send(kind: ReactionKind, count?: number): Promise<void>;
+  };
+  readonly products: {
+    /** Lists a product in the stream, or changes it. Hosts. */
+    upsert(product: Product): Promise<{ seq: number }>;
+    remove(productId: string): Promise<{ seq: number }>;
+    /** Pins a listed product (at most three). Hosts. */
+    pin(productId: string): Promise<{ seq: number }>;
+    unpin(productId: string): Promise<{ seq: number }>;
+  };
+  readonly drops: {
+    /** Creates a drop of a listed product. Hosts. */
+    create(drop: DropFields): Promise<ClientResponse<'drop:create'>>;
+    /**
+     * Claims one unit: a hold until `expiresAt` (check out before then), or why not. Safe across
+     * reconnects: every attempt carries the same idempotency key, so one tap never holds two units.
+     */
+    claim(dropId: string): Promise<ClientResponse<'drop:claim'>>;
+    /** Turns a hold into an order, once, however often the request has to be retried. */
+    checkout(dropId: string, holdId: string): Promise<ClientResponse<'drop:checkout'>>;
+    /** Gives a hold back; repeating it is harmless. */
+    cancel(dropId: string, holdId: string): Promise<ClientResponse<'drop:cancel'>>;
+    /**
+     * A lottery drop's draw: every ticket, the winners and the seed once the window has closed,
+     * and this buyer's entry (with its hold when it won). Check it with `verifyLottery()`.
+     */
+    lottery(dropId: string): Promise<ClientResponse<'drop:lottery'>>;
+  };
+  readonly stream: {
+    /** Edits the stream's fields (until it ends). Hosts. */
+    update(fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }>;
+    start(): Promise<{ seq: number }>;
+    end(): Promise<{ seq: number }>;
+  };
+}
+
+/** What the features need of their room. */
+export interface FeatureLink {
+  request<E extends ClientEventName>(
+    event: E,
+    payload: ClientRequest<E>,
+  ): Promise<ClientResponse<E>>;
+  retrying<T>(send: () => Promise<T>): Promise<T>;
+  /** This client entered a lottery drop (its draw is fetched when announced). */
+  entered(dropId: string): void;
+  /** A claim, checkout or cancel was answered. */
+  result(result: DropResult): void;
+}
+
+/**
+ * A key no other request will have: 128 crypto-random bits (getRandomValues works in browsers
+ * on plain http too, where randomUUID does not).
+ */
+export function idempotencyKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The feature namespaces of the room `room` (every request names it). */
+export function roomFeatures(room: { readonly id: string }, link: FeatureLink): RoomFeatures {
+  const roomId = room.id;
+  // one key per call, the same on every attempt: a retry never takes effect twice
+  const once = <E extends ClientEventName>(event: E, payload: ClientRequest<E>) =>
+    link.retrying(() => link.request(event, payload));
+  return {
+    chat: {
+      send: (text) => once('chat:send', { roomId, text, clientMsgId: idempotencyKey() }),
+      delete: (messageId) => link.request('chat:delete', { roomId, messageId }),
+      pin: (messageId) => link.request('chat:pin', { roomId, messageId }),
+      unpin: (messageId) => link.request('chat:unpin', { roomId, messageId }),
+      setSlowMode: (seconds) => link.request('chat:set-slow-mode', { roomId, seconds }),
+    },
+    reactions: {
+      async send(kind, count = 1) {
+        await link.request('reaction:send', { roomId, kind, count });
+      },
+    },
+    products: {
+      upsert: (product) => link.request('product:upsert', { roomId, product }),
+      remove: (productId) => link.request('product:remove', { roomId, productId }),
+      pin: (productId) => link.request('product:pin', { roomId, productId }),
+      unpin: (productId) => link.request('product:unpin', { roomId, productId }),
+    },
+    drops: {
+      create: (drop) => link.request('drop:create', { roomId, ...drop }),
+      async claim(dropId) {
+        const result = await once('drop:claim', {
+          roomId,
+          dropId,
+          idempotencyKey: idempotencyKey(),
+        });
+        if (result.outcome === 'entered') link.entered(dropId);
+        link.result({ dropId, action: 'claim', result });
+        return result;
+      },
+      async checkout(dropId, holdId) {
+        const payload = { roomId, dropId, holdId, idempotencyKey: idempotencyKey() };
+        const result = await once('drop:checkout', payload);
+        link.result({ dropId, action: 'checkout', result });
+        return result;
+      },
+      async cancel(dropId, holdId) {
+        const result = await once('drop:cancel', { roomId, dropId, holdId });
+        link.result({ dropId, action: 'cancel', result });
+        return result;
+      },
+      lottery: (dropId) => once('drop:lottery', { roomId, dropId }),
+    },
+    stream: {
+      update: (fields) => link.request('stream:create', { roomId, ...fields }),
+      start: () => link.request('stream:start', { roomId }),
+      end: () => link.request('stream:end', { roomId }),
+    },
+  };
+}

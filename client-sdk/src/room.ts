@@ -1,0 +1,390 @@
+import { Emitter } from './emitter.js';
+import { CodedError } from './protocol/error-codes.js';
+import type {
+  ClientEventName,
+  ClientRequest,
+  ClientResponse,
+  ServerPayload,
+} from './protocol/events.js';
+import {
+  reduceRoom,
+  toChatMessage,
+  viewOf,
+  type RoomUpdate,
+  type RoomView,
+} from './protocol/fold.js';
+import type { RoomEvent, RoomSnapshot } from './protocol/schemas.js';
+import { roomFeatures, type RoomFeatures } from './room-features.js';
+import type { RoomEventMap } from './room-events.js';
+
+/** What a room needs of its client. */
+export interface RoomLink {
+  /** Sends a request once connected; rejects with a CodedError. */
+  send<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
+  /** Repeats an idempotent request through transient failures, with backoff. */
+  retrying<T>(send: () => Promise<T>): Promise<T>;
+  /** A failure no call waits for (the client's `error` event). */
+  failed(error: CodedError): void;
+  /** The room is no longer joined: the client forgets it. */
+  forget(room: Room): void;
+  /** Recent messages `room.state.chat` keeps. */
+  readonly chatLimit: number;
+}
+
+/** A media publication or viewing attached to a room (see `liveshop/sdk/media`). */
+export interface MediaHook {
+  readonly direction: 'send' | 'recv';
+  onTrack(event: ServerPayload<'media:track'>): void;
+  onConsumerClosed(consumerId: string): void;
+  /** Sets the media up again (after a reconnect, or when the server lost it). */
+  restart(): void;
+  close(): Promise<void>;
+}
+
+type Sequenced = { first: number; last: number; deliver: (afterSeq: number) => void };
+
+/** Entrants fetch a drawn lottery's result spread over this long. */
+const LOTTERY_FETCH_SPREAD_MS = 2000;
+
+const CONTROL_TYPES = [
+  'chat:deleted',
+  'chat:pinned',
+  'chat:unpinned',
+  'chat:slow-mode',
+  'stream:updated',
+  'product:updated',
+  'product:removed',
+  'product:pinned',
+  'product:unpinned',
+] as const satisfies readonly Exclude<RoomEvent['type'], 'chat:message'>[];
+
+/**
+ * A joined room: its state (kept by the protocol's own fold), its events, and its features'
+ * commands. Events come once each and in seq order: a gap, a reconnect or a server restart makes
+ * the room resume from the last event seen, or start again from a fresh snapshot.
+ */
+export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
+  /** Control events, each under its protocol name (the server emits them one by one). */
+  static readonly controlTypes = CONTROL_TYPES;
+
+  readonly chat: RoomFeatures['chat'];
+  readonly reactions: RoomFeatures['reactions'];
+  readonly products: RoomFeatures['products'];
+  readonly drops: RoomFeatures['drops'];
+  readonly stream: RoomFeatures['stream'];
+  private view: RoomView | null = null;
+  private syncing: Promise<void> | null = null;
+  private buffer: Sequenced[] = [];
+  /** What arrived before the join's answer, replayed once the app holds the handle. */
+  private early: (() => void)[] = [];
+  private left = false;
+  /** Lottery drops this client entered and whose draw it has not fetched yet. */
+  private readonly entered = new Set<string>();
+  private readonly media = new Set<MediaHook>();
+
+  constructor(
+    readonly id: string,
+    private readonly link: RoomLink,
+  ) {
+    super();
+    const features = roomFeatures(this, {
+      request: (event, payload) => this.request(event, payload),
+      retrying: (send) => link.retrying(send),
+      entered: (dropId) => this.entered.add(dropId),
+      result: (result) => this.emit('drop:result', result),
+    });
+    this.chat = features.chat;
+    this.reactions = features.reactions;
+    this.products = features.products;
+    this.drops = features.drops;
+    this.stream = features.stream;
+  }
+
+  /** The room as last seen (throws before the join's answer). */
+  get state(): RoomView {
+    if (!this.view) throw new CodedError('NOT_IN_ROOM', `Room ${this.id} is still joining`);
+    return this.view;
+  }
+
+  /** False once left (or gone). */
+  get joined(): boolean {
+    return !this.left && this.view !== null;
+  }
+
+  /** Leaves the room; its media closes. */
+  async leave(): Promise<void> {
+    if (this.left) return;
+    this.close(null);
+    await this.link.send('room:leave', { roomId: this.id });
+  }
+
+  /** Sends a request about this room once it is in sync (never between a gap and its replay). */
+  async request<E extends ClientEventName>(
+    event: E,
+    payload: ClientRequest<E>,
+  ): Promise<ClientResponse<E>> {
+    if (this.syncing) await this.syncing;
+    return this.link.send(event, payload);
+  }
+
+  /**
+   * Attaches a media session (used by `liveshop/sdk/media`): it gets the room's media events and
+   * is set up again after reconnects. One per direction.
+   * @internal
+   */
+  attachMedia(hook: MediaHook): () => void {
+    for (const other of this.media)
+      if (other.direction === hook.direction)
+        throw new CodedError(
+          'BAD_REQUEST',
+          `Already ${hook.direction === 'send' ? 'publishing' : 'watching'} in ${this.id}; close that first`,
+        );
+    this.media.add(hook);
+    return () => this.media.delete(hook);
+  }
+
+  /** @internal Reports a media failure no call waits for. */
+  mediaFailed(error: CodedError): void {
+    this.link.failed(error);
+  }
+
+  /**
+   * @internal The first join: resolves once the snapshot is applied. What arrived meanwhile is
+   * delivered just after, on a timer, so listeners the app adds right after `await join()` hear it.
+   */
+  async join(): Promise<void> {
+    let settle = () => {};
+    this.syncing = new Promise<void>((resolve) => (settle = resolve));
+    const ready = () => {
+      this.syncing = null;
+      settle();
+      const early = this.early;
+      this.early = [];
+      for (const replay of early) replay();
+      this.drain();
+    };
+    try {
+      const result = await this.link.send('room:join', { roomId: this.id });
+      if (result.recovered) throw new Error('unexpected resume answer to a fresh join');
+      this.applySnapshot(result.snapshot, false);
+    } catch (error) {
+      this.early = [];
+      ready();
+      throw error;
+    }
+    setTimeout(ready, 0);
+  }
+
+  /** @internal The connection came back: resume, and set the media up again. */
+  reconnected(restartMedia: boolean): void {
+    this.resync();
+    if (restartMedia) for (const hook of this.media) hook.restart();
+  }
+
+  /** @internal An event from the server for this room. */
+  receive<E extends keyof ServerPayloadMap>(event: E, payload: ServerPayloadMap[E]): void {
+    if (this.left) return;
+    if (!this.view) {
+      this.early.push(() => this.receive(event, payload));
+      return;
+    }
+    const p = payload as never;
+    switch (event) {
+      case 'chat:batch':
+        return this.onBatch(p);
+      case 'reaction:batch':
+        return this.emit('reaction:batch', p);
+      case 'room:viewers':
+        return this.update({ type: 'room:viewers', ...(p as ServerPayload<'room:viewers'>) }, () =>
+          this.emit('room:viewers', p),
+        );
+      case 'drop:stock':
+        return this.onStock(p);
+      case 'room:reset':
+        return this.onReset(p);
+      case 'media:track':
+        for (const hook of this.media) hook.onTrack(p);
+        return;
+      case 'media:consumer-closed':
+        for (const hook of this.media)
+          hook.onConsumerClosed((p as ServerPayload<'media:consumer-closed'>).consumerId);
+        return;
+      case 'media:layers':
+        return this.emit('media:layers', p);
+      case 'media:restart':
+        for (const hook of this.media) hook.restart();
+        return;
+      case 'media:closed':
+        for (const hook of this.media) void hook.close();
+        return;
+      default: {
+        const control = payload as RoomEvent;
+        this.sequenced(control.seq, control.seq, () => this.dispatch(control));
+      }
+    }
+  }
+
+  private onBatch(batch: ServerPayload<'chat:batch'>): void {
+    this.sequenced(batch.from, batch.to, (after) => {
+      let shown = 0;
+      for (const m of batch.messages)
+        if (m.seq > after) {
+          shown++;
+          this.update({ type: 'chat:message', roomId: this.id, ...m }, () =>
+            this.emit('chat:message', m),
+          );
+        }
+      // a batch's range is its chat only: what it does not carry (and was not seen) was skipped
+      const from = Math.max(batch.from, after + 1);
+      const skipped = batch.to - from + 1 - shown;
+      if (batch.skipped > 0 && skipped > 0)
+        this.emit('chat:skipped', { from, to: batch.to, skipped });
+      // the batch's last seq counts as seen even when sampling left it out
+      if (this.view && this.view.seq < batch.to) this.view = { ...this.view, seq: batch.to };
+    });
+  }
+
+  private onStock(stock: ServerPayload<'drop:stock'>): void {
+    this.update({ type: 'drop:stock', ...stock }, () => this.emit('drop:stock', stock));
+    // a lottery this client entered was drawn: fetch the draw (and this buyer's result) once
+    if (!stock.lottery?.drawn || !this.entered.delete(stock.dropId)) return;
+    // entrants fetch at random moments over a second or two, not all at once
+    setTimeout(() => {
+      this.drops.lottery(stock.dropId).then(
+        (draw) => this.emit('drop:lottery', draw),
+        (error: unknown) => {
+          this.entered.add(stock.dropId); // the next stock update tries again
+          this.link.failed(
+            error instanceof CodedError
+              ? error
+              : new CodedError('INTERNAL', `lottery: ${String(error)}`),
+          );
+        },
+      );
+    }, Math.random() * LOTTERY_FETCH_SPREAD_MS);
+  }
+
+  private onReset(event: ServerPayload<'room:reset'>): void {
+    const stale = () => !this.view || this.view.epoch !== event.epoch || this.view.seq < event.seq;
+    // a reset during a re-sync may have raced its answer: check again once it is done
+    if (this.syncing) void this.syncing.then(() => stale() && this.resync());
+    else if (stale()) this.resync();
+  }
+
+  /** Delivers a sequenced item once and in order; a gap triggers a resume, buffering what follows. */
+  private sequenced(first: number, last: number, deliver: (afterSeq: number) => void): void {
+    if (this.syncing || !this.view) {
+      this.buffer.push({ first, last, deliver });
+      return;
+    }
+    const seen = this.view.seq;
+    if (last <= seen) return;
+    if (first > seen + 1) {
+      this.buffer.push({ first, last, deliver });
+      this.resync();
+      return;
+    }
+    deliver(seen);
+  }
+
+  /** Applies a room event to the state and tells the app. */
+  private dispatch(event: RoomEvent): void {
+    if (event.type === 'chat:message') {
+      const message = toChatMessage(event);
+      this.update(event, () => this.emit('chat:message', message));
+      return;
+    }
+    // the payload of each control event's listener is exactly that event
+    this.update(event, () => this.emit(event.type, event));
+  }
+
+  /** Folds an update into the state, then tells the app: the event, then `room:state`. */
+  private update(update: RoomUpdate, tell: () => void): void {
+    if (!this.view) return;
+    this.view = reduceRoom(this.view, update, this.link.chatLimit);
+    tell();
+    this.emit('room:state', this.view);
+  }
+
+  /** Asks the server for everything after the last seq seen; falls back to a snapshot. */
+  private resync(): void {
+    if (this.syncing || this.left || !this.view) return;
+    const { epoch, seq } = this.view;
+    this.syncing = (async () => {
+      try {
+        const result = await this.link.send('room:join', {
+          roomId: this.id,
+          resume: { epoch, lastSeq: seq },
+        });
+        if (result.recovered) {
+          let replayed = 0;
+          for (const event of result.missed) {
+            if (!this.view || event.seq <= this.view.seq) continue;
+            replayed++;
+            this.dispatch(event);
+          }
+          this.emit('room:resumed', { missed: replayed });
+          this.update(
+            { type: 'room:viewers', roomId: this.id, seq: result.seq, count: result.viewers },
+            () =>
+              this.emit('room:viewers', {
+                roomId: this.id,
+                seq: result.seq,
+                count: result.viewers,
+              }),
+          );
+        } else {
+          this.applySnapshot(result.snapshot, true);
+        }
+      } catch (error) {
+        if (error instanceof CodedError && error.code === 'ROOM_NOT_FOUND') this.close(error);
+        else if (error instanceof CodedError) this.link.failed(error);
+      } finally {
+        this.syncing = null;
+        this.drain();
+      }
+    })();
+  }
+
+  private applySnapshot(snapshot: RoomSnapshot, announce: boolean): void {
+    this.view = viewOf(snapshot);
+    if (!announce) return;
+    this.emit('room:snapshot', snapshot);
+    this.emit('room:state', this.view);
+  }
+
+  /** Replays what arrived while the room was syncing. */
+  private drain(): void {
+    const pending = this.buffer;
+    this.buffer = [];
+    for (const item of pending) this.sequenced(item.first, item.last, item.deliver);
+  }
+
+  private close(error: CodedError | null): void {
+    if (this.left) return;
+    this.left = true;
+    this.buffer = [];
+    for (const hook of this.media) void hook.close();
+    this.media.clear();
+    this.link.forget(this);
+    this.emit('room:closed', { error });
+  }
+}
+
+/** The server events a room handles (the client routes them by `roomId`). */
+export type ServerPayloadMap = {
+  [
+    E in
+      | 'chat:batch'
+      | 'reaction:batch'
+      | 'room:viewers'
+      | 'drop:stock'
+      | 'room:reset'
+      | 'media:track'
+      | 'media:consumer-closed'
+      | 'media:layers'
+      | 'media:restart'
+      | 'media:closed'
+      | (typeof CONTROL_TYPES)[number]
+  ]: ServerPayload<E>;
+};
