@@ -157,7 +157,12 @@ export interface InventoryPort {
   closeRelay(dropId: string): Promise<void>;
 }
 
-/** The state of a drop at `now`, from its stock. */
+/**
+ * The state of a drop at `now`, from its stock: live from `startsAt` on and ended from `endsAt` on
+ * (so a drop with startsAt === endsAt is never live), sold out in its window once `remaining` is
+ * 0. Its twin in Lua is `stateOf` in server/engines/redis/inventory-scripts.ts, which must agree
+ * at every boundary: change one, change the other.
+ */
 export function dropState(
   drop: Pick<DropDefinition, 'startsAt' | 'endsAt'>,
   remaining: number,

@@ -101,10 +101,11 @@ export class MemoryInventory implements InventoryPort {
       const earlier = book.answers.get(answerKey) as ClaimResult | undefined;
       if (earlier) return earlier;
       if (rate) {
+        // the same bucket as the claim script's (TOKEN_BUCKET): whole ms, rounded up
         const { state, decision } = takeTokens(book.buckets.get(buyerId), rate, 1, now);
         book.buckets.set(buyerId, state);
         if (!decision.allowed)
-          return { outcome: 'rate_limited', retryAfterMs: Math.ceil(decision.retryAfterMs) };
+          return { outcome: 'rate_limited', retryAfterMs: decision.retryAfterMs };
       }
       this.expire(book, now);
       const answer = Object.freeze(
