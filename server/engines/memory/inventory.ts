@@ -53,8 +53,10 @@ export class MemoryInventory implements InventoryPort {
 
   createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
     return run(() => {
-      if (this.books.has(drop.id)) return { created: false };
+      // listed first, as the Redis engine must (its list sits on another shard than the drop): a
+      // create of an id that exists lists it again if it was closed; the relay closes it again
       if (!this.open.has(drop.id)) this.open.set(drop.id, now);
+      if (this.books.has(drop.id)) return { created: false };
       const state = dropState(drop, drop.quantity, now);
       this.books.set(drop.id, {
         drop: { ...drop },

@@ -102,7 +102,9 @@ return 1`,
    * a new hold's id) → the answers (JSON), or
    * false for an unknown drop. A key answered before gets that answer. A buyer over the bucket
    * is refused (not stored, so the same key may try again later). A lottery drop enters the buyer
-   * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
+   * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash). As in the
+   * embedded engine, each claim decided expires holds and notes the drop's state; an answer given
+   * before and a refusal by the bucket do neither (they only move the drop's clock).
    */
   dropClaim: {
     numberOfKeys: DROP_KEYS,
@@ -115,6 +117,8 @@ local lottery = d[6] == 'lottery'
 local drawn = redis.call('HGET', K_DROP, 'drawn') == '1'
 local floor = tonumber(redis.call('HGET', K_DROP, 'clock') or '0')
 local expired = nil
+-- the state last noted (see the end of claim)
+local known = redis.call('HGET', K_DROP, 'state')
 -- the buyer's claim bucket, the shared TOKEN_BUCKET (a field of the buyers hash: 'tokens:at'):
 -- true, or false and the wait in ms
 local function takeToken(buyer, now)
@@ -140,13 +144,12 @@ local function claim(buyer, key, now, ticket, secret)
   if not ok then return '{"outcome":"rate_limited","retryAfterMs":' .. wait .. '}' end
   if expired ~= now then expire(now); expired = now end
   local remaining = tonumber(redis.call('HGET', K_DROP, 'remaining'))
+  local left = remaining
   -- as the embedded engine decides (decideClaim and enter in server/engines/memory/inventory.ts):
   -- a lottery takes entries through its window, until drawn, whatever its stock
   local state
-  if drawn then
-    state = 'ended'
-  elseif lottery then
-    state = stateOf(startsAt, endsAt, 1, now)
+  if lottery then
+    state = drawn and 'ended' or stateOf(startsAt, endsAt, 1, now)
   else
     state = stateOf(startsAt, endsAt, remaining, now)
   end
@@ -173,13 +176,17 @@ local function claim(buyer, key, now, ticket, secret)
     redis.call('HSET', K_STAT, hold, 'active')
     redis.call('ZADD', K_EXP, expiresAt, hold)
     redis.call('HINCRBY', K_BUYERS, units(buyer), 1)
-    redis.call('HINCRBY', K_DROP, 'remaining', -1)
+    left = redis.call('HINCRBY', K_DROP, 'remaining', -1)
     redis.call('HINCRBY', K_DROP, 'held', 1)
     answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. expiresAt .. '}'
+    -- the holds are expired once per time in a batch, which is every time a claim expires them
+    -- unless a hold can end when it is made (no hold time): then the next claim looks again
+    if holdMs <= 0 then expired = nil end
   end
   redis.call('HSET', K_ANSWERS, answerKey, answer)
-  -- only a hold changes the stock; the clock's changes are noted once, after the batch
-  if string.sub(answer, 13, 16) == 'held' then note(now) end
+  -- as the embedded engine does, the state is noted after each claim decided (an answer given
+  -- before and a refusal by the bucket change nothing, and note nothing): only when it changed
+  if stateOf(startsAt, endsAt, left, now) ~= known then known = note(now) end
   return answer
 end
 local answers = {}
@@ -188,7 +195,7 @@ for i = 3, #ARGV, 5 do
   last = math.max(last, tonumber(ARGV[i + 2]))
   answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4])
 end
-note(clock(last))
+clock(last)
 keep()
 return answers`,
   },
