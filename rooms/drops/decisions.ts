@@ -10,9 +10,10 @@ import { productNotFound } from '../products/decisions.js';
  */
 
 /**
- * The state of a drop at `now`, from its stock: ended from `endsAt` on, scheduled before
- * `startsAt`, else live while units remain. The Redis inventory's Lua (`dropState` in
- * server/engines/redis/inventory-scripts.ts) is its twin: change both together.
+ * The state of a drop at `now`, from its stock: live from `startsAt` on and ended from `endsAt` on
+ * (so a drop with startsAt === endsAt is never live), sold out in its window once `remaining` is
+ * 0. Its twin in Lua is `stateOf` in server/engines/redis/inventory-scripts.ts, which must agree
+ * at every boundary: change one, change the other.
  */
 export function dropState(
   drop: Pick<DropDefinition, 'startsAt' | 'endsAt'>,

@@ -53,8 +53,10 @@ export class MemoryInventory implements InventoryPort {
 
   createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
     return run(() => {
-      if (this.books.has(drop.id)) return { created: false };
+      // listed first, as the Redis engine must (its list sits on another shard than the drop): a
+      // create of an id that exists lists it again if it was closed; the relay closes it again
       if (!this.open.has(drop.id)) this.open.set(drop.id, now);
+      if (this.books.has(drop.id)) return { created: false };
       const state = dropState(drop, drop.quantity, now);
       this.books.set(drop.id, {
         drop: { ...drop },
@@ -101,10 +103,11 @@ export class MemoryInventory implements InventoryPort {
       const earlier = book.answers.get(answerKey) as ClaimResult | undefined;
       if (earlier) return earlier;
       if (rate) {
+        // the same bucket as the claim script's (TOKEN_BUCKET): whole ms, rounded up
         const { state, decision } = takeTokens(book.buckets.get(buyerId), rate, 1, now);
         book.buckets.set(buyerId, state);
         if (!decision.allowed)
-          return { outcome: 'rate_limited', retryAfterMs: Math.ceil(decision.retryAfterMs) };
+          return { outcome: 'rate_limited', retryAfterMs: decision.retryAfterMs };
       }
       this.expire(book, now);
       const answer = Object.freeze(

@@ -1,3 +1,5 @@
+import { TOKEN_BUCKET } from './scripts.js';
+
 /**
  * Lua scripts for drops. Every script takes the same seven keys of one drop (all with the drop's
  * hash tag): the drop hash, holds (hold → buyer, and hold#expiresAt), the expiry set of active
@@ -6,7 +8,7 @@
  * expires the holds whose time ran out, so stock always adds up and each expired hold returns its
  * unit exactly once, and logs the drop's state when the clock or the stock changed it.
  */
-const PRELUDE = `
+const PRELUDE = `${TOKEN_BUCKET}
 local K_DROP, K_HOLDS, K_EXP, K_STAT, K_BUYERS, K_ANSWERS, K_LOG = unpack(KEYS)
 -- fields of the buyers hash: units held or bought, the claim bucket, the lottery entry
 local function units(buyer) return 'n\\n' .. buyer end
@@ -45,12 +47,18 @@ end
 local function expire(now)
   for _, h in ipairs(redis.call('ZRANGEBYSCORE', K_EXP, '-inf', now)) do release(h, 'expired') end
 end
+-- the drop's state at now: the twin of dropState() in rooms/drops/decisions.ts, boundaries included
+-- (live from startsAt on, ended from endsAt on, so startsAt == endsAt is never live; sold out
+-- in the window once remaining is 0). Change one, change the other.
+local function stateOf(startsAt, endsAt, remaining, now)
+  if now >= endsAt then return 'ended' end
+  if now < startsAt then return 'scheduled' end
+  if remaining > 0 then return 'live' end
+  return 'sold_out'
+end
 local function stateAt(now)
   local d = redis.call('HMGET', K_DROP, 'startsAt', 'endsAt', 'remaining')
-  if now >= tonumber(d[2]) then return 'ended' end
-  if now < tonumber(d[1]) then return 'scheduled' end
-  if tonumber(d[3]) > 0 then return 'live' end
-  return 'sold_out'
+  return stateOf(tonumber(d[1]), tonumber(d[2]), tonumber(d[3]), now)
 end
 local function note(now)
   local state = stateAt(now)
@@ -94,32 +102,37 @@ return 1`,
    * a new hold's id) → the answers (JSON), or
    * false for an unknown drop. A key answered before gets that answer. A buyer over the bucket
    * is refused (not stored, so the same key may try again later). A lottery drop enters the buyer
-   * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash).
+   * once (ticket → buyer in the holds hash, buyer → ticket in the buyers hash). As in the
+   * embedded engine, each claim decided expires holds and notes the drop's state; an answer given
+   * before and a refusal by the bucket do neither (they only move the drop's clock).
    */
   dropClaim: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
-local capacity, refill = tonumber(ARGV[1]), tonumber(ARGV[2])
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
 local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'cap', 'holdMs', 'mode')
 local id, startsAt, endsAt, cap, holdMs = d[1], tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
 local lottery = d[6] == 'lottery'
 local drawn = redis.call('HGET', K_DROP, 'drawn') == '1'
 local floor = tonumber(redis.call('HGET', K_DROP, 'clock') or '0')
 local expired = nil
--- the per-buyer token bucket: false when the claim must wait, with the wait in ms
+-- the state last noted (see the end of claim)
+local known = redis.call('HGET', K_DROP, 'state')
+-- the buyer's claim bucket, the shared TOKEN_BUCKET (a field of the buyers hash: 'tokens:at'):
+-- true, or false and the wait in ms
 local function takeToken(buyer, now)
   if capacity <= 0 then return true, 0 end
   local field = 'rate\\n' .. buyer
-  local tokens, at = capacity, now
+  local tokens, at
   local stored = redis.call('HGET', K_BUYERS, field)
   if stored then
     local sep = string.find(stored, ':')
-    tokens = math.min(capacity, tonumber(string.sub(stored, 1, sep - 1)) +
-      math.max(0, now - tonumber(string.sub(stored, sep + 1))) * refill / 1000)
+    tokens, at = tonumber(string.sub(stored, 1, sep - 1)), tonumber(string.sub(stored, sep + 1))
   end
-  if tokens < 1 then return false, math.ceil((1 - tokens) * 1000 / refill) end
-  redis.call('HSET', K_BUYERS, field, string.format('%.6f:%d', tokens - 1, now))
+  tokens, at = refill(tokens, at, capacity, rate, now)
+  if tokens < 1 then return false, waitMs(1, tokens, rate) end
+  redis.call('HSET', K_BUYERS, field, digits(tokens - 1) .. ':' .. digits(at))
   return true, 0
 end
 local function claim(buyer, key, now, ticket, secret)
@@ -131,8 +144,19 @@ local function claim(buyer, key, now, ticket, secret)
   if not ok then return '{"outcome":"rate_limited","retryAfterMs":' .. wait .. '}' end
   if expired ~= now then expire(now); expired = now end
   local remaining = tonumber(redis.call('HGET', K_DROP, 'remaining'))
+  local left = remaining
+  -- as the embedded engine decides (decideClaim and enter in server/engines/memory/inventory.ts):
+  -- a lottery takes entries through its window, until drawn, whatever its stock
+  local state
+  if lottery then
+    state = drawn and 'ended' or stateOf(startsAt, endsAt, 1, now)
+  else
+    state = stateOf(startsAt, endsAt, remaining, now)
+  end
   local answer
-  if lottery and now >= startsAt and now < endsAt and not drawn then
+  if state == 'scheduled' or state == 'ended' then
+    answer = '{"outcome":"not_live","state":"' .. state .. '","startsAt":' .. d[2] .. '}'
+  elseif lottery then
     local entered = redis.call('HGET', K_BUYERS, 'entry\\n' .. buyer)
     if not entered then
       entered = ticket
@@ -141,11 +165,7 @@ local function claim(buyer, key, now, ticket, secret)
       redis.call('HINCRBY', K_DROP, 'entries', 1)
     end
     answer = '{"outcome":"entered","ticket":"' .. entered .. '"}'
-  elseif now >= endsAt or drawn then
-    answer = '{"outcome":"not_live","state":"ended","startsAt":' .. d[2] .. '}'
-  elseif now < startsAt then
-    answer = '{"outcome":"not_live","state":"scheduled","startsAt":' .. d[2] .. '}'
-  elseif remaining <= 0 then
+  elseif state == 'sold_out' then
     answer = '{"outcome":"sold_out"}'
   elseif tonumber(redis.call('HGET', K_BUYERS, units(buyer)) or '0') >= cap then
     answer = '{"outcome":"limit_reached","cap":' .. d[4] .. '}'
@@ -156,13 +176,17 @@ local function claim(buyer, key, now, ticket, secret)
     redis.call('HSET', K_STAT, hold, 'active')
     redis.call('ZADD', K_EXP, expiresAt, hold)
     redis.call('HINCRBY', K_BUYERS, units(buyer), 1)
-    redis.call('HINCRBY', K_DROP, 'remaining', -1)
+    left = redis.call('HINCRBY', K_DROP, 'remaining', -1)
     redis.call('HINCRBY', K_DROP, 'held', 1)
     answer = '{"outcome":"held","holdId":"' .. hold .. '","expiresAt":' .. expiresAt .. '}'
+    -- the holds are expired once per time in a batch, which is every time a claim expires them
+    -- unless a hold can end when it is made (no hold time): then the next claim looks again
+    if holdMs <= 0 then expired = nil end
   end
   redis.call('HSET', K_ANSWERS, answerKey, answer)
-  -- only a hold changes the stock; the clock's changes are noted once, after the batch
-  if string.sub(answer, 13, 16) == 'held' then note(now) end
+  -- as the embedded engine does, the state is noted after each claim decided (an answer given
+  -- before and a refusal by the bucket change nothing, and note nothing): only when it changed
+  if stateOf(startsAt, endsAt, left, now) ~= known then known = note(now) end
   return answer
 end
 local answers = {}
@@ -171,7 +195,7 @@ for i = 3, #ARGV, 5 do
   last = math.max(last, tonumber(ARGV[i + 2]))
   answers[#answers + 1] = claim(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4])
 end
-note(clock(last))
+clock(last)
 keep()
 return answers`,
   },

@@ -17,22 +17,38 @@ end
 `;
 
 /**
- * A token bucket in one hash (KEYS[1]: `t` tokens, `a` as of), for ARGV capacity, refill per
- * second, (cost or max), now: `tokens` refilled to now (time never runs backwards for a bucket),
- * and `store(left, answer)`, which writes what is left, sets the expiry for when it is full
- * again, and returns the answer.
+ * The token bucket, shared by every script that keeps one: the rate limits below and the per-buyer
+ * claim bucket (inventory-scripts.ts). Its twin in TypeScript is rooms/model/token-bucket.ts (the
+ * embedded engine and the per-connection limit); both follow the rule written there, with the same
+ * doubles in the same order, so their answers agree to the last bit:
+ * - `refill(tokens, at, cap, rate, now)` → tokens, at: a bucket never seen (`tokens` nil) is full;
+ *   tokens refill as min(cap, tokens + (now - at) * rate / 1000), never rounded; time never runs
+ *   backwards for a bucket (a `now` before `at` refills nothing and keeps `at`);
+ * - `waitMs(needed, tokens, rate)`: whole milliseconds until `needed` tokens, rounded up;
+ * - `digits(n)`: a bucket's number as stored, every digit (`%.17g` reads back exactly).
+ * A refused take stores nothing.
  */
-const BUCKET = `
+export const TOKEN_BUCKET = `
+local function refill(tokens, at, cap, rate, now)
+  if not tokens then return cap, now end
+  if now > at then return math.min(cap, tokens + (now - at) * rate / 1000), now end
+  return tokens, at
+end
+local function waitMs(needed, tokens, rate) return math.ceil((needed - tokens) * 1000 / rate) end
+local function digits(n) return string.format('%.17g', n) end
+`;
+
+/**
+ * A {@link TOKEN_BUCKET} in one hash (KEYS[1]: `t` tokens, `a` as of), for ARGV capacity, refill
+ * per second, (cost or max), now: `tokens` refilled to now, and `store(left, answer)`, which
+ * writes what is left, sets the expiry for when it is full again, and returns the answer.
+ */
+const BUCKET = `${TOKEN_BUCKET}
 local cap, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 't', 'a')
-local tokens, at = tonumber(b[1]), tonumber(b[2])
-if not tokens then tokens, at = cap, now end
-if now > at then
-  tokens = math.min(cap, tokens + (now - at) * rate / 1000)
-  at = now
-end
+local tokens, at = refill(tonumber(b[1]), tonumber(b[2]), cap, rate, now)
 local function store(left, answer)
-  redis.call('HSET', KEYS[1], 't', string.format('%.17g', left), 'a', at)
+  redis.call('HSET', KEYS[1], 't', digits(left), 'a', digits(at))
   redis.call('PEXPIRE', KEYS[1], math.ceil((cap - left) * 1000 / rate) + 1000)
   return answer
 end`;
@@ -125,23 +141,24 @@ return 1`,
   },
   /**
    * KEYS bucket; ARGV capacity, refill per second, cost, now (ms) → -1 when allowed, else the
-   * milliseconds until enough tokens. Time never runs backwards for a bucket.
+   * whole milliseconds (rounded up) until enough tokens. Time never runs backwards for a bucket.
    */
   rateTake: {
     numberOfKeys: 1,
     lua: `${BUCKET}
-if tokens < ARGV[3] + 0 then return math.ceil((ARGV[3] - tokens) * 1000 / rate) end
+if tokens < ARGV[3] + 0 then return waitMs(ARGV[3] + 0, tokens, rate) end
 return store(tokens - ARGV[3], -1)`,
   },
   /**
    * KEYS bucket; ARGV capacity, refill per second, max, now → {granted, wait ms}: as many whole
-   * tokens as the bucket holds, up to max (wait: until one token, when none was granted).
+   * tokens as the bucket holds, up to max (wait: whole ms, rounded up, until one token, when none
+   * was granted).
    */
   rateTakeUpTo: {
     numberOfKeys: 1,
     lua: `${BUCKET}
 local granted = math.min(tonumber(ARGV[3]), math.floor(tokens))
-if granted <= 0 then return {0, math.ceil((1 - tokens) * 1000 / rate)} end
+if granted <= 0 then return {0, waitMs(1, tokens, rate)} end
 return store(tokens - granted, {granted, 0})`,
   },
   /**
