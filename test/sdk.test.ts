@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { CodedError } from '../client-sdk/src/index.js';
-import { nextEvent } from './helpers/events.js';
+import { CodedError, type ErrorCode } from '../client-sdk/src/index.js';
+import { nextEvent, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
 import { useServers } from './helpers/server.js';
 
@@ -63,6 +63,46 @@ describe('SDK', () => {
     expect(refused).toMatchObject({ code: 'NOT_IN_ROOM', retryable: false });
     await expect(client.join('nowhere')).rejects.toMatchObject({ code: 'ROOM_NOT_FOUND' });
     await expect(client.join('bad id!')).rejects.toThrow();
+  });
+
+  it('a command sent while the connection is down waits for the room to resume, then succeeds', async () => {
+    const server = await start();
+    const client = await server.client(
+      { sub: 'vic' },
+      { socketOptions: { reconnectionDelay: 50 } },
+    );
+    const host = await server.client({ sub: 'hana', role: 'host' });
+    await host.createStream('s', { title: 'Show' });
+    const room = await client.join('s');
+    const down = nextEvent(client, 'disconnected');
+    for (const socket of server.app.internals.io.of('/').sockets.values())
+      if (socket.data.session.identity.id === 'vic') socket.conn.close();
+    await down;
+    expect(client.connected).toBe(false);
+    const sent = await room.chat.send('typed while offline');
+    expect(sent.seq).toBeGreaterThan(1);
+    await until(room, 'chat:message', () => room.state.chat.some((m) => m.id === sent.id));
+  });
+
+  it('joins once however often join is called, and can manage a room without joining it', async () => {
+    const server = await start();
+    const host = await server.client({ sub: 'hana', role: 'host' });
+    await host.createStream('s', { title: 'Show' });
+    const console_ = host.manage('s');
+    expect(await console_.stream.start()).toMatchObject({ seq: 2 });
+    const viewer = await server.client({ sub: 'vic' });
+    const [a, b] = await Promise.all([viewer.join('s'), viewer.join('s')]);
+    expect(a).toBe(b);
+    expect(a.state).toMatchObject({ stream: { state: 'live' }, viewers: 1 }); // the console is not a viewer
+    expect(viewer.room('s')).toBe(a);
+    expect(await viewer.join('s')).toBe(a);
+  });
+
+  it('keeps the retryable flag a newer server sends with a code this SDK does not know', () => {
+    const body = { code: 'SOMETHING_NEW' as ErrorCode, message: 'new', retryable: true };
+    const error = CodedError.from(body);
+    expect(error).toMatchObject({ code: 'SOMETHING_NEW', retryable: true, message: 'new' });
+    expect(error.body).toEqual(body);
   });
 
   it('reports a refused connection as an error event with its code', async () => {

@@ -6,8 +6,9 @@ import { ROOT } from './bundle.js';
 
 /**
  * Packs the SDK alone as `@liveshop/sdk` (dist/liveshop-sdk-<version>.tgz), so an app installs
- * only what the SDK needs: socket.io-client, and mediasoup-client or zod if it uses the media or
- * protocol entry points (optional peers). Needs `npm run build` first.
+ * only what the SDK needs: socket.io-client, zod (for the protocol's types; the SDK does not run
+ * it), and mediasoup-client if it uses the media entry point (an optional peer). Needs
+ * `npm run build` first.
  */
 export function packSdk(): string {
   const compiled = join(ROOT, 'dist', 'client-sdk', 'src');
@@ -44,12 +45,13 @@ export function packSdk(): string {
       './protocol': entry('protocol/index'),
       './package.json': './package.json',
     },
-    dependencies: { 'socket.io-client': root.dependencies['socket.io-client'] },
-    peerDependencies: {
-      'mediasoup-client': root.dependencies['mediasoup-client'],
+    // zod for the protocol's types (and the `./protocol` entry); nothing else imports it at run time
+    dependencies: {
+      'socket.io-client': root.dependencies['socket.io-client'],
       zod: root.dependencies.zod,
     },
-    peerDependenciesMeta: { 'mediasoup-client': { optional: true }, zod: { optional: true } },
+    peerDependencies: { 'mediasoup-client': root.dependencies['mediasoup-client'] },
+    peerDependenciesMeta: { 'mediasoup-client': { optional: true } },
   };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   writeFileSync(

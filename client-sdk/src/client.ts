@@ -16,6 +16,7 @@ import { ID_PATTERN } from './protocol/limits.js';
 import type { StreamInfo } from './protocol/schemas.js';
 import { PROTOCOL_VERSION } from './protocol/version.js';
 import type { StreamFields } from './room-events.js';
+import { roomFeatures, type RoomFeatures } from './room-features.js';
 import { Room, type RoomLink, type ServerPayloadMap } from './room.js';
 
 export interface ClientOptions {
@@ -88,6 +89,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
     this.localNow = options.now ?? Date.now;
     this.link = {
+      connected: () => this.whenConnected(),
       send: (event, payload) => this.request(event, payload),
       retrying: (send) => this.retrying(send),
       failed: (error) => this.emit('error', error),
@@ -143,13 +145,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       return Promise.reject(
         new CodedError('BAD_REQUEST', 'roomId: must be 1-64 letters, digits, "_" or "-"'),
       );
+    // a join in progress is shared (its handle is not the caller's until the snapshot is in)
+    const pending = this.joining.get(roomId);
+    if (pending) return pending;
     const joined = this.rooms.get(roomId);
     if (joined) return Promise.resolve(joined);
-    let joining = this.joining.get(roomId);
-    if (!joining) {
-      joining = this.enter(roomId).finally(() => this.joining.delete(roomId));
-      this.joining.set(roomId, joining);
-    }
+    const joining = this.enter(roomId).finally(() => this.joining.delete(roomId));
+    this.joining.set(roomId, joining);
     return joining;
   }
 
@@ -167,10 +169,28 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   /** The handle of a joined room. */
   room(roomId: string): Room | undefined {
-    return this.rooms.get(roomId);
+    const room = this.rooms.get(roomId);
+    return room?.joined ? room : undefined;
   }
 
-  /** Creates a stream room (or edits it before it ends), then join it. Hosts. */
+  /**
+   * A room's commands without joining it, for a host's console or a backend that runs a show
+   * without watching it (so it does not count as a viewer): stream, products, drop creation and
+   * moderation. Claims, checkouts and chat need the room joined (`join`).
+   */
+  manage(roomId: string): RoomFeatures {
+    return roomFeatures(
+      { id: roomId },
+      {
+        request: (event, payload) => this.request(event, payload),
+        retrying: (send) => this.retrying(send),
+        entered: () => undefined,
+        result: () => undefined,
+      },
+    );
+  }
+
+  /** Creates a stream room (or edits it before it ends). Hosts; join it (or `manage` it) next. */
   createStream(roomId: string, fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }> {
     return this.request('stream:create', { roomId, ...fields });
   }

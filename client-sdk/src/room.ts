@@ -19,6 +19,8 @@ import type { RoomEventMap } from './room-events.js';
 
 /** What a room needs of its client. */
 export interface RoomLink {
+  /** Resolves once connected (rejects with TIMEOUT, or DISCONNECTED once the client is closed). */
+  connected(): Promise<void>;
   /** Sends a request once connected; rejects with a CodedError. */
   send<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
   /** Repeats an idempotent request through transient failures, with backoff. */
@@ -77,6 +79,14 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   private buffer: Sequenced[] = [];
   /** What arrived before the join's answer, replayed once the app holds the handle. */
   private early: (() => void)[] = [];
+  /**
+   * Stock and viewer counts that arrived before the join's answer: the snapshot is as new as they
+   * are, so its figures are announced instead (an older figure must not overwrite a newer one).
+   */
+  private superseded: { viewers: boolean; drops: Set<string> } = {
+    viewers: false,
+    drops: new Set(),
+  };
   private left = false;
   /** Lottery drops this client entered and whose draw it has not fetched yet. */
   private readonly entered = new Set<string>();
@@ -123,7 +133,9 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
     event: E,
     payload: ClientRequest<E>,
   ): Promise<ClientResponse<E>> {
-    if (this.syncing) await this.syncing;
+    // connected first: a reconnect starts the room's resume, which the request then waits for
+    await this.link.connected();
+    while (this.syncing) await this.syncing;
     return this.link.send(event, payload);
   }
 
@@ -161,6 +173,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       const early = this.early;
       this.early = [];
       for (const replay of early) replay();
+      this.announceSuperseded();
       this.drain();
     };
     try {
@@ -169,6 +182,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       this.applySnapshot(result.snapshot, false);
     } catch (error) {
       this.early = [];
+      this.superseded = { viewers: false, drops: new Set() };
       ready();
       throw error;
     }
@@ -185,7 +199,10 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   receive<E extends keyof ServerPayloadMap>(event: E, payload: ServerPayloadMap[E]): void {
     if (this.left) return;
     if (!this.view) {
-      this.early.push(() => this.receive(event, payload));
+      if (event === 'room:viewers') this.superseded.viewers = true;
+      else if (event === 'drop:stock')
+        this.superseded.drops.add((payload as ServerPayload<'drop:stock'>).dropId);
+      else this.early.push(() => this.receive(event, payload));
       return;
     }
     const p = payload as never;
@@ -337,13 +354,24 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
           this.applySnapshot(result.snapshot, true);
         }
       } catch (error) {
+        if (error instanceof CodedError) this.link.failed(error);
         if (error instanceof CodedError && error.code === 'ROOM_NOT_FOUND') this.close(error);
-        else if (error instanceof CodedError) this.link.failed(error);
       } finally {
         this.syncing = null;
         this.drain();
       }
     })();
+  }
+
+  /** The snapshot's own figures for what came before it (see {@link superseded}). */
+  private announceSuperseded(): void {
+    const { viewers, drops } = this.superseded;
+    this.superseded = { viewers: false, drops: new Set() };
+    const view = this.view;
+    if (!view) return;
+    if (viewers) this.emit('room:viewers', { roomId: this.id, seq: view.seq, count: view.viewers });
+    for (const stock of view.drops)
+      if (drops.has(stock.dropId)) this.emit('drop:stock', { roomId: this.id, ...stock });
   }
 
   private applySnapshot(snapshot: RoomSnapshot, announce: boolean): void {

@@ -44,7 +44,7 @@ const unavailable = () =>
 /**
  * A live-stream room as this node sees it: a replica of the shared room (the engine holds the
  * truth), its members on this node, and what it sends them. Lifecycle hooks run in order
- * onCreate → onLoad → (onJoin | onLeave)* → onDispose; the {@link RoomRegistry} drives them.
+ * createRoom (core/create.ts) → onLoad → (onJoin | onLeave)* → onDispose; the {@link RoomRegistry} drives them.
  */
 export class StreamRoom implements RoomScope {
   readonly members = new Map<string, Member>();

@@ -106,7 +106,7 @@ export interface ErrorBody {
 
 /** Builds an error body with the retryable flag from the table. */
 export function errorBody(code: ErrorCode, message: string, retryAfterMs?: number): ErrorBody {
-  const body: ErrorBody = { code, message, retryable: ERROR_CODES[code].retryable };
+  const body: ErrorBody = { code, message, retryable: retryableOf(code) };
   if (retryAfterMs !== undefined) body.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
   return body;
 }
@@ -122,26 +122,41 @@ export class CodedError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
+  /**
+   * `options`: when a retry may succeed (a number is `retryAfterMs`), the `cause` (logged, never
+   * sent), and `retryable` as the wire said it (for a code this side's table does not know).
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
-    retryAfterMs?: number,
+    options?: number | { retryAfterMs?: number | undefined; retryable?: boolean; cause?: unknown },
   ) {
-    super(message);
-    this.retryable = ERROR_CODES[code].retryable;
+    const o = typeof options === 'number' ? { retryAfterMs: options } : (options ?? {});
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
+    this.retryable = o.retryable ?? retryableOf(code);
     this.retryAfterMs =
-      retryAfterMs === undefined ? undefined : Math.max(0, Math.ceil(retryAfterMs));
+      o.retryAfterMs === undefined ? undefined : Math.max(0, Math.ceil(o.retryAfterMs));
   }
 
-  /** The error an ack or `server:error` carried. */
+  /** The error an ack or `server:error` carried (a newer server's unknown code included). */
   static from(body: ErrorBody): CodedError {
-    return new CodedError(body.code, body.message, body.retryAfterMs);
+    return new CodedError(body.code, body.message, {
+      retryAfterMs: body.retryAfterMs,
+      retryable: body.retryable,
+    });
   }
 
   /** What the wire carries. */
   get body(): ErrorBody {
-    return errorBody(this.code, this.message, this.retryAfterMs);
+    const body = errorBody(this.code, this.message, this.retryAfterMs);
+    body.retryable = this.retryable;
+    return body;
   }
+}
+
+/** Whether a code is retryable by the table; a code the table does not know is not. */
+function retryableOf(code: ErrorCode): boolean {
+  return (ERROR_CODES as Partial<Record<string, { retryable: boolean }>>)[code]?.retryable ?? false;
 }
 
 /**

@@ -61,12 +61,18 @@ export class MemoryMediaBus implements MediaBusPort {
     const handler = this.hub.nodes.get(node);
     if (!handler) {
       await new Promise((resolve) => setTimeout(resolve, timeoutMs));
-      throw new CodedError('UNAVAILABLE', `node ${node} did not answer within ${timeoutMs} ms`);
+      throw new CodedError(
+        'MEDIA_UNAVAILABLE',
+        `Node ${node} did not answer within ${timeoutMs} ms`,
+      );
     }
     try {
       return await handler(structuredClone(body), this.nodeId);
     } catch (error) {
-      throw new CodedError('UNAVAILABLE', error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CodedError('MEDIA_UNAVAILABLE', `Node ${node} refused a media request: ${reason}`, {
+        cause: error,
+      });
     }
   }
 

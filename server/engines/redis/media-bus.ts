@@ -75,7 +75,9 @@ export class RedisMediaBus implements MediaBusPort {
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new CodedError('UNAVAILABLE', `node ${node} did not answer within ${timeoutMs} ms`));
+        reject(
+          new CodedError('MEDIA_UNAVAILABLE', `Node ${node} did not answer within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
@@ -102,7 +104,7 @@ export class RedisMediaBus implements MediaBusPort {
     this.subscriber.off('smessage', this.onMessage);
     for (const waiting of this.pending.values()) {
       clearTimeout(waiting.timer);
-      waiting.reject(new CodedError('UNAVAILABLE', 'the media bus closed'));
+      waiting.reject(new CodedError('MEDIA_UNAVAILABLE', 'The media bus closed'));
     }
     this.pending.clear();
     this.rooms.clear();
@@ -159,7 +161,13 @@ export class RedisMediaBus implements MediaBusPort {
       this.pending.delete(envelope.id);
       clearTimeout(waiting.timer);
       if (envelope.ok) waiting.resolve(envelope.body);
-      else waiting.reject(new CodedError('UNAVAILABLE', envelope.error));
+      else
+        waiting.reject(
+          new CodedError(
+            'MEDIA_UNAVAILABLE',
+            `Another node refused a media request: ${envelope.error}`,
+          ),
+        );
       return;
     }
     const { id, from, body } = envelope;

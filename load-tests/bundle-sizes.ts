@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:bundle -- [--baseline <git ref>]`: what the SDK costs an app's bundle. Each
+ * entry point bundled alone (esbuild, minified ESM for browsers, everything it exports kept),
+ * minified and gzip bytes and the packages inside; with `--baseline`, the SDK's single entry at
+ * that commit measured the same way in the same run (from a temporary git worktree). Writes
+ * its section of BENCHMARKS.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { measureEntries, ROOT, SDK_BUDGET, type EntrySize } from '../client-sdk/build/bundle.js';
+import { fmt, machine, table, writeSection } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: { baseline: { type: 'string' }, 'no-write': { type: 'boolean', default: false } },
+});
+
+/** The SDK's entry at another commit, as `measureEntries` measures today's. */
+async function measureAt(ref: string): Promise<EntrySize & { ref: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'liveshop-baseline-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const result = await build({
+      entryPoints: [join(dir, 'client-sdk', 'src', 'index.ts')],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2020',
+      write: false,
+      metafile: true,
+      outfile: join(dir, 'out.js'),
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
+    if (!code) throw new Error('no output');
+    const packages: Record<string, number> = {};
+    for (const output of Object.values(result.metafile.outputs))
+      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+        const at = input.lastIndexOf('node_modules/');
+        const parts = at < 0 ? [] : input.slice(at + 13).split('/');
+        const name =
+          at < 0
+            ? 'ours'
+            : (parts[0]?.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+        packages[name] = (packages[name] ?? 0) + bytesInOutput;
+      }
+    const short = execFileSync('git', ['rev-parse', '--short', ref], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return {
+      entry: 'liveshop-sdk',
+      ref: short.trim(),
+      minified: code.contents.byteLength,
+      gzip: gzipSync(code.contents, { level: 9 }).byteLength,
+      packages,
+    };
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const kb = (bytes: number | undefined) =>
+  bytes ? `${fmt(Math.round(bytes / 102.4) / 10)} KB` : '–';
+const SOCKET_IO = ['socket.io-client', 'engine.io-client', 'engine.io-parser', 'socket.io-parser'];
+const row = (label: string, s: EntrySize) => [
+  label,
+  kb(s.minified),
+  kb(s.gzip),
+  kb(s.packages.zod),
+  kb(s.packages['mediasoup-client']),
+  kb(SOCKET_IO.reduce((n, p) => n + (s.packages[p] ?? 0), 0)),
+  kb(s.packages.ours),
+];
+
+const now = await measureEntries();
+const before = values.baseline ? await measureAt(values.baseline) : undefined;
+const rows = [
+  ...(before
+    ? [row(`before (\`liveshop/sdk\` at ${before.ref}: one entry, media included)`, before)]
+    : []),
+  ...now.map((s) =>
+    row(
+      s.entry === 'liveshop-sdk'
+        ? '**`liveshop/sdk`** (chat, drops, rooms)'
+        : '`liveshop/sdk/media` (video)',
+      s,
+    ),
+  ),
+];
+const summary = table(
+  [
+    'entry',
+    'minified',
+    'gzip',
+    'zod',
+    'mediasoup-client',
+    'socket.io-client and engine.io',
+    'ours',
+  ],
+  rows,
+);
+const sdk = now.find((s) => s.entry === 'liveshop-sdk');
+const verdict = sdk
+  ? `- ${sdk.minified <= SDK_BUDGET.minified && sdk.gzip <= SDK_BUDGET.gzip ? '✅ met' : '❌ missed'}: \`liveshop/sdk\` ≤ 80 KB minified and ≤ 25 KB gzip (${kb(sdk.minified)}, ${kb(sdk.gzip)}; checked in CI by test/bundle.test.ts)`
+  : '';
+const command = `npm run bench:bundle --${values.baseline ? ` --baseline ${values.baseline}` : ''}`;
+const body = `## SDK bundle sizes
+
+\`${command}\` on ${new Date().toISOString().slice(0, 10)}; ${machine()}.
+Each entry point bundled alone by esbuild (minified ESM for browsers, es2020, every export kept: the most an app can pay; a bundler that drops unused exports ships less), gzip at level 9; package columns are the bytes each package puts in the output. Sizes are exact (bundling is deterministic), so one run.
+
+${summary}
+
+Targets:
+
+${verdict}
+`;
+process.stdout.write(`${summary}\n${verdict}\n`);
+if (!values['no-write']) writeSection(join(ROOT, 'BENCHMARKS.md'), 'bundle-sizes', body);
