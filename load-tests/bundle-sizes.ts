@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { measureEntries, ROOT, SDK_BUDGET, type EntrySize } from '../client-sdk/build/bundle.js';
-import { fmt, machine, table, writeSection } from './lib/report.js';
+import { machine, table, writeSection } from './lib/report.js';
 
 const { values } = parseArgs({
   options: { baseline: { type: 'string' }, 'no-write': { type: 'boolean', default: false } },
@@ -67,8 +67,7 @@ async function measureAt(ref: string): Promise<EntrySize & { ref: string }> {
   }
 }
 
-const kb = (bytes: number | undefined) =>
-  bytes ? `${fmt(Math.round(bytes / 102.4) / 10)} KB` : '–';
+const kb = (bytes: number | undefined) => (bytes ? `${(bytes / 1024).toFixed(1)} KB` : '–');
 const SOCKET_IO = ['socket.io-client', 'engine.io-client', 'engine.io-parser', 'socket.io-parser'];
 const row = (label: string, s: EntrySize) => [
   label,
