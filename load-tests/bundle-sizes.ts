@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { measureEntries, ROOT, SDK_BUDGET, type EntrySize } from '../client-sdk/build/bundle.js';
+import {
+  measureEntries,
+  packagesOf,
+  ROOT,
+  SDK_BUDGET,
+  type EntrySize,
+} from '../client-sdk/build/bundle.js';
 import { machine, table, writeSection } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -39,17 +45,7 @@ async function measureAt(ref: string): Promise<EntrySize & { ref: string }> {
     });
     const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
     if (!code) throw new Error('no output');
-    const packages: Record<string, number> = {};
-    for (const output of Object.values(result.metafile.outputs))
-      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-        const at = input.lastIndexOf('node_modules/');
-        const parts = at < 0 ? [] : input.slice(at + 13).split('/');
-        const name =
-          at < 0
-            ? 'ours'
-            : (parts[0]?.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
-        packages[name] = (packages[name] ?? 0) + bytesInOutput;
-      }
+    const packages = packagesOf(result.metafile);
     const short = execFileSync('git', ['rev-parse', '--short', ref], {
       cwd: ROOT,
       encoding: 'utf8',

@@ -89,7 +89,8 @@ export async function measureEntries(): Promise<EntrySize[]> {
   return sizes;
 }
 
-function packagesOf(metafile: Metafile): Record<string, number> {
+/** Bytes in the output by package (`ours` for this project's files). */
+export function packagesOf(metafile: Metafile): Record<string, number> {
   const by: Record<string, number> = {};
   for (const output of Object.values(metafile.outputs))
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
