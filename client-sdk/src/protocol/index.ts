@@ -7,3 +7,4 @@ export * from './lottery.js';
 export * from './media.js';
 export * from './text.js';
 export * from './fold.js';
+export * from './policy.js';
