@@ -79,7 +79,8 @@ const ALLOWED: Record<string, { folders: string[]; packages: string[] }> = {
     packages: ['socket.io-client', 'mediasoup-client'],
   },
   'sdk-build': { folders: ['sdk-build'], packages: ['esbuild'] },
-  rooms: { folders: ['protocol', 'rooms'], packages: [] },
+  // pure algorithms without I/O may come from a package (DESIGN.md: never transport or storage)
+  rooms: { folders: ['protocol', 'rooms'], packages: ['@monyone/aho-corasick'] },
   media: { folders: ['protocol', 'media'], packages: ['mediasoup', 'zod'] },
 };
 /** Unit tests beside their code may use the test tools too. */
