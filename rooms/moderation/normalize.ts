@@ -9,7 +9,8 @@
  *   script is left alone, so Russian stays Russian;
  * - leetspeak digits and symbols inside words with letters ("fr33", "$cam");
  * - letters spaced or dotted out ("f r e e", "f.r.e.e") joined;
- * - repeated letters collapsed ("freeee", and "good" too, on both sides alike).
+ * - repeated letters collapsed ("freeee" is "fre"), each keeping how many it stood for in
+ *   `runs`, so the matcher can tell "as" from "ass" and "good" from "god".
  * - runs of spaces as one space.
  * `from[i]` and `to[i]` are where, in the original text, the characters output code unit `i`
  * stands for start and end (`to` exclusive), so a match can be masked in the original.
@@ -18,6 +19,8 @@ export interface Normalized {
   text: string;
   from: number[];
   to: number[];
+  /** How many repeats of its letter output code unit `i` stands for (1 when not repeated). */
+  runs: number[];
 }
 
 const FORMAT = /[\p{Cf}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}\u{180B}-\u{180D}]/u;
@@ -84,6 +87,8 @@ const LEET: Record<string, string> = {
 
 interface Unit {
   ch: string;
+  /** Repeats it stands for (collapse). */
+  run?: number;
   /** Where in the original text it comes from: `at` to `to` (exclusive). */
   at: number;
   to: number;
@@ -108,12 +113,18 @@ export function normalize(input: string): Normalized {
       for (const out of strip(c)) units.push({ ch: out, at: here, to: at });
     }
   }
-  units = words(units).flatMap(({ word, gap }) => [...fixWord(word), ...oneSpace(gap)]);
+  units = words(units).flatMap(({ word, gap }) => [...fixWord(word), ...gap]);
   units = joinSpelled(units);
+  units = words(units).flatMap(({ word, gap }) => [...word, ...oneSpace(gap)]);
   units = collapse(units);
   const each = (f: (u: Unit) => number) =>
     units.flatMap((u) => Array.from({ length: u.ch.length }, () => f(u)));
-  return { text: units.map((u) => u.ch).join(''), from: each((u) => u.at), to: each((u) => u.to) };
+  return {
+    text: units.map((u) => u.ch).join(''),
+    from: each((u) => u.at),
+    to: each((u) => u.to),
+    runs: each((u) => u.run ?? 1),
+  };
 }
 
 /** Accents off a Latin, Greek or Cyrillic letter (NFD, marks dropped); other scripts as they are. */
@@ -133,24 +144,22 @@ function oneSpace(gap: Unit[]): Unit[] {
   return first && last ? [{ ch: ' ', at: first.at, to: last.to }] : [];
 }
 
-/** Splits into words (runs without spaces) and the spaces after each. */
+/** Splits into words (runs without spaces), each with the spaces after it. */
 function words(units: Unit[]): { word: Unit[]; gap: Unit[] }[] {
   const out: { word: Unit[]; gap: Unit[] }[] = [];
-  let word: Unit[] = [];
-  let gap: Unit[] = [];
+  let current = { word: [] as Unit[], gap: [] as Unit[] };
   for (const u of units) {
-    if (/\s/u.test(u.ch)) gap.push(u);
+    if (/\s/u.test(u.ch)) current.gap.push(u);
     else {
-      if (gap.length > 0 || out.length === 0) {
-        if (word.length > 0 || gap.length > 0) out.push({ word, gap });
-        word = [];
-        gap = [];
+      if (current.gap.length > 0) {
+        out.push(current);
+        current = { word: [], gap: [] };
       }
-      word.push(u);
+      current.word.push(u);
     }
   }
-  out.push({ word, gap });
-  return out.filter((w) => w.word.length > 0 || w.gap.length > 0);
+  out.push(current);
+  return out;
 }
 
 /** Look-alikes in a word with Latin letters, and leetspeak in a word with letters. */
@@ -159,29 +168,61 @@ function fixWord(word: Unit[]): Unit[] {
   const letters = word.some((u) => LETTER.test(u.ch));
   return word.map((u, i) => {
     const look = latin ? LOOKALIKE[u.ch] : undefined;
-    // a symbol reads as a letter only with more of the word after it ("sh!t", not "scam!")
-    const inside = /\d/.test(u.ch) || WORD.test(word[i + 1]?.ch ?? '');
+    // digits, @ and $ read as letters anywhere in a word; ! | + only with more of it after them
+    // ("sh!t" is a word, "scam!" ends with punctuation)
+    const inside = /[\d@$]/.test(u.ch) || WORD.test(word[i + 1]?.ch ?? '');
     const leet = letters && inside ? LEET[u.ch] : undefined;
     return (look ?? leet) ? { ...u, ch: look ?? leet ?? u.ch } : u;
   });
 }
 
-/** "f r e e" and "f.r.e.e": three or more single letters apart by one space or dot, joined. */
+/**
+ * "f r e e", "f.r.e.e", "加 微 信": letters standing alone, one separator apart, joined; a word
+ * gap inside such a run ("f r e e   m o n e y", "f.r.e.e m.o.n.e.y") stays one space.
+ */
 function joinSpelled(units: Unit[]): Unit[] {
   const out: Unit[] = [];
   let i = 0;
   while (i < units.length) {
     const run: Unit[] = [];
+    let letters = 0;
+    let sep: string | undefined;
     let j = i;
     let end = i;
     while (isSingle(units, j)) {
       run.push(units[j] as Unit);
+      letters += 1;
       end = j + 1;
-      const sep = units[j + 1]?.ch;
-      if (sep === undefined || !SPELL_SEPARATORS.has(sep) || !isSingle(units, j + 2)) break;
-      j += 2;
+      const next = units[j + 1]?.ch;
+      if (
+        next !== undefined &&
+        SPELL_SEPARATORS.has(next) &&
+        (sep ?? next) === next &&
+        isSingle(units, j + 2)
+      ) {
+        sep ??= next;
+        j += 2;
+        continue;
+      }
+      // a word gap, then another spelled word
+      let k = j + 1;
+      while (k < units.length && /\s/u.test(units[k]?.ch ?? '')) k += 1;
+      const gap = units[j + 1];
+      if (
+        sep !== undefined &&
+        gap &&
+        k > j + 1 &&
+        (k > j + 2 || sep !== ' ') &&
+        isSingle(units, k)
+      ) {
+        run.push({ ch: ' ', at: gap.at, to: units[k - 1]?.to ?? gap.to });
+        j = k;
+        continue;
+      }
+      break;
     }
-    if (run.length >= 3) {
+    const cjk = run.some((u) => UNSPACED.test(u.ch));
+    if (letters >= (cjk ? 2 : 3)) {
       out.push(...run);
       i = end;
     } else {
@@ -193,18 +234,24 @@ function joinSpelled(units: Unit[]): Unit[] {
 }
 
 const SPELL_SEPARATORS = new Set([' ', '.', '-', '_', '*']);
+/** Scripts written without spaces: each character stands alone. */
+const UNSPACED =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
-/** A letter standing alone: no letter or digit right before or after it. */
+/** A letter standing alone: no letter or digit next to it (any character of an unspaced script). */
 const isSingle = (units: Unit[], j: number) =>
-  isLetter(units[j]) && !isWordChar(units[j - 1]) && !isWordChar(units[j + 1]);
+  isLetter(units[j]) &&
+  (UNSPACED.test(units[j]?.ch ?? '') || (!isWordChar(units[j - 1]) && !isWordChar(units[j + 1])));
 
 /** Runs of one letter become one letter (standing for the whole run). */
 function collapse(units: Unit[]): Unit[] {
   const out: Unit[] = [];
   for (const u of units) {
     const prev = out.at(-1);
-    if (prev && LETTER.test(u.ch) && prev.ch === u.ch) prev.to = u.to;
-    else out.push({ ...u });
+    if (prev && LETTER.test(u.ch) && prev.ch === u.ch) {
+      prev.to = u.to;
+      prev.run = (prev.run ?? 1) + 1;
+    } else out.push({ ...u });
   }
   return out;
 }

@@ -67,3 +67,17 @@ describe('TermMatcher', () => {
     expect(mask('nothing here', matcher.find('nothing here'))).toBe('nothing here');
   });
 });
+
+describe('repeated letters', () => {
+  const doubles = new TermMatcher(['ass', 'god', 'scam']);
+  const found = (text: string) => doubles.find(text).map((m) => m.term);
+  it('tell a doubled letter from a single one, and read three or more as stretching', () => {
+    expect(found('as big as that')).toEqual([]);
+    expect(found('good food')).toEqual([]);
+    expect(found('ass')).toEqual(['ass']);
+    expect(found('asssss')).toEqual(['ass']);
+    expect(found('gooood')).toEqual(['god']);
+    expect(found('scaaaam')).toEqual(['scam']);
+    expect(found('scamm')).toEqual([]);
+  });
+});

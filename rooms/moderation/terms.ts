@@ -23,14 +23,14 @@ const WORD = /[\p{L}\p{N}]/u;
  */
 export class TermMatcher {
   private readonly automaton: AhoCorasick;
-  /** Normalised form → the policy's terms that normalise to it. */
-  private readonly terms = new Map<string, string[]>();
+  /** Normalised form → the policy's terms that normalise to it, with their letters' repeats. */
+  private readonly terms = new Map<string, { term: string; runs: number[] }[]>();
 
   constructor(terms: readonly string[]) {
     for (const term of terms) {
-      const key = normalize(term).text.trim();
-      if (key.length === 0) continue;
-      this.terms.set(key, [...(this.terms.get(key) ?? []), term]);
+      const n = normalize(term.trim());
+      if (n.text.length === 0) continue;
+      this.terms.set(n.text, [...(this.terms.get(n.text) ?? []), { term, runs: n.runs }]);
     }
     this.automaton = new AhoCorasick([...this.terms.keys()]);
   }
@@ -44,10 +44,22 @@ export class TermMatcher {
       if (spaced && (WORD.test(n[begin - 1] ?? '') || WORD.test(n[end] ?? ''))) continue;
       const start = from[begin] ?? 0;
       const stop = to[end - 1] ?? start + 1;
-      for (const term of this.terms.get(keyword) ?? []) found.push({ term, start, end: stop });
+      for (const { term, runs } of this.terms.get(keyword) ?? [])
+        if (sameRepeats(runs, normalized.runs, begin)) found.push({ term, start, end: stop });
     }
     return found.sort((a, b) => a.start - b.start || b.end - a.end);
   }
+}
+
+/**
+ * A letter written twice is spelled that way ("good" is not "god", "as" is not "ass"); three or
+ * more is stretching, and stands for one or two ("goood" is "god" or "good", "scaaam" is "scam").
+ */
+function sameRepeats(term: readonly number[], text: readonly number[], at: number): boolean {
+  return term.every((t, i) => {
+    const m = text[at + i] ?? 1;
+    return m === t || (m >= 3 && t <= 2);
+  });
 }
 
 /** The text with every match replaced by as many `＊` as it had characters. */
