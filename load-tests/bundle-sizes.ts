@@ -10,11 +10,9 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import {
   measureEntries,
-  packagesOf,
+  measureFile,
   ROOT,
   SDK_BUDGET,
   type EntrySize,
@@ -31,32 +29,12 @@ async function measureAt(ref: string): Promise<EntrySize & { ref: string }> {
   execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' });
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    const result = await build({
-      entryPoints: [join(dir, 'client-sdk', 'src', 'index.ts')],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2020',
-      write: false,
-      metafile: true,
-      outfile: join(dir, 'out.js'),
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
-    if (!code) throw new Error('no output');
-    const packages = packagesOf(result.metafile);
+    const size = await measureFile('liveshop-sdk', join(dir, 'client-sdk', 'src', 'index.ts'));
     const short = execFileSync('git', ['rev-parse', '--short', ref], {
       cwd: ROOT,
       encoding: 'utf8',
     });
-    return {
-      entry: 'liveshop-sdk',
-      ref: short.trim(),
-      minified: code.contents.byteLength,
-      gzip: gzipSync(code.contents, { level: 9 }).byteLength,
-      packages,
-    };
+    return { ...size, ref: short.trim() };
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });

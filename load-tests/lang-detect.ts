@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { heapAfterGc, perCpuSecond } from './lib/cpu.js';
 import { fmt, machine, median, table, writeSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -60,18 +61,13 @@ interface Detector {
   restricted(text: string): string;
 }
 
-const heap = () => {
-  globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
-};
-
 async function detectors(): Promise<{ detector: Detector; heapBytes: number }[]> {
   const loaded: { detector: Detector; heapBytes: number }[] = [];
   const add = async (make: () => Promise<Detector>) => {
-    const before = heap();
+    const before = heapAfterGc();
     const detector = await make();
     detector.open('warm up');
-    loaded.push({ detector, heapBytes: heap() - before });
+    loaded.push({ detector, heapBytes: heapAfterGc() - before });
   };
   await add(async () => {
     const { detect } = await import('tinyld');
@@ -149,20 +145,6 @@ function accuracy(detect: (t: string) => string) {
   };
 }
 
-/** Detections per CPU-second: the whole corpus, over and over, for about `ms` of CPU. */
-function speed(detect: (t: string) => string, ms = 1000): number {
-  let done = 0;
-  const start = process.cpuUsage();
-  let used = 0;
-  while (used < ms * 1000) {
-    for (const { text } of corpus) detect(text);
-    done += corpus.length;
-    const { user, system } = process.cpuUsage(start);
-    used = user + system;
-  }
-  return done / (used / 1e6);
-}
-
 const loaded = await detectors();
 const runs = Number(values.runs);
 const rows: (string | number)[][] = [];
@@ -170,8 +152,12 @@ const byLang: (string | number)[][] = [];
 for (const { detector, heapBytes } of loaded) {
   const open = accuracy((t) => detector.open(t));
   const restricted = accuracy((t) => detector.restricted(t));
-  speed((t) => detector.restricted(t), 200); // warm-up
-  const rates = Array.from({ length: runs }, () => speed((t) => detector.restricted(t)));
+  const round = () => {
+    for (const { text } of corpus) detector.restricted(text);
+    return corpus.length;
+  };
+  perCpuSecond(round, 200); // warm-up
+  const rates = Array.from({ length: runs }, () => perCpuSecond(round));
   rows.push([
     detector.name,
     open('all'),

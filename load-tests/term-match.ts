@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { heapAfterGc, perCpuSecond } from './lib/cpu.js';
 import { fmt, machine, median, table, writeSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -87,19 +88,14 @@ interface Matcher {
   scan(text: string): number;
 }
 
-const heap = () => {
-  globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
-};
-
 async function matchers(): Promise<{ m: Matcher; buildMs: number; heapBytes: number }[]> {
   const out: { m: Matcher; buildMs: number; heapBytes: number }[] = [];
   const add = async (make: () => Promise<Matcher>) => {
-    const before = heap();
+    const before = heapAfterGc();
     const started = performance.now();
     const m = await make();
     const buildMs = performance.now() - started;
-    out.push({ m, buildMs, heapBytes: heap() - before });
+    out.push({ m, buildMs, heapBytes: heapAfterGc() - before });
   };
   await add(async () => {
     const { default: AhoCorasick } = (await import('modern-ahocorasick')) as {
@@ -171,21 +167,6 @@ async function matchers(): Promise<{ m: Matcher; buildMs: number; heapBytes: num
   return out;
 }
 
-function speed(scan: (t: string) => number, ms = 1000): number {
-  let done = 0;
-  let sink = 0;
-  const start = process.cpuUsage();
-  let used = 0;
-  while (used < ms * 1000) {
-    for (const text of corpus) sink += scan(text);
-    done += corpus.length;
-    const { user, system } = process.cpuUsage(start);
-    used = user + system;
-  }
-  if (sink < 0) throw new Error('unreachable');
-  return done / (used / 1e6);
-}
-
 const loaded = await matchers();
 const first = loaded[0];
 if (!first) throw new Error('no matcher loaded');
@@ -197,8 +178,14 @@ for (const { m, buildMs, heapBytes } of loaded) {
     (t) => m.matches(t).join('|') !== reference.matches(t).join('|'),
   ).length;
   const found = corpus.reduce((n, t) => n + m.matches(t).length, 0);
-  speed((t) => m.scan(t), 200);
-  const rates = Array.from({ length: runs }, () => speed((t) => m.scan(t)));
+  let sink = 0;
+  const round = () => {
+    for (const text of corpus) sink += m.scan(text);
+    return corpus.length;
+  };
+  perCpuSecond(round, 200); // warm-up
+  const rates = Array.from({ length: runs }, () => perCpuSecond(round));
+  if (sink < 0) throw new Error('unreachable'); // keeps the scans from being optimised away
   rows.push([
     m.name,
     `${fmt(Math.round(buildMs))} ms`,

@@ -69,28 +69,32 @@ export async function buildBrowser(): Promise<void> {
 /** Each entry bundled alone, everything it exports kept, as its cost to an app. */
 export async function measureEntries(): Promise<EntrySize[]> {
   const sizes: EntrySize[] = [];
-  for (const [entry, path] of Object.entries(ENTRIES) as [keyof typeof ENTRIES, string][]) {
-    const result = await build({
-      ...common,
-      entryPoints: [join(ROOT, path)],
-      write: false,
-      metafile: true,
-      outfile: join(ROOT, 'dist', 'measure', `${entry}.js`),
-    });
-    const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
-    if (!code) throw new Error(`no output for ${entry}`);
-    sizes.push({
-      entry,
-      minified: code.contents.byteLength,
-      gzip: gzipSync(code.contents, { level: 9 }).byteLength,
-      packages: packagesOf(result.metafile),
-    });
-  }
+  for (const [entry, path] of Object.entries(ENTRIES) as [keyof typeof ENTRIES, string][])
+    sizes.push(await measureFile(entry, join(ROOT, path)));
   return sizes;
 }
 
+/** One entry file's cost to an app, bundled in memory (also for an older checkout's SDK). */
+export async function measureFile(entry: EntrySize['entry'], file: string): Promise<EntrySize> {
+  const result = await build({
+    ...common,
+    entryPoints: [file],
+    write: false,
+    metafile: true,
+    outfile: join(ROOT, 'dist', 'measure', `${entry}.js`),
+  });
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!code) throw new Error(`no output for ${file}`);
+  return {
+    entry,
+    minified: code.contents.byteLength,
+    gzip: gzipSync(code.contents, { level: 9 }).byteLength,
+    packages: packagesOf(result.metafile),
+  };
+}
+
 /** Bytes in the output by package (`ours` for this project's files). */
-export function packagesOf(metafile: Metafile): Record<string, number> {
+function packagesOf(metafile: Metafile): Record<string, number> {
   const by: Record<string, number> = {};
   for (const output of Object.values(metafile.outputs))
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {

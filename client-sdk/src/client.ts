@@ -17,7 +17,7 @@ import type { StreamInfo } from './protocol/schemas.js';
 import { PROTOCOL_VERSION } from './protocol/version.js';
 import type { StreamFields } from './room-events.js';
 import { roomFeatures, type RoomFeatures } from './room-features.js';
-import { Room, type RoomLink, type ServerPayloadMap } from './room.js';
+import { Room, ROOM_EVENTS, type RoomLink } from './room.js';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:3000`. */
@@ -50,21 +50,6 @@ export interface ClientEventMap {
 /** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
 const SEND_RETRY = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'UNAVAILABLE', 'SERVER_DRAINING']);
 const SEND_ATTEMPTS = 6;
-
-/** Server events routed to the room they name. */
-const ROOM_EVENTS = [
-  'chat:batch',
-  'reaction:batch',
-  'room:viewers',
-  'drop:stock',
-  'room:reset',
-  'media:track',
-  'media:consumer-closed',
-  'media:layers',
-  'media:restart',
-  'media:closed',
-  ...Room.controlTypes,
-] as const satisfies readonly (keyof ServerPayloadMap)[];
 
 /**
  * A connection to a live-shopping server. It reconnects by itself and, for every joined room,

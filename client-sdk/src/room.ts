@@ -66,9 +66,6 @@ const CONTROL_TYPES = [
  * the room resume from the last event seen, or start again from a fresh snapshot.
  */
 export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
-  /** Control events, each under its protocol name (the server emits them one by one). */
-  static readonly controlTypes = CONTROL_TYPES;
-
   readonly chat: RoomFeatures['chat'];
   readonly reactions: RoomFeatures['reactions'];
   readonly products: RoomFeatures['products'];
@@ -399,20 +396,19 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   }
 }
 
-/** The server events a room handles (the client routes them by `roomId`). */
-export type ServerPayloadMap = {
-  [
-    E in
-      | 'chat:batch'
-      | 'reaction:batch'
-      | 'room:viewers'
-      | 'drop:stock'
-      | 'room:reset'
-      | 'media:track'
-      | 'media:consumer-closed'
-      | 'media:layers'
-      | 'media:restart'
-      | 'media:closed'
-      | (typeof CONTROL_TYPES)[number]
-  ]: ServerPayload<E>;
-};
+/** The server events a room handles: the client routes each to the room its `roomId` names. */
+export const ROOM_EVENTS = [
+  'chat:batch',
+  'reaction:batch',
+  'room:viewers',
+  'drop:stock',
+  'room:reset',
+  'media:track',
+  'media:consumer-closed',
+  'media:layers',
+  'media:restart',
+  'media:closed',
+  ...CONTROL_TYPES,
+] as const;
+
+export type ServerPayloadMap = { [E in (typeof ROOM_EVENTS)[number]]: ServerPayload<E> };

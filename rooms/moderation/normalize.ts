@@ -28,7 +28,8 @@ const MARK = /\p{M}/u;
 const STRIPPABLE = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]/u;
 const LETTER = /\p{L}/u;
 const LATIN = /\p{Script=Latin}/u;
-const WORD = /[\p{L}\p{N}]/u;
+/** A letter or digit: what words are made of. */
+export const WORD = /[\p{L}\p{N}]/u;
 
 /** Cyrillic and Greek letters that look like Latin ones (lower case, after NFKC). */
 const LOOKALIKE: Record<string, string> = {
@@ -234,8 +235,8 @@ function joinSpelled(units: Unit[]): Unit[] {
 }
 
 const SPELL_SEPARATORS = new Set([' ', '.', '-', '_', '*']);
-/** Scripts written without spaces: each character stands alone. */
-const UNSPACED =
+/** Scripts written without spaces between words: each character stands alone. */
+export const UNSPACED =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 /** A letter standing alone: no letter or digit next to it (any character of an unspaced script). */

@@ -1,5 +1,5 @@
 import { AhoCorasick } from '@monyone/aho-corasick';
-import { normalize, type Normalized } from './normalize.js';
+import { normalize, UNSPACED, WORD, type Normalized } from './normalize.js';
 
 /** A term found in a message: the policy's term, and where it sits in the original text. */
 export interface TermMatch {
@@ -8,11 +8,6 @@ export interface TermMatch {
   start: number;
   end: number;
 }
-
-/** Scripts written without spaces between words: their terms match inside longer text. */
-const UNSPACED =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
-const WORD = /[\p{L}\p{N}]/u;
 
 /**
  * Many terms matched at once (Aho-Corasick, `@monyone/aho-corasick`: see BENCHMARKS.md, "Matching
