@@ -7,6 +7,7 @@ import {
   loadPolicy,
   type LoadedPolicy,
 } from '../rooms/moderation/policy.js';
+import { Trust, trustRank } from '../client-sdk/src/protocol/index.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const EXAMPLE = new URL('../server/moderation/example-policy.json', import.meta.url);
@@ -112,6 +113,93 @@ describe('moderation policies', () => {
     expect(loadPolicy('{"defaultGroup":', sha256)).toMatchObject({
       ok: false,
       problems: [expect.stringMatching(/^not valid JSON/)],
+    });
+  });
+
+  it('a group may ask a classifier; its defaults fill in', () => {
+    const load = loadPolicy(
+      {
+        defaultGroup: 'all',
+        groups: [
+          {
+            id: 'all',
+            classifier: {
+              url: 'https://moderation.example.com/v1/moderations',
+              apiKeyEnv: 'MODERATION_API_KEY',
+              thresholds: [{ category: 'harassment', score: 0.8, action: 'hold' }],
+            },
+          },
+        ],
+      },
+      sha256,
+    );
+    if (!load.ok) throw new Error(load.problems.join('; '));
+    expect(load.loaded.groups.get('all')?.classifier).toEqual({
+      url: 'https://moderation.example.com/v1/moderations',
+      apiKeyEnv: 'MODERATION_API_KEY',
+      thresholds: [{ category: 'harassment', score: 0.8, action: 'hold' }],
+      budgetMs: 150,
+      concurrency: 8,
+      breaker: { failures: 5, openMs: 10_000 },
+      cacheSize: 10_000,
+      onFailure: { holdBelow: 'known', action: 'hold' },
+    });
+    expect(['new', 'known', 'buyer'].map((t) => trustRank(Trust.parse(t)))).toEqual([0, 1, 2]);
+  });
+
+  it('refuses a bad classifier with every problem listed, a mask among them', () => {
+    const bad = loadPolicy(
+      {
+        defaultGroup: 'all',
+        groups: [
+          {
+            id: 'all',
+            classifier: {
+              url: 'ftp://moderation.example.com',
+              apiKeyEnv: 'sk-live-0123456789',
+              thresholds: [
+                { category: 'harassment', score: 0.8, action: 'mask' },
+                { category: 'hate', score: 1.5, action: 'block' },
+              ],
+              budgetMs: 0,
+              onFailure: { holdBelow: 'vip', action: 'block' },
+              retries: 3,
+            },
+          },
+        ],
+      },
+      sha256,
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    /** A problem at `path` (under the classifier), whose message starts with `message`. */
+    const at = (path: string, message = '') =>
+      expect.stringMatching(
+        new RegExp(`^groups\\.0\\.classifier\\.${path.replaceAll('.', '\\.')}: ${message}`),
+      );
+    expect(bad.problems).toEqual(
+      expect.arrayContaining([
+        at('url', 'must be an http or https URL'),
+        at('apiKeyEnv', 'must be an environment variable name'),
+        at('thresholds.0.action', 'a classifier cannot mask'),
+        at('thresholds.1.score'),
+        at('budgetMs'),
+        at('onFailure.holdBelow'),
+        at('onFailure.action'),
+        expect.stringMatching(/retries/),
+      ]),
+    );
+    expect(bad.problems).toHaveLength(8);
+    const empty = loadPolicy(
+      {
+        defaultGroup: 'all',
+        groups: [{ id: 'all', classifier: { url: 'http://127.0.0.1:9/', thresholds: [] } }],
+      },
+      sha256,
+    );
+    expect(empty).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^groups\.0\.classifier\.thresholds: /)],
     });
   });
 

@@ -68,6 +68,74 @@ export const ModerationRule = z.discriminatedUnion('kind', [
 ]);
 export type ModerationRule = z.infer<typeof ModerationRule>;
 
+/**
+ * How far the server trusts the sender of a message, from lowest to highest: `new` (a young
+ * account, or one others reported), `known` (an ordinary account), `buyer` (has bought).
+ */
+export const Trust = z
+  .enum(['new', 'known', 'buyer'])
+  .describe('`new`: young or reported account; `known`: ordinary account; `buyer`: has bought');
+export type Trust = z.infer<typeof Trust>;
+
+/** A trust's place in `Trust`'s order: 0 for `new`, higher for more trusted. */
+export function trustRank(trust: Trust): number {
+  return Trust.options.indexOf(trust);
+}
+
+/** A category whose score reaches `score` gives `action`; the strictest matched action wins. */
+export const ClassifierThreshold = z.strictObject({
+  /** A key of the answer's `category_scores`, such as `harassment` or `sexual/minors`. */
+  category: z.string().trim().min(1).max(100),
+  score: z.number().min(0).max(1),
+  action: ModerationAction.refine(
+    (action) => action !== 'mask',
+    'a classifier cannot mask (it finds no terms to replace): use hide, hold, shadow or block',
+  ),
+});
+export type ClassifierThreshold = z.infer<typeof ClassifierThreshold>;
+
+/** An environment variable's name, such as `MODERATION_API_KEY`. */
+const EnvName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name such as "API_KEY"');
+
+/**
+ * An HTTP classifier asked about each message after the group's rules (the OpenAI-compatible
+ * moderation shape: `POST { input, model }`, answered `{ results: [{ category_scores }] }`). It
+ * must answer within its budget; when it cannot (slow, down, rate limited, busy, its circuit
+ * open, or a garbled answer) `onFailure` decides by the sender's trust.
+ */
+export const ClassifierConfig = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
+  /** Sent as the request's `model`; omit to let the service choose. */
+  model: z.string().trim().min(1).max(200).optional(),
+  /** The name of the environment variable holding the bearer key (never the key itself). */
+  apiKeyEnv: EnvName.optional(),
+  thresholds: z.array(ClassifierThreshold).min(1).max(100),
+  /** The latency budget, and the request's hard timeout, in milliseconds. */
+  budgetMs: z.number().int().positive().max(10_000).default(150),
+  /** Requests in flight at most; a message over it does not wait: it fails as `busy`. */
+  concurrency: z.number().int().positive().max(1024).default(8),
+  /** After `failures` failures in a row no request is sent for `openMs`; then one trial decides. */
+  breaker: z
+    .strictObject({
+      failures: z.number().int().positive().max(1000).default(5),
+      openMs: z.number().int().positive().max(3_600_000).default(10_000),
+    })
+    .prefault({}),
+  /** Answers kept by content (text and model), least recently used out first; 0: none. */
+  cacheSize: z.number().int().nonnegative().max(1_000_000).default(10_000),
+  /** When there is no answer: senders trusted less than `holdBelow` get `action`, others pass. */
+  onFailure: z
+    .strictObject({
+      holdBelow: Trust.default('known'),
+      action: z.enum(['hold', 'hide', 'allow']).default('hold'),
+    })
+    .prefault({}),
+});
+export type ClassifierConfig = z.infer<typeof ClassifierConfig>;
+export type ClassifierConfigInput = z.input<typeof ClassifierConfig>;
+
 /** An audience: the viewers a token's region and language put in it, and its rules, in order. */
 export const PolicyGroup = z.strictObject({
   id: Id,
@@ -79,6 +147,8 @@ export const PolicyGroup = z.strictObject({
     })
     .default({}),
   rules: z.array(ModerationRule).max(1000).default([]),
+  /** An HTTP classifier asked after the rules ran (see `ClassifierConfig`). */
+  classifier: ClassifierConfig.optional(),
 });
 export type PolicyGroup = z.infer<typeof PolicyGroup>;
 
