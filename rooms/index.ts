@@ -10,6 +10,7 @@ export * from './ports/engine.js';
 export * from './ports/history.js';
 export * from './ports/inventory.js';
 export * from './ports/merchant-outbox.js';
+export * from './ports/moderation.js';
 export * from './ports/presence.js';
 export * from './ports/rate-limits.js';
 // features
@@ -21,7 +22,14 @@ export * from './drops/room-drops.js';
 export * from './products/room-products.js';
 export * from './stream/room-stream.js';
 export * from './merchant/relay.js';
+// moderation
+export * from './moderation/hooks.js';
+export * from './moderation/policy.js';
+export * from './moderation/room-moderation.js';
+export * from './moderation/screen.js';
+export * from './moderation/stamp.js';
 // the kernel
 export type { JoinOutcome, Member, ResumePoint, RoomLimits, StreamFields } from './core/context.js';
+export * from './core/audience.js';
 export * from './core/registry.js';
 export * from './core/stream-room.js';

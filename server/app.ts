@@ -8,7 +8,7 @@ import {
   type ErrorCode,
 } from '../client-sdk/src/protocol/index.js';
 import { MediaService, type MediaBusPort } from '../media/index.js';
-import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
+import { loadPolicy, MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
@@ -28,6 +28,7 @@ import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { WebhookSender } from './webhooks.js';
+import { ModerationRuntime } from './moderation/runtime.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
 import { CLOSE, DecodeWatch, framedApp, noteClose, noteConnected } from './transport/frames.js';
 
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** Defaults to the embedded memory engine. With a media bus, media works across nodes. */
   engine?: Engine & { mediaBus?: MediaBusPort };
   now?: () => number;
+  /** A moderation policy to put in force at start (parsed JSON); refused with its problems when bad. */
+  moderationPolicy?: unknown;
 }
 
 export interface App {
@@ -74,12 +77,15 @@ export interface App {
     engine: Engine;
     /** Resolves once media has started (or found it cannot). */
     media: Promise<MediaService>;
+    moderation: ModerationRuntime;
   };
 }
 
 function connectError(code: ErrorCode, message: string): Error & { data: unknown } {
   return Object.assign(new Error(message), { data: errorBody(code, message) });
 }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Builds the whole server from its configuration. Nothing is shared between two apps. */
 export function createApp(config: Config, options: AppOptions = {}): App {
@@ -128,7 +134,29 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     (room, err) => logger.error({ err, room: room.id }, 'room tick failed'),
     now,
   );
-  const broadcaster = new RoomBroadcaster(io, metrics, logger, (room) => tick.wake(room));
+  const broadcaster: RoomBroadcaster = new RoomBroadcaster(
+    io,
+    metrics,
+    logger,
+    (room) => tick.wake(room),
+    (roomId) => registry.get(roomId)?.audience.partitions ?? [],
+    (socketId, roomId) => {
+      const session = io.sockets.sockets.get(socketId)?.data.session;
+      if (!session) return;
+      media?.leave(session.id, roomId);
+      void session
+        .unsubscribe(roomId)
+        ?.leave(session.id)
+        .catch(() => undefined);
+    },
+  );
+  const moderation = new ModerationRuntime(logger.child({ component: 'moderation' }), now);
+  // a new policy may put viewers in other audiences: move their connections' subscriptions
+  moderation.onChange(() => {
+    for (const room of registry.values())
+      for (const { member, to } of room.audience.repartition(room.members.values()))
+        io.sockets.sockets.get(member.id)?.data.session.move(room.id, to);
+  });
   const webhooks = config.webhook
     ? new WebhookSender(
         engine.merchantOutbox,
@@ -152,7 +180,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     MERCHANT_RELAY,
   );
-  const registry = new RoomRegistry(
+  const registry: RoomRegistry = new RoomRegistry(
     {
       engine,
       output: broadcaster,
@@ -160,7 +188,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       now,
       newId,
       dropLogged: (dropId) => relay.poke(dropId),
-      sha256: (text) => createHash('sha256').update(text).digest('hex'),
+      moderation,
+      sha256,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     },
     {
@@ -333,10 +362,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app: App = {
     metrics,
     uwsNative: native,
-    internals: { io, uws: uwsApp, registry, backpressure, engine, relay, media: mediaStarted },
+    internals: {
+      io,
+      uws: uwsApp,
+      registry,
+      backpressure,
+      engine,
+      relay,
+      media: mediaStarted,
+      moderation,
+    },
 
     listen: async () => {
       await Promise.all([waitForEngine(engine, logger), mediaStarted]);
+      if (options.moderationPolicy !== undefined) {
+        const load = loadPolicy(options.moderationPolicy, sha256);
+        if (!load.ok)
+          throw new Error(`the moderation policy is not valid:\n${load.problems.join('\n')}`);
+        await moderation.set(load.loaded);
+      }
       let metricsPort: number | undefined;
       if (metricsApp && config.metrics.port !== null) {
         metricsSocket = await listenOn(uws, metricsApp, config.host, config.metrics.port);

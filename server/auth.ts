@@ -31,6 +31,10 @@ export const Claims = z.object({
   rooms: z.record(RoomId, Role).default({}),
   region: z.string().max(16).optional(),
   lang: z.string().max(16).optional(),
+  /** When the account was created, epoch seconds (moderation's account-age rules and trust). */
+  created: z.number().int().nonnegative().optional(),
+  /** The user has bought before: moderation trusts buyers more when a classifier is down. */
+  buyer: z.boolean().optional(),
 });
 export type Claims = z.input<typeof Claims>;
 
@@ -100,6 +104,8 @@ export function createAuthenticator(
         roomRoles: c.rooms,
         region: c.region ?? null,
         language: c.lang ?? null,
+        accountCreatedAt: c.created === undefined ? null : c.created * 1000,
+        buyer: c.buyer ?? false,
       };
     },
   };

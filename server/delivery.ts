@@ -5,7 +5,7 @@ import type {
   ServerEventName,
   ServerPayload,
 } from '../client-sdk/src/protocol/index.js';
-import type { ChatBatch, Identity, ReactionCounts, RoomOutput } from '../rooms/index.js';
+import type { ChatBatch, ReactionCounts, RoomOutput } from '../rooms/index.js';
 import type { Metrics } from './metrics.js';
 
 /** Control events are never dropped; the feed (chat, reactions, viewers) is paused for slow sockets. */
@@ -15,15 +15,6 @@ export type Lane = 'ctl' | 'feed';
 export const laneTopic = (roomId: string, partition: string, lane: Lane): string =>
   `r:${roomId}:${partition}:${lane}`;
 
-/**
- * The audience partitions of a room. Today a room has one; moderation will split an audience by
- * policy group (region, language) so a message can be withheld in one and shown in another.
- */
-export const partitionsOf = (_roomId: string): readonly string[] => ['0'];
-
-/** The partition a viewer belongs to in a room. */
-export const partitionOf = (_roomId: string, _identity: Identity): string => '0';
-
 /** Turns room output into broadcasts: one single-room broadcast per partition, so each stays on uWS's native path. */
 export class RoomBroadcaster implements RoomOutput {
   constructor(
@@ -32,22 +23,41 @@ export class RoomBroadcaster implements RoomOutput {
     private readonly logger: Logger,
     /** Asks the tick loop to visit a room. */
     readonly wake: RoomOutput['wake'],
+    /** The audience partitions of a room with members on this node. */
+    private readonly partitionsOf: (roomId: string) => readonly string[],
+    /** A banned user's connection in a room: take it out of the room (told already). */
+    private readonly removed: (socketId: string, roomId: string) => void,
   ) {}
 
   control: RoomOutput['control'] = (event) => {
     this.send(
       event.roomId,
       'ctl',
-      event.type as Exclude<typeof event.type, 'chat:message'>,
+      event.type as Exclude<typeof event.type, 'chat:message' | 'chat:withheld'>,
       event as never,
     );
   };
 
-  chat(roomId: string, batch: ChatBatch): void {
-    this.metrics.batchSize.observe(batch.messages.length);
-    if (batch.skipped > 0) this.metrics.chatSkipped.inc(batch.skipped);
-    this.send(roomId, 'feed', 'chat:batch', { roomId, ...batch });
+  chat(roomId: string, batches: ReadonlyMap<string, ChatBatch>): void {
+    for (const [partition, batch] of batches) {
+      this.metrics.batchSize.observe(batch.messages.length);
+      if (batch.skipped > 0) this.metrics.chatSkipped.inc(batch.skipped);
+      if (batch.withheld) this.metrics.chatWithheld.inc(batch.withheld.length);
+      this.io.to(laneTopic(roomId, partition, 'feed')).emit('chat:batch', { roomId, ...batch });
+      this.metrics.eventsOut.inc({ event: 'chat:batch' });
+    }
   }
+
+  notice: RoomOutput['notice'] = (room, userId, notice) => {
+    for (const member of room.members.values()) {
+      if (member.identity.id !== userId) continue;
+      const socket = this.io.sockets.sockets.get(member.id);
+      if (!socket) continue;
+      socket.emit(notice.type, notice.payload as never);
+      this.metrics.eventsOut.inc({ event: notice.type });
+      if (notice.type === 'room:removed') this.removed(member.id, room.id);
+    }
+  };
 
   reactions(roomId: string, seq: number, counts: ReactionCounts): void {
     this.send(roomId, 'feed', 'reaction:batch', { roomId, seq, counts });
@@ -76,7 +86,7 @@ export class RoomBroadcaster implements RoomOutput {
     event: E,
     payload: ServerPayload<E>,
   ): void {
-    for (const partition of partitionsOf(roomId)) {
+    for (const partition of this.partitionsOf(roomId)) {
       this.io.to(laneTopic(roomId, partition, lane)).emit(event, payload);
       this.metrics.eventsOut.inc({ event });
     }

@@ -42,6 +42,17 @@ export class Metrics {
     help: 'Chat messages left out of batches by sampling (kept in history)',
     registers: [this.registry],
   });
+  readonly chatWithheld = new Counter({
+    name: 'liveshop_chat_withheld_total',
+    help: 'Placeholders sent for chat messages an audience does not see (moderation), per partition batch',
+    registers: [this.registry],
+  });
+  readonly moderationDecisions = new Counter({
+    name: 'liveshop_moderation_outcomes_total',
+    help: 'Chat messages by what moderation made of them at the sending node',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly ackLatency = new Histogram({
     name: 'liveshop_ack_latency_seconds',
     help: 'Time from receiving a client event to sending its ack',

@@ -5,7 +5,7 @@ import type {
 } from '../client-sdk/src/protocol/index.js';
 import type { MediaEventName, PeerLink } from '../media/index.js';
 import type { BucketState, Identity, Member, StreamRoom } from '../rooms/index.js';
-import { laneTopic, partitionOf, type Lane } from './delivery.js';
+import { laneTopic, type Lane } from './delivery.js';
 
 /** One joined room of a connection. */
 interface Joined {
@@ -42,7 +42,7 @@ export class Session implements Member {
 
   /** Subscribes to a room's lanes (before the room join, so nothing falls between). */
   subscribe(room: StreamRoom): void {
-    const partition = partitionOf(room.id, this.identity);
+    const partition = room.moderation.partitionOf(this.identity);
     this.rooms.set(room.id, { room, partition });
     void this.socket.join(
       this.topics(room.id, partition, this.feedPausedSince === null ? ['ctl', 'feed'] : ['ctl']),
@@ -56,6 +56,17 @@ export class Session implements Member {
     for (const topic of this.topics(roomId, joined.partition, ['ctl', 'feed']))
       void this.socket.leave(topic);
     return joined.room;
+  }
+
+  /** Moves to another audience partition of a joined room (the policy in force changed). */
+  move(roomId: string, partition: string): void {
+    const joined = this.rooms.get(roomId);
+    if (!joined || joined.partition === partition) return;
+    const lanes: Lane[] = this.feedPausedSince === null ? ['ctl', 'feed'] : ['ctl'];
+    for (const topic of this.topics(roomId, joined.partition, ['ctl', 'feed']))
+      void this.socket.leave(topic);
+    joined.partition = partition;
+    void this.socket.join(this.topics(roomId, partition, lanes));
   }
 
   /** Stops (or restarts) the feed lane of every joined room. */

@@ -92,7 +92,7 @@ describe('backpressure', () => {
     // while paused from the feed, a control event is still queued for it
     await host.emitWithAck('chat:set-slow-mode', { roomId: 'show', seconds: 5 });
     const lastChat = await host.emitWithAck('chat:send', { roomId: 'show', text: 'while paused' });
-    if (!lastChat.ok) throw new Error('send failed');
+    if (!lastChat.ok || lastChat.status !== 'published') throw new Error('send failed');
     await nextEvent(bystander, 'chat:batch', (b: { to: number }) => b.to >= lastChat.seq);
     slow.resume();
     await eventually(() => slow.events.some((e) => e.name === 'chat:slow-mode'), 20_000);

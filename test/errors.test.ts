@@ -34,6 +34,20 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 99999 },
   ],
   'drop:lottery': [{ roomId: 'r' }, { roomId: 'r', dropId: 'a b' }],
+  'moderation:held': [{}, { roomId: 'a b' }],
+  'moderation:review': [
+    { roomId: 'r', messageId: 'm' },
+    { roomId: 'r', messageId: 'm', approve: 'yes' },
+  ],
+  'moderation:sanction': [
+    { roomId: 'r', userId: 'u', kind: 'mute' },
+    { roomId: 'r', userId: 'u', kind: 'timeout', seconds: 5 },
+    { roomId: 'r', userId: 'u', kind: 'timeout', seconds: 15 * 86_400 },
+    { roomId: 'r', userId: '', kind: 'ban' },
+  ],
+  'moderation:lift': [{ roomId: 'r', userId: 'u' }],
+  'moderation:sanctions': [{ roomId: 7 }],
+  'moderation:purge': [{ roomId: 'r' }, { roomId: 'r', userId: 'x'.repeat(129) }],
   'media:capabilities': [{}, { roomId: 'a b' }],
   'media:transport': [{ roomId: 'r' }, { roomId: 'r', direction: 'both' }],
   'media:connect': [

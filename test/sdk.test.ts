@@ -80,6 +80,7 @@ describe('SDK', () => {
     await down;
     expect(client.connected).toBe(false);
     const sent = await room.chat.send('typed while offline');
+    if (sent.status !== 'published') throw new Error('held');
     expect(sent.seq).toBeGreaterThan(1);
     await until(room, 'chat:message', () => room.state.chat.some((m) => m.id === sent.id));
   });

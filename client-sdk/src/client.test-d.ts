@@ -33,7 +33,10 @@ describe('SDK types come from the protocol schemas', () => {
     expectTypeOf(client.join('r')).resolves.toEqualTypeOf<Room>();
     expectTypeOf(room.state).toEqualTypeOf<RoomView>();
     expectTypeOf(room.state.stream).toEqualTypeOf<StreamInfo>();
-    expectTypeOf(room.chat.send('hi')).resolves.toEqualTypeOf<{ id: string; seq: number }>();
+    expectTypeOf(room.chat.send('hi')).resolves.toEqualTypeOf<
+      | { status: 'published'; id: string; seq: number }
+      | { status: 'held'; id: string; reason: string }
+    >();
     expectTypeOf(room.drops.claim('d')).resolves.toEqualTypeOf<ClaimResult>();
     expectTypeOf(client.createStream('r', { title: 't' })).resolves.toEqualTypeOf<{
       seq: number;

@@ -82,6 +82,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
       },
       chatLimit: options.chatLimit ?? VIEW_CHAT_LIMIT,
+      user: () => this.me,
+      serverNow: () => this.serverNow(),
     };
     const { token } = options;
     this.socket = io(options.url, {
@@ -171,6 +173,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         retrying: (send) => this.retrying(send),
         entered: () => undefined,
         result: () => undefined,
+        sent: () => undefined,
       },
     );
   }

@@ -18,6 +18,14 @@ export type DropResult = { dropId: string } & (
 /** What a host sets when creating a drop. */
 export type DropFields = Omit<ClientRequest<'drop:create'>, 'roomId'>;
 
+/** One of this user's messages held for review. */
+export interface OwnHeld {
+  id: string;
+  text: string;
+  /** Why, as the policy says (the rule). */
+  reason: string;
+}
+
 /** Fields a host sets when creating (or editing) a stream. */
 export type StreamFields = Omit<ClientRequest<'stream:create'>, 'roomId'>;
 
@@ -42,6 +50,15 @@ export interface RoomEventMap {
    * keeps them): show "+N more". Fired after the batch's own `chat:message` events.
    */
   'chat:skipped': (info: { from: number; to: number; skipped: number }) => void;
+  /**
+   * A message this viewer's audience does not see (moderation): only its seq. This user's own
+   * messages are never withheld from them: they arrive as `chat:message`.
+   */
+  'chat:withheld': (info: { roomId: string; seq: number }) => void;
+  /** One of this user's messages is held for review (the send's answer said so too). */
+  'chat:held': (held: OwnHeld) => void;
+  /** A moderator approved (published, with `seq`) or denied one of this user's held messages. */
+  'chat:reviewed': (review: ServerPayload<'chat:reviewed'>) => void;
   'chat:deleted': (event: ServerPayload<'chat:deleted'>) => void;
   'chat:pinned': (event: ServerPayload<'chat:pinned'>) => void;
   'chat:unpinned': (event: ServerPayload<'chat:unpinned'>) => void;

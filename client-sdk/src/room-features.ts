@@ -4,6 +4,7 @@ import type {
   ClientResponse,
   Product,
   ReactionKind,
+  SanctionKind,
   StreamInfo,
 } from './protocol/index.js';
 import type { DropFields, DropResult, StreamFields } from './room-events.js';
@@ -20,6 +21,25 @@ export interface RoomFeatures {
     unpin(messageId: string): Promise<{ seq: number }>;
     /** Seconds between a viewer's messages; 0 turns slow mode off. Moderators. */
     setSlowMode(seconds: number): Promise<{ seq: number }>;
+  };
+  /** Moderation, for the room's hosts and moderators. */
+  readonly moderation: {
+    /** Messages held for review, oldest first. */
+    held(): Promise<ClientResponse<'moderation:held'>['held']>;
+    /** Approves (publishes now, with a new seq) or denies a held message; its author is told. */
+    review(messageId: string, approve: boolean, reason?: string): Promise<{ seq: number | null }>;
+    /** Times out (`seconds` needed), bans or shadow-bans a user here, or everywhere (`global`). */
+    sanction(
+      userId: string,
+      kind: SanctionKind,
+      options?: { seconds?: number; global?: boolean; reason?: string },
+    ): Promise<ClientResponse<'moderation:sanction'>['sanction']>;
+    /** Lifts a sanction; false when there was none. */
+    lift(userId: string, kind: SanctionKind, options?: { global?: boolean }): Promise<boolean>;
+    /** The sanctions in force here (and the global ones). */
+    sanctions(): Promise<ClientResponse<'moderation:sanctions'>['sanctions']>;
+    /** Deletes a user's recent messages here. */
+    purge(userId: string): Promise<{ deleted: number }>;
   };
   readonly reactions: {
     /** Sends `count` reactions of a kind (summed per tick for everyone). */
@@ -70,6 +90,8 @@ export interface FeatureLink {
   entered(dropId: string): void;
   /** A claim, checkout or cancel was answered. */
   result(result: DropResult): void;
+  /** A chat message was answered (published, or held for review). */
+  sent(text: string, result: ClientResponse<'chat:send'>): void;
 }
 
 /**
@@ -89,11 +111,31 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
     link.retrying(() => link.request(event, payload));
   return {
     chat: {
-      send: (text) => once('chat:send', { roomId, text, clientMsgId: idempotencyKey() }),
+      async send(text) {
+        const result = await once('chat:send', { roomId, text, clientMsgId: idempotencyKey() });
+        link.sent(text, result);
+        return result;
+      },
       delete: (messageId) => link.request('chat:delete', { roomId, messageId }),
       pin: (messageId) => link.request('chat:pin', { roomId, messageId }),
       unpin: (messageId) => link.request('chat:unpin', { roomId, messageId }),
       setSlowMode: (seconds) => link.request('chat:set-slow-mode', { roomId, seconds }),
+    },
+    moderation: {
+      held: async () => (await link.request('moderation:held', { roomId })).held,
+      review: (messageId, approve, reason) =>
+        link.request('moderation:review', {
+          roomId,
+          messageId,
+          approve,
+          ...(reason === undefined ? {} : { reason }),
+        }),
+      sanction: async (userId, kind, options = {}) =>
+        (await link.request('moderation:sanction', { roomId, userId, kind, ...options })).sanction,
+      lift: async (userId, kind, options = {}) =>
+        (await link.request('moderation:lift', { roomId, userId, kind, ...options })).lifted,
+      sanctions: async () => (await link.request('moderation:sanctions', { roomId })).sanctions,
+      purge: (userId) => link.request('moderation:purge', { roomId, userId }),
     },
     reactions: {
       async send(kind, count = 1) {

@@ -13,9 +13,9 @@ import {
   type RoomUpdate,
   type RoomView,
 } from './protocol/fold.js';
-import type { RoomEvent, RoomSnapshot } from './protocol/schemas.js';
+import type { ChatMessage, RoomEvent, RoomSnapshot } from './protocol/schemas.js';
 import { roomFeatures, type RoomFeatures } from './room-features.js';
-import type { RoomEventMap } from './room-events.js';
+import type { OwnHeld, RoomEventMap } from './room-events.js';
 
 /** What a room needs of its client. */
 export interface RoomLink {
@@ -31,7 +31,14 @@ export interface RoomLink {
   forget(room: Room): void;
   /** Recent messages `room.state.chat` keeps. */
   readonly chatLimit: number;
+  /** Who this client is signed in as (null before the first connect). */
+  user(): { id: string; name: string } | null;
+  /** The server's clock, as this client estimates it. */
+  serverNow(): number;
 }
+
+/** How many of this client's own published messages a room remembers (to show them when withheld). */
+const OWN_MESSAGES = 100;
 
 /** A media publication or viewing attached to a room (see `liveshop/sdk/media`). */
 export interface MediaHook {
@@ -58,7 +65,7 @@ const CONTROL_TYPES = [
   'product:removed',
   'product:pinned',
   'product:unpinned',
-] as const satisfies readonly Exclude<RoomEvent['type'], 'chat:message'>[];
+] as const satisfies readonly Exclude<RoomEvent['type'], 'chat:message' | 'chat:withheld'>[];
 
 /**
  * A joined room: its state (kept by the protocol's own fold), its events, and its features'
@@ -70,6 +77,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   readonly reactions: RoomFeatures['reactions'];
   readonly products: RoomFeatures['products'];
   readonly drops: RoomFeatures['drops'];
+  readonly moderation: RoomFeatures['moderation'];
   readonly stream: RoomFeatures['stream'];
   private view: RoomView | null = null;
   private syncing: Promise<void> | null = null;
@@ -88,6 +96,9 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   /** Lottery drops this client entered and whose draw it has not fetched yet. */
   private readonly entered = new Set<string>();
   private readonly media = new Set<MediaHook>();
+  /** This client's own recent messages by seq: shown to it even where its audience withholds them. */
+  private readonly own = new Map<number, ChatMessage>();
+  private readonly heldByMe = new Map<string, OwnHeld>();
 
   constructor(
     readonly id: string,
@@ -99,11 +110,13 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       retrying: (send) => link.retrying(send),
       entered: (dropId) => this.entered.add(dropId),
       result: (result) => this.emit('drop:result', result),
+      sent: (text, result) => this.sent(text, result),
     });
     this.chat = features.chat;
     this.reactions = features.reactions;
     this.products = features.products;
     this.drops = features.drops;
+    this.moderation = features.moderation;
     this.stream = features.stream;
   }
 
@@ -111,6 +124,11 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   get state(): RoomView {
     if (!this.view) throw new CodedError('NOT_IN_ROOM', `Room ${this.id} is still joining`);
     return this.view;
+  }
+
+  /** This user's messages held for review, waiting for a moderator (oldest first). */
+  get held(): OwnHeld[] {
+    return [...this.heldByMe.values()];
   }
 
   /** False once left (or gone). */
@@ -216,6 +234,12 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
         return this.onStock(p);
       case 'room:reset':
         return this.onReset(p);
+      case 'chat:reviewed':
+        return this.onReviewed(p);
+      case 'room:removed': {
+        const removed = p as ServerPayload<'room:removed'>;
+        return this.close(new CodedError(removed.code, removed.message));
+      }
       case 'media:track':
         for (const hook of this.media) hook.onTrack(p);
         return;
@@ -241,13 +265,19 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   private onBatch(batch: ServerPayload<'chat:batch'>): void {
     this.sequenced(batch.from, batch.to, (after) => {
       let shown = 0;
-      for (const m of batch.messages)
-        if (m.seq > after) {
-          shown++;
-          this.update({ type: 'chat:message', roomId: this.id, ...m }, () =>
-            this.emit('chat:message', m),
-          );
-        }
+      const withheld = (batch.withheld ?? []).filter((seq) => seq > after);
+      let w = 0;
+      for (const m of batch.messages) {
+        if (m.seq <= after) continue;
+        // placeholders and messages in seq order
+        for (; w < withheld.length && (withheld[w] ?? 0) < m.seq; w++)
+          shown += this.withheld(withheld[w] ?? 0, 0);
+        shown++;
+        this.update({ type: 'chat:message', roomId: this.id, ...m }, () =>
+          this.emit('chat:message', m),
+        );
+      }
+      for (; w < withheld.length; w++) shown += this.withheld(withheld[w] ?? 0, 0);
       // a batch's range is its chat only: what it does not carry (and was not seen) was skipped
       const from = Math.max(batch.from, after + 1);
       const skipped = batch.to - from + 1 - shown;
@@ -301,8 +331,71 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
     deliver(seen);
   }
 
+  /**
+   * A message this viewer's audience does not see: this client's own is shown as sent (an author
+   * always sees what they wrote); another's is a placeholder, `chat:withheld`. Returns 1.
+   */
+  private withheld(seq: number, ts: number): 1 {
+    const mine = this.own.get(seq);
+    if (mine)
+      this.update({ type: 'chat:message', roomId: this.id, ...mine }, () =>
+        this.emit('chat:message', mine),
+      );
+    else
+      this.update({ type: 'chat:withheld', roomId: this.id, seq, ts }, () =>
+        this.emit('chat:withheld', { roomId: this.id, seq }),
+      );
+    return 1;
+  }
+
+  /** This client's send was answered: remember its own message, or that it is held. */
+  private sent(text: string, result: ClientResponse<'chat:send'>): void {
+    const user = this.link.user();
+    if (result.status === 'held') {
+      const held: OwnHeld = { id: result.id, text, reason: result.reason };
+      this.heldByMe.set(result.id, held);
+      this.emit('chat:held', held);
+      return;
+    }
+    if (!user || !this.view) return;
+    const author = { id: user.id, name: user.name, role: this.view.role };
+    this.own.set(result.seq, {
+      id: result.id,
+      seq: result.seq,
+      ts: this.link.serverNow(),
+      author,
+      text,
+    });
+    if (this.own.size > OWN_MESSAGES) {
+      const oldest = this.own.keys().next();
+      if (!oldest.done) this.own.delete(oldest.value);
+    }
+  }
+
+  private onReviewed(review: ServerPayload<'chat:reviewed'>): void {
+    const held = this.heldByMe.get(review.messageId);
+    this.heldByMe.delete(review.messageId);
+    const user = this.link.user();
+    // approved: it is published under its id, with a new seq, which may come to this viewer withheld
+    if (held && review.seq !== undefined && user && this.view) {
+      const author = { id: user.id, name: user.name, role: this.view.role };
+      this.own.set(review.seq, {
+        id: held.id,
+        seq: review.seq,
+        ts: this.link.serverNow(),
+        author,
+        text: held.text,
+      });
+    }
+    this.emit('chat:reviewed', review);
+  }
+
   /** Applies a room event to the state and tells the app. */
   private dispatch(event: RoomEvent): void {
+    if (event.type === 'chat:withheld') {
+      this.withheld(event.seq, event.ts);
+      return;
+    }
     if (event.type === 'chat:message') {
       const message = toChatMessage(event);
       this.update(event, () => this.emit('chat:message', message));
@@ -403,6 +496,8 @@ export const ROOM_EVENTS = [
   'room:viewers',
   'drop:stock',
   'room:reset',
+  'chat:reviewed',
+  'room:removed',
   'media:track',
   'media:consumer-closed',
   'media:layers',

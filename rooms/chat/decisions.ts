@@ -6,6 +6,7 @@ import {
 } from '../../client-sdk/src/protocol/index.js';
 import type { Decision } from '../model/decision.js';
 import { isStaff } from '../model/identity.js';
+import { isRestricted, type KeptChatEvent, type Stamp } from '../moderation/stamp.js';
 import type { RoomState } from '../model/room-state.js';
 import type { RateDecision, RateRule } from '../ports/rate-limits.js';
 
@@ -14,13 +15,24 @@ import type { RateDecision, RateRule } from '../ports/rate-limits.js';
  * state. The room appends what they return (see {@link Decision}).
  */
 
-/** A message to append. */
-export const chatMessage = (
+/** A message to append, with what each audience sees of it when moderation restricted it. */
+export function chatMessage(
   roomId: string,
   id: string,
   author: Author,
   text: string,
-): RoomEventInput => ({ type: 'chat:message', roomId, id, author, text });
+  stamp?: Stamp,
+): RoomEventInput {
+  const event: Omit<KeptChatEvent, 'seq' | 'ts'> = {
+    type: 'chat:message',
+    roomId,
+    id,
+    author,
+    text,
+  };
+  if (stamp) event.moderation = stamp;
+  return event;
+}
 
 /** The bucket slow mode puts on a sender: one message per `slowModeSeconds`; none for staff. */
 export function slowModeRule(slowModeSeconds: number, author: Author): RateRule | null {
@@ -54,6 +66,12 @@ export function pinMessage(s: RoomState, roomId: string, messageId: string): Dec
   const message = s.recent.get(messageId);
   if (!message) throw messageNotFound(messageId);
   if (s.pinned.some((m) => m.id === messageId)) return null;
+  // a pin is shown to everyone alike: a message some audience does not see as written cannot be
+  if (isRestricted(message))
+    throw new CodedError(
+      'FORBIDDEN',
+      'Moderation restricts this message for some viewers, so it cannot be pinned',
+    );
   if (s.pinned.length >= MAX_PINNED_MESSAGES)
     throw new CodedError(
       'PIN_LIMIT',

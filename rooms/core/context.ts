@@ -1,7 +1,8 @@
 import type { DropStock, RoomEvent, RoomSnapshot } from '../../client-sdk/src/protocol/index.js';
 import type { ChatBatch } from '../chat/batch.js';
 import type { Identity } from '../model/identity.js';
-import type { ReactionCounts } from '../ports/broker.js';
+import type { ModerationHooks } from '../moderation/hooks.js';
+import type { ReactionCounts, UserNotice } from '../ports/broker.js';
 import type { Engine } from '../ports/engine.js';
 import type { RateRule } from '../ports/rate-limits.js';
 
@@ -19,8 +20,10 @@ export interface Member {
 export interface Output<Room> {
   /** Control lane: sent at once, never sampled. */
   control(event: RoomEvent): void;
-  /** Batch lane: the chat of one tick. */
-  chat(roomId: string, batch: ChatBatch): void;
+  /** Batch lane: the chat of one tick, cut for each audience partition present here. */
+  chat(roomId: string, batches: ReadonlyMap<string, ChatBatch>): void;
+  /** A notice for one user's connections in the room on this node (a ban removes them). */
+  notice(room: Room, userId: string, notice: UserNotice): void;
   reactions(roomId: string, seq: number, counts: ReactionCounts): void;
   viewers(roomId: string, seq: number, count: number): void;
   /** A drop's stock (control lane). */
@@ -52,7 +55,7 @@ export interface RoomLimits {
 /** The ports a room uses. */
 export type RoomEngine = Pick<
   Engine,
-  'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory'
+  'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory' | 'moderation'
 >;
 
 /** What a room needs from its surroundings. */
@@ -60,6 +63,8 @@ export interface Context<Room> {
   readonly engine: RoomEngine;
   readonly output: Output<Room>;
   readonly limits: RoomLimits;
+  /** The policy, language detection and classifiers; absent: no policy (sanctions still apply). */
+  readonly moderation?: ModerationHooks | undefined;
   now(): number;
   newId(): string;
   /** Called when the room may be disposable (no members here). */

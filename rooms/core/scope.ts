@@ -35,4 +35,6 @@ export interface RoomScope extends RoomRef {
   arrivedAt(userId: string): number | undefined;
   /** Asks for the next tick (reactions were added to the tick's buffer). */
   wake(): void;
+  /** Something in the background failed (logged; the caller has moved on). */
+  failed(error: unknown): void;
 }

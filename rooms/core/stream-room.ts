@@ -1,6 +1,6 @@
 import {
   CodedError,
-  toChatMessage,
+  SNAPSHOT_CHAT_LIMIT,
   type ReactionKind,
   type RoomEvent,
   type RoomEventInput,
@@ -12,20 +12,18 @@ import { RoomChat } from '../chat/room-chat.js';
 import { RoomDrops } from '../drops/room-drops.js';
 import type { Decision } from '../model/decision.js';
 import { roleIn, type Identity } from '../model/identity.js';
-import {
-  applyControl,
-  controlOf,
-  recentChat,
-  RECENT_MESSAGES,
-  type RoomState,
-} from '../model/room-state.js';
+import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
+import { RoomModeration } from '../moderation/room-moderation.js';
+import { keptOf, type KeptChatEvent } from '../moderation/stamp.js';
 import type { BrokerMessage } from '../ports/broker.js';
 import type { AppendResult, RoomLoad } from '../ports/history.js';
 import { RoomProducts } from '../products/room-products.js';
 import { RoomStream } from '../stream/room-stream.js';
 import type { Context, JoinOutcome, Member, Output, ResumePoint } from './context.js';
 import { recreateRoom } from './create.js';
+import { Audience } from './audience.js';
 import { RoomReplica } from './replica.js';
+import { resumeFrom } from './resume.js';
 import { ViewerCount } from './viewers.js';
 import type { RoomScope } from './scope.js';
 
@@ -35,8 +33,6 @@ export type RoomContext = Context<StreamRoom>;
 export type RoomOutput = Output<StreamRoom>;
 
 const CONTROL_ATTEMPTS = 5;
-/** How long a resume waits for this replica to reach the client's last seq. */
-const CATCH_UP_WAIT_MS = 500;
 
 const unavailable = () =>
   new CodedError('UNAVAILABLE', 'The room is being restored; retry shortly', 500);
@@ -52,6 +48,9 @@ export class StreamRoom implements RoomScope {
   readonly products: RoomProducts;
   readonly stream: RoomStream;
   readonly drops: RoomDrops;
+  readonly moderation: RoomModeration;
+  /** Who is here, by audience partition, and what each sees. */
+  readonly audience: Audience;
   readonly engine: RoomContext['engine'];
   readonly limits: RoomContext['limits'];
   private readonly replica: RoomReplica;
@@ -74,8 +73,15 @@ export class StreamRoom implements RoomScope {
   ) {
     this.engine = ctx.engine;
     this.limits = ctx.limits;
-    this.buffer = new TickBuffer(ctx.limits.chatBudgetPerTick);
-    this.chat = new RoomChat(this, this.buffer);
+    this.buffer = new TickBuffer();
+    this.moderation = new RoomModeration(this, ctx.moderation, {
+      notify: (userId, notice) =>
+        void ctx.engine.broker
+          .publish(id, { kind: 'user', userId, notice })
+          .catch((error: unknown) => ctx.output.failed(id, error)),
+    });
+    this.audience = new Audience((identity) => this.moderation.partitionOf(identity));
+    this.chat = new RoomChat(this, this.buffer, this.moderation);
     this.products = new RoomProducts(this);
     this.stream = new RoomStream(this);
     this.drops = new RoomDrops(this, {
@@ -148,6 +154,10 @@ export class StreamRoom implements RoomScope {
     this.ctx.output.wake(this);
   }
 
+  failed(error: unknown): void {
+    this.ctx.output.failed(this.id, error);
+  }
+
   /** Lifecycle: follows the shared room; false when the engine has no such room. */
   async onLoad(): Promise<boolean> {
     this.unsubscribe = await this.ctx.engine.broker.subscribe(this.id, {
@@ -180,6 +190,7 @@ export class StreamRoom implements RoomScope {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.members.clear();
+    this.audience.forget();
     this.arrivals.clear();
     return Promise.resolve();
   }
@@ -187,8 +198,12 @@ export class StreamRoom implements RoomScope {
   /** Joins (or re-joins) a connection; a valid resume point gets the missed events. */
   async join(member: Member, resume?: ResumePoint): Promise<JoinOutcome> {
     this.assertOpen();
+    await this.moderation.assertMayJoin(member.identity);
     const added = !this.members.has(member.id);
-    if (added) this.members.set(member.id, member);
+    if (added) {
+      this.members.set(member.id, member);
+      this.audience.add(member);
+    }
     try {
       if (added) {
         await this.ctx.engine.presence.add(this.id, member.id);
@@ -196,15 +211,16 @@ export class StreamRoom implements RoomScope {
         await this.onJoin(member);
       }
       return (
-        (await this.resume(resume)) ?? {
+        (await resumeFrom(this, resume, member, (seq, ms) => this.replica.waitForSeq(seq, ms))) ?? {
           recovered: false,
-          snapshot: await this.snapshot(roleIn(member.identity, this)),
+          snapshot: await this.snapshot(member),
         }
       );
     } catch (error) {
       // a join that failed leaves nothing behind: no member here, no count in presence
       if (added && this.members.get(member.id) === member) {
         this.members.delete(member.id);
+        this.audience.remove(member.id);
         this.ctx.engine.presence.remove(this.id, member.id).catch(() => undefined);
         this.ctx.release(this);
       }
@@ -212,41 +228,18 @@ export class StreamRoom implements RoomScope {
     }
   }
 
-  /** The events after a resume point, when this room can still give all of them. */
-  private async resume(point: ResumePoint | undefined): Promise<JoinOutcome | undefined> {
-    const epoch = this.epoch;
-    if (point?.epoch !== epoch) return undefined;
-    // a client coming from another node may have seen events this replica is still receiving
-    if (
-      point.lastSeq > this.state.seq &&
-      point.lastSeq <= (await this.ctx.engine.history.lastSeq(this.id))
-    )
-      await this.replica.waitForSeq(point.lastSeq, CATCH_UP_WAIT_MS).catch(() => undefined);
-    const seq = this.state.seq;
-    if (point.lastSeq > seq || this.epoch !== epoch) return undefined;
-    const { complete, events } = await this.ctx.engine.history.since(
-      this.id,
-      point.lastSeq,
-      this.ctx.limits.replayLimit,
-      epoch,
-    );
-    if (!complete || this.epoch !== epoch) return undefined;
-    const viewers = await this.ctx.engine.presence.count(this.id);
-    if (this.epoch !== epoch) return undefined;
-    const missed = events.filter((e) => e.seq <= seq);
-    return { recovered: true, missed, seq, viewers, serverTime: this.ctx.now() };
-  }
-
   async leave(memberId: string): Promise<boolean> {
     const member = this.members.get(memberId);
     if (!member) return false;
     this.members.delete(memberId);
+    this.audience.remove(memberId);
     await this.ctx.engine.presence.remove(this.id, memberId);
     await this.onLeave(member);
     return true;
   }
 
-  async snapshot(role: RoomSnapshot['role']): Promise<RoomSnapshot> {
+  /** The room as a member sees it now (their audience's chat). */
+  async snapshot(member: Member): Promise<RoomSnapshot> {
     const viewers = await this.ctx.engine.presence.count(this.id);
     const s = this.state;
     return {
@@ -257,12 +250,12 @@ export class StreamRoom implements RoomScope {
       stream: s.stream,
       viewers,
       slowModeSeconds: s.slowModeSeconds,
-      chat: recentChat(s),
+      chat: this.audience.chat(s.recent.values(), member, SNAPSHOT_CHAT_LIMIT),
       pinned: [...s.pinned],
       products: [...s.products],
       pinnedProducts: [...s.pinnedProducts],
       drops: await this.drops.feed.current(),
-      role,
+      role: roleIn(member.identity, this),
     };
   }
 
@@ -334,6 +327,10 @@ export class StreamRoom implements RoomScope {
       this.drops.feed.changed(message.dropId, false);
       return;
     }
+    if (message.kind === 'user') {
+      this.ctx.output.notice(this, message.userId, message.notice);
+      return;
+    }
     if (message.kind === 'reactions') {
       if (message.node === this.ctx.engine.broker.nodeId) return;
       for (const [kind, count] of Object.entries(message.counts))
@@ -348,7 +345,7 @@ export class StreamRoom implements RoomScope {
   private applied(event: RoomEvent): void {
     if (this.disposed) return;
     if (event.type === 'chat:message') {
-      this.buffer.pushChat(toChatMessage(event));
+      this.buffer.pushChat(keptOf(event as KeptChatEvent));
       this.ctx.output.wake(this);
       return;
     }
@@ -417,8 +414,9 @@ export class StreamRoom implements RoomScope {
   }
 
   private flushChat(): void {
-    const batch = this.buffer.takeChat();
-    if (batch) this.ctx.output.chat(this.id, batch);
+    const tick = this.buffer.takeChat();
+    if (tick)
+      this.ctx.output.chat(this.id, this.audience.batches(tick, this.limits.chatBudgetPerTick));
   }
 
   assertOpen(): void {

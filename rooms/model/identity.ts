@@ -11,6 +11,10 @@ export interface Identity {
   readonly roomRoles: Readonly<Record<string, Role>>;
   readonly region: string | null;
   readonly language: string | null;
+  /** When the account was created (the token's `created`, epoch ms); null or absent: not said. */
+  readonly accountCreatedAt?: number | null;
+  /** The token says the user has bought before (moderation trusts buyers more). */
+  readonly buyer?: boolean;
 }
 
 /** A room as roles see it: its id and the host who created it (null: it does not exist yet). */

@@ -1,11 +1,9 @@
 import {
   applyControl,
-  SNAPSHOT_CHAT_LIMIT,
-  toChatMessage,
-  type ChatMessage,
   type RoomEvent,
   type StreamInfo,
 } from '../../client-sdk/src/protocol/index.js';
+import { keptOf, type KeptMessage } from '../moderation/stamp.js';
 import type { RoomLoad } from '../ports/history.js';
 import type { ControlState } from './control.js';
 
@@ -17,8 +15,8 @@ export const RECENT_MESSAGES = 500;
 /** A room's state: a fold over its events, so every node applying the same events agrees. */
 export interface RoomState extends ControlState {
   seq: number;
-  /** Recent messages not deleted, by id, oldest first (a Map keeps insertion order). */
-  recent: Map<string, ChatMessage>;
+  /** Recent messages not deleted, by id, oldest first (a Map keeps insertion order), with their stamps. */
+  recent: Map<string, KeptMessage>;
 }
 
 export function initialControl(stream: StreamInfo): ControlState {
@@ -42,7 +40,7 @@ export const controlOf = (c: StoredControl): ControlState => ({
 export function applyEvent(state: RoomState, event: RoomEvent): void {
   state.seq = event.seq;
   if (event.type === 'chat:message') {
-    remember(state.recent, toChatMessage(event));
+    remember(state.recent, keptOf(event));
     return;
   }
   if (event.type === 'chat:deleted') state.recent.delete(event.messageId);
@@ -51,24 +49,18 @@ export function applyEvent(state: RoomState, event: RoomEvent): void {
 
 /** The state a consistent {@link RoomLoad} describes: its control state plus the chat in its tail. */
 export function stateFromLoad(load: RoomLoad): RoomState {
-  const recent = new Map<string, ChatMessage>();
+  const recent = new Map<string, KeptMessage>();
   for (const event of load.tail) {
-    if (event.type === 'chat:message') remember(recent, toChatMessage(event));
+    if (event.type === 'chat:message') remember(recent, keptOf(event));
     else if (event.type === 'chat:deleted') recent.delete(event.messageId);
   }
   return { ...controlOf(load.record.control), seq: load.seq, recent };
 }
 
-function remember(recent: Map<string, ChatMessage>, message: ChatMessage): void {
+function remember(recent: Map<string, KeptMessage>, message: KeptMessage): void {
   recent.set(message.id, message);
   if (recent.size > RECENT_MESSAGES) {
     const oldest = recent.keys().next();
     if (!oldest.done) recent.delete(oldest.value);
   }
-}
-
-/** The newest `limit` messages, oldest first. */
-export function recentChat(state: RoomState, limit = SNAPSHOT_CHAT_LIMIT): ChatMessage[] {
-  const all = [...state.recent.values()];
-  return all.slice(Math.max(0, all.length - limit));
 }

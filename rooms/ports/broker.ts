@@ -8,7 +8,9 @@ export type BrokerMessage =
   | { kind: 'event'; epoch: string; event: RoomEvent }
   | { kind: 'reactions'; node: string; counts: ReactionCounts }
   /** A drop of the room changed: nodes re-read its stock. */
-  | { kind: 'drop'; dropId: string };
+  | { kind: 'drop'; dropId: string }
+  /** For one user's connections in the room, wherever they are (moderation notices). */
+  | { kind: 'user'; userId: string; notice: UserNotice };
 
 export interface BrokerListener {
   /** A message on the room's channel; events arrive in seq order unless the link dropped. */
@@ -26,3 +28,8 @@ export interface BrokerPort {
   /** Publishes an unsequenced message (reaction sums) to every node's subscribers, this one's too. */
   publish(roomId: string, message: BrokerMessage): Promise<void>;
 }
+
+/** A notice for one user's connections in a room. */
+export type UserNotice =
+  | { type: 'chat:reviewed'; payload: ServerPayload<'chat:reviewed'> }
+  | { type: 'room:removed'; payload: ServerPayload<'room:removed'> };

@@ -2,6 +2,7 @@ import type { HandlerTable } from './context.js';
 import { chatHandlers } from './chat.js';
 import { dropHandlers } from './drops.js';
 import { mediaHandlers } from './media.js';
+import { moderationHandlers } from './moderation.js';
 import { productHandlers } from './products.js';
 import { roomHandlers } from './room.js';
 import { streamHandlers } from './stream.js';
@@ -14,6 +15,7 @@ export const handlers: HandlerTable = {
   ...productHandlers,
   ...dropHandlers,
   ...mediaHandlers,
+  ...moderationHandlers,
 };
 
 export type { HandlerTable, Services } from './context.js';

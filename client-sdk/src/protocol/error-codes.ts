@@ -67,6 +67,25 @@ export const ERROR_CODES = {
     description:
       'No such transport, producer or consumer of yours in this room (it may have closed).',
   },
+  MESSAGE_BLOCKED: {
+    retryable: false,
+    description:
+      "The room's moderation policy refuses this message; the message names the rule (nothing was posted).",
+  },
+  TIMED_OUT: {
+    retryable: true,
+    description:
+      'A moderator timed you out in this room; you may write again after `retryAfterMs`.',
+  },
+  BANNED: {
+    retryable: false,
+    description: 'You are banned from this room (or from every room) and cannot join or write.',
+  },
+  REVIEW_NOT_FOUND: {
+    retryable: false,
+    description:
+      'No held message with this id waits for review (another moderator may have decided).',
+  },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
   SERVER_DRAINING: {

@@ -35,6 +35,13 @@ import {
   RtpParameters,
   TransportOptions,
 } from './media.js';
+import {
+  HeldMessage,
+  MAX_TIMEOUT_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+  Sanction,
+  SanctionKind,
+} from './moderation.js';
 
 const Seq = z.number().int().nonnegative();
 const roomRef = { roomId: RoomId };
@@ -96,7 +103,15 @@ export const clientEvents = {
       text: ChatText,
       clientMsgId: z.string().min(1).max(64).optional(),
     }),
-    z.object({ id: z.string(), seq: Seq }),
+    z.discriminatedUnion('status', [
+      z.object({ status: z.literal('published'), id: z.string(), seq: Seq }),
+      z
+        .object({ status: z.literal('held'), id: z.string(), reason: z.string() })
+        .describe(
+          'The moderation policy holds the message for review: a moderator approves it (it is ' +
+            'then published under this id, with a new seq) or denies it; `chat:reviewed` tells you',
+        ),
+    ]),
   ),
   'chat:delete': event(
     'Delete a recent message. Hosts and moderators.',
@@ -117,6 +132,57 @@ export const clientEvents = {
     'Set slow mode: seconds between two messages of a viewer; 0 turns it off. Hosts and moderators.',
     z.object({ ...roomRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
     Sequenced,
+  ),
+  'moderation:held': event(
+    'The messages held for review in a room, oldest first. Hosts and moderators.',
+    z.object(roomRef),
+    z.object({ held: z.array(HeldMessage) }),
+  ),
+  'moderation:review': event(
+    'Approve a held message (it is published now, with a new seq) or deny it (it is dropped). ' +
+      'Either way its author is told. Hosts and moderators.',
+    z.object({
+      ...roomRef,
+      messageId: z.string().max(64),
+      approve: z.boolean(),
+      reason: plainText(500, { optional: true }).optional(),
+    }),
+    z.object({ seq: Seq.nullable() }),
+  ),
+  'moderation:sanction': event(
+    'Time out, ban or shadow-ban a user in this room, or in every room with `global` (global: ' +
+      'admins and global moderators). A timeout takes `seconds` (10 s to 2 weeks); a ban or ' +
+      'shadow ban lasts until lifted unless `seconds` is given. A ban removes the user from the ' +
+      'room on every node. Hosts and moderators.',
+    z.object({
+      ...roomRef,
+      userId: z.string().min(1).max(128),
+      kind: SanctionKind,
+      seconds: z.number().int().min(MIN_TIMEOUT_SECONDS).max(MAX_TIMEOUT_SECONDS).optional(),
+      global: z.boolean().optional(),
+      reason: plainText(500, { optional: true }).optional(),
+    }),
+    z.object({ sanction: Sanction }),
+  ),
+  'moderation:lift': event(
+    'Lift a sanction (unban, end a timeout or a shadow ban). Hosts and moderators.',
+    z.object({
+      ...roomRef,
+      userId: z.string().min(1).max(128),
+      kind: SanctionKind,
+      global: z.boolean().optional(),
+    }),
+    z.object({ lifted: z.boolean() }),
+  ),
+  'moderation:sanctions': event(
+    'The sanctions in force in a room (and the global ones). Hosts and moderators.',
+    z.object(roomRef),
+    z.object({ sanctions: z.array(Sanction) }),
+  ),
+  'moderation:purge': event(
+    "Delete a user's recent messages in a room. Hosts and moderators.",
+    z.object({ ...roomRef, userId: z.string().min(1).max(128) }),
+    z.object({ deleted: z.number().int().nonnegative() }),
   ),
   'reaction:send': event(
     'React. Reactions are summed per room tick; `count` sends several taps at once.',
@@ -334,11 +400,32 @@ export const serverEvents = {
       to: Seq,
       messages: z.array(ChatMessage),
       skipped: z.number().int().nonnegative(),
+      withheld: z
+        .array(Seq)
+        .optional()
+        .describe(
+          "Seqs of messages this viewer's audience does not see (moderation): placeholders, so " +
+            'they are not gaps',
+        ),
     })
     .describe(
       'Feed lane. The chat of one room tick: seqs `from`..`to`, all chat. A room over its ' +
         'per-tick budget sends a sample (staff messages always) and says how many it `skipped` ' +
         '(the history keeps them), so sampling is never a gap.',
+    ),
+  'chat:reviewed': z
+    .object({
+      roomId: z.string(),
+      messageId: z.string(),
+      outcome: z.enum(['approved', 'denied']),
+      seq: Seq.optional().describe('Approved: the seq it was published with'),
+      reason: z.string().optional(),
+    })
+    .describe('Direct, to its author. A held message of yours was approved or denied.'),
+  'room:removed': z
+    .object({ roomId: z.string(), code: z.literal('BANNED'), message: z.string() })
+    .describe(
+      'Direct. A moderator banned you from this room: you are out of it, and cannot join again.',
     ),
   'chat:deleted': liveEvent('chat:deleted', 'Control lane. A message was deleted.'),
   'chat:pinned': liveEvent('chat:pinned', 'Control lane. A message was pinned.'),

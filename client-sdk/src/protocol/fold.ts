@@ -33,14 +33,15 @@ export function toChatMessage(event: RoomEventOf<'chat:message'>): ChatMessage {
   return { id: event.id, seq: event.seq, ts: event.ts, author: event.author, text: event.text };
 }
 
-/** True for the events that change {@link RoomControl} (everything but chat messages). */
+/** True for the events that change {@link RoomControl} (everything but chat messages and their placeholders). */
 export const isControl = (event: Pick<RoomEventInput, 'type'>): boolean =>
-  event.type !== 'chat:message';
+  event.type !== 'chat:message' && event.type !== 'chat:withheld';
 
 /** The control state after an event (a new object; chat messages leave it as it is). */
 export function applyControl(control: RoomControl, event: RoomEventInput): RoomControl {
   switch (event.type) {
     case 'chat:message':
+    case 'chat:withheld':
       return control;
     case 'chat:deleted':
     case 'chat:unpinned':
@@ -142,6 +143,8 @@ export function reduceRoom(
         chat: chat.length > chatLimit ? chat.slice(-chatLimit) : chat,
       };
     }
+    case 'chat:withheld':
+      return { ...view, seq: update.seq };
     default: {
       const chat =
         update.type === 'chat:deleted'

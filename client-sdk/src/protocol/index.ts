@@ -8,3 +8,4 @@ export * from './media.js';
 export * from './text.js';
 export * from './fold.js';
 export * from './policy.js';
+export * from './moderation.js';

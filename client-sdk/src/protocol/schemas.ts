@@ -114,6 +114,8 @@ export const RoomEvent = z
       author: Author,
       text: z.string(),
     }),
+    /** A message this viewer's audience does not see: only its seq, so gaps still show. */
+    z.object({ type: z.literal('chat:withheld'), ...eventBase }),
     z.object({
       type: z.literal('chat:deleted'),
       ...eventBase,

@@ -9,6 +9,7 @@ import { RedisInventory } from './inventory.js';
 import { RedisMediaBus } from './media-bus.js';
 import { RedisMerchantOutbox } from './merchant-outbox.js';
 import { Keys } from './keys.js';
+import { RedisModeration } from './moderation.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
 
@@ -64,6 +65,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     rateLimits: new RedisRateLimits(commands, keys, now),
     inventory: new RedisInventory(commands, keys),
     merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents(), keys.merchantIds()),
+    moderation: new RedisModeration(commands, keys),
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);

@@ -32,6 +32,12 @@ export class Keys {
   /** Ids of the merchant events appended lately (an append with a known id is skipped). */
   merchantIds = () => `${this.prefix}{merchant}:ids`;
   bucket = (key: string) => `${this.prefix}rate:{${key}}`;
+  /** Moderation: the statements of reasons of every room (one stream, read by time). */
+  decisions = () => `${this.prefix}{moderation}:decisions`;
+  /** A room's messages held for review. */
+  held = (roomId: string) => `${this.prefix}{${roomId}}:held`;
+  /** The sanctions of a scope (a room id, or `*` for every room). */
+  sanctions = (scope: string) => `${this.prefix}{${scope}}:sanctions`;
 
   /** The room id of a channel name, or undefined for a channel of another prefix. */
   roomOfChannel(channel: string): string | undefined {

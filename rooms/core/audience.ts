@@ -1,0 +1,103 @@
+import type { ChatMessage, RoomEvent } from '../../client-sdk/src/protocol/index.js';
+import { batchFor, type ChatBatch, type TickChat } from '../chat/batch.js';
+import type { Identity } from '../model/identity.js';
+import { keptOf, visibleTo, type KeptChatEvent, type KeptMessage } from '../moderation/stamp.js';
+import type { Member } from './context.js';
+
+/**
+ * A room's audience on this node, by partition (policy group): which partitions have members
+ * here, and what each of them, or one viewer, sees of the chat. Live batches, replays and
+ * snapshots all cut the same stored verdicts, so they show the same thing.
+ */
+export class Audience {
+  /** Partition → members here. */
+  private readonly counts = new Map<string, number>();
+  private readonly byMember = new Map<string, string>();
+
+  constructor(private readonly partitionOf: (identity: Identity) => string) {}
+
+  /** The partitions with members on this node. */
+  get partitions(): string[] {
+    return [...this.counts.keys()];
+  }
+
+  /** The partition a member is in (computed when it joined, or moved). */
+  of(member: Member): string {
+    return this.byMember.get(member.id) ?? this.partitionOf(member.identity);
+  }
+
+  add(member: Member): string {
+    const current = this.byMember.get(member.id);
+    if (current !== undefined) return current;
+    const partition = this.partitionOf(member.identity);
+    this.byMember.set(member.id, partition);
+    this.counts.set(partition, (this.counts.get(partition) ?? 0) + 1);
+    return partition;
+  }
+
+  remove(memberId: string): void {
+    const partition = this.byMember.get(memberId);
+    if (partition === undefined) return;
+    this.byMember.delete(memberId);
+    const left = (this.counts.get(partition) ?? 1) - 1;
+    if (left > 0) this.counts.set(partition, left);
+    else this.counts.delete(partition);
+  }
+
+  /** Re-computes every member's partition (the policy changed); returns those that moved. */
+  repartition(members: Iterable<Member>): { member: Member; from: string; to: string }[] {
+    const moved: { member: Member; from: string; to: string }[] = [];
+    for (const member of members) {
+      const from = this.byMember.get(member.id);
+      const to = this.partitionOf(member.identity);
+      if (from === undefined || from === to) continue;
+      this.remove(member.id);
+      this.add(member);
+      moved.push({ member, from, to });
+    }
+    return moved;
+  }
+
+  forget(): void {
+    this.counts.clear();
+    this.byMember.clear();
+  }
+
+  /** One batch per partition present here. */
+  batches(tick: TickChat, budget: number): Map<string, ChatBatch> {
+    const out = new Map<string, ChatBatch>();
+    for (const partition of this.counts.keys())
+      out.set(partition, batchFor(tick, partition, budget));
+    return out;
+  }
+
+  /** Replayed events as a member sees them: withheld messages become placeholders. */
+  replay(events: readonly RoomEvent[], member: Member): RoomEvent[] {
+    const partition = this.of(member);
+    const viewer = viewerOf(member.identity);
+    return events.map((event) => {
+      if (event.type !== 'chat:message') return event;
+      const seen = visibleTo(keptOf(event as KeptChatEvent), partition, viewer);
+      if (!seen)
+        return { type: 'chat:withheld', roomId: event.roomId, seq: event.seq, ts: event.ts };
+      return { type: 'chat:message', roomId: event.roomId, ...seen };
+    });
+  }
+
+  /**
+   * The newest `limit` recent messages a member sees, oldest first (withheld ones left out: the
+   * snapshot's seq covers them).
+   */
+  chat(recent: Iterable<KeptMessage>, member: Member, limit: number): ChatMessage[] {
+    const partition = this.of(member);
+    const viewer = viewerOf(member.identity);
+    const out: ChatMessage[] = [];
+    for (const m of recent) {
+      const seen = visibleTo(m, partition, viewer);
+      if (seen) out.push(seen);
+    }
+    return out.slice(Math.max(0, out.length - limit));
+  }
+}
+
+const viewerOf = (identity: Identity): string | null => (identity.anonymous ? null : identity.id);

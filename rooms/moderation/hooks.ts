@@ -1,0 +1,22 @@
+import type { Trust } from '../../client-sdk/src/protocol/index.js';
+import type { CompiledPolicy, GroupVerdict } from './screen.js';
+
+/** How much a sender is trusted, lowest first: new (young or reported), known, buyer. */
+export type { Trust };
+/** Accounts younger than this are `new`. */
+export const NEW_ACCOUNT_MS = 7 * 86_400_000;
+
+/** What moderation needs from the server: the policy in force, language detection, classifiers. */
+export interface ModerationHooks {
+  /** The policy in force; null: none (sanctions still apply). */
+  policy(): CompiledPolicy | null;
+  /** The language of a text, among `langs`; null when it cannot tell. */
+  detect(text: string, langs: readonly string[]): string | null;
+  /** A group's classifier verdict on a text, when the group has a classifier (null: allow). */
+  classify?(
+    policy: CompiledPolicy,
+    group: string,
+    text: string,
+    trust: Trust,
+  ): Promise<GroupVerdict | null>;
+}

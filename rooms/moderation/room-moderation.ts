@@ -1,0 +1,375 @@
+import {
+  CodedError,
+  type DecisionAction,
+  type DecisionRecord,
+  type HeldMessage,
+  type Sanction,
+  type SanctionKind,
+} from '../../client-sdk/src/protocol/index.js';
+import type { RoomScope } from '../core/scope.js';
+import { assertRole, isStaff, roleIn, type Identity } from '../model/identity.js';
+import { GLOBAL_SCOPE, type HeldEntry } from '../ports/moderation.js';
+import type { UserNotice } from '../ports/broker.js';
+import type { ModerationHooks, Trust } from './hooks.js';
+import { NEW_ACCOUNT_MS } from './hooks.js';
+import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
+import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
+
+/** What a screened message turns into, with the statements of reasons to keep. */
+export interface Screened {
+  outcome: Outcome;
+  records: DecisionRecord[];
+}
+
+/** Tells users on every node (through the room's channel) and removes banned ones. */
+export interface ModerationLinks {
+  notify(userId: string, notice: UserNotice): void;
+}
+
+/**
+ * A room's moderation: screens messages against the policy (each audience's verdict, decided once
+ * here and stored with the event), enforces sanctions, keeps the review queue and records a
+ * statement of reasons for every restriction and every moderator action.
+ */
+export class RoomModeration {
+  constructor(
+    private readonly room: RoomScope,
+    private readonly hooks: ModerationHooks | undefined,
+    private readonly links: ModerationLinks,
+  ) {}
+
+  /** The audience partition of a viewer under the policy in force. */
+  partitionOf(identity: Pick<Identity, 'region' | 'language'>): string {
+    return this.hooks?.policy()?.groupOf(identity) ?? DEFAULT_PARTITION;
+  }
+
+  /** The sanctions in force on a user here (none for anonymous viewers, who cannot write). */
+  sanctionsOf(identity: Identity): Promise<Sanction[]> {
+    if (identity.anonymous) return Promise.resolve([]);
+    return this.room.engine.moderation.sanctionsOn(this.room.id, identity.id, this.room.now());
+  }
+
+  /** Refuses a banned user (on join). */
+  async assertMayJoin(identity: Identity): Promise<void> {
+    if (identity.anonymous) return;
+    const sanctions = await this.room.engine.moderation.sanctionsOn(
+      this.room.id,
+      identity.id,
+      this.room.now(),
+    );
+    const ban = sanctions.find((s) => s.kind === 'ban');
+    if (ban) throw banned(ban);
+  }
+
+  /**
+   * Decides what a message becomes: refused for a sanction (BANNED, TIMED_OUT), or an outcome
+   * from the policy's verdicts (terms, links, mentions, account age, then classifiers). Staff
+   * (hosts and moderators) are not screened.
+   */
+  async screen(
+    identity: Identity,
+    messageId: string,
+    text: string,
+    sanctions: readonly Sanction[],
+  ): Promise<Screened> {
+    const { room } = this;
+    const now = room.now();
+    const ban = sanctions.find((s) => s.kind === 'ban');
+    if (ban) throw banned(ban);
+    const timeout = sanctions.find((s) => s.kind === 'timeout');
+    if (timeout)
+      throw new CodedError(
+        'TIMED_OUT',
+        `You are timed out in this room${timeout.reason ? ` (${timeout.reason})` : ''}`,
+        (timeout.until ?? now) - now,
+      );
+    const shadowBanned = sanctions.some((s) => s.kind === 'shadow');
+    const policy = this.hooks?.policy() ?? null;
+    if (isStaff(roleIn(identity, room)) || (!policy && !shadowBanned))
+      return { outcome: { kind: 'publish', stamp: undefined }, records: [] };
+    const base = {
+      roomId: room.id,
+      messageId,
+      userId: identity.id,
+      userRegion: identity.region,
+    };
+    if (!policy) {
+      const stamp: Stamp = { policy: 'none', authorOnly: true };
+      return {
+        outcome: { kind: 'publish', stamp },
+        records: [this.recordOf(base, 'shadow', 'sanction', { reason: 'shadow ban' })],
+      };
+    }
+    const language = this.languageOf(policy, identity, text);
+    const sender = {
+      region: identity.region,
+      language: identity.language,
+      accountAgeMs:
+        identity.accountCreatedAt == null ? null : Math.max(0, now - identity.accountCreatedAt),
+    };
+    const verdicts = policy.screen(text, sender, language);
+    const senderGroup = policy.groupOf(identity);
+    await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now));
+    const outcome = outcomeOf(verdicts, senderGroup, policy.version, shadowBanned);
+    const context = {
+      ...base,
+      policy: policy.version,
+      lang: language.lang,
+      langSource: language.source,
+    };
+    const records = verdicts.map((v) => this.verdictRecord(policy, context, v, senderGroup));
+    if (shadowBanned)
+      records.push(this.recordOf(base, 'shadow', 'sanction', { reason: 'shadow ban' }));
+    return { outcome, records };
+  }
+
+  /** Keeps statements of reasons; a published message's carry its seq. */
+  keep(records: readonly DecisionRecord[], seq?: number): void {
+    if (records.length === 0) return;
+    const kept = seq === undefined ? records : records.map((r) => ({ ...r, seq }));
+    this.room.engine.moderation.record(kept).catch((error: unknown) => this.room.failed(error));
+  }
+
+  /** Holds a message for review (its author is told by the answer to their send). */
+  async hold(entry: HeldEntry, screened: Screened): Promise<void> {
+    await this.room.engine.moderation.hold(entry);
+    this.keep(screened.records);
+  }
+
+  async held(identity: Identity): Promise<HeldMessage[]> {
+    assertRole(identity, this.room, 'moderator', 'review held messages');
+    const entries = await this.room.engine.moderation.held(this.room.id);
+    return entries.map(({ stamp: _, ...held }) => held);
+  }
+
+  /**
+   * Approves (publishes now, with a new seq, as its stamp says) or denies a held message. Exactly
+   * one of two moderators deciding at once gets it; the other gets REVIEW_NOT_FOUND.
+   */
+  async review(
+    identity: Identity,
+    messageId: string,
+    approve: boolean,
+    reason: string | undefined,
+    publish: (entry: HeldEntry) => Promise<number>,
+  ): Promise<{ seq: number | null }> {
+    assertRole(identity, this.room, 'moderator', 'review held messages');
+    const entry = await this.room.engine.moderation.take(this.room.id, messageId);
+    if (!entry)
+      throw new CodedError('REVIEW_NOT_FOUND', `No held message ${messageId} waits for review`);
+    const seq = approve ? await publish(entry) : null;
+    this.keep([
+      this.recordOf(
+        { roomId: this.room.id, messageId, userId: entry.author.id, userRegion: null },
+        approve ? 'approve' : 'deny',
+        'moderator',
+        { by: identity.id, rule: entry.rule, ...(reason ? { reason } : {}) },
+        seq ?? undefined,
+      ),
+    ]);
+    this.links.notify(entry.author.id, {
+      type: 'chat:reviewed',
+      payload: {
+        roomId: this.room.id,
+        messageId,
+        outcome: approve ? 'approved' : 'denied',
+        ...(seq === null ? {} : { seq }),
+        ...(reason ? { reason } : {}),
+      },
+    });
+    return { seq };
+  }
+
+  /** Times out, bans or shadow-bans a user, here or (`global`) everywhere. */
+  async sanction(
+    identity: Identity,
+    req: {
+      userId: string;
+      kind: SanctionKind;
+      seconds?: number | undefined;
+      global?: boolean | undefined;
+      reason?: string | undefined;
+    },
+  ): Promise<Sanction> {
+    this.assertMaySanction(identity, req.global === true, req.userId);
+    if (req.kind === 'timeout' && req.seconds === undefined)
+      throw new CodedError('BAD_REQUEST', 'A timeout needs `seconds` (10 s to 2 weeks)');
+    const now = this.room.now();
+    const sanction: Sanction = {
+      userId: req.userId,
+      kind: req.kind,
+      scope: req.global ? GLOBAL_SCOPE : this.room.id,
+      at: now,
+      until: req.seconds === undefined ? null : now + req.seconds * 1000,
+      by: identity.id,
+      reason: req.reason ?? '',
+    };
+    await this.room.engine.moderation.sanction(sanction);
+    const action = req.kind === 'shadow' ? 'shadow-ban' : req.kind;
+    this.keep([
+      this.recordOf(
+        { roomId: this.room.id, userId: req.userId, userRegion: null },
+        action,
+        'moderator',
+        { by: identity.id, until: sanction.until, ...(req.reason ? { reason: req.reason } : {}) },
+      ),
+    ]);
+    if (req.kind === 'ban')
+      this.links.notify(req.userId, {
+        type: 'room:removed',
+        payload: {
+          roomId: this.room.id,
+          code: 'BANNED',
+          message: `A moderator banned you from this room${req.reason ? `: ${req.reason}` : ''}`,
+        },
+      });
+    return sanction;
+  }
+
+  async lift(
+    identity: Identity,
+    req: { userId: string; kind: SanctionKind; global?: boolean | undefined },
+  ): Promise<boolean> {
+    this.assertMaySanction(identity, req.global === true, req.userId);
+    const scope = req.global ? GLOBAL_SCOPE : this.room.id;
+    const lifted = await this.room.engine.moderation.lift(scope, req.userId, req.kind);
+    if (lifted)
+      this.keep([
+        this.recordOf(
+          { roomId: this.room.id, userId: req.userId, userRegion: null },
+          'lift',
+          'moderator',
+          {
+            by: identity.id,
+            reason: `${req.kind} lifted`,
+          },
+        ),
+      ]);
+    return lifted;
+  }
+
+  sanctions(identity: Identity): Promise<Sanction[]> {
+    assertRole(identity, this.room, 'moderator', 'list sanctions');
+    return this.room.engine.moderation.sanctions(this.room.id, this.room.now());
+  }
+
+  /** Records a moderator's delete (the statement of reasons of a removal). */
+  deleted(identity: Identity, messageId: string, authorId: string): void {
+    this.keep([
+      this.recordOf(
+        { roomId: this.room.id, messageId, userId: authorId, userRegion: null },
+        'delete',
+        'moderator',
+        {
+          by: identity.id,
+        },
+      ),
+    ]);
+  }
+
+  private assertMaySanction(identity: Identity, global: boolean, userId: string): void {
+    assertRole(identity, this.room, 'moderator', 'sanction users');
+    if (global && identity.role !== 'admin' && identity.role !== 'moderator')
+      throw new CodedError(
+        'FORBIDDEN',
+        'Only an admin or a global moderator can act in every room',
+      );
+    if (userId === identity.id) throw new CodedError('BAD_REQUEST', 'You cannot sanction yourself');
+    if (userId === this.room.hostId)
+      throw new CodedError('FORBIDDEN', "The room's host cannot be sanctioned in their room");
+  }
+
+  private languageOf(policy: CompiledPolicy, identity: Identity, text: string): MessageLanguage {
+    const token = identity.language?.toLowerCase().slice(0, 2);
+    if (token) return { lang: token, source: 'token' };
+    const detected = this.hooks?.detect(text, policy.detectLanguages) ?? null;
+    return detected ? { lang: detected, source: 'detected' } : { lang: null, source: 'unknown' };
+  }
+
+  /** Runs the classifiers of the groups that have one and are not decided strictly already. */
+  private async classify(
+    policy: CompiledPolicy,
+    verdicts: GroupVerdict[],
+    senderGroup: string,
+    text: string,
+    trust: Trust,
+  ): Promise<void> {
+    const { hooks } = this;
+    if (!hooks?.classify) return;
+    const own = verdicts.find((v) => v.group === senderGroup);
+    // refused or held by the terms already: the classifier has nothing to add
+    if (own?.action === 'block' || own?.action === 'hold') return;
+    const groups = policy.classifiedGroups.filter((g) => {
+      const v = verdicts.find((x) => x.group === g);
+      return !v || v.action === 'mask' || v.action === 'allow';
+    });
+    const found = await Promise.all(groups.map((g) => hooks.classify?.(policy, g, text, trust)));
+    for (const verdict of found) {
+      if (!verdict || verdict.action === 'allow') continue;
+      const at = verdicts.findIndex((v) => v.group === verdict.group);
+      if (at < 0) verdicts.push(verdict);
+      else verdicts[at] = verdict;
+    }
+  }
+
+  private verdictRecord(
+    policy: CompiledPolicy,
+    context: Omit<DecisionRecord, 'id' | 'at' | 'action' | 'detector'>,
+    v: GroupVerdict,
+    senderGroup: string,
+  ): DecisionRecord {
+    const regions = policy.regionsOf(v.group);
+    const own = v.group === senderGroup;
+    // another audience's hold, shadow or block withholds the message from that audience only
+    const action = own || v.action === 'mask' ? v.action : 'hide';
+    const reason =
+      `rule "${v.rule}" (${v.action}) of group "${v.group}" found ${v.found}` +
+      (own || action === v.action ? '' : `: withheld from "${v.group}"`);
+    return {
+      ...context,
+      id: this.room.newId(),
+      at: this.room.now(),
+      group: v.group,
+      groupRegions: regions,
+      action,
+      detector: v.detector,
+      rule: v.rule,
+      reason,
+    };
+  }
+
+  private recordOf(
+    base: Pick<DecisionRecord, 'roomId' | 'userId' | 'userRegion'> & { messageId?: string },
+    action: DecisionAction,
+    detector: DecisionRecord['detector'],
+    extra: Partial<DecisionRecord>,
+    seq?: number,
+  ): DecisionRecord {
+    return {
+      ...base,
+      ...extra,
+      ...(seq === undefined ? {} : { seq }),
+      id: this.room.newId(),
+      at: this.room.now(),
+      action,
+      detector,
+    };
+  }
+}
+
+/** The partition of every viewer when no policy is in force. */
+export const DEFAULT_PARTITION = '0';
+
+/** How much moderation trusts a sender: buyers most, young accounts least. */
+export function trustOf(identity: Identity, now: number): Trust {
+  if (identity.buyer) return 'buyer';
+  if (identity.accountCreatedAt != null && now - identity.accountCreatedAt < NEW_ACCOUNT_MS)
+    return 'new';
+  return 'known';
+}
+
+const banned = (ban: Sanction) =>
+  new CodedError(
+    'BANNED',
+    `You are banned from ${ban.scope === GLOBAL_SCOPE ? 'every room' : 'this room'}${ban.reason ? ` (${ban.reason})` : ''}`,
+  );

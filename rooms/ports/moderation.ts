@@ -1,0 +1,68 @@
+import type {
+  DecisionRecord,
+  HeldMessage,
+  Sanction,
+  SanctionKind,
+} from '../../client-sdk/src/protocol/index.js';
+import type { Stamp } from '../moderation/stamp.js';
+
+/** A held message as the store keeps it: with how it is published once approved. */
+export interface HeldEntry extends HeldMessage {
+  stamp?: Stamp;
+}
+
+/** What to export of the statements of reasons. */
+export interface DecisionQuery {
+  /** From this time (inclusive), server epoch ms. */
+  since: number;
+  /** Only records whose user's region, or whose audience's regions, include this one. */
+  region?: string;
+  roomId?: string;
+  /** At most this many, oldest first. */
+  limit: number;
+  /** Continue where the previous page's `cursor` says. */
+  cursor?: string;
+}
+
+/**
+ * Moderation's shared state, the same on every node and kept across restarts as the engine keeps
+ * it: the statements of reasons, the messages held for review, and the sanctions in force.
+ */
+export interface ModerationStore {
+  /** Keeps statements of reasons (their `id`s are unique). */
+  record(records: readonly DecisionRecord[]): Promise<void>;
+  /** Statements of reasons matching a query, oldest first; `cursor` when more may follow. */
+  decisions(query: DecisionQuery): Promise<{ records: DecisionRecord[]; cursor?: string }>;
+
+  /** Holds a message for review. */
+  hold(entry: HeldEntry): Promise<void>;
+  /** A room's held messages, oldest first. */
+  held(roomId: string): Promise<HeldEntry[]>;
+  /** Takes a held message out of the queue: of two moderators deciding at once, one gets it. */
+  take(roomId: string, messageId: string): Promise<HeldEntry | undefined>;
+
+  /** Sets a sanction (`scope`: a room id, or `*` for every room), replacing one of the same kind. */
+  sanction(sanction: Sanction): Promise<void>;
+  /** Lifts a sanction; false when there was none. */
+  lift(scope: string, userId: string, kind: SanctionKind): Promise<boolean>;
+  /** The sanctions in force on a user in a room (the room's and the global ones) at `now`. */
+  sanctionsOn(roomId: string, userId: string, now: number): Promise<Sanction[]>;
+  /** Every sanction in force in a room, and the global ones, at `now`. */
+  sanctions(roomId: string, now: number): Promise<Sanction[]>;
+}
+
+/** The scope of sanctions that apply in every room. */
+export const GLOBAL_SCOPE = '*';
+
+/** True when a sanction still applies at `now`. */
+export const inForce = (s: Sanction, now: number): boolean => s.until === null || s.until > now;
+
+/** True when a statement of reasons belongs to a region (its user's, or its audience's). */
+export const ofRegion = (record: DecisionRecord, region: string): boolean =>
+  record.userRegion === region || (record.groupRegions ?? []).includes(region);
+
+/** True when a record matches a query's filters (not its paging). */
+export const matchesQuery = (record: DecisionRecord, q: DecisionQuery): boolean =>
+  record.at >= q.since &&
+  (q.region === undefined || ofRegion(record, q.region)) &&
+  (q.roomId === undefined || record.roomId === q.roomId);

@@ -1,0 +1,42 @@
+import type { ActorHandlers } from './context.js';
+import { onRoom } from './room.js';
+
+/** The moderators' tools; actor handlers, so the HTTP API runs them too. */
+export const moderationHandlers: ActorHandlers<
+  | 'moderation:held'
+  | 'moderation:review'
+  | 'moderation:sanction'
+  | 'moderation:lift'
+  | 'moderation:sanctions'
+  | 'moderation:purge'
+> = {
+  'moderation:held': (actor, { roomId }, services) =>
+    onRoom(services, roomId, async (room) => ({
+      held: await room.moderation.held(actor.identity),
+    })),
+
+  'moderation:review': (actor, { roomId, messageId, approve, reason }, services) =>
+    onRoom(services, roomId, (room) =>
+      room.moderation.review(actor.identity, messageId, approve, reason, (entry) =>
+        room.chat.publishHeld(entry),
+      ),
+    ),
+
+  'moderation:sanction': (actor, { roomId, ...req }, services) =>
+    onRoom(services, roomId, async (room) => ({
+      sanction: await room.moderation.sanction(actor.identity, req),
+    })),
+
+  'moderation:lift': (actor, { roomId, ...req }, services) =>
+    onRoom(services, roomId, async (room) => ({
+      lifted: await room.moderation.lift(actor.identity, req),
+    })),
+
+  'moderation:sanctions': (actor, { roomId }, services) =>
+    onRoom(services, roomId, async (room) => ({
+      sanctions: await room.moderation.sanctions(actor.identity),
+    })),
+
+  'moderation:purge': (actor, { roomId, userId }, services) =>
+    onRoom(services, roomId, (room) => room.chat.purge(actor.identity, userId)),
+};
