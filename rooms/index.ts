@@ -10,6 +10,7 @@ export * from './ports/engine.js';
 export * from './ports/history.js';
 export * from './ports/inventory.js';
 export * from './ports/merchant-outbox.js';
+export * from './ports/policy-store.js';
 export * from './ports/presence.js';
 export * from './ports/rate-limits.js';
 // features

@@ -23,6 +23,7 @@ import { metricsRoute, probeRoutes } from './http/probes.js';
 import { mountNotFound, mountRoutes } from './http/routes.js';
 import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
+import { PolicySource } from './moderation/policy-source.js';
 import { Session, type AppServer } from './session.js';
 import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
@@ -52,7 +53,8 @@ export interface AppOptions {
 export interface App {
   /**
    * Starts listening; resolves with the bound address (port 0 picks a free port), and the metrics
-   * port when metrics have one of their own.
+   * port when metrics have one of their own. Rejects with a `PolicyError` (every problem listed)
+   * when the moderation policy file cannot be used.
    */
   listen(): Promise<{ host: string; port: number; metricsPort?: number }>;
   /**
@@ -72,6 +74,8 @@ export interface App {
     backpressure: BackpressureMonitor;
     relay: MerchantRelay;
     engine: Engine;
+    /** The moderation policy in force (started by `listen()`). */
+    policy: PolicySource;
     /** Resolves once media has started (or found it cannot). */
     media: Promise<MediaService>;
   };
@@ -194,8 +198,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     metrics.trackMedia(started);
     return started;
   });
+  const policy = new PolicySource({
+    store: engine.policies,
+    file: config.moderation.policyFile,
+    logger: logger.child({ component: 'moderation' }),
+  });
   const services: Services = {
     config,
+    policy,
     registry,
     logger,
     now,
@@ -333,10 +343,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const app: App = {
     metrics,
     uwsNative: native,
-    internals: { io, uws: uwsApp, registry, backpressure, engine, relay, media: mediaStarted },
+    internals: {
+      io,
+      uws: uwsApp,
+      registry,
+      backpressure,
+      engine,
+      relay,
+      policy,
+      media: mediaStarted,
+    },
 
     listen: async () => {
       await Promise.all([waitForEngine(engine, logger), mediaStarted]);
+      // a bad policy file stops the start (PolicyError lists its problems)
+      await policy.start();
       let metricsPort: number | undefined;
       if (metricsApp && config.metrics.port !== null) {
         metricsSocket = await listenOn(uws, metricsApp, config.host, config.metrics.port);
@@ -381,6 +402,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         backpressure.stop();
         await relay.stop();
         await webhooks?.stop();
+        await policy.close();
         tick.flush();
         tick.stop();
         for (const socket of io.of('/').sockets.values())

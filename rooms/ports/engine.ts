@@ -2,6 +2,7 @@ import type { BrokerPort } from './broker.js';
 import type { HistoryPort } from './history.js';
 import type { InventoryPort } from './inventory.js';
 import type { MerchantOutboxPort } from './merchant-outbox.js';
+import type { PolicyStore } from './policy-store.js';
 import type { PresencePort } from './presence.js';
 import type { RateLimitPort } from './rate-limits.js';
 
@@ -14,6 +15,8 @@ export interface Engine {
   readonly rateLimits: RateLimitPort;
   readonly inventory: InventoryPort;
   readonly merchantOutbox: MerchantOutboxPort;
+  /** The moderation policy every node applies. */
+  readonly policies: PolicyStore;
   /** True while every backing service is reachable. */
   isReady(): boolean;
   close(): Promise<void>;

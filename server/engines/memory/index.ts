@@ -5,6 +5,7 @@ import { MemoryHistory } from './history.js';
 import { MemoryInventory } from './inventory.js';
 import { MemoryMediaBus, MemoryMediaHub } from './media-bus.js';
 import { MemoryMerchantOutbox } from './merchant-outbox.js';
+import { MemoryPolicyStore } from './policy-store.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
 
@@ -27,6 +28,7 @@ export function createMemoryEngine(
     rateLimits: new MemoryRateLimits(now),
     inventory: new MemoryInventory(),
     merchantOutbox: new MemoryMerchantOutbox(now),
+    policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     isReady: () => true,
     close: () => Promise.resolve(),
@@ -40,6 +42,7 @@ export {
   MemoryMediaBus,
   MemoryMediaHub,
   MemoryMerchantOutbox,
+  MemoryPolicyStore,
   MemoryPresence,
   MemoryRateLimits,
 };

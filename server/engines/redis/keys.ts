@@ -32,6 +32,10 @@ export class Keys {
   /** Ids of the merchant events appended lately (an append with a known id is skipped). */
   merchantIds = () => `${this.prefix}{merchant}:ids`;
   bucket = (key: string) => `${this.prefix}rate:{${key}}`;
+  /** The cluster's moderation policy (JSON `{ text, version }`). */
+  policy = () => `${this.prefix}{moderation}:policy`;
+  /** Where each new policy is published; in the policy's slot, so one script sets and publishes. */
+  policyChannel = () => `${this.prefix}{moderation}:policy-changes`;
 
   /** The room id of a channel name, or undefined for a channel of another prefix. */
   roomOfChannel(channel: string): string | undefined {
