@@ -11,6 +11,7 @@ export * from './ports/history.js';
 export * from './ports/inventory.js';
 export * from './ports/merchant-outbox.js';
 export * from './ports/moderation.js';
+export * from './ports/policy-store.js';
 export * from './ports/presence.js';
 export * from './ports/rate-limits.js';
 // features

@@ -8,7 +8,7 @@ import {
   type ErrorCode,
 } from '../client-sdk/src/protocol/index.js';
 import { MediaService, type MediaBusPort } from '../media/index.js';
-import { loadPolicy, MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
+import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { createAuthenticator } from './auth.js';
 import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
@@ -23,6 +23,7 @@ import { metricsRoute, probeRoutes } from './http/probes.js';
 import { mountNotFound, mountRoutes } from './http/routes.js';
 import { idGenerator } from './ids.js';
 import { Metrics } from './metrics.js';
+import { PolicySource } from './moderation/policy-source.js';
 import { Session, type AppServer } from './session.js';
 import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
@@ -55,7 +56,8 @@ export interface AppOptions {
 export interface App {
   /**
    * Starts listening; resolves with the bound address (port 0 picks a free port), and the metrics
-   * port when metrics have one of their own.
+   * port when metrics have one of their own. Rejects with a `PolicyError` (every problem listed)
+   * when the moderation policy file cannot be used.
    */
   listen(): Promise<{ host: string; port: number; metricsPort?: number }>;
   /**
@@ -75,6 +77,8 @@ export interface App {
     backpressure: BackpressureMonitor;
     relay: MerchantRelay;
     engine: Engine;
+    /** The moderation policy in force (started by `listen()`). */
+    policy: PolicySource;
     /** Resolves once media has started (or found it cannot). */
     media: Promise<MediaService>;
     moderation: ModerationRuntime;
@@ -223,8 +227,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     metrics.trackMedia(started);
     return started;
   });
+  const policy = new PolicySource({
+    store: engine.policies,
+    file: config.moderation.policyFile,
+    logger: logger.child({ component: 'moderation' }),
+  });
+  // every node applies the policy in force; a classifier it cannot build keeps the old one
+  policy.onChange((loaded) => {
+    moderation
+      .set(loaded)
+      .catch((err: unknown) =>
+        logger.error(
+          { err },
+          'moderation: the new policy could not be put in force; the old one stays',
+        ),
+      );
+  });
   const services: Services = {
     config,
+    policy,
     registry,
     logger,
     now,
@@ -371,16 +392,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       relay,
       media: mediaStarted,
       moderation,
+      policy,
     },
 
     listen: async () => {
       await Promise.all([waitForEngine(engine, logger), mediaStarted]);
+      // a bad policy file stops the start (PolicyError lists its problems)
+      await policy.start();
       if (options.moderationPolicy !== undefined) {
-        const load = loadPolicy(options.moderationPolicy, sha256);
+        const load = await policy.apply(JSON.stringify(options.moderationPolicy), 'api');
         if (!load.ok)
           throw new Error(`the moderation policy is not valid:\n${load.problems.join('\n')}`);
-        await moderation.set(load.loaded);
       }
+      // in force before the first message (its language detection loaded)
+      await moderation.set(policy.current());
       let metricsPort: number | undefined;
       if (metricsApp && config.metrics.port !== null) {
         metricsSocket = await listenOn(uws, metricsApp, config.host, config.metrics.port);
@@ -425,6 +450,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         backpressure.stop();
         await relay.stop();
         await webhooks?.stop();
+        await policy.close();
         tick.flush();
         tick.stop();
         for (const socket of io.of('/').sockets.values())

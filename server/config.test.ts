@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config.js';
 
@@ -67,6 +68,16 @@ describe('loadConfig', () => {
       nodeId: 'a',
     });
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis/);
+  });
+
+  it('moderates only with a policy file, whose path is made absolute', () => {
+    expect(loadConfig({}).moderation).toEqual({ policyFile: null });
+    expect(loadConfig({ MODERATION_POLICY: '/etc/liveshop/policy.json' }).moderation).toEqual({
+      policyFile: '/etc/liveshop/policy.json',
+    });
+    expect(loadConfig({ MODERATION_POLICY: 'policy.json' }).moderation.policyFile).toBe(
+      resolve('policy.json'),
+    );
   });
 
   it('posts merchant webhooks only when signed', () => {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import * as z from 'zod';
 
 /** Development-only signing secret, used when no auth is configured outside production. */
@@ -85,6 +86,8 @@ const EnvSchema = z.object({
     .optional(),
   PRESENCE_TTL_MS: int(1000, 600_000).default(5000),
 
+  MODERATION_POLICY: optionalString,
+
   MERCHANT_WEBHOOK_URL: z.url().optional(),
   MERCHANT_WEBHOOK_SECRET: z
     .string()
@@ -159,6 +162,11 @@ export interface Config {
     cluster: boolean;
     presenceTtlMs: number;
   } | null;
+  /**
+   * Moderation: the policy file (an absolute path), watched and re-applied when it changes; null:
+   * no file (no moderation until a policy is put through `/v1/moderation/policy`).
+   */
+  moderation: { policyFile: string | null };
   /** Where orders and drop changes are posted, signed with the secret; null: recorded only. */
   webhook: { url: string; secret: string; maxBackoffMs: number } | null;
   /** This process among its peers; random unless NODE_ID is set. */
@@ -277,6 +285,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           presenceTtlMs: e.PRESENCE_TTL_MS,
         }
       : null,
+    moderation: { policyFile: e.MODERATION_POLICY ? resolve(e.MODERATION_POLICY) : null },
     webhook:
       e.MERCHANT_WEBHOOK_URL && e.MERCHANT_WEBHOOK_SECRET
         ? {

@@ -53,7 +53,7 @@ export class RoomBroadcaster implements RoomOutput {
       if (member.identity.id !== userId) continue;
       const socket = this.io.sockets.sockets.get(member.id);
       if (!socket) continue;
-      socket.emit(notice.type, notice.payload as never);
+      socket.emit(notice.type, notice.payload);
       this.metrics.eventsOut.inc({ event: notice.type });
       if (notice.type === 'room:removed') this.removed(member.id, room.id);
     }

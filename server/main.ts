@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { PolicyError } from './moderation/policy-source.js';
 
 let config;
 try {
@@ -18,7 +19,22 @@ if (config.auth.devSecret) {
   );
 }
 const app = createApp(config, { logger });
-await app.listen();
+try {
+  await app.listen();
+} catch (error) {
+  if (!(error instanceof PolicyError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  await app.close();
+  process.exit(78);
+}
+// re-applies the moderation policy file (to every node), even unchanged
+process.on('SIGHUP', () => {
+  logger.info(
+    { signal: 'SIGHUP', file: config.moderation.policyFile },
+    'moderation policy: reload',
+  );
+  void app.internals.policy.reloadFile();
+});
 
 let stopping = false;
 const stop = (signal: string) => {

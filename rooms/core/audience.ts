@@ -77,7 +77,7 @@ export class Audience {
     const viewer = viewerOf(member.identity);
     return events.map((event) => {
       if (event.type !== 'chat:message') return event;
-      const seen = visibleTo(keptOf(event as KeptChatEvent), partition, viewer);
+      const seen = visibleTo(keptOf(event), partition, viewer);
       if (!seen)
         return { type: 'chat:withheld', roomId: event.roomId, seq: event.seq, ts: event.ts };
       return { type: 'chat:message', roomId: event.roomId, ...seen };

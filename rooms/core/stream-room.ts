@@ -345,7 +345,7 @@ export class StreamRoom implements RoomScope {
   private applied(event: RoomEvent): void {
     if (this.disposed) return;
     if (event.type === 'chat:message') {
-      this.buffer.pushChat(keptOf(event as KeptChatEvent));
+      this.buffer.pushChat(keptOf(event));
       this.ctx.output.wake(this);
       return;
     }

@@ -294,8 +294,8 @@ export class RoomModeration {
     text: string,
     trust: Trust,
   ): Promise<void> {
-    const { hooks } = this;
-    if (!hooks?.classify) return;
+    const classify = this.hooks?.classify?.bind(this.hooks);
+    if (!classify) return;
     const own = verdicts.find((v) => v.group === senderGroup);
     // refused or held by the terms already: the classifier has nothing to add
     if (own?.action === 'block' || own?.action === 'hold') return;
@@ -303,7 +303,7 @@ export class RoomModeration {
       const v = verdicts.find((x) => x.group === g);
       return !v || v.action === 'mask' || v.action === 'allow';
     });
-    const found = await Promise.all(groups.map((g) => hooks.classify?.(policy, g, text, trust)));
+    const found = await Promise.all(groups.map((g) => classify(policy, g, text, trust)));
     for (const verdict of found) {
       if (!verdict || verdict.action === 'allow') continue;
       const at = verdicts.findIndex((v) => v.group === verdict.group);

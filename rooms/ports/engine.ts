@@ -3,6 +3,7 @@ import type { HistoryPort } from './history.js';
 import type { InventoryPort } from './inventory.js';
 import type { MerchantOutboxPort } from './merchant-outbox.js';
 import type { ModerationStore } from './moderation.js';
+import type { PolicyStore } from './policy-store.js';
 import type { PresencePort } from './presence.js';
 import type { RateLimitPort } from './rate-limits.js';
 
@@ -16,6 +17,8 @@ export interface Engine {
   readonly inventory: InventoryPort;
   readonly merchantOutbox: MerchantOutboxPort;
   readonly moderation: ModerationStore;
+  /** The moderation policy every node applies. */
+  readonly policies: PolicyStore;
   /** True while every backing service is reachable. */
   isReady(): boolean;
   close(): Promise<void>;

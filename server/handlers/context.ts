@@ -7,6 +7,7 @@ import type {
 import type { MediaService } from '../../media/index.js';
 import type { RoomRegistry } from '../../rooms/index.js';
 import type { Config } from '../config.js';
+import type { PolicySource } from '../moderation/policy-source.js';
 import type { Session } from '../session.js';
 
 /** What handlers may use. */
@@ -19,6 +20,8 @@ export interface Services {
   media(): MediaService;
   /** A stream ended: its media closes. */
   streamEnded(roomId: string): void;
+  /** The moderation policy in force here (none: no moderation): from the file, the API or a peer. */
+  readonly policy: PolicySource;
 }
 
 /** A handler sees only validated input and returns the ack's result, or throws a CodedError. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import {
   CodedError,
+  errorBody,
   type Ack,
   type ErrorBody,
   type ErrorCode,
@@ -17,6 +18,9 @@ import { bearer, type Reply } from './reply.js';
 import type { PathHandlers, RouteHandler } from './routes.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
+/** A moderation policy may carry long term lists. */
+const MAX_POLICY_BYTES = 4 << 20;
+const POLICY_ADMIN = 'The moderation policy needs a token with the admin role';
 const MAX_LIST = 1000;
 
 /** The HTTP status of each error code. */
@@ -41,6 +45,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_POLICY: 400,
   RATE_LIMITED: 429,
   SLOW_MODE: 429,
   UNAVAILABLE: 503,
@@ -62,9 +67,17 @@ interface RouteSpec<Q> {
   query?: z.ZodType<Q>;
   /** Whether a JSON body is required (else a body is still parsed and checked when sent). */
   body?: boolean;
-  /** The result, or a command's ack (a refused one is answered with its error's status). */
-  run(req: Request<Q>): Promise<object | Ack<object>>;
+  /** The largest body taken (default 16 KiB). */
+  maxBodyBytes?: number;
+  /**
+   * The result, or a command's ack, or a refusal with details beside its error (a refused one is
+   * answered with its error's status).
+   */
+  run(req: Request<Q>): Promise<object | Ack<object> | Refusal>;
 }
+
+/** A refusal that says more than its error: `{ ok: false, error, ...details }`. */
+type Refusal = { ok: false; error: ErrorBody } & Record<string, unknown>;
 
 /** What a route needs of its request, read before the first await. */
 interface RequestHead {
@@ -90,10 +103,10 @@ const count = (min: number, max: number) =>
 /**
  * The merchant's HTTP API, under `/v1`: the same commands as the socket events (validated by the
  * same schemas, run by the same handlers) for a backend that holds a token but no socket, plus
- * order and event listings. Every request needs `Authorization: Bearer <JWT>`; the room roles
- * in the token apply as on a socket, and listings need the `admin` role. A request body must be
- * JSON (`content-type: application/json`) in UTF-8; query parameters are checked, unknown ones
- * refused.
+ * order and event listings and the moderation policy. Every request needs `Authorization: Bearer
+ * <JWT>`; the room roles in the token apply as on a socket, and listings and the policy need the
+ * `admin` role. A request body must be JSON (`content-type: application/json`) in UTF-8; query
+ * parameters are checked, unknown ones refused.
  */
 export function apiRoutes(
   auth: Authenticator,
@@ -113,7 +126,7 @@ export function apiRoutes(
         query: req.getQuery(),
       };
       // the body is read from the start (uWS hands its chunks only to a reader set up now)
-      const body = reply.body(MAX_BODY_BYTES);
+      const body = reply.body(spec.maxBodyBytes ?? MAX_BODY_BYTES);
       void handle(reply, head, body, spec).catch((error: unknown) =>
         refuse(reply, answerError(error, 'http', services.logger)),
       );
@@ -139,8 +152,10 @@ export function apiRoutes(
     if (spec.body && body === undefined)
       throw new CodedError('BAD_REQUEST', 'This request needs a JSON body');
     const result = await spec.run({ identity, params: head.params, query, body });
-    if ('ok' in result && !result.ok) refuse(reply, result.error);
-    else reply.json(200, { ok: true, ...result });
+    if ('ok' in result && !result.ok) {
+      const { ok: _refused, error, ...details } = result as Refusal;
+      refuse(reply, error, details);
+    } else reply.json(200, { ok: true, ...result });
   };
 
   // the commands a backend may send over HTTP: those whose handlers need no connection
@@ -148,10 +163,11 @@ export function apiRoutes(
   const command = (event: keyof typeof productHandlers, identity: Identity, payload: unknown) =>
     runCommand({ identity }, event, payload);
 
-  const listing = (identity: Identity) => {
-    if (identity.role !== 'admin')
-      throw new CodedError('FORBIDDEN', 'Listings need a token with the admin role');
+  const admin = (identity: Identity, refusal: string) => {
+    if (identity.role !== 'admin') throw new CodedError('FORBIDDEN', refusal);
   };
+  const listing = (identity: Identity) =>
+    admin(identity, 'Listings need a token with the admin role');
 
   return {
     '/v1/rooms/:roomId/products': {
@@ -209,6 +225,33 @@ export function apiRoutes(
         },
       }),
     },
+    '/v1/moderation/policy': {
+      GET: serve({
+        params: 0,
+        run: ({ identity }) => {
+          admin(identity, POLICY_ADMIN);
+          const entry = services.policy.entry();
+          if (!entry) throw new CodedError('NOT_FOUND', 'No moderation policy is set');
+          return Promise.resolve({
+            version: entry.version,
+            policy: JSON.parse(entry.text) as unknown,
+          });
+        },
+      }),
+      // the policy for every node; a bad one is refused with every problem, the current one stays
+      PUT: serve({
+        params: 0,
+        body: true,
+        maxBodyBytes: MAX_POLICY_BYTES,
+        run: async ({ identity, body }): Promise<object | Refusal> => {
+          admin(identity, POLICY_ADMIN);
+          const load = await services.policy.apply(JSON.stringify(body, null, 2), 'api');
+          if (load.ok) return { version: load.loaded.version };
+          const error = errorBody('INVALID_POLICY', 'The policy was refused; see problems');
+          return { ok: false, error, problems: load.problems };
+        },
+      }),
+    },
   };
 }
 
@@ -259,6 +302,6 @@ function parseJson(raw: Buffer): unknown {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function refuse(reply: Reply, error: ErrorBody): void {
-  reply.json(HTTP_STATUS[error.code] ?? 500, { ok: false, error });
+function refuse(reply: Reply, error: ErrorBody, details: Record<string, unknown> = {}): void {
+  reply.json(HTTP_STATUS[error.code] ?? 500, { ok: false, error, ...details });
 }

@@ -70,7 +70,7 @@ export class ModerationRuntime implements ModerationHooks {
     const key = langs.join(',');
     let subset = this.subsets.get(key);
     if (!subset) {
-      subset = eld.newInstance() as Eld;
+      subset = eld.newInstance();
       subset.setLanguageSubset([...langs]);
       this.subsets.set(key, subset);
     }

@@ -5,6 +5,7 @@ import { engineContract, type EngineFactoryOptions } from './engine.contract.js'
 import { inventoryContract } from './inventory.contract.js';
 import { mediaBusContract } from './media-bus.contract.js';
 import { merchantOutboxContract } from './merchant-outbox.contract.js';
+import { policyStoreContract } from './policy-store.contract.js';
 
 /**
  * Runs every engine contract on a Redis (or a Redis Cluster, `cluster: true`): each set of
@@ -47,4 +48,5 @@ export function redisContracts(
     if (!engine) throw new Error('no engine');
     return engine.merchantOutbox;
   });
+  policyStoreContract(name, async (count) => (await nodes(count)).map((e) => e.policies));
 }

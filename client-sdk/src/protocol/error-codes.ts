@@ -94,7 +94,11 @@ export const ERROR_CODES = {
   },
   UNAVAILABLE: { retryable: true, description: 'A backing service is unavailable; retry shortly.' },
   INTERNAL: { retryable: true, description: 'Unexpected server error; it has been logged.' },
-  NOT_FOUND: { retryable: false, description: 'HTTP: nothing is served at this path.' },
+  NOT_FOUND: {
+    retryable: false,
+    description:
+      'HTTP: nothing is served at this path (or, for `/v1/moderation/policy`, no policy is set).',
+  },
   METHOD_NOT_ALLOWED: {
     retryable: false,
     description:
@@ -103,6 +107,11 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: {
     retryable: false,
     description: 'HTTP: a request body must be `application/json` (UTF-8).',
+  },
+  INVALID_POLICY: {
+    retryable: false,
+    description:
+      'HTTP: the moderation policy was refused; `problems` lists every problem found. The current policy stays.',
   },
   TIMEOUT: { retryable: true, description: 'Client side: no answer from the server in time.' },
   DISCONNECTED: {

@@ -6,6 +6,7 @@ import { MemoryInventory } from './inventory.js';
 import { MemoryMediaBus, MemoryMediaHub } from './media-bus.js';
 import { MemoryMerchantOutbox } from './merchant-outbox.js';
 import { MemoryModeration } from './moderation.js';
+import { MemoryPolicyStore } from './policy-store.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
 
@@ -29,6 +30,7 @@ export function createMemoryEngine(
     inventory: new MemoryInventory(),
     merchantOutbox: new MemoryMerchantOutbox(now),
     moderation: new MemoryModeration(),
+    policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     isReady: () => true,
     close: () => Promise.resolve(),
@@ -43,6 +45,7 @@ export {
   MemoryMediaHub,
   MemoryMerchantOutbox,
   MemoryModeration,
+  MemoryPolicyStore,
   MemoryPresence,
   MemoryRateLimits,
 };

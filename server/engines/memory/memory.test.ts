@@ -2,12 +2,14 @@ import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
 import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
 import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
+import { policyStoreContract } from '../../../test/contracts/policy-store.contract.js';
 import {
   createMemoryEngine,
   MemoryInventory,
   MemoryMediaBus,
   MemoryMediaHub,
   MemoryMerchantOutbox,
+  MemoryPolicyStore,
 } from './index.js';
 
 // one process is one node: every "node" is the same engine
@@ -27,6 +29,12 @@ inventoryContract(
 );
 
 merchantOutboxContract('memory', () => Promise.resolve(new MemoryMerchantOutbox()));
+
+// one process is one node: every "node" holds the same store
+policyStoreContract('memory', (count) => {
+  const store = new MemoryPolicyStore();
+  return Promise.resolve(Array.from({ length: count }, () => store));
+});
 
 // several in-process nodes share one hub (the memory engine itself is one node)
 mediaBusContract('memory', (count) => {

@@ -51,7 +51,7 @@ export class MemoryModeration implements ModerationStore {
 
   hold(entry: HeldEntry): Promise<void> {
     let queue = this.queues.get(entry.roomId);
-    if (!queue) this.queues.set(entry.roomId, (queue = new Map()));
+    if (!queue) this.queues.set(entry.roomId, (queue = new Map<string, HeldEntry>()));
     queue.set(entry.id, structuredClone(entry));
     return Promise.resolve();
   }
@@ -69,7 +69,7 @@ export class MemoryModeration implements ModerationStore {
 
   sanction(s: Sanction): Promise<void> {
     let scope = this.scopes.get(s.scope);
-    if (!scope) this.scopes.set(s.scope, (scope = new Map()));
+    if (!scope) this.scopes.set(s.scope, (scope = new Map<string, Sanction>()));
     scope.set(`${s.userId}:${s.kind}`, { ...s });
     return Promise.resolve();
   }

@@ -10,6 +10,7 @@ import { RedisMediaBus } from './media-bus.js';
 import { RedisMerchantOutbox } from './merchant-outbox.js';
 import { Keys } from './keys.js';
 import { RedisModeration } from './moderation.js';
+import { RedisPolicyStore } from './policy-store.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
 
@@ -33,9 +34,10 @@ export interface RedisEngine extends Engine {
 }
 
 /**
- * The engine for many nodes: rooms, logs, presence and rate limits in Redis, fan-out over its
- * sharded pub/sub. Two connections: commands (never queued while Redis is away, so callers get a
- * retryable error at once) and the subscriber (resubscribes by itself after a reconnect).
+ * The engine for many nodes: rooms, logs, presence, rate limits and the moderation policy in
+ * Redis, fan-out over its sharded pub/sub. Two connections: commands (never queued while Redis is
+ * away, so callers get a retryable error at once) and the subscriber (resubscribes by itself after
+ * a reconnect).
  */
 export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
   const nodeId = options.nodeId ?? randomUUID().slice(0, 8);
@@ -54,6 +56,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     options.logger,
   );
   const mediaBus = new RedisMediaBus(nodeId, commands, subscriber, prefix, options.logger);
+  const policies = new RedisPolicyStore(commands, subscriber, keys, options.logger);
   let closed: Promise<void> | undefined;
   return {
     name: 'redis',
@@ -66,6 +69,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     inventory: new RedisInventory(commands, keys),
     merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents(), keys.merchantIds()),
     moderation: new RedisModeration(commands, keys),
+    policies,
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);
@@ -74,6 +78,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
       closed ??= (async () => {
         broker.close();
         mediaBus.close();
+        policies.close();
         await presence.close();
         subscriber.disconnect();
         await commands.quit().catch(() => commands.disconnect());

@@ -38,6 +38,10 @@ export class Keys {
   held = (roomId: string) => `${this.prefix}{${roomId}}:held`;
   /** The sanctions of a scope (a room id, or `*` for every room). */
   sanctions = (scope: string) => `${this.prefix}{${scope}}:sanctions`;
+  /** The cluster's moderation policy (JSON `{ text, version }`). */
+  policy = () => `${this.prefix}{moderation}:policy`;
+  /** Where each new policy is published; in the policy's slot, so one script sets and publishes. */
+  policyChannel = () => `${this.prefix}{moderation}:policy-changes`;
 
   /** The room id of a channel name, or undefined for a channel of another prefix. */
   roomOfChannel(channel: string): string | undefined {

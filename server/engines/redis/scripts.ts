@@ -195,6 +195,17 @@ local total = 0
 for _, n in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(n) end
 return total`,
   },
+  /**
+   * KEYS policy, policy channel; ARGV the entry (JSON). Stores and publishes in one step, so the
+   * order subscribers hear policies in is the order they were stored in.
+   */
+  policyPut: {
+    numberOfKeys: 2,
+    lua: `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SPUBLISH', KEYS[2], ARGV[1])
+return 1`,
+  },
 } as const;
 
 export type ScriptName = keyof typeof scripts;
