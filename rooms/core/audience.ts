@@ -1,7 +1,7 @@
 import type { ChatMessage, RoomEvent } from '../../client-sdk/src/protocol/index.js';
 import { batchFor, type ChatBatch, type TickChat } from '../chat/batch.js';
 import type { Identity } from '../model/identity.js';
-import { keptOf, visibleTo, type KeptChatEvent, type KeptMessage } from '../moderation/stamp.js';
+import { keptOf, visibleTo, type KeptMessage } from '../moderation/stamp.js';
 import type { Member } from './context.js';
 
 /**

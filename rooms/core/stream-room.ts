@@ -14,7 +14,7 @@ import type { Decision } from '../model/decision.js';
 import { roleIn, type Identity } from '../model/identity.js';
 import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
 import { RoomModeration } from '../moderation/room-moderation.js';
-import { keptOf, type KeptChatEvent } from '../moderation/stamp.js';
+import { keptOf } from '../moderation/stamp.js';
 import type { BrokerMessage } from '../ports/broker.js';
 import type { AppendResult, RoomLoad } from '../ports/history.js';
 import { RoomProducts } from '../products/room-products.js';
