@@ -273,8 +273,10 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
         for (; w < withheld.length && (withheld[w] ?? 0) < m.seq; w++)
           shown += this.withheld(withheld[w] ?? 0, 0);
         shown++;
-        this.update({ type: 'chat:message', roomId: this.id, ...m }, () =>
-          this.emit('chat:message', m),
+        // this client's own message as it wrote it (its audience may see it masked)
+        const message = this.own.get(m.seq) ?? m;
+        this.update({ type: 'chat:message', roomId: this.id, ...message }, () =>
+          this.emit('chat:message', message),
         );
       }
       for (; w < withheld.length; w++) shown += this.withheld(withheld[w] ?? 0, 0);
@@ -397,8 +399,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       return;
     }
     if (event.type === 'chat:message') {
-      const message = toChatMessage(event);
-      this.update(event, () => this.emit('chat:message', message));
+      const message = this.own.get(event.seq) ?? toChatMessage(event);
+      this.update({ ...event, ...message }, () => this.emit('chat:message', message));
       return;
     }
     // the payload of each control event's listener is exactly that event

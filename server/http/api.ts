@@ -3,14 +3,16 @@ import {
   CodedError,
   errorBody,
   type Ack,
+  type DecisionRecord,
   type ErrorBody,
   type ErrorCode,
 } from '../../client-sdk/src/protocol/index.js';
-import type { Engine, Identity } from '../../rooms/index.js';
+import type { DecisionQuery, Engine, Identity, ModerationStore } from '../../rooms/index.js';
 import type { Authenticator } from '../auth.js';
 import type { Services } from '../handlers/index.js';
 import { answerError, commandRunner, describe } from '../handlers/command.js';
 import type { Actor } from '../handlers/context.js';
+import { moderationHandlers } from '../handlers/moderation.js';
 import { productHandlers } from '../handlers/products.js';
 import { findRoom } from '../handlers/room.js';
 import type { HttpRequest } from '../transport/uws.js';
@@ -73,7 +75,16 @@ interface RouteSpec<Q> {
    * The result, or a command's ack, or a refusal with details beside its error (a refused one is
    * answered with its error's status).
    */
-  run(req: Request<Q>): Promise<object | Ack<object> | Refusal>;
+  run(req: Request<Q>): Promise<object | Ack<object> | Refusal | RawBody>;
+}
+
+/** An answer that is not a JSON object (an NDJSON export): sent as it is. */
+class RawBody {
+  constructor(
+    readonly body: string,
+    readonly type: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
 }
 
 /** A refusal that says more than its error: `{ ok: false, error, ...details }`. */
@@ -91,6 +102,22 @@ interface RequestHead {
 
 /** The query of a route that takes no parameters: any is refused. */
 const NoQuery = z.strictObject({});
+
+/** Most statements of reasons one export answers (continue with its `x-next-cursor`). */
+const MAX_EXPORT = 100_000;
+
+/** A time: epoch milliseconds, or an ISO 8601 date or date-time. */
+const time = z
+  .string()
+  .max(40)
+  .transform((v, ctx) => {
+    const at = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
+    if (Number.isNaN(at)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 time' });
+      return z.NEVER;
+    }
+    return at;
+  });
 
 /** A whole number in decimal digits, within bounds. */
 const count = (min: number, max: number) =>
@@ -111,7 +138,7 @@ const count = (min: number, max: number) =>
 export function apiRoutes(
   auth: Authenticator,
   services: Services,
-  engine: Pick<Engine, 'inventory' | 'merchantOutbox'>,
+  engine: Pick<Engine, 'inventory' | 'merchantOutbox' | 'moderation'>,
 ): Record<string, PathHandlers> {
   const serve =
     <Q = object>(spec: RouteSpec<Q>): RouteHandler =>
@@ -152,16 +179,19 @@ export function apiRoutes(
     if (spec.body && body === undefined)
       throw new CodedError('BAD_REQUEST', 'This request needs a JSON body');
     const result = await spec.run({ identity, params: head.params, query, body });
-    if ('ok' in result && !result.ok) {
+    if (result instanceof RawBody) reply.send(200, result.body, result.type, result.headers);
+    else if ('ok' in result && !result.ok) {
       const { ok: _refused, error, ...details } = result as Refusal;
       refuse(reply, error, details);
     } else reply.json(200, { ok: true, ...result });
   };
 
   // the commands a backend may send over HTTP: those whose handlers need no connection
-  const runCommand = commandRunner<Actor, keyof typeof productHandlers>(productHandlers, services);
-  const command = (event: keyof typeof productHandlers, identity: Identity, payload: unknown) =>
+  const commands = { ...productHandlers, ...moderationHandlers };
+  const runCommand = commandRunner<Actor, keyof typeof commands>(commands, services);
+  const command = (event: keyof typeof commands, identity: Identity, payload: unknown) =>
     runCommand({ identity }, event, payload);
+  const withBody = (body: unknown) => (isObject(body) ? body : { invalid: body });
 
   const admin = (identity: Identity, refusal: string) => {
     if (identity.role !== 'admin') throw new CodedError('FORBIDDEN', refusal);
@@ -225,6 +255,83 @@ export function apiRoutes(
         },
       }),
     },
+    // statements of reasons, one JSON object per line, oldest first
+    '/v1/moderation/decisions': {
+      GET: serve({
+        params: 0,
+        query: z.strictObject({
+          since: time,
+          region: z
+            .string()
+            .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"')
+            .optional(),
+          room: z.string().max(64).optional(),
+          limit: count(1, MAX_EXPORT).optional(),
+          cursor: z.string().max(64).optional(),
+        }),
+        run: async ({ identity, query }) => {
+          admin(identity, 'The moderation decisions need a token with the admin role');
+          const { records, cursor } = await exportDecisions(engine.moderation, {
+            since: query.since,
+            limit: query.limit ?? MAX_EXPORT,
+            ...(query.region === undefined ? {} : { region: query.region }),
+            ...(query.room === undefined ? {} : { roomId: query.room }),
+            ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+          });
+          const body = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+          return new RawBody(
+            body,
+            'application/x-ndjson',
+            cursor === undefined ? {} : { 'x-next-cursor': cursor },
+          );
+        },
+      }),
+    },
+    // the moderators' tools, as the socket events (the token's room roles apply)
+    '/v1/rooms/:roomId/held': {
+      GET: serve({
+        params: 1,
+        run: ({ identity, params }) => command('moderation:held', identity, { roomId: params[0] }),
+      }),
+    },
+    '/v1/rooms/:roomId/held/:messageId': {
+      POST: serve({
+        params: 2,
+        body: true,
+        run: ({ identity, params, body }) =>
+          command('moderation:review', identity, {
+            ...withBody(body),
+            roomId: params[0],
+            messageId: params[1],
+          }),
+      }),
+    },
+    '/v1/rooms/:roomId/sanctions': {
+      GET: serve({
+        params: 1,
+        run: ({ identity, params }) =>
+          command('moderation:sanctions', identity, { roomId: params[0] }),
+      }),
+      POST: serve({
+        params: 1,
+        body: true,
+        run: ({ identity, params, body }) =>
+          command('moderation:sanction', identity, { ...withBody(body), roomId: params[0] }),
+      }),
+    },
+    '/v1/rooms/:roomId/sanctions/:userId/:kind': {
+      DELETE: serve({
+        params: 3,
+        query: z.strictObject({ global: z.enum(['true', 'false']).optional() }),
+        run: ({ identity, params, query }) =>
+          command('moderation:lift', identity, {
+            roomId: params[0],
+            userId: params[1],
+            kind: params[2],
+            global: query.global === 'true',
+          }),
+      }),
+    },
     '/v1/moderation/policy': {
       GET: serve({
         params: 0,
@@ -253,6 +360,26 @@ export function apiRoutes(
       }),
     },
   };
+}
+
+/** Pages through the store until `limit` records (or the end). */
+async function exportDecisions(
+  store: ModerationStore,
+  query: DecisionQuery,
+): Promise<{ records: DecisionRecord[]; cursor?: string }> {
+  const records: DecisionRecord[] = [];
+  let cursor = query.cursor;
+  for (;;) {
+    const page = await store.decisions({
+      ...query,
+      limit: Math.min(1000, query.limit - records.length),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    records.push(...page.records);
+    cursor = page.cursor;
+    if (cursor === undefined) return { records };
+    if (records.length >= query.limit) return { records, cursor };
+  }
 }
 
 /** `application/json`, with at most a UTF-8 charset. */

@@ -5,6 +5,7 @@ import { engineContract, type EngineFactoryOptions } from './engine.contract.js'
 import { inventoryContract } from './inventory.contract.js';
 import { mediaBusContract } from './media-bus.contract.js';
 import { merchantOutboxContract } from './merchant-outbox.contract.js';
+import { moderationContract } from './moderation.contract.js';
 import { policyStoreContract } from './policy-store.contract.js';
 
 /**
@@ -49,4 +50,5 @@ export function redisContracts(
     return engine.merchantOutbox;
   });
   policyStoreContract(name, async (count) => (await nodes(count)).map((e) => e.policies));
+  moderationContract(name, async (count) => (await nodes(count)).map((e) => e.moderation));
 }

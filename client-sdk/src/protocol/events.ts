@@ -421,7 +421,7 @@ export const serverEvents = {
       seq: Seq.optional().describe('Approved: the seq it was published with'),
       reason: z.string().optional(),
     })
-    .describe('Direct, to its author. A held message of yours was approved or denied.'),
+    .describe('Direct. To its author: a held message of yours was approved or denied.'),
   'room:removed': z
     .object({ roomId: z.string(), code: z.literal('BANNED'), message: z.string() })
     .describe(

@@ -2,6 +2,7 @@ import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
 import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
 import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
+import { moderationContract } from '../../../test/contracts/moderation.contract.js';
 import { policyStoreContract } from '../../../test/contracts/policy-store.contract.js';
 import {
   createMemoryEngine,
@@ -9,6 +10,7 @@ import {
   MemoryMediaBus,
   MemoryMediaHub,
   MemoryMerchantOutbox,
+  MemoryModeration,
   MemoryPolicyStore,
 } from './index.js';
 
@@ -31,6 +33,11 @@ inventoryContract(
 merchantOutboxContract('memory', () => Promise.resolve(new MemoryMerchantOutbox()));
 
 // one process is one node: every "node" holds the same store
+moderationContract('memory', (count) => {
+  const store = new MemoryModeration();
+  return Promise.resolve(Array.from({ length: count }, () => store));
+});
+
 policyStoreContract('memory', (count) => {
   const store = new MemoryPolicyStore();
   return Promise.resolve(Array.from({ length: count }, () => store));

@@ -57,7 +57,8 @@ export class MemoryModeration implements ModerationStore {
   }
 
   held(roomId: string): Promise<HeldEntry[]> {
-    return Promise.resolve(structuredClone([...(this.queues.get(roomId)?.values() ?? [])]));
+    const held = [...(this.queues.get(roomId)?.values() ?? [])].sort((a, b) => a.heldAt - b.heldAt);
+    return Promise.resolve(structuredClone(held));
   }
 
   take(roomId: string, messageId: string): Promise<HeldEntry | undefined> {
