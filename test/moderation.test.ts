@@ -378,6 +378,36 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
+  it('removes a message for everyone once enough distinct viewers report it', async () => {
+    const [a, b] = await setup({ ...POLICY, reports: { hideAt: 2 } });
+    const host = await a.socket(HOST);
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await host.emitWithAck('room:join', { roomId: 'show' });
+    const troll = await joined(a, US('troll'));
+    const posted = await send(troll.socket, 'something nasty');
+    if (!posted.ok || posted.status !== 'published') throw new Error('not published');
+    const r1 = await joined(a, US('r1'));
+    const r2 = await joined(b, CN('r2'));
+    const deleted = nextEvent<ServerPayload<'chat:deleted'>>(r2.socket, 'chat:deleted');
+    const report = (s: RawSocket) =>
+      s.emitWithAck('moderation:report', { roomId: 'show', messageId: posted.id });
+    expect(await report(r1.socket)).toMatchObject({ ok: true, reporters: 1, hidden: false });
+    // the same viewer again counts once
+    expect(await report(r1.socket)).toMatchObject({ ok: true, reporters: 1, hidden: false });
+    expect(await report(troll.socket)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await report(r2.socket)).toMatchObject({ ok: true, reporters: 2, hidden: true });
+    expect(await deleted).toMatchObject({ messageId: posted.id, by: 'reports' });
+    const late = await joined(b, US('late'));
+    expect(late.snapshot.chat.some((m) => m.id === posted.id)).toBe(false);
+    const all = await decisions(a, `since=0&room=show`);
+    expect(all.filter((d) => d.detector === 'report').map((d) => d.action)).toEqual([
+      'report',
+      'report',
+      'report',
+      'hide',
+    ]);
+  });
+
   it('shows a shadow-banned user their messages and nobody else', async () => {
     const [a, b] = await setup(POLICY);
     const host = await a.socket(HOST);

@@ -40,6 +40,8 @@ export interface RoomFeatures {
     sanctions(): Promise<ClientResponse<'moderation:sanctions'>['sanctions']>;
     /** Deletes a user's recent messages here. */
     purge(userId: string): Promise<{ deleted: number }>;
+    /** Reports a message (any signed-in viewer); enough reports remove it for everyone. */
+    report(messageId: string, reason?: string): Promise<ClientResponse<'moderation:report'>>;
   };
   readonly reactions: {
     /** Sends `count` reactions of a kind (summed per tick for everyone). */
@@ -136,6 +138,12 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
         (await link.request('moderation:lift', { roomId, userId, kind, ...options })).lifted,
       sanctions: async () => (await link.request('moderation:sanctions', { roomId })).sanctions,
       purge: (userId) => link.request('moderation:purge', { roomId, userId }),
+      report: (messageId, reason) =>
+        link.request('moderation:report', {
+          roomId,
+          messageId,
+          ...(reason === undefined ? {} : { reason }),
+        }),
     },
     reactions: {
       async send(kind, count = 1) {

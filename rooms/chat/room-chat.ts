@@ -74,6 +74,23 @@ export class RoomChat {
     return done;
   }
 
+  /** Reports a message; enough distinct reporters remove it for everyone (`chat:deleted` by `reports`). */
+  async report(
+    identity: Identity,
+    messageId: string,
+    reason?: string,
+  ): Promise<{ reporters: number; hidden: boolean }> {
+    const { reporters, hide } = await this.moderation.report(identity, messageId, reason);
+    if (hide)
+      await this.room
+        .control((s) => decide.deleteMessage(s, this.room.id, messageId, 'reports'))
+        .catch((error: unknown) => {
+          // deleted meanwhile by a moderator: hidden all the same
+          if (!(error instanceof CodedError && error.code === 'MESSAGE_NOT_FOUND')) throw error;
+        });
+    return { reporters, hidden: hide };
+  }
+
   /** Deletes a user's recent messages (each a `chat:deleted`, recorded as a moderator action). */
   async purge(identity: Identity, userId: string): Promise<{ deleted: number }> {
     assertRole(identity, this.room, 'moderator', 'delete messages');
@@ -117,8 +134,8 @@ export class RoomChat {
     const { room } = this;
     const author = authorOf(identity, room);
     // read the sender's sanctions while the rate limits are taken (one round trip, not two)
-    const sanctions = this.moderation.sanctionsOf(identity);
-    sanctions.catch(() => undefined);
+    const standing = this.moderation.standingOf(identity);
+    standing.catch(() => undefined);
     try {
       const slow = decide.slowModeRule(room.state.slowModeSeconds, author);
       if (slow) await this.take(`slow:${room.id}:${identity.id}`, slow, 1, 'SLOW_MODE');
@@ -135,7 +152,7 @@ export class RoomChat {
     }
     room.assertOpen();
     const id = room.newId();
-    const screened = await this.moderation.screen(identity, id, text, await sanctions);
+    const screened = await this.moderation.screen(identity, id, text, await standing);
     const { outcome } = screened;
     if (outcome.kind === 'block') {
       this.moderation.keep(screened.records);

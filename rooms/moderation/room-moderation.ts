@@ -7,8 +7,8 @@ import {
   type SanctionKind,
 } from '../../client-sdk/src/protocol/index.js';
 import type { RoomScope } from '../core/scope.js';
-import { assertRole, isStaff, roleIn, type Identity } from '../model/identity.js';
-import { GLOBAL_SCOPE, type HeldEntry } from '../ports/moderation.js';
+import { assertCanWrite, assertRole, isStaff, roleIn, type Identity } from '../model/identity.js';
+import { GLOBAL_SCOPE, type HeldEntry, type Standing } from '../ports/moderation.js';
 import type { UserNotice } from '../ports/broker.js';
 import type { ModerationHooks, Trust } from './hooks.js';
 import { NEW_ACCOUNT_MS } from './hooks.js';
@@ -44,19 +44,15 @@ export class RoomModeration {
   }
 
   /** The sanctions in force on a user here (none for anonymous viewers, who cannot write). */
-  sanctionsOf(identity: Identity): Promise<Sanction[]> {
-    if (identity.anonymous) return Promise.resolve([]);
-    return this.room.engine.moderation.sanctionsOn(this.room.id, identity.id, this.room.now());
+  standingOf(identity: Identity): Promise<Standing> {
+    if (identity.anonymous) return Promise.resolve({ sanctions: [], reports: 0 });
+    return this.room.engine.moderation.standing(this.room.id, identity.id, this.room.now());
   }
 
   /** Refuses a banned user (on join). */
   async assertMayJoin(identity: Identity): Promise<void> {
     if (identity.anonymous) return;
-    const sanctions = await this.room.engine.moderation.sanctionsOn(
-      this.room.id,
-      identity.id,
-      this.room.now(),
-    );
+    const { sanctions } = await this.standingOf(identity);
     const ban = sanctions.find((s) => s.kind === 'ban');
     if (ban) throw banned(ban);
   }
@@ -70,10 +66,11 @@ export class RoomModeration {
     identity: Identity,
     messageId: string,
     text: string,
-    sanctions: readonly Sanction[],
+    standing: Standing,
   ): Promise<Screened> {
     const { room } = this;
     const now = room.now();
+    const { sanctions } = standing;
     const ban = sanctions.find((s) => s.kind === 'ban');
     if (ban) throw banned(ban);
     const timeout = sanctions.find((s) => s.kind === 'timeout');
@@ -109,7 +106,7 @@ export class RoomModeration {
     };
     const verdicts = policy.screen(text, sender, language);
     const senderGroup = policy.groupOf(identity);
-    await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now));
+    await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now, standing));
     const outcome = outcomeOf(verdicts, senderGroup, policy.version, shadowBanned);
     const context = {
       ...base,
@@ -253,6 +250,46 @@ export class RoomModeration {
     return this.room.engine.moderation.sanctions(this.room.id, this.room.now());
   }
 
+  /**
+   * A viewer reports a message (each reporter once); returns its distinct reporters and whether
+   * that reached the policy's auto-hide threshold just now (the caller then removes it).
+   */
+  async report(
+    identity: Identity,
+    messageId: string,
+    reason: string | undefined,
+  ): Promise<{ reporters: number; hide: boolean }> {
+    assertCanWrite(identity);
+    const message = this.room.state.recent.get(messageId);
+    if (!message)
+      throw new CodedError('MESSAGE_NOT_FOUND', `No recent message ${messageId} in this room`);
+    if (message.author.id === identity.id)
+      throw new CodedError('BAD_REQUEST', 'You cannot report your own message');
+    const reporters = await this.room.engine.moderation.report(
+      this.room.id,
+      messageId,
+      message.author.id,
+      identity.id,
+    );
+    const threshold = this.hooks?.policy()?.reportsToHide ?? REPORTS_TO_HIDE;
+    const base = { roomId: this.room.id, messageId, userId: message.author.id, userRegion: null };
+    const records = [
+      this.recordOf(base, 'report', 'report', {
+        by: identity.id,
+        reason: reason ?? `reported (${reporters} of ${threshold} to hide)`,
+      }),
+    ];
+    const hide = reporters === threshold;
+    if (hide)
+      records.push(
+        this.recordOf(base, 'hide', 'report', {
+          reason: `${reporters} viewers reported it: removed for everyone`,
+        }),
+      );
+    this.keep(records);
+    return { reporters, hide };
+  }
+
   /** Records a moderator's delete (the statement of reasons of a removal). */
   deleted(identity: Identity, messageId: string, authorId: string): void {
     this.keep([
@@ -357,11 +394,15 @@ export class RoomModeration {
   }
 }
 
+/** Distinct reports that remove a message, unless the policy says otherwise. */
+export const REPORTS_TO_HIDE = 3;
+
 /** The partition of every viewer when no policy is in force. */
 export const DEFAULT_PARTITION = '0';
 
 /** How much moderation trusts a sender: buyers most, young accounts least. */
-export function trustOf(identity: Identity, now: number): Trust {
+export function trustOf(identity: Identity, now: number, standing?: Standing): Trust {
+  if (standing && standing.reports > 0) return 'new';
   if (identity.buyer) return 'buyer';
   if (identity.accountCreatedAt != null && now - identity.accountCreatedAt < NEW_ACCOUNT_MS)
     return 'new';

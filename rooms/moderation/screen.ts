@@ -79,6 +79,11 @@ export class CompiledPolicy {
   /** The groups with a classifier. */
   readonly classifiedGroups: readonly string[];
 
+  /** Distinct reports that remove a message. */
+  get reportsToHide(): number | undefined {
+    return this.loaded.policy.reports?.hideAt;
+  }
+
   /** The regions a group is for (empty: any). */
   regionsOf(group: string): string[] {
     return [...(this.loaded.groups.get(group)?.match.regions ?? [])];

@@ -45,11 +45,30 @@ export interface ModerationStore {
   sanction(sanction: Sanction): Promise<void>;
   /** Lifts a sanction; false when there was none. */
   lift(scope: string, userId: string, kind: SanctionKind): Promise<boolean>;
-  /** The sanctions in force on a user in a room (the room's and the global ones) at `now`. */
-  sanctionsOn(roomId: string, userId: string, now: number): Promise<Sanction[]>;
+  /**
+   * A user's standing in a room at `now`: the sanctions in force (the room's and the global
+   * ones) and how many distinct reports their messages there drew. One read.
+   */
+  standing(roomId: string, userId: string, now: number): Promise<Standing>;
+  /**
+   * A report of a message by `reporterId` (each reporter counts once per message); returns the
+   * message's distinct reporters. A first report of a message by someone also counts against its
+   * author's standing.
+   */
+  report(roomId: string, messageId: string, authorId: string, reporterId: string): Promise<number>;
   /** Every sanction in force in a room, and the global ones, at `now`. */
   sanctions(roomId: string, now: number): Promise<Sanction[]>;
 }
+
+/** What {@link ModerationStore.standing} reads. */
+export interface Standing {
+  sanctions: Sanction[];
+  /** Distinct reports of the user's messages in the room. */
+  reports: number;
+}
+
+/** How long a message's reports are kept (a report is about recent chat). */
+export const REPORT_TTL_MS = 86_400_000;
 
 /** The scope of sanctions that apply in every room. */
 export const GLOBAL_SCOPE = '*';

@@ -9,6 +9,7 @@ export const moderationHandlers: ActorHandlers<
   | 'moderation:lift'
   | 'moderation:sanctions'
   | 'moderation:purge'
+  | 'moderation:report'
 > = {
   'moderation:held': (actor, { roomId }, services) =>
     onRoom(services, roomId, async (room) => ({
@@ -36,6 +37,9 @@ export const moderationHandlers: ActorHandlers<
     onRoom(services, roomId, async (room) => ({
       sanctions: await room.moderation.sanctions(actor.identity),
     })),
+
+  'moderation:report': (actor, { roomId, messageId, reason }, services) =>
+    onRoom(services, roomId, (room) => room.chat.report(actor.identity, messageId, reason)),
 
   'moderation:purge': (actor, { roomId, userId }, services) =>
     onRoom(services, roomId, (room) => room.chat.purge(actor.identity, userId)),

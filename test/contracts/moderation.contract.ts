@@ -105,6 +105,19 @@ export function moderationContract(
       expect(await b.take('show', 'm1')).toBeUndefined();
     });
 
+    it('counts each reporter of a message once, and the reports against its author', async () => {
+      const [a, b] = await two();
+      expect(await a.report('show', 'm1', 'troll', 'v1')).toBe(1);
+      expect(await b.report('show', 'm1', 'troll', 'v1')).toBe(1);
+      expect(await b.report('show', 'm1', 'troll', 'v2')).toBe(2);
+      expect(await a.report('show', 'm2', 'troll', 'v1')).toBe(1);
+      expect((await b.standing('show', 'troll', 0)).reports).toBe(3);
+      expect((await b.standing('other', 'troll', 0)).reports).toBe(0);
+      expect((await a.standing('show', 'v1', 0)).reports).toBe(0);
+      // the counter is not a sanction
+      expect(await a.sanctions('show', 0)).toEqual([]);
+    });
+
     it('keeps sanctions per room and global, until they end or are lifted', async () => {
       const [a, b] = await two();
       const now = 1_000_000;
@@ -120,14 +133,16 @@ export function moderationContract(
       });
       await a.sanction(sanction({}));
       await a.sanction(sanction({ kind: 'ban', scope: '*', until: null, userId: 'spammer' }));
-      expect(await b.sanctionsOn('show', 'noisy', now)).toEqual([sanction({})]);
-      expect(await b.sanctionsOn('other', 'noisy', now)).toEqual([]);
-      expect(await b.sanctionsOn('other', 'spammer', now)).toMatchObject([{ kind: 'ban' }]);
+      expect((await b.standing('show', 'noisy', now)).sanctions).toEqual([sanction({})]);
+      expect((await b.standing('other', 'noisy', now)).sanctions).toEqual([]);
+      expect((await b.standing('other', 'spammer', now)).sanctions).toMatchObject([
+        { kind: 'ban' },
+      ]);
       // ended: no longer in force
-      expect(await b.sanctionsOn('show', 'noisy', now + 60_000)).toEqual([]);
+      expect((await b.standing('show', 'noisy', now + 60_000)).sanctions).toEqual([]);
       // the same kind again replaces it
       await b.sanction(sanction({ until: now + 120_000 }));
-      expect(await a.sanctionsOn('show', 'noisy', now + 60_000)).toMatchObject([
+      expect((await a.standing('show', 'noisy', now + 60_000)).sanctions).toMatchObject([
         { until: now + 120_000 },
       ]);
       expect((await a.sanctions('show', now)).map((s) => s.userId).sort()).toEqual([
@@ -136,9 +151,9 @@ export function moderationContract(
       ]);
       expect(await b.lift('show', 'noisy', 'timeout')).toBe(true);
       expect(await a.lift('show', 'noisy', 'timeout')).toBe(false);
-      expect(await a.sanctionsOn('show', 'noisy', now)).toEqual([]);
+      expect((await a.standing('show', 'noisy', now)).sanctions).toEqual([]);
       expect(await a.lift('*', 'spammer', 'ban')).toBe(true);
-      expect(await b.sanctionsOn('show', 'spammer', now)).toEqual([]);
+      expect((await b.standing('show', 'spammer', now)).sanctions).toEqual([]);
     });
   });
 }

@@ -179,6 +179,17 @@ export const clientEvents = {
     z.object(roomRef),
     z.object({ sanctions: z.array(Sanction) }),
   ),
+  'moderation:report': event(
+    "Report a message (each viewer once). Enough distinct reports (the policy's `reports.hideAt`, " +
+      'default 3) remove it for everyone, as `chat:deleted` by `reports`, and make its author a ' +
+      'new account to the classifier fallback. Any signed-in viewer.',
+    z.object({
+      ...roomRef,
+      messageId: z.string().max(64),
+      reason: plainText(500, { optional: true }).optional(),
+    }),
+    z.object({ reporters: z.number().int().positive(), hidden: z.boolean() }),
+  ),
   'moderation:purge': event(
     "Delete a user's recent messages in a room. Hosts and moderators.",
     z.object({ ...roomRef, userId: z.string().min(1).max(128) }),

@@ -159,6 +159,8 @@ export const ModerationPolicy = z.strictObject({
   defaultGroup: Id,
   /** Matched in order: the first whose `match` fits a token is its group. */
   groups: z.array(PolicyGroup).min(1).max(64),
+  /** Viewer reports: this many distinct reporters remove a message for everyone (default 3). */
+  reports: z.strictObject({ hideAt: z.number().int().min(1).max(1000) }).optional(),
   /** Languages the detector may answer for messages whose token has no `lang` (default: those the groups and rules name). */
   detectLanguages: z.array(Lang).min(1).optional(),
 });

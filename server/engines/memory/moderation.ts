@@ -10,10 +10,13 @@ import {
   type DecisionQuery,
   type HeldEntry,
   type ModerationStore,
+  type Standing,
 } from '../../../rooms/index.js';
 
 /** How many statements of reasons the embedded engine keeps (oldest dropped first). */
 const KEEP_DECISIONS = 200_000;
+/** Messages whose reports the embedded engine keeps. */
+const KEEP_REPORTS = 100_000;
 
 /** In-process moderation state. */
 export class MemoryModeration implements ModerationStore {
@@ -21,6 +24,10 @@ export class MemoryModeration implements ModerationStore {
   /** How many records were dropped from the front (the first kept one's sequence number). */
   private dropped = 0;
   private readonly queues = new Map<string, Map<string, HeldEntry>>();
+  /** `${roomId}:${messageId}` → who reported it. */
+  private readonly reports = new Map<string, Set<string>>();
+  /** `${roomId}:${userId}` → distinct reports of their messages. */
+  private readonly userReports = new Map<string, number>();
   /** scope → `${userId}:${kind}` → sanction. */
   private readonly scopes = new Map<string, Map<string, Sanction>>();
 
@@ -79,14 +86,34 @@ export class MemoryModeration implements ModerationStore {
     return Promise.resolve(this.scopes.get(scope)?.delete(`${userId}:${kind}`) ?? false);
   }
 
-  sanctionsOn(roomId: string, userId: string, now: number): Promise<Sanction[]> {
-    const out: Sanction[] = [];
+  standing(roomId: string, userId: string, now: number): Promise<Standing> {
+    const sanctions: Sanction[] = [];
     for (const scope of [roomId, GLOBAL_SCOPE])
       for (const kind of ['timeout', 'ban', 'shadow'] as const) {
         const s = this.scopes.get(scope)?.get(`${userId}:${kind}`);
-        if (s && inForce(s, now)) out.push({ ...s });
+        if (s && inForce(s, now)) sanctions.push({ ...s });
       }
-    return Promise.resolve(out);
+    return Promise.resolve({
+      sanctions,
+      reports: this.userReports.get(`${roomId}:${userId}`) ?? 0,
+    });
+  }
+
+  report(roomId: string, messageId: string, authorId: string, reporterId: string): Promise<number> {
+    const key = `${roomId}:${messageId}`;
+    let reporters = this.reports.get(key);
+    if (!reporters) this.reports.set(key, (reporters = new Set<string>()));
+    if (!reporters.has(reporterId)) {
+      reporters.add(reporterId);
+      const user = `${roomId}:${authorId}`;
+      this.userReports.set(user, (this.userReports.get(user) ?? 0) + 1);
+    }
+    // bounded: the oldest messages' reports go first
+    if (this.reports.size > KEEP_REPORTS) {
+      const oldest = this.reports.keys().next();
+      if (!oldest.done) this.reports.delete(oldest.value);
+    }
+    return Promise.resolve(reporters.size);
   }
 
   sanctions(roomId: string, now: number): Promise<Sanction[]> {

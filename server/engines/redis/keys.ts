@@ -36,7 +36,9 @@ export class Keys {
   decisions = () => `${this.prefix}{moderation}:decisions`;
   /** A room's messages held for review. */
   held = (roomId: string) => `${this.prefix}{${roomId}}:held`;
-  /** The sanctions of a scope (a room id, or `*` for every room). */
+  /** Who reported a message. */
+  reports = (roomId: string, messageId: string) => `${this.prefix}{${roomId}}:reports:${messageId}`;
+  /** The sanctions of a scope (a room id, or `*` for every room), and its users' report counts. */
   sanctions = (scope: string) => `${this.prefix}{${scope}}:sanctions`;
   /** The cluster's moderation policy (JSON `{ text, version }`). */
   policy = () => `${this.prefix}{moderation}:policy`;

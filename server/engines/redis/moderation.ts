@@ -10,6 +10,8 @@ import {
   type DecisionQuery,
   type HeldEntry,
   type ModerationStore,
+  REPORT_TTL_MS,
+  type Standing,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
@@ -96,16 +98,38 @@ export class RedisModeration implements ModerationStore {
     return n === 1;
   }
 
-  async sanctionsOn(roomId: string, userId: string, now: number): Promise<Sanction[]> {
+  async standing(roomId: string, userId: string, now: number): Promise<Standing> {
     const fields = KINDS.map((k) => `${userId}:${k}`);
     // two scopes, two keys (in a cluster, two slots): read both at once
     const [local, global] = await guarded(() =>
       Promise.all([
-        this.redis.hmget(this.keys.sanctions(roomId), ...fields),
+        this.redis.hmget(this.keys.sanctions(roomId), ...fields, `${userId}:reported`),
         this.redis.hmget(this.keys.sanctions(GLOBAL_SCOPE), ...fields),
       ]),
     );
-    return [...local, ...global].flatMap((v) => this.parse(v, now));
+    const reported = Number(local.pop() ?? 0);
+    return {
+      sanctions: [...local, ...global].flatMap((v) => this.parse(v, now)),
+      reports: Number.isFinite(reported) ? reported : 0,
+    };
+  }
+
+  async report(
+    roomId: string,
+    messageId: string,
+    authorId: string,
+    reporterId: string,
+  ): Promise<number> {
+    const key = this.keys.reports(roomId, messageId);
+    const result = await guarded(() =>
+      this.redis.multi().sadd(key, reporterId).scard(key).pexpire(key, REPORT_TTL_MS).exec(),
+    );
+    const [added, count] = result ?? [];
+    if (added?.[1] === 1)
+      await guarded(() =>
+        this.redis.hincrby(this.keys.sanctions(roomId), `${authorId}:reported`, 1),
+      );
+    return Number(count?.[1] ?? 0);
   }
 
   async sanctions(roomId: string, now: number): Promise<Sanction[]> {
