@@ -48,6 +48,7 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
   'moderation:lift': [{ roomId: 'r', userId: 'u' }],
   'moderation:sanctions': [{ roomId: 7 }],
   'moderation:report': [{ roomId: 'r' }, { roomId: 'r', messageId: 'm', reason: 5 }],
+  'moderation:role': [{ roomId: 'r', userId: 'u', role: 'host' }],
   'moderation:purge': [{ roomId: 'r' }, { roomId: 'r', userId: 'x'.repeat(129) }],
   'media:capabilities': [{}, { roomId: 'a b' }],
   'media:transport': [{ roomId: 'r' }, { roomId: 'r', direction: 'both' }],

@@ -408,6 +408,58 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     ]);
   });
 
+  it('lets the host appoint moderators of the room, on every node, and take it back', async () => {
+    const [a, b] = await setup(POLICY);
+    const host = await a.socket(HOST);
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await host.emitWithAck('room:join', { roomId: 'show' });
+    const mod = await joined(b, US('mo'));
+    const troll = await joined(a, US('troll'));
+    const posted = await send(troll.socket, 'spam spam');
+    if (!posted.ok || posted.status !== 'published') throw new Error('not published');
+    const sanction = () =>
+      mod.socket.emitWithAck('moderation:sanction', {
+        roomId: 'show',
+        userId: 'troll',
+        kind: 'timeout',
+        seconds: 30,
+      });
+    expect(await sanction()).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // only the host appoints
+    expect(
+      await mod.socket.emitWithAck('moderation:role', {
+        roomId: 'show',
+        userId: 'mo',
+        role: 'moderator',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const role = nextEvent<ServerPayload<'room:role'>>(mod.socket, 'room:role');
+    expect(
+      await host.emitWithAck('moderation:role', {
+        roomId: 'show',
+        userId: 'mo',
+        role: 'moderator',
+      }),
+    ).toMatchObject({ ok: true });
+    expect(await role).toMatchObject({ userId: 'mo', role: 'moderator' });
+    expect(await sanction()).toMatchObject({ ok: true, sanction: { by: 'mo' } });
+    expect(
+      await mod.socket.emitWithAck('chat:delete', { roomId: 'show', messageId: posted.id }),
+    ).toMatchObject({ ok: true });
+    // a late joiner's snapshot names the room's moderators; the moderator's own says so too
+    expect((await joined(b, US('late'))).snapshot.moderators).toEqual(['mo']);
+    expect((await joined(a, US('mo'))).snapshot.role).toBe('moderator');
+    await host.emitWithAck('moderation:role', { roomId: 'show', userId: 'mo', role: 'viewer' });
+    await eventually(() => b.app.internals.registry.get('show')?.moderators.length === 0);
+    expect(
+      await mod.socket.emitWithAck('moderation:lift', {
+        roomId: 'show',
+        userId: 'troll',
+        kind: 'timeout',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
   it('shows a shadow-banned user their messages and nobody else', async () => {
     const [a, b] = await setup(POLICY);
     const host = await a.socket(HOST);

@@ -69,6 +69,8 @@ export interface RoomEventMap {
   'product:removed': (event: ServerPayload<'product:removed'>) => void;
   'product:pinned': (event: ServerPayload<'product:pinned'>) => void;
   'product:unpinned': (event: ServerPayload<'product:unpinned'>) => void;
+  /** The host made a user a moderator of the room, or took it back. */
+  'room:role': (event: ServerPayload<'room:role'>) => void;
   'reaction:batch': (event: ServerPayload<'reaction:batch'>) => void;
   /** A drop's stock: on every change of state, and while it sells at most 10 times a second. */
   'drop:stock': (stock: ServerPayload<'drop:stock'>) => void;

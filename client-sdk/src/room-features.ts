@@ -40,6 +40,8 @@ export interface RoomFeatures {
     sanctions(): Promise<ClientResponse<'moderation:sanctions'>['sanctions']>;
     /** Deletes a user's recent messages here. */
     purge(userId: string): Promise<{ deleted: number }>;
+    /** Makes a user a moderator of this room, or takes it back (`viewer`). Hosts. */
+    setRole(userId: string, role: 'moderator' | 'viewer'): Promise<{ seq: number }>;
     /** Reports a message (any signed-in viewer); enough reports remove it for everyone. */
     report(messageId: string, reason?: string): Promise<ClientResponse<'moderation:report'>>;
   };
@@ -138,6 +140,7 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
         (await link.request('moderation:lift', { roomId, userId, kind, ...options })).lifted,
       sanctions: async () => (await link.request('moderation:sanctions', { roomId })).sanctions,
       purge: (userId) => link.request('moderation:purge', { roomId, userId }),
+      setRole: (userId, role) => link.request('moderation:role', { roomId, userId, role }),
       report: (messageId, reason) =>
         link.request('moderation:report', {
           roomId,

@@ -65,6 +65,7 @@ const CONTROL_TYPES = [
   'product:removed',
   'product:pinned',
   'product:unpinned',
+  'room:role',
 ] as const satisfies readonly Exclude<RoomEvent['type'], 'chat:message' | 'chat:withheld'>[];
 
 /**

@@ -10,6 +10,7 @@ import type { Member, RoomEngine, RoomLimits } from './context.js';
  */
 export interface RoomScope extends RoomRef {
   readonly hostId: string;
+  readonly moderators: readonly string[];
   readonly engine: RoomEngine;
   readonly limits: RoomLimits;
   /** This replica's state (the room must be loaded). */

@@ -126,6 +126,10 @@ export class StreamRoom implements RoomScope {
     return this.state.stream.hostId;
   }
 
+  get moderators(): readonly string[] {
+    return this.state.moderators;
+  }
+
   /** True when nobody is here and nothing is in progress: the shared room lives on in the engine. */
   get isDisposable(): boolean {
     return this.members.size === 0 && this.busy === 0;
@@ -255,6 +259,7 @@ export class StreamRoom implements RoomScope {
       products: [...s.products],
       pinnedProducts: [...s.pinnedProducts],
       drops: await this.drops.feed.current(),
+      moderators: [...s.moderators],
       role: roleIn(member.identity, this),
     };
   }

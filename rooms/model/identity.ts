@@ -21,6 +21,8 @@ export interface Identity {
 export interface RoomRef {
   readonly id: string;
   readonly hostId: string | null;
+  /** Users its host made moderators of it. */
+  readonly moderators?: readonly string[];
 }
 
 /**
@@ -30,10 +32,17 @@ export interface RoomRef {
  */
 export function roleIn(identity: Identity, room: RoomRef): Role {
   if (identity.role === 'admin') return 'host';
-  if (Object.hasOwn(identity.roomRoles, room.id)) return identity.roomRoles[room.id] ?? 'viewer';
-  if (identity.role === 'host')
-    return room.hostId === null || room.hostId === identity.id ? 'host' : 'viewer';
-  return identity.role;
+  if (Object.hasOwn(identity.roomRoles, room.id)) {
+    const granted = identity.roomRoles[room.id] ?? 'viewer';
+    return granted === 'viewer' && room.moderators?.includes(identity.id) ? 'moderator' : granted;
+  }
+  const base =
+    identity.role === 'host'
+      ? room.hostId === null || room.hostId === identity.id
+        ? 'host'
+        : 'viewer'
+      : identity.role;
+  return base === 'viewer' && room.moderators?.includes(identity.id) ? 'moderator' : base;
 }
 
 const rank: Record<Role, number> = { viewer: 0, moderator: 1, host: 2 };

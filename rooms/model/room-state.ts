@@ -20,12 +20,19 @@ export interface RoomState extends ControlState {
 }
 
 export function initialControl(stream: StreamInfo): ControlState {
-  return { stream, slowModeSeconds: 0, pinned: [], products: [], pinnedProducts: [] };
+  return {
+    stream,
+    slowModeSeconds: 0,
+    pinned: [],
+    products: [],
+    pinnedProducts: [],
+    moderators: [],
+  };
 }
 
 /** Control state as stored: records written before products existed lack their fields. */
-export type StoredControl = Omit<ControlState, 'products' | 'pinnedProducts'> &
-  Partial<Pick<ControlState, 'products' | 'pinnedProducts'>>;
+export type StoredControl = Omit<ControlState, 'products' | 'pinnedProducts' | 'moderators'> &
+  Partial<Pick<ControlState, 'products' | 'pinnedProducts' | 'moderators'>>;
 
 /** The control part of a room's state (fields a record stored before they existed get defaults). */
 export const controlOf = (c: StoredControl): ControlState => ({
@@ -34,6 +41,7 @@ export const controlOf = (c: StoredControl): ControlState => ({
   pinned: c.pinned,
   products: c.products ?? [],
   pinnedProducts: c.pinnedProducts ?? [],
+  moderators: c.moderators ?? [],
 });
 
 /** Applies one event in place. Events must arrive in seq order. */

@@ -245,6 +245,20 @@ export class RoomModeration {
     return lifted;
   }
 
+  /** Makes a user a moderator of the room, or takes it back. Hosts. */
+  setRole(
+    identity: Identity,
+    userId: string,
+    role: 'moderator' | 'viewer',
+  ): Promise<{ seq: number }> {
+    assertRole(identity, this.room, 'host', 'appoint moderators');
+    return this.room.control((s) =>
+      s.moderators.includes(userId) === (role === 'moderator')
+        ? null
+        : { type: 'room:role', roomId: this.room.id, userId, role },
+    );
+  }
+
   sanctions(identity: Identity): Promise<Sanction[]> {
     assertRole(identity, this.room, 'moderator', 'list sanctions');
     return this.room.engine.moderation.sanctions(this.room.id, this.room.now());

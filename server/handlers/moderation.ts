@@ -10,6 +10,7 @@ export const moderationHandlers: ActorHandlers<
   | 'moderation:sanctions'
   | 'moderation:purge'
   | 'moderation:report'
+  | 'moderation:role'
 > = {
   'moderation:held': (actor, { roomId }, services) =>
     onRoom(services, roomId, async (room) => ({
@@ -40,6 +41,9 @@ export const moderationHandlers: ActorHandlers<
 
   'moderation:report': (actor, { roomId, messageId, reason }, services) =>
     onRoom(services, roomId, (room) => room.chat.report(actor.identity, messageId, reason)),
+
+  'moderation:role': (actor, { roomId, userId, role }, services) =>
+    onRoom(services, roomId, (room) => room.moderation.setRole(actor.identity, userId, role)),
 
   'moderation:purge': (actor, { roomId, userId }, services) =>
     onRoom(services, roomId, (room) => room.chat.purge(actor.identity, userId)),

@@ -190,6 +190,16 @@ export const clientEvents = {
     }),
     z.object({ reporters: z.number().int().positive(), hidden: z.boolean() }),
   ),
+  'moderation:role': event(
+    'Make a user a moderator of this room (it lasts with the room, on every node), or take it ' +
+      "back with `viewer`. The room's hosts.",
+    z.object({
+      ...roomRef,
+      userId: z.string().min(1).max(128),
+      role: z.enum(['moderator', 'viewer']),
+    }),
+    Sequenced,
+  ),
   'moderation:purge': event(
     "Delete a user's recent messages in a room. Hosts and moderators.",
     z.object({ ...roomRef, userId: z.string().min(1).max(128) }),
@@ -453,6 +463,10 @@ export const serverEvents = {
   'product:removed': liveEvent('product:removed', 'Control lane. A product was taken off.'),
   'product:pinned': liveEvent('product:pinned', 'Control lane. A product was pinned.'),
   'product:unpinned': liveEvent('product:unpinned', 'Control lane. A product was unpinned.'),
+  'room:role': liveEvent(
+    'room:role',
+    'Control lane. The host made a user a moderator of this room, or took it back.',
+  ),
   'reaction:batch': z
     .object({ roomId: z.string(), seq: Seq, counts: ReactionCounts })
     .describe(

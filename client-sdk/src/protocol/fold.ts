@@ -26,6 +26,8 @@ export interface RoomControl {
   products: Product[];
   /** Ids of pinned products, oldest pin first. */
   pinnedProducts: string[];
+  /** Users the host made moderators of the room. */
+  moderators: string[];
 }
 
 /** The chat message a `chat:message` event carries. */
@@ -83,6 +85,13 @@ export function applyControl(control: RoomControl, event: RoomEventInput): RoomC
         ...control,
         pinnedProducts: control.pinnedProducts.filter((id) => id !== event.productId),
       };
+    case 'room:role': {
+      const others = control.moderators.filter((id) => id !== event.userId);
+      return {
+        ...control,
+        moderators: event.role === 'moderator' ? [...others, event.userId] : others,
+      };
+    }
   }
 }
 

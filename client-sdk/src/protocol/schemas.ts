@@ -131,6 +131,13 @@ export const RoomEvent = z
     z.object({ type: z.literal('product:removed'), ...eventBase, productId: ProductId }),
     z.object({ type: z.literal('product:pinned'), ...eventBase, productId: ProductId }),
     z.object({ type: z.literal('product:unpinned'), ...eventBase, productId: ProductId }),
+    /** The host made a user a moderator of the room, or took it back (`viewer`). */
+    z.object({
+      type: z.literal('room:role'),
+      ...eventBase,
+      userId: z.string(),
+      role: z.enum(['moderator', 'viewer']),
+    }),
   ])
   .meta({
     id: 'RoomEvent',
@@ -179,6 +186,9 @@ export const RoomSnapshot = z
     drops: z
       .array(DropStock)
       .describe("The room's drops with their current stock and deadlines (for late joiners)"),
+    moderators: z
+      .array(z.string())
+      .describe("Users the host made moderators of this room (besides the token's roles)"),
     role: Role.describe("The joining user's role in this room"),
   })
   .meta({ id: 'RoomSnapshot' });
