@@ -74,12 +74,7 @@ export class StreamRoom implements RoomScope {
     this.engine = ctx.engine;
     this.limits = ctx.limits;
     this.buffer = new TickBuffer();
-    this.moderation = new RoomModeration(this, ctx.moderation, {
-      notify: (userId, notice) =>
-        void ctx.engine.broker
-          .publish(id, { kind: 'user', userId, notice })
-          .catch((error: unknown) => ctx.output.failed(id, error)),
-    });
+    this.moderation = new RoomModeration(this, ctx.moderation);
     this.audience = new Audience((identity) => this.moderation.partitionOf(identity));
     this.chat = new RoomChat(this, this.buffer, this.moderation);
     this.products = new RoomProducts(this);

@@ -1,6 +1,5 @@
 import {
   CodedError,
-  type DecisionAction,
   type DecisionRecord,
   type HeldMessage,
   type Sanction,
@@ -12,6 +11,7 @@ import { GLOBAL_SCOPE, type HeldEntry, type Standing } from '../ports/moderation
 import type { UserNotice } from '../ports/broker.js';
 import type { ModerationHooks, Trust } from './hooks.js';
 import { NEW_ACCOUNT_MS } from './hooks.js';
+import { recordOf, verdictRecord } from './records.js';
 import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
 import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
 
@@ -19,11 +19,6 @@ import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
 export interface Screened {
   outcome: Outcome;
   records: DecisionRecord[];
-}
-
-/** Tells users on every node (through the room's channel) and removes banned ones. */
-export interface ModerationLinks {
-  notify(userId: string, notice: UserNotice): void;
 }
 
 /**
@@ -35,8 +30,14 @@ export class RoomModeration {
   constructor(
     private readonly room: RoomScope,
     private readonly hooks: ModerationHooks | undefined,
-    private readonly links: ModerationLinks,
   ) {}
+
+  /** Tells one user's connections in the room, on every node (through the room's channel). */
+  private notify(userId: string, notice: UserNotice): void {
+    this.room.engine.broker
+      .publish(this.room.id, { kind: 'user', userId, notice })
+      .catch((error: unknown) => this.room.failed(error));
+  }
 
   /** The audience partition of a viewer under the policy in force. */
   partitionOf(identity: Pick<Identity, 'region' | 'language'>): string {
@@ -94,7 +95,7 @@ export class RoomModeration {
       const stamp: Stamp = { policy: 'none', authorOnly: true };
       return {
         outcome: { kind: 'publish', stamp },
-        records: [this.recordOf(base, 'shadow', 'sanction', { reason: 'shadow ban' })],
+        records: [recordOf(this.room, base, 'shadow', 'sanction', { reason: 'shadow ban' })],
       };
     }
     const language = this.languageOf(policy, identity, text);
@@ -114,9 +115,9 @@ export class RoomModeration {
       lang: language.lang,
       langSource: language.source,
     };
-    const records = verdicts.map((v) => this.verdictRecord(policy, context, v, senderGroup));
+    const records = verdicts.map((v) => verdictRecord(this.room, policy, context, v, senderGroup));
     if (shadowBanned)
-      records.push(this.recordOf(base, 'shadow', 'sanction', { reason: 'shadow ban' }));
+      records.push(recordOf(this.room, base, 'shadow', 'sanction', { reason: 'shadow ban' }));
     return { outcome, records };
   }
 
@@ -156,7 +157,8 @@ export class RoomModeration {
       throw new CodedError('REVIEW_NOT_FOUND', `No held message ${messageId} waits for review`);
     const seq = approve ? await publish(entry) : null;
     this.keep([
-      this.recordOf(
+      recordOf(
+        this.room,
         { roomId: this.room.id, messageId, userId: entry.author.id, userRegion: null },
         approve ? 'approve' : 'deny',
         'moderator',
@@ -164,7 +166,7 @@ export class RoomModeration {
         seq ?? undefined,
       ),
     ]);
-    this.links.notify(entry.author.id, {
+    this.notify(entry.author.id, {
       type: 'chat:reviewed',
       payload: {
         roomId: this.room.id,
@@ -204,7 +206,8 @@ export class RoomModeration {
     await this.room.engine.moderation.sanction(sanction);
     const action = req.kind === 'shadow' ? 'shadow-ban' : req.kind;
     this.keep([
-      this.recordOf(
+      recordOf(
+        this.room,
         { roomId: this.room.id, userId: req.userId, userRegion: null },
         action,
         'moderator',
@@ -212,7 +215,7 @@ export class RoomModeration {
       ),
     ]);
     if (req.kind === 'ban')
-      this.links.notify(req.userId, {
+      this.notify(req.userId, {
         type: 'room:removed',
         payload: {
           roomId: this.room.id,
@@ -232,7 +235,8 @@ export class RoomModeration {
     const lifted = await this.room.engine.moderation.lift(scope, req.userId, req.kind);
     if (lifted)
       this.keep([
-        this.recordOf(
+        recordOf(
+          this.room,
           { roomId: this.room.id, userId: req.userId, userRegion: null },
           'lift',
           'moderator',
@@ -288,7 +292,7 @@ export class RoomModeration {
     const threshold = this.hooks?.policy()?.reportsToHide ?? REPORTS_TO_HIDE;
     const base = { roomId: this.room.id, messageId, userId: message.author.id, userRegion: null };
     const records = [
-      this.recordOf(base, 'report', 'report', {
+      recordOf(this.room, base, 'report', 'report', {
         by: identity.id,
         reason: reason ?? `reported (${reporters} of ${threshold} to hide)`,
       }),
@@ -296,7 +300,7 @@ export class RoomModeration {
     const hide = reporters === threshold;
     if (hide)
       records.push(
-        this.recordOf(base, 'hide', 'report', {
+        recordOf(this.room, base, 'hide', 'report', {
           reason: `${reporters} viewers reported it: removed for everyone`,
         }),
       );
@@ -307,7 +311,8 @@ export class RoomModeration {
   /** Records a moderator's delete (the statement of reasons of a removal). */
   deleted(identity: Identity, messageId: string, authorId: string): void {
     this.keep([
-      this.recordOf(
+      recordOf(
+        this.room,
         { roomId: this.room.id, messageId, userId: authorId, userRegion: null },
         'delete',
         'moderator',
@@ -361,50 +366,6 @@ export class RoomModeration {
       if (at < 0) verdicts.push(verdict);
       else verdicts[at] = verdict;
     }
-  }
-
-  private verdictRecord(
-    policy: CompiledPolicy,
-    context: Omit<DecisionRecord, 'id' | 'at' | 'action' | 'detector'>,
-    v: GroupVerdict,
-    senderGroup: string,
-  ): DecisionRecord {
-    const regions = policy.regionsOf(v.group);
-    const own = v.group === senderGroup;
-    // another audience's hold, shadow or block withholds the message from that audience only
-    const action = own || v.action === 'mask' ? v.action : 'hide';
-    const reason =
-      `rule "${v.rule}" (${v.action}) of group "${v.group}" found ${v.found}` +
-      (own || action === v.action ? '' : `: withheld from "${v.group}"`);
-    return {
-      ...context,
-      id: this.room.newId(),
-      at: this.room.now(),
-      group: v.group,
-      groupRegions: regions,
-      action,
-      detector: v.detector,
-      rule: v.rule,
-      reason,
-    };
-  }
-
-  private recordOf(
-    base: Pick<DecisionRecord, 'roomId' | 'userId' | 'userRegion'> & { messageId?: string },
-    action: DecisionAction,
-    detector: DecisionRecord['detector'],
-    extra: Partial<DecisionRecord>,
-    seq?: number,
-  ): DecisionRecord {
-    return {
-      ...base,
-      ...extra,
-      ...(seq === undefined ? {} : { seq }),
-      id: this.room.newId(),
-      at: this.room.now(),
-      action,
-      detector,
-    };
   }
 }
 
