@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { useRedis } from './helpers/redis.js';
-import { nextEvent } from './helpers/events.js';
+import { eventually, nextEvent } from './helpers/events.js';
 import { openShow, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
@@ -75,6 +75,59 @@ describe('transport', () => {
       expect(nativeAfter - nativeBefore).toBe(calls.length);
     },
   );
+
+  it('an audience split by moderation policy stays native: one publish per partition present, and a new policy moves viewers', async () => {
+    const groups = ['cn', 'jp', 'es', 'global'];
+    const policy = {
+      version: 'four',
+      defaultGroup: 'global',
+      groups: [
+        { id: 'cn', match: { regions: ['CN'] } },
+        { id: 'jp', match: { regions: ['JP'] } },
+        { id: 'es', match: { regions: ['ES'] } },
+        { id: 'global' },
+      ],
+    };
+    const server = await start({}, { moderationPolicy: policy });
+    const regions = ['CN', 'JP', 'ES', 'US'];
+    const { host, viewers } = await openShow(
+      server,
+      regions.flatMap((region) => [1, 2].map((i) => ({ sub: `${region}${i}`, region }))),
+    );
+    const calls = spyPublish(server);
+    const nativeBefore = await metric(server, 'liveshop_uws_native_publish_total');
+    const got = viewers.map((v) => nextEvent<ServerPayload<'chat:batch'>>(v, 'chat:batch'));
+    await host.emitWithAck('chat:send', { roomId: 'show', text: 'to everyone' });
+    for (const batch of await Promise.all(got)) expect(batch.messages[0]?.text).toBe('to everyone');
+    const chat = calls.filter((c) => c.message.startsWith('42["chat:batch"'));
+    expect(chat.map((c) => c.topic).sort()).toEqual(
+      groups.map((g) => `/\x1fr:show:${g}:feed`).sort(),
+    );
+    expect((await metric(server, 'liveshop_uws_native_publish_total')) - nativeBefore).toBe(
+      calls.length,
+    );
+
+    // a new policy that puts everyone in one audience: the connections follow it
+    const res = await fetch(`${server.url}/v1/moderation/policy`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${await server.token({ sub: 'root', role: 'admin' })}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ version: 'one', defaultGroup: 'all', groups: [{ id: 'all' }] }),
+    });
+    expect(res.status).toBe(200);
+    const room = server.app.internals.registry.get('show');
+    await eventually(() => room?.audience.partitions.join() === 'all');
+    calls.length = 0;
+    const again = viewers.map((v) => nextEvent<ServerPayload<'chat:batch'>>(v, 'chat:batch'));
+    await host.emitWithAck('chat:send', { roomId: 'show', text: 'one audience now' });
+    for (const batch of await Promise.all(again))
+      expect(batch.messages[0]?.text).toBe('one audience now');
+    expect(
+      calls.filter((c) => c.message.startsWith('42["chat:batch"')).map((c) => c.topic),
+    ).toEqual(['/\x1fr:show:all:feed']);
+  });
 
   it('two servers in one process each publish into their own app, even after one closes', async () => {
     const a = await start();
