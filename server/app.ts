@@ -154,7 +154,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         .catch(() => undefined);
     },
   );
-  const moderation = new ModerationRuntime(logger.child({ component: 'moderation' }), now);
+  const moderation = new ModerationRuntime(logger.child({ component: 'moderation' }), now, metrics);
   // a new policy may put viewers in other audiences: move their connections' subscriptions
   moderation.onChange(() => {
     for (const room of registry.values())

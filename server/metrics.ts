@@ -53,6 +53,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly classifierCalls = new Counter({
+    name: 'liveshop_moderation_classifier_calls_total',
+    help: 'Classifier verdicts by policy group and outcome (scored, cached, or why it failed)',
+    labelNames: ['group', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly ackLatency = new Histogram({
     name: 'liveshop_ack_latency_seconds',
     help: 'Time from receiving a client event to sending its ack',

@@ -155,6 +155,9 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     const refused = await send(cnWriter.socket, '博彩');
     expect(refused).toMatchObject({ ok: false, error: { code: 'MESSAGE_BLOCKED' } });
     if (!refused.ok) expect(refused.error.message).toContain('gambling-zh');
+    const counted = await a.app.metrics.registry.metrics();
+    expect(counted).toMatch(/^liveshop_moderation_outcomes_total\{outcome="blocked"\} 1$/m);
+    expect(counted).toMatch(/^liveshop_moderation_outcomes_total\{outcome="restricted"\} 2$/m);
 
     // late joiners on either node: the snapshot shows what live showed
     for (const node of [a, b]) {

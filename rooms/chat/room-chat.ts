@@ -154,6 +154,7 @@ export class RoomChat {
     const id = room.newId();
     const screened = await this.moderation.screen(identity, id, text, await standing);
     const { outcome } = screened;
+    this.moderation.noted(outcome);
     if (outcome.kind === 'block') {
       this.moderation.keep(screened.records);
       throw new CodedError(

@@ -13,6 +13,8 @@ export interface ModerationHooks {
   /** The language of a text, among `langs`; null when it cannot tell. */
   detect(text: string, langs: readonly string[]): string | null;
   /** A group's classifier verdict on a text, when the group has a classifier (null: allow). */
+  /** What moderation made of a message at this node (for metrics). */
+  noted?(outcome: 'published' | 'restricted' | 'held' | 'blocked'): void;
   classify?(
     policy: CompiledPolicy,
     group: string,

@@ -121,6 +121,14 @@ export class RoomModeration {
     return { outcome, records };
   }
 
+  /** Counts an outcome (metrics). */
+  noted(outcome: Outcome): void {
+    if (!this.hooks?.noted) return;
+    if (outcome.kind === 'block') this.hooks.noted('blocked');
+    else if (outcome.kind === 'hold') this.hooks.noted('held');
+    else this.hooks.noted(outcome.stamp ? 'restricted' : 'published');
+  }
+
   /** Keeps statements of reasons; a published message's carry its seq. */
   keep(records: readonly DecisionRecord[], seq?: number): void {
     if (records.length === 0) return;

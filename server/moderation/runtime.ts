@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Trust } from '../../client-sdk/src/protocol/index.js';
 import type { GroupVerdict, ModerationHooks } from '../../rooms/index.js';
 import { CompiledPolicy, type LoadedPolicy } from '../../rooms/index.js';
+import type { Metrics } from '../metrics.js';
 import { Classifier } from './classifier.js';
 
 /** eld's detector (the small model: see BENCHMARKS.md, "Language detection on short chat"). */
@@ -27,8 +28,13 @@ export class ModerationRuntime implements ModerationHooks {
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly metrics?: Pick<Metrics, 'moderationDecisions' | 'classifierCalls'>,
     private readonly fetcher: typeof fetch = fetch,
   ) {}
+
+  noted(outcome: 'published' | 'restricted' | 'held' | 'blocked'): void {
+    this.metrics?.moderationDecisions.inc({ outcome });
+  }
 
   policy(): CompiledPolicy | null {
     return this.compiled;
@@ -88,6 +94,10 @@ export class ModerationRuntime implements ModerationHooks {
     const classifier = policy === this.compiled ? this.classifiers.get(group) : undefined;
     if (!classifier) return null;
     const verdict = await classifier.classify(text, trust);
+    this.metrics?.classifierCalls.inc({
+      group,
+      outcome: verdict.outcome === 'failed' ? (verdict.failure ?? 'error') : verdict.outcome,
+    });
     if (verdict.action === 'allow') return null;
     const found =
       verdict.outcome === 'failed'
@@ -103,11 +113,6 @@ export class ModerationRuntime implements ModerationHooks {
       detector: 'classifier',
       found,
     };
-  }
-
-  /** Each group classifier's counters (for metrics). */
-  classifierStats(): Map<string, ReturnType<Classifier['stats']>> {
-    return new Map([...this.classifiers].map(([group, c]) => [group, c.stats()]));
   }
 
   private loadEld(): Promise<void> {
