@@ -349,6 +349,18 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
       }),
     ).toMatchObject({ ok: true, lifted: true });
     expect(await send(noisy.socket, 'sorry')).toMatchObject({ ok: true, status: 'published' });
+    await send(noisy.socket, 'sorry again');
+    // all of a user's recent messages go at once (each a chat:deleted)
+    const watcher = await joined(a, US('watcher'));
+    const gone: string[] = [];
+    watcher.socket.on('chat:deleted', (e: { messageId: string }) => gone.push(e.messageId));
+    expect(
+      await host.emitWithAck('moderation:purge', { roomId: 'show', userId: 'noisy' }),
+    ).toMatchObject({ ok: true, deleted: 2 });
+    await eventually(() => gone.length === 2);
+    expect((await joined(b, US('late'))).snapshot.chat.some((m) => m.author.id === 'noisy')).toBe(
+      false,
+    );
 
     // a ban on node A takes the user out on node B and keeps them out everywhere
     const removed = nextEvent<ServerPayload<'room:removed'>>(noisy.socket, 'room:removed');
@@ -553,5 +565,64 @@ describe.each(setups)('the classifier hook (%s)', (_name, setup) => {
       ['newbie', 'classifier-unavailable'],
       ['newbie', 'classifier-unavailable'],
     ]);
+  });
+});
+
+describe('moderation over /v1', () => {
+  it('lists and reviews held messages and sets and lifts sanctions with a host token', async () => {
+    const server = await start({}, { moderationPolicy: POLICY });
+    const host = await server.socket(HOST);
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    const author = await joined(server, CN('wu'));
+    const held = await send(author.socket, 'go to evil.example.com now');
+    if (!held.ok || held.status !== 'held') throw new Error('not held');
+    const auth = { authorization: `Bearer ${await server.token(HOST)}` };
+    const json = { ...auth, 'content-type': 'application/json' };
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}/v1/rooms/show${path}`, { headers: auth, ...init });
+
+    const queue = await api('/held');
+    expect(await queue.json()).toMatchObject({ ok: true, held: [{ id: held.id }] });
+    const viewerToken = await server.token(US('sam'));
+    expect(
+      (await api('/held', { headers: { authorization: `Bearer ${viewerToken}` } })).status,
+    ).toBe(403);
+    const review = await api(`/held/${held.id}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ approve: true }),
+    });
+    expect(await review.json()).toMatchObject({ ok: true, seq: expect.any(Number) });
+
+    const banned = await api('/sanctions', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ userId: 'wu', kind: 'timeout', seconds: 600 }),
+    });
+    expect(await banned.json()).toMatchObject({ ok: true, sanction: { kind: 'timeout' } });
+    expect(await send(author.socket, 'hi')).toMatchObject({
+      ok: false,
+      error: { code: 'TIMED_OUT' },
+    });
+    const bad = await api('/sanctions', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ userId: 'wu', kind: 'timeout', seconds: 1 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await (await api('/sanctions')).json()).toMatchObject({
+      ok: true,
+      sanctions: [{ userId: 'wu', kind: 'timeout' }],
+    });
+    const lifted = await api('/sanctions/wu/timeout', { method: 'DELETE' });
+    expect(await lifted.json()).toMatchObject({ ok: true, lifted: true });
+    expect(await send(author.socket, 'hi again')).toMatchObject({ ok: true, status: 'published' });
+    // exports are for admins only
+    const denied = await fetch(`${server.url}/v1/moderation/decisions?since=0`, { headers: auth });
+    expect(denied.status).toBe(403);
+    const badQuery = await fetch(`${server.url}/v1/moderation/decisions?since=yesterday`, {
+      headers: { authorization: `Bearer ${await server.token({ sub: 'root', role: 'admin' })}` },
+    });
+    expect(badQuery.status).toBe(400);
   });
 });
