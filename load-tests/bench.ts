@@ -18,8 +18,8 @@ import { SPECS, TARGET_LABELS } from './specs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scenario = process.argv[2] ?? '';
-const spec = SPECS[scenario];
-if (!spec) {
+const base = SPECS[scenario];
+if (!base) {
   process.stderr.write(`Usage: npm run bench -- <${Object.keys(SPECS).join('|')}> [options]\n`);
   process.exit(64);
 }
@@ -27,23 +27,25 @@ const { values } = parseArgs({
   args: process.argv.slice(3),
   options: {
     ...Object.fromEntries(
-      Object.entries(spec.options).map(([k, v]) => [k, { type: 'string' as const, default: v }]),
+      Object.entries(base.options).map(([k, v]) => [k, { type: 'string' as const, default: v }]),
     ),
     runs: { type: 'string', default: '3' },
-    targets: { type: 'string', default: spec.targets.join(',') },
+    targets: { type: 'string', default: '' },
     'no-pin': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
   },
 });
 const o = values as unknown as Record<string, string>;
+// some options make a scenario another comparison (fanout --groups 4: audiences, ours only)
+const spec = base.variant?.(o) ?? base;
 const pin = !values['no-pin'];
 if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
 if (!values['skip-build'])
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 
 const runs = Number(values.runs);
-const targets = values.targets.split(',') as TargetName[];
+const targets = (values.targets === '' ? spec.targets : values.targets.split(',')) as TargetName[];
 const cpus = pin ? { serverCpu: 0, loadCpu: 1 } : {};
 const results: { target: TargetName }[] = [];
 const perRun: (string | number)[][] = [];

@@ -7,10 +7,10 @@
  * its section of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadChatCorpus, type ChatSample } from './lib/chat-corpus.js';
 import { heapAfterGc, perCpuSecond } from './lib/cpu.js';
 import { fmt, machine, median, table, writeSection } from './lib/report.js';
 
@@ -25,17 +25,7 @@ const { values } = parseArgs({
 if (!values['no-pin'])
   execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
 
-interface Sample {
-  lang: string;
-  text: string;
-}
-const corpus: Sample[] = readFileSync(join(ROOT, 'test/data/lang/short-chat.tsv'), 'utf8')
-  .split('\n')
-  .filter((line) => line.includes('\t'))
-  .map((line) => {
-    const [lang = '', text = ''] = line.split('\t');
-    return { lang, text };
-  });
+const corpus: ChatSample[] = loadChatCorpus();
 const LANGS = [...new Set(corpus.map((s) => s.lang))].sort();
 
 /** ISO 639-3 (franc, lande) to the 639-1 codes tokens carry. */

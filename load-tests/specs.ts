@@ -1,3 +1,4 @@
+import { groupRegions } from './lib/policies.js';
 import { fmt, median } from './lib/report.js';
 import { TARGET_LABELS, type TargetName } from './lib/targets.js';
 import { dropBurst, type DropBurstResult } from './scenarios/drop-burst.js';
@@ -26,6 +27,8 @@ export interface BenchSpec<R extends { target: TargetName }> {
   columns: [string, (runs: R[], all: R[]) => string][];
   /** The issue's targets, each checked against the medians. */
   verdicts(all: R[]): string[];
+  /** Another spec the options call for (same options: another comparison); none: this one. */
+  variant?(o: Values): BenchSpec<R> | undefined;
 }
 
 const num = (o: Values, k: string) => Number(o[k]);
@@ -35,7 +38,16 @@ const of = <R extends { target: TargetName }>(all: R[], t: TargetName) =>
 const check = (ok: boolean, text: string) => `- ${ok ? '✅ met' : '❌ missed'}: ${text}`;
 
 const fanoutSpec: BenchSpec<FanoutResult> = {
-  options: { subscribers: '10000', rate: '200', messages: '400', bytes: '100', workers: '2' },
+  // --groups N (N > 1): the audience comparison below instead
+  options: {
+    subscribers: '10000',
+    rate: '200',
+    messages: '400',
+    bytes: '100',
+    workers: '2',
+    groups: '',
+  },
+  variant: (o) => (groupsOf(o) > 1 ? fanoutGroupsSpec : undefined),
   targets: ['plain-socketio', 'uws-raw', 'liveshop'],
   key: (o) => `fanout-${o.subscribers}-at-${o.rate}`,
   title: (o) =>
@@ -92,6 +104,74 @@ const fanoutSpec: BenchSpec<FanoutResult> = {
         '≥ 1× raw uWS publishing one message per frame',
       ),
       check(med(ours, (r) => r.latencyMs.p99) <= 100, 'p99 ≤ 100 ms'),
+    ];
+  },
+};
+
+const groupsOf = (o: Values) => num(o, 'groups');
+
+/** `fanout --groups N`: our server with its viewers split into N policy groups, against one. */
+const fanoutGroupsSpec: BenchSpec<FanoutResult> = {
+  options: fanoutSpec.options,
+  targets: ['liveshop', 'liveshop-groups'],
+  key: (o) => `fanout-${o.subscribers}-at-${o.rate}-groups-${o.groups}`,
+  title: (o) =>
+    `Fan-out by audience: one room, ${fmt(num(o, 'subscribers'))} subscribers in ${o.groups} policy groups, ${o.rate} messages/s`,
+  method: (o) =>
+    `The fan-out scenario with every subscriber signed in (a token each) with a region, the regions spread evenly over ${o.groups} groups (${groupRegions(groupsOf(o)).join(', ')}: ${fmt(Math.floor(num(o, 'subscribers') / groupsOf(o)))} or so each). **liveshop, viewers in policy groups** runs a moderation policy (\`MODERATION_POLICY\`) of ${o.groups} groups matched on region (the last one the default), each with a terms and a mentions rule that no message sets off, so every group sees every message: each tick the room sends one batch per group, each a single-room native uWS publish to its group's topic. **liveshop** gets the same subscribers and no policy: one audience, one batch per tick. One publisher (the room's host) sends ${o.messages} chat messages of ${o.bytes} bytes at ${o.rate}/s. Latency runs from the server's timestamp on each message to its arrival. Server CPU is user + system time from /proc over the measured window (first message sent to last delivered). "Chat batches sent" counts the server's \`chat:batch\` broadcasts in that window and, in brackets, the broadcasts that took uWS native publish (from its /metrics, read outside the window). "Fewest per subscriber" is the least any one subscriber received in a run (complete: ${o.messages}). Only our server runs: the baselines have no audiences.`,
+  run: (t, o, cpus) =>
+    fanout(t, {
+      subscribers: num(o, 'subscribers'),
+      rate: num(o, 'rate'),
+      messages: num(o, 'messages'),
+      bytes: num(o, 'bytes'),
+      workers: num(o, 'workers'),
+      groups: groupsOf(o),
+      ...cpus,
+    }),
+  line: (r) =>
+    `${r.groups} group${r.groups === 1 ? '' : 's'}: ${fmt(r.deliveriesPerCpuSecond)} deliveries/CPU-s, p99 ${r.latencyMs.p99} ms, ${fmt(r.delivered)}/${fmt(r.expected)} delivered, fewest per subscriber ${fmt(r.minPerSubscriber)}/${fmt(r.messages)}, load core ${fmt(r.loadCoreBusy * 100)}%`,
+  columns: [
+    ['policy groups', (rs) => String(rs[0]?.groups ?? '—')],
+    ['deliveries per server CPU-second', (rs) => fmt(med(rs, (r) => r.deliveriesPerCpuSecond))],
+    [
+      'vs one group (no policy)',
+      (rs, all) =>
+        `${fmt(med(rs, (r) => r.deliveriesPerCpuSecond) / med(of(all, 'liveshop'), (r) => r.deliveriesPerCpuSecond), 2)}×`,
+    ],
+    ['p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    [
+      'delivered',
+      (rs) =>
+        `${fmt(rs.reduce((n, r) => n + r.delivered, 0))} / ${fmt(rs.reduce((n, r) => n + r.expected, 0))}`,
+    ],
+    [
+      'chat batches sent (uWS native publishes)',
+      (rs) =>
+        `${fmt(med(rs, (r) => r.broadcasts?.batches ?? Number.NaN))} (${fmt(med(rs, (r) => r.broadcasts?.native ?? Number.NaN))})`,
+    ],
+    [
+      'fewest per subscriber',
+      (rs) =>
+        `${fmt(Math.min(...rs.map((r) => r.minPerSubscriber)))} / ${fmt(rs[0]?.messages ?? 0)}`,
+    ],
+    ['load core busy', (rs) => `${fmt(med(rs, (r) => r.loadCoreBusy) * 100)}%`],
+  ],
+  verdicts: (all) => {
+    const split = of(all, 'liveshop-groups');
+    const ratio =
+      med(split, (r) => r.deliveriesPerCpuSecond) /
+      med(of(all, 'liveshop'), (r) => r.deliveriesPerCpuSecond);
+    return [
+      check(
+        ratio >= 0.9,
+        `deliveries per server CPU-second with ${split[0]?.groups ?? '?'} groups ≥ 0.9× one group (${fmt(ratio, 2)}×)`,
+      ),
+      check(
+        all.every((r) => r.delivered === r.expected && r.minPerSubscriber === r.messages),
+        'every subscriber received every message (every run, both servers)',
+      ),
     ];
   },
 };
@@ -209,6 +289,7 @@ const reconnectSpec: BenchSpec<ReconnectResult> = {
 
 const crossnodeSpec: BenchSpec<FanoutResult> = {
   ...fanoutSpec,
+  variant: () => undefined,
   options: { subscribers: '10000', rate: '50', messages: '200', bytes: '100', workers: '2' },
   targets: ['liveshop', 'liveshop-2nodes', 'sio-redis'],
   key: (o) => `crossnode-${o.subscribers}-at-${o.rate}`,

@@ -7,11 +7,11 @@
  * Writes its section of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadChatCorpus, madeUpTerms, random } from './lib/chat-corpus.js';
 import { heapAfterGc, perCpuSecond } from './lib/cpu.js';
 import { fmt, machine, median, table, writeSection } from './lib/report.js';
 
@@ -27,57 +27,13 @@ const { values } = parseArgs({
 if (!values['no-pin'])
   execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
 
-/** A small seeded generator (mulberry32), so every run builds the same terms. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = random(12);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-const SYLLABLES = [
-  'ka',
-  'lo',
-  'mi',
-  'ne',
-  'ru',
-  'sa',
-  'to',
-  'ba',
-  'de',
-  'gi',
-  'ko',
-  'pa',
-  'ter',
-  'zon',
-  'bri',
-  'ost',
-];
-const latin = () =>
-  Array.from({ length: 2 + Math.floor(rnd() * 4) }, () => pick(SYLLABLES)).join('');
-const fromRange = (lo: number, hi: number, n: number) =>
-  Array.from({ length: n }, () => String.fromCodePoint(lo + Math.floor(rnd() * (hi - lo)))).join(
-    '',
-  );
-const MAKERS = [
-  () => latin(), // en
-  () => `${latin()}${pick(['ción', 'ero', 'ita'])}`, // es
-  () => fromRange(0x4e00, 0x62ff, 2 + Math.floor(rnd() * 3)), // zh
-  () => fromRange(0x3041, 0x3096, 2) + fromRange(0x30a1, 0x30fa, 2), // ja
-];
 const count = Number(values.terms);
-const terms = [
-  ...new Set(Array.from({ length: count * 2 }, (_, i) => (MAKERS[i % 4] ?? latin)())),
-].slice(0, count);
+const terms = madeUpTerms(count, rnd).map((t) => t.term);
 
-const corpus = readFileSync(join(ROOT, 'test/data/lang/short-chat.tsv'), 'utf8')
-  .split('\n')
-  .filter((line) => line.includes('\t'))
-  .map((line) => line.split('\t')[1] ?? '')
+const corpus = loadChatCorpus()
+  .map(({ text }) => text)
   .map((text, i) => (i % 10 === 0 ? `${text} ${pick(terms)}` : text.toLowerCase()));
 
 interface Matcher {

@@ -3,6 +3,7 @@
  * they receive, and can drop and reconnect them all at once. The parent drives it over IPC
  * (lib/workers.ts).
  */
+import { SignJWT } from 'jose';
 import { encodeHistogram, latencyHistogram } from './lib/histogram.js';
 import { Subscriber, type Tally } from './lib/subscriber.js';
 import type { FromWorker, ToWorker } from './lib/workers.js';
@@ -17,6 +18,18 @@ const send = (message: FromWorker) => process.send?.(message);
 
 async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Promise<void> {
   let next = 0;
+  const secret = new TextEncoder().encode(message.secret);
+  /** A signed-in viewer's auth, with its share of the regions (by its index over every worker). */
+  const authOf = async (i: number) => {
+    const region = message.regions[i % message.regions.length];
+    if (region === undefined) return undefined;
+    const token = await new SignJWT({ region })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(`viewer-${i}`)
+      .setExpirationTime('2h')
+      .sign(secret);
+    return { token };
+  };
   const one = async (i: number) => {
     const subscriber = new Subscriber(
       {
@@ -27,6 +40,7 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
         localAddress: message.localAddresses[i % message.localAddresses.length],
         resume: message.resume,
         latencyFrom: message.latencyFrom,
+        auth: await authOf(i),
       },
       tally,
     );
@@ -73,6 +87,7 @@ process.on('message', (message: ToWorker) => {
       reconnects = latencyHistogram();
       tally.delivered = 0;
       tally.lost = 0;
+      for (const s of subscribers) s.resetSeen();
       send({ type: 'reset' });
       return;
     case 'storm':
@@ -92,6 +107,7 @@ process.on('message', (message: ToWorker) => {
         open: subscribers.filter((s) => s.open).length,
         total: subscribers.length,
         failed,
+        minSeen: subscribers.reduce((min, s) => (min < 0 ? s.seen : Math.min(min, s.seen)), -1),
       });
       return;
     case 'close':

@@ -24,6 +24,29 @@ describe('load-test harness (smoke)', () => {
     expect(result.latencyMs.count).toBe(30 * 20);
   });
 
+  it.each(['liveshop', 'liveshop-groups'] as const)(
+    'fan-out by audience: signed-in viewers spread over 4 regions each get every message: %s',
+    async (target) => {
+      const result = await fanout(target, {
+        subscribers: 40,
+        rate: 200,
+        messages: 20,
+        bytes: 50,
+        workers: 2,
+        groups: 4,
+      });
+      expect(result.groups).toBe(target === 'liveshop' ? 1 : 4);
+      expect(result.delivered).toBe(40 * 20);
+      expect(result.minPerSubscriber).toBe(20);
+      expect(result.errors).toBe(0);
+      // with the policy each tick's chat goes out once per group, each on the native path
+      const batches = result.broadcasts?.batches ?? 0;
+      expect(batches).toBeGreaterThan(0);
+      if (target === 'liveshop-groups') expect(batches % 4).toBe(0);
+      expect(result.broadcasts?.native).toBeGreaterThanOrEqual(batches);
+    },
+  );
+
   it.each(['liveshop-2nodes', 'sio-redis'] as const)(
     'cross-node fan-out delivers every message to subscribers on both nodes: %s',
     async (target) => {

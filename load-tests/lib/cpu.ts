@@ -24,3 +24,16 @@ export function perCpuSecond(round: () => number, ms = 1000): number {
   }
   return done / (used / 1e6);
 }
+
+/** {@link perCpuSecond} for work that awaits (each round resolves with how many items it did). */
+export async function perCpuSecondAsync(round: () => Promise<number>, ms = 1000): Promise<number> {
+  let done = 0;
+  const start = process.cpuUsage();
+  let used = 0;
+  while (used < ms * 1000) {
+    done += await round();
+    const { user, system } = process.cpuUsage(start);
+    used = user + system;
+  }
+  return done / (used / 1e6);
+}

@@ -77,7 +77,7 @@ export async function joinAll(
   target: Target,
   roomId: string,
   total: number,
-  extra: Pick<ConnectPlan, 'resume' | 'latencyFrom'> = {},
+  extra: Pick<ConnectPlan, 'resume' | 'latencyFrom' | 'regions' | 'secret'> = {},
 ): Promise<number> {
   const { connected } = await pool.connect({
     protocol: target.protocol,

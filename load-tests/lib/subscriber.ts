@@ -18,6 +18,8 @@ export interface SubscriberOptions {
    * left the message waiting in its inbound queue.
    */
   latencyFrom?: 'server' | 'sender';
+  /** Handshake auth (a signed-in viewer's `{ token }`); none: anonymous. */
+  auth?: Record<string, unknown> | undefined;
 }
 
 let port = 20_000 + Math.floor(Math.random() * 40_000);
@@ -57,6 +59,8 @@ export class Subscriber {
   private epoch = '';
   private resuming: number[] | null = null;
   private ackId = 0;
+  /** Chat messages counted since the last {@link resetSeen}. */
+  seen = 0;
 
   constructor(
     private readonly options: SubscriberOptions,
@@ -105,6 +109,11 @@ export class Subscriber {
     });
   }
 
+  /** Starts counting {@link seen} again (the measured window begins). */
+  resetSeen(): void {
+    this.seen = 0;
+  }
+
   /** Drops the connection at once, as a network failure would. */
   drop(): void {
     this.ws?.terminate();
@@ -132,7 +141,7 @@ export class Subscriber {
     const ws = this.ws;
     if (!ws) return;
     if (parsed.kind === 'ping') ws.send(PONG);
-    else if (parsed.kind === 'open') ws.send(connectFrame());
+    else if (parsed.kind === 'open') ws.send(connectFrame(this.options.auth));
     else if (parsed.kind === 'connected') {
       if (this.options.roomId === null) joined();
       else this.join();
@@ -186,6 +195,7 @@ export class Subscriber {
     if (this.upTo < 0) this.upTo = seq - 1;
     if (seq <= this.upTo) return;
     this.tally.delivered++;
+    this.seen++;
     if (seq > this.upTo + 1) this.tally.lost += seq - this.upTo - 1;
     this.upTo = seq;
   }

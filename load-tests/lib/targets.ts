@@ -37,6 +37,7 @@ export interface Target {
 
 export type TargetName =
   | 'liveshop'
+  | 'liveshop-groups'
   | 'plain-socketio'
   | 'uws-raw'
   | 'liveshop-redis'
@@ -47,6 +48,7 @@ export type TargetName =
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   liveshop: '**liveshop** (socket.io on uWS, batched)',
+  'liveshop-groups': '**liveshop, viewers in policy groups** (one batch per group each tick)',
   'plain-socketio': 'plain socket.io (ws engine, default adapter)',
   'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
   'liveshop-redis': '**liveshop, 1 node + Redis**',
@@ -100,6 +102,8 @@ export async function startTarget(
   env: Record<string, string> = {},
 ): Promise<Target> {
   const multi = MULTI_NODE[name];
+  // our server with viewers split into policy groups: the caller passes the policy in `env`
+  if (name === 'liveshop-groups') return startNode(name, 'liveshop', cpu, env);
   if (!multi) return startNode(name, name as keyof typeof ENTRY, cpu, env);
   const redis = await startRedisServer({ cpu });
   const prefix = `bench${Date.now()}:`;

@@ -19,6 +19,12 @@ export type ToWorker =
       localAddresses: string[];
       resume: boolean;
       latencyFrom: 'server' | 'sender';
+      /**
+       * Sign each subscriber in (HS256 with `secret`) with the region `regions[i % length]`, by
+       * its index `i` over every worker, so regions spread evenly; empty: anonymous.
+       */
+      regions: string[];
+      secret: string;
     }
   | { type: 'reset' }
   | { type: 'report' }
@@ -41,6 +47,8 @@ export type FromWorker =
       open: number;
       total: number;
       failed: number;
+      /** The fewest chat messages one subscriber counted since the reset (-1: no subscribers). */
+      minSeen: number;
     };
 
 export interface PoolReport {
@@ -49,6 +57,8 @@ export interface PoolReport {
   open: number;
   total: number;
   failed: number;
+  /** The fewest chat messages one subscriber counted since the reset (-1: no subscribers). */
+  minSeen: number;
   histogram: hdr.Histogram;
   reconnects: hdr.Histogram;
 }
@@ -62,6 +72,9 @@ export interface ConnectPlan {
   resume?: boolean;
   concurrency?: number;
   latencyFrom?: 'server' | 'sender';
+  /** Regions to sign subscribers in with, spread evenly (see ToWorker); default: anonymous. */
+  regions?: string[];
+  secret?: string;
 }
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -93,6 +106,8 @@ export class WorkerPool {
             localAddresses: plan.localAddresses ?? [],
             resume: plan.resume ?? false,
             latencyFrom: plan.latencyFrom ?? 'server',
+            regions: plan.regions ?? [],
+            secret: plan.secret ?? '',
           },
           'ready',
         );
@@ -143,6 +158,10 @@ export class WorkerPool {
       open: sum((r) => r.open),
       total: sum((r) => r.total),
       failed: sum((r) => r.failed),
+      minSeen: replies.reduce(
+        (min, r) => (r.minSeen < 0 ? min : min < 0 ? r.minSeen : Math.min(min, r.minSeen)),
+        -1,
+      ),
       histogram,
       reconnects,
     };
