@@ -22,7 +22,6 @@ import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import type { Sanction } from '../client-sdk/src/protocol/index.js';
 // eslint-disable-next-line no-restricted-imports -- times the domain's own screening code, in process
 import { chatMessage } from '../rooms/chat/decisions.js';
 // eslint-disable-next-line no-restricted-imports -- times the domain's own screening code, in process
@@ -36,6 +35,7 @@ import {
   type Identity,
   type MessageLanguage,
   type ModerationHooks,
+  type Standing,
 } from '../rooms/index.js';
 // eslint-disable-next-line no-restricted-imports -- times the domain's own screening code, in process
 import { normalize } from '../rooms/moderation/normalize.js';
@@ -164,11 +164,10 @@ const room = {
   now: () => Date.now(),
   newId: () => `m${(ids++).toString(36)}`,
 } as unknown as ConstructorParameters<typeof RoomModeration>[0];
-const links = { notify: () => undefined };
 const noPolicy: ModerationHooks = { policy: () => null, detect: () => null };
-const withPolicy = new RoomModeration(room, runtime, links);
-const without = new RoomModeration(room, noPolicy, links);
-const noSanctions: readonly Sanction[] = [];
+const withPolicy = new RoomModeration(room, runtime);
+const without = new RoomModeration(room, noPolicy);
+const noSanctions: Standing = { sanctions: [], reports: 0 };
 
 /** The send path's screening and decision for every corpus message, as the sending node runs it. */
 let sink = 0;
