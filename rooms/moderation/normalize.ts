@@ -98,35 +98,109 @@ interface Unit {
 export function normalize(input: string): Normalized {
   // 1-3: per code point, format characters out, NFKC, lower case, marks off where they are accents
   let units: Unit[] = [];
-  let at = 0;
-  for (const cp of input) {
-    const here = at;
-    at += cp.length;
-    if (FORMAT.test(cp)) continue;
-    for (const c of cp.normalize('NFKC').toLowerCase()) {
-      const prev = units.at(-1);
+  let prev: Unit | undefined;
+  for (let here = 0; here < input.length;) {
+    const code = input.codePointAt(here) ?? 0;
+    const cp = code > 0xffff ? input.slice(here, here + 2) : input.charAt(here);
+    const at = here + cp.length;
+    for (const { ch, mark } of folded(cp)) {
       // a mark composes with the letter before it (ｶﾞ is ガ), then accents come off
-      if (MARK.test(c) && prev && prev.to === here) {
-        prev.ch = strip(`${prev.ch}${c}`.normalize('NFC'));
+      if (mark && prev && prev.to === here) {
+        prev.ch = strip(`${prev.ch}${ch}`.normalize('NFC'));
         prev.to = at;
         continue;
       }
-      for (const out of strip(c)) units.push({ ch: out, at: here, to: at });
+      if (ch === cp || ch.length === 1) units.push((prev = { ch, at: here, to: at }));
+      else for (const out of ch) units.push((prev = { ch: out, at: here, to: at }));
+    }
+    here = at;
+  }
+  let fixed: Unit[] = [];
+  for (const { word, gap } of words(units)) {
+    for (const u of fixWord(word)) fixed.push(u);
+    for (const u of gap) fixed.push(u);
+  }
+  units = joinSpelled(fixed);
+  fixed = [];
+  for (const { word, gap } of words(units)) {
+    for (const u of word) fixed.push(u);
+    const space = oneSpace(gap);
+    if (space) fixed.push(space);
+  }
+  units = collapse(fixed);
+  let text = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const runs: number[] = [];
+  for (const u of units) {
+    text += u.ch;
+    for (let k = 0; k < u.ch.length; k++) {
+      from.push(u.at);
+      to.push(u.to);
+      runs.push(u.run ?? 1);
     }
   }
-  units = words(units).flatMap(({ word, gap }) => [...fixWord(word), ...gap]);
-  units = joinSpelled(units);
-  units = words(units).flatMap(({ word, gap }) => [...word, ...oneSpace(gap)]);
-  units = collapse(units);
-  const each = (f: (u: Unit) => number) =>
-    units.flatMap((u) => Array.from({ length: u.ch.length }, () => f(u)));
-  return {
-    text: units.map((u) => u.ch).join(''),
-    from: each((u) => u.at),
-    to: each((u) => u.to),
-    runs: each((u) => u.run ?? 1),
-  };
+  return { text, from, to, runs };
 }
+
+/** What one code point becomes (format characters: nothing), and which parts are marks. */
+type Folded = readonly { ch: string; mark: boolean }[];
+const FOLDED = new Map<string, Folded>();
+/** Distinct code points remembered (chat uses few; a flood of rare ones cannot grow it forever). */
+const MAX_FOLDED = 20_000;
+
+/** Steps 1-3 for one code point, remembered: NFKC and the tests are the costly part. */
+function folded(cp: string): Folded {
+  const known = FOLDED.get(cp);
+  if (known) return known;
+  const parts: { ch: string; mark: boolean }[] = [];
+  if (!FORMAT.test(cp))
+    for (const c of cp.normalize('NFKC').toLowerCase())
+      parts.push(MARK.test(c) ? { ch: c, mark: true } : { ch: strip(c), mark: false });
+  if (FOLDED.size >= MAX_FOLDED) FOLDED.clear();
+  FOLDED.set(cp, parts);
+  return parts;
+}
+
+/**
+ * A character's classes, remembered: the passes below test each character several times. One
+ * UTF-16 unit: a table (bit 32 says it is filled); beyond, a map.
+ */
+const BMP_CLASS = new Uint8Array(0x10000);
+const CLASS = new Map<string, number>();
+const KNOWN = 32;
+const IS_SPACE = 1;
+const IS_LETTER = 2;
+const IS_WORD = 4;
+const IS_LATIN = 8;
+const IS_UNSPACED = 16;
+
+function classOf(ch: string): number {
+  if (ch.length === 1) {
+    const code = ch.charCodeAt(0);
+    const known = BMP_CLASS[code] ?? 0;
+    if (known !== 0) return known;
+    const flags = classify(ch) | KNOWN;
+    BMP_CLASS[code] = flags;
+    return flags;
+  }
+  let flags = CLASS.get(ch);
+  if (flags === undefined) {
+    flags = classify(ch);
+    if (CLASS.size >= MAX_FOLDED) CLASS.clear();
+    CLASS.set(ch, flags);
+  }
+  return flags;
+}
+
+const classify = (ch: string): number =>
+  (/\s/u.test(ch) ? IS_SPACE : 0) |
+  (LETTER.test(ch) ? IS_LETTER : 0) |
+  (WORD.test(ch) ? IS_WORD : 0) |
+  (LATIN.test(ch) ? IS_LATIN : 0) |
+  (UNSPACED.test(ch) ? IS_UNSPACED : 0);
+
+const isSpace = (ch: string) => (classOf(ch) & IS_SPACE) !== 0;
 
 /** Accents off a Latin, Greek or Cyrillic letter (NFD, marks dropped); other scripts as they are. */
 function strip(c: string): string {
@@ -139,10 +213,10 @@ function strip(c: string): string {
 }
 
 /** A run of spaces as one space (standing for all of them). */
-function oneSpace(gap: Unit[]): Unit[] {
+function oneSpace(gap: Unit[]): Unit | undefined {
   const first = gap[0];
   const last = gap.at(-1);
-  return first && last ? [{ ch: ' ', at: first.at, to: last.to }] : [];
+  return first && last ? { ch: ' ', at: first.at, to: last.to } : undefined;
 }
 
 /** Splits into words (runs without spaces), each with the spaces after it. */
@@ -150,7 +224,7 @@ function words(units: Unit[]): { word: Unit[]; gap: Unit[] }[] {
   const out: { word: Unit[]; gap: Unit[] }[] = [];
   let current = { word: [] as Unit[], gap: [] as Unit[] };
   for (const u of units) {
-    if (/\s/u.test(u.ch)) current.gap.push(u);
+    if (isSpace(u.ch)) current.gap.push(u);
     else {
       if (current.gap.length > 0) {
         out.push(current);
@@ -165,13 +239,14 @@ function words(units: Unit[]): { word: Unit[]; gap: Unit[] }[] {
 
 /** Look-alikes in a word with Latin letters, and leetspeak in a word with letters. */
 function fixWord(word: Unit[]): Unit[] {
-  const latin = word.some((u) => LATIN.test(u.ch));
-  const letters = word.some((u) => LETTER.test(u.ch));
+  const latin = word.some((u) => (classOf(u.ch) & IS_LATIN) !== 0);
+  const letters = word.some((u) => (classOf(u.ch) & IS_LETTER) !== 0);
+  if (!latin && !letters) return word;
   return word.map((u, i) => {
     const look = latin ? LOOKALIKE[u.ch] : undefined;
     // digits, @ and $ read as letters anywhere in a word; ! | + only with more of it after them
     // ("sh!t" is a word, "scam!" ends with punctuation)
-    const inside = /[\d@$]/.test(u.ch) || WORD.test(word[i + 1]?.ch ?? '');
+    const inside = /[\d@$]/.test(u.ch) || (classOf(word[i + 1]?.ch ?? '') & IS_WORD) !== 0;
     const leet = letters && inside ? LEET[u.ch] : undefined;
     return (look ?? leet) ? { ...u, ch: look ?? leet ?? u.ch } : u;
   });
@@ -207,7 +282,7 @@ function joinSpelled(units: Unit[]): Unit[] {
       }
       // a word gap, then another spelled word
       let k = j + 1;
-      while (k < units.length && /\s/u.test(units[k]?.ch ?? '')) k += 1;
+      while (k < units.length && isSpace(units[k]?.ch ?? '')) k += 1;
       const gap = units[j + 1];
       if (
         sep !== undefined &&
@@ -222,7 +297,7 @@ function joinSpelled(units: Unit[]): Unit[] {
       }
       break;
     }
-    const cjk = run.some((u) => UNSPACED.test(u.ch));
+    const cjk = run.some((u) => (classOf(u.ch) & IS_UNSPACED) !== 0);
     if (letters >= (cjk ? 2 : 3)) {
       out.push(...run);
       i = end;
@@ -242,14 +317,15 @@ export const UNSPACED =
 /** A letter standing alone: no letter or digit next to it (any character of an unspaced script). */
 const isSingle = (units: Unit[], j: number) =>
   isLetter(units[j]) &&
-  (UNSPACED.test(units[j]?.ch ?? '') || (!isWordChar(units[j - 1]) && !isWordChar(units[j + 1])));
+  ((classOf(units[j]?.ch ?? '') & IS_UNSPACED) !== 0 ||
+    (!isWordChar(units[j - 1]) && !isWordChar(units[j + 1])));
 
 /** Runs of one letter become one letter (standing for the whole run). */
 function collapse(units: Unit[]): Unit[] {
   const out: Unit[] = [];
   for (const u of units) {
     const prev = out.at(-1);
-    if (prev && LETTER.test(u.ch) && prev.ch === u.ch) {
+    if (prev && prev.ch === u.ch && (classOf(u.ch) & IS_LETTER) !== 0) {
       prev.to = u.to;
       prev.run = (prev.run ?? 1) + 1;
     } else out.push({ ...u });
@@ -257,5 +333,5 @@ function collapse(units: Unit[]): Unit[] {
   return out;
 }
 
-const isLetter = (u: Unit | undefined) => u !== undefined && LETTER.test(u.ch);
-const isWordChar = (u: Unit | undefined) => u !== undefined && WORD.test(u.ch);
+const isLetter = (u: Unit | undefined) => u !== undefined && (classOf(u.ch) & IS_LETTER) !== 0;
+const isWordChar = (u: Unit | undefined) => u !== undefined && (classOf(u.ch) & IS_WORD) !== 0;

@@ -98,7 +98,9 @@ export class RoomModeration {
         records: [recordOf(this.room, base, 'shadow', 'sanction', { reason: 'shadow ban' })],
       };
     }
-    const language = this.languageOf(policy, identity, text);
+    // detected only when needed: a list for one language matched, or a record to write
+    let known: MessageLanguage | undefined;
+    const language = () => (known ??= this.languageOf(policy, identity, text));
     const sender = {
       region: identity.region,
       language: identity.language,
@@ -109,13 +111,12 @@ export class RoomModeration {
     const senderGroup = policy.groupOf(identity);
     await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now, standing));
     const outcome = outcomeOf(verdicts, senderGroup, policy.version, shadowBanned);
-    const context = {
-      ...base,
-      policy: policy.version,
-      lang: language.lang,
-      langSource: language.source,
-    };
-    const records = verdicts.map((v) => verdictRecord(this.room, policy, context, v, senderGroup));
+    const records =
+      verdicts.length === 0
+        ? []
+        : verdicts.map((v) =>
+            verdictRecord(this.room, policy, contextOf(base, policy, language()), v, senderGroup),
+          );
     if (shadowBanned)
       records.push(recordOf(this.room, base, 'shadow', 'sanction', { reason: 'shadow ban' }));
     return { outcome, records };
@@ -376,6 +377,13 @@ export class RoomModeration {
     }
   }
 }
+
+/** What every statement of reasons about one screened message says. */
+const contextOf = (
+  base: Pick<DecisionRecord, 'roomId' | 'messageId' | 'userId' | 'userRegion'>,
+  policy: CompiledPolicy,
+  language: MessageLanguage,
+) => ({ ...base, policy: policy.version, lang: language.lang, langSource: language.source });
 
 /** Distinct reports that remove a message, unless the policy says otherwise. */
 export const REPORTS_TO_HIDE = 3;

@@ -94,8 +94,15 @@ export class CompiledPolicy {
    * the terms, links, mentions and account-age rules; the classifier, when a group has one, runs
    * after this (see the room's chat).
    */
-  screen(text: string, sender: Sender, language: MessageLanguage): GroupVerdict[] {
-    const termHits = this.termHits(text, language.lang);
+  screen(
+    text: string,
+    sender: Sender,
+    language: MessageLanguage | (() => MessageLanguage),
+  ): GroupVerdict[] {
+    const termHits = this.termHits(
+      text,
+      typeof language === 'function' ? language : () => language,
+    );
     const verdicts: GroupVerdict[] = [];
     for (const group of this.loaded.policy.groups) {
       let best: GroupVerdict | undefined;
@@ -118,14 +125,24 @@ export class CompiledPolicy {
     return verdicts;
   }
 
-  /** The terms rules a message's terms trigger, with the matches: lists for its language (or any). */
-  private termHits(text: string, lang: string | null): Map<ModerationRule, TermMatch[]> {
+  /**
+   * The terms rules a message's terms trigger, with the matches: lists for its language (or any).
+   * The language is asked for only when a list for one language matched (detection costs more
+   * than matching, and most messages match nothing).
+   */
+  private termHits(
+    text: string,
+    language: () => MessageLanguage,
+  ): Map<ModerationRule, TermMatch[]> {
     const hits = new Map<ModerationRule, TermMatch[]>();
     if (this.termRules.size === 0) return hits;
     for (const match of this.matcher.find(text, normalize(text)))
       for (const { rule } of this.termRules.get(match.term) ?? []) {
         // a list for one language applies to messages in it (unknown language: to be safe, all)
-        if (rule.lang !== undefined && lang !== null && rule.lang !== lang) continue;
+        if (rule.lang !== undefined) {
+          const { lang } = language();
+          if (lang !== null && rule.lang !== lang) continue;
+        }
         const list = hits.get(rule);
         if (list) list.push(match);
         else hits.set(rule, [match]);
