@@ -86,6 +86,11 @@ const LEET: Record<string, string> = {
   '+': 't',
 };
 
+/** The ASCII codes leetspeak reads as letters. */
+const LEETABLE: readonly boolean[] = Array.from({ length: 0x80 }, (_, c) =>
+  Object.hasOwn(LEET, String.fromCharCode(c)),
+);
+
 interface Unit {
   ch: string;
   /** Repeats it stands for (collapse). */
@@ -101,9 +106,18 @@ export function normalize(input: string): Normalized {
   let prev: Unit | undefined;
   for (let here = 0; here < input.length;) {
     const code = input.codePointAt(here) ?? 0;
+    if (code < 0x80) {
+      // ASCII: what it folds to is a table away
+      const ch = ASCII[code] ?? '';
+      if (ch !== '') units.push((prev = { ch, at: here, to: here + 1 }));
+      here += 1;
+      continue;
+    }
     const cp = code > 0xffff ? input.slice(here, here + 2) : input.charAt(here);
     const at = here + cp.length;
-    for (const { ch, mark } of folded(cp)) {
+    const parts = folded(cp);
+    for (let p = 0; p < parts.length; p++) {
+      const { ch, mark } = parts[p] as { ch: string; mark: boolean };
       // a mark composes with the letter before it (ｶﾞ is ガ), then accents come off
       if (mark && prev && prev.to === here) {
         prev.ch = strip(`${prev.ch}${ch}`.normalize('NFC'));
@@ -115,39 +129,45 @@ export function normalize(input: string): Normalized {
     }
     here = at;
   }
-  let fixed: Unit[] = [];
-  for (const { word, gap } of words(units)) {
-    for (const u of fixWord(word)) fixed.push(u);
-    for (const u of gap) fixed.push(u);
+  // each word (a run without spaces) gets its look-alikes and leetspeak fixed, in place
+  for (let start = 0; start < units.length;) {
+    if (isSpace(units[start]?.ch ?? '')) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end < units.length && !isSpace(units[end]?.ch ?? '')) end++;
+    fixWord(units, start, end);
+    start = end;
   }
-  units = joinSpelled(fixed);
-  fixed = [];
-  for (const { word, gap } of words(units)) {
-    for (const u of word) fixed.push(u);
-    const space = oneSpace(gap);
-    if (space) fixed.push(space);
-  }
-  units = collapse(fixed);
+  units = collapse(oneSpaces(joinSpelled(units)));
   let text = '';
   const from: number[] = [];
   const to: number[] = [];
   const runs: number[] = [];
   for (const u of units) {
     text += u.ch;
-    for (let k = 0; k < u.ch.length; k++) {
+    const run = u.run ?? 1;
+    from.push(u.at);
+    to.push(u.to);
+    runs.push(run);
+    for (let k = 1; k < u.ch.length; k++) {
       from.push(u.at);
       to.push(u.to);
-      runs.push(u.run ?? 1);
+      runs.push(run);
     }
   }
   return { text, from, to, runs };
 }
 
+/** ASCII lower-cased (control characters kept: NFKC leaves them, and they are not format characters). */
+const ASCII = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c).toLowerCase());
+
 /** What one code point becomes (format characters: nothing), and which parts are marks. */
 type Folded = readonly { ch: string; mark: boolean }[];
 const FOLDED = new Map<string, Folded>();
 /** Distinct code points remembered (chat uses few; a flood of rare ones cannot grow it forever). */
-const MAX_FOLDED = 20_000;
+const MAX_FOLDED = 200_000;
 
 /** Steps 1-3 for one code point, remembered: NFKC and the tests are the costly part. */
 function folded(cp: string): Folded {
@@ -212,44 +232,47 @@ function strip(c: string): string {
     .normalize('NFC');
 }
 
-/** A run of spaces as one space (standing for all of them). */
-function oneSpace(gap: Unit[]): Unit | undefined {
-  const first = gap[0];
-  const last = gap.at(-1);
-  return first && last ? { ch: ' ', at: first.at, to: last.to } : undefined;
-}
-
-/** Splits into words (runs without spaces), each with the spaces after it. */
-function words(units: Unit[]): { word: Unit[]; gap: Unit[] }[] {
-  const out: { word: Unit[]; gap: Unit[] }[] = [];
-  let current = { word: [] as Unit[], gap: [] as Unit[] };
+/** Each run of spaces as one space (standing for all of them). */
+function oneSpaces(units: Unit[]): Unit[] {
+  const out: Unit[] = [];
+  let gap: Unit | undefined;
   for (const u of units) {
-    if (isSpace(u.ch)) current.gap.push(u);
-    else {
-      if (current.gap.length > 0) {
-        out.push(current);
-        current = { word: [], gap: [] };
-      }
-      current.word.push(u);
+    if (isSpace(u.ch)) {
+      if (gap) gap.to = u.to;
+      else out.push((gap = { ch: ' ', at: u.at, to: u.to }));
+    } else {
+      gap = undefined;
+      out.push(u);
     }
   }
-  out.push(current);
   return out;
 }
 
 /** Look-alikes in a word with Latin letters, and leetspeak in a word with letters. */
-function fixWord(word: Unit[]): Unit[] {
-  const latin = word.some((u) => (classOf(u.ch) & IS_LATIN) !== 0);
-  const letters = word.some((u) => (classOf(u.ch) & IS_LETTER) !== 0);
-  if (!latin && !letters) return word;
-  return word.map((u, i) => {
-    const look = latin ? LOOKALIKE[u.ch] : undefined;
+function fixWord(units: Unit[], start: number, end: number): void {
+  let latin = false;
+  let letters = false;
+  for (let i = start; i < end; i++) {
+    const c = classOf(units[i]?.ch ?? '');
+    latin ||= (c & IS_LATIN) !== 0;
+    letters ||= (c & IS_LETTER) !== 0;
+  }
+  if (!letters) return;
+  for (let i = start; i < end; i++) {
+    const u = units[i];
+    if (!u) continue;
+    const code = u.ch.charCodeAt(0);
+    // look-alikes are all beyond ASCII
+    const look = latin && code >= 0x80 ? LOOKALIKE[u.ch] : undefined;
+    if (look === undefined && !LEETABLE[code]) continue;
     // digits, @ and $ read as letters anywhere in a word; ! | + only with more of it after them
     // ("sh!t" is a word, "scam!" ends with punctuation)
-    const inside = /[\d@$]/.test(u.ch) || (classOf(word[i + 1]?.ch ?? '') & IS_WORD) !== 0;
-    const leet = letters && inside ? LEET[u.ch] : undefined;
-    return (look ?? leet) ? { ...u, ch: look ?? leet ?? u.ch } : u;
-  });
+    const anywhere = (code >= 0x30 && code <= 0x39) || code === 0x40 || code === 0x24; // 0-9 @ $
+    const inside = anywhere || (i + 1 < end && (classOf(units[i + 1]?.ch ?? '') & IS_WORD) !== 0);
+    const leet = inside ? LEET[u.ch] : undefined;
+    const ch = look ?? leet;
+    if (ch !== undefined) units[i] = { ...u, ch };
+  }
 }
 
 /**
@@ -328,7 +351,7 @@ function collapse(units: Unit[]): Unit[] {
     if (prev && prev.ch === u.ch && (classOf(u.ch) & IS_LETTER) !== 0) {
       prev.to = u.to;
       prev.run = (prev.run ?? 1) + 1;
-    } else out.push({ ...u });
+    } else out.push(u.run === undefined ? u : { ...u });
   }
   return out;
 }

@@ -109,7 +109,8 @@ export class RoomModeration {
     };
     const verdicts = policy.screen(text, sender, language);
     const senderGroup = policy.groupOf(identity);
-    await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now, standing));
+    if (policy.classifiedGroups.length > 0)
+      await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now, standing));
     const outcome = outcomeOf(verdicts, senderGroup, policy.version, shadowBanned);
     const records =
       verdicts.length === 0

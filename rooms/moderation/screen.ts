@@ -50,6 +50,9 @@ export class CompiledPolicy {
   private readonly matcher: TermMatcher;
   /** Each term's rules: where a match counts. */
   private readonly termRules = new Map<string, { group: PolicyGroup; rule: TermsRule }[]>();
+  private readonly groups = new Map<string, string>();
+  /** By identity object too: a connection's identity is asked about with every message. */
+  private readonly byViewer = new WeakMap<object, string>();
 
   constructor(readonly loaded: LoadedPolicy) {
     this.version = loaded.version;
@@ -65,9 +68,20 @@ export class CompiledPolicy {
       .map((g) => g.id);
   }
 
-  /** The policy group (audience partition) of a viewer. */
+  /** The policy group (audience partition) of a viewer (remembered per region and language). */
   groupOf(viewer: { region: string | null; language: string | null }): string {
-    return groupOf(this.loaded, viewer).id;
+    const known = this.byViewer.get(viewer);
+    if (known !== undefined) return known;
+    const key = `${viewer.region ?? ''}|${viewer.language ?? ''}`;
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = groupOf(this.loaded, viewer).id;
+      // tokens carry few distinct pairs; a flood of made-up ones cannot grow this forever
+      if (this.groups.size >= 10_000) this.groups.clear();
+      this.groups.set(key, group);
+    }
+    this.byViewer.set(viewer, group);
+    return group;
   }
 
   get groupIds(): string[] {
@@ -104,11 +118,12 @@ export class CompiledPolicy {
       typeof language === 'function' ? language : () => language,
     );
     const verdicts: GroupVerdict[] = [];
+    const facts = factsOf(text);
     for (const group of this.loaded.policy.groups) {
       let best: GroupVerdict | undefined;
       const maskMatches: TermMatch[] = [];
       for (const rule of group.rules) {
-        const hit = ruleHit(rule, text, sender, termHits.get(rule));
+        const hit = ruleHit(rule, facts, sender, termHits.get(rule));
         if (!hit) continue;
         if (rule.action === 'mask') maskMatches.push(...(termHits.get(rule) ?? []));
         if (!best || ACTION_RANK[rule.action] > ACTION_RANK[best.action])
@@ -153,10 +168,29 @@ export class CompiledPolicy {
 
 type TermsRule = Extract<ModerationRule, { kind: 'terms' }>;
 
+/** What the links and mentions rules look at, found once per message (when a rule asks). */
+interface Facts {
+  readonly hosts: string[];
+  readonly mentions: number;
+}
+
+function factsOf(text: string): Facts {
+  let hosts: string[] | undefined;
+  let mentions: number | undefined;
+  return {
+    get hosts() {
+      return (hosts ??= linkHosts(text));
+    },
+    get mentions() {
+      return (mentions ??= MAY_MENTION.test(text) ? (text.match(MENTION)?.length ?? 0) : 0);
+    },
+  };
+}
+
 /** Whether one rule matches, and what it found; null when it does not. */
 function ruleHit(
   rule: ModerationRule,
-  text: string,
+  facts: Facts,
   sender: Sender,
   terms: TermMatch[] | undefined,
 ): { detector: Detector; found: string } | null {
@@ -166,11 +200,11 @@ function ruleHit(
         ? { detector: 'terms', found: [...new Set(terms.map((t) => t.term))].join(', ') }
         : null;
     case 'links': {
-      const off = linkHosts(text).find((host) => !rule.allow.some((a) => withinHost(host, a)));
+      const off = facts.hosts.find((host) => !rule.allow.some((a) => withinHost(host, a)));
       return off === undefined ? null : { detector: 'links', found: off };
     }
     case 'mentions': {
-      const count = text.match(MENTION)?.length ?? 0;
+      const count = facts.mentions;
       return count > rule.max ? { detector: 'mentions', found: `${count} mentions` } : null;
     }
     case 'account-age':
@@ -192,8 +226,13 @@ const MENTION = /(?:^|[^\p{L}\p{N}_])@[\p{L}\p{N}_][\p{L}\p{N}_.-]*/gu;
 const LINK =
   /\b(?:[a-z][a-z0-9+.-]*:\/\/([^\s/?#:@]+)|((?:[\p{L}\p{N}-]+\.)+(?:com|net|org|io|co|cn|shop|store|app|xyz|top|me|info|biz|ly|gg|tv|link|site|online|ru|uk|de|jp|es|fr|cc|vip|club|live))(?=$|[\s/?#:.,!)]))/giu;
 
+/** What every link has: a dot (any width) or a scheme. Most chat has neither. */
+const MAY_LINK = /[.。．｡]|:\/\//;
+const MAY_MENTION = /[@＠]/;
+
 /** The hosts a message links to, lower case (full-width dots and letters folded first). */
 export function linkHosts(text: string): string[] {
+  if (!MAY_LINK.test(text)) return [];
   const folded = text
     .normalize('NFKC')
     .replace(/[。．｡]/g, '.')

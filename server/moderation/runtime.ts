@@ -9,6 +9,13 @@ import { Classifier } from './classifier.js';
 /** eld's detector (the small model: see BENCHMARKS.md, "Language detection on short chat"). */
 type Eld = (typeof import('eld/small'))['eld'];
 
+/** Scripts that name their language outright (Han does not: Chinese and Japanese share it). */
+const SCRIPT_LANGS: readonly [RegExp, string][] = [
+  [/[\p{Script=Hiragana}\p{Script=Katakana}]/u, 'ja'],
+  [/\p{Script=Hangul}/u, 'ko'],
+  [/\p{Script=Thai}/u, 'th'],
+];
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -71,8 +78,12 @@ export class ModerationRuntime implements ModerationHooks {
   }
 
   detect(text: string, langs: readonly string[]): string | null {
+    if (langs.length === 0) return null;
+    // a script only one language writes settles it: kana is Japanese, hangul Korean
+    for (const [script, lang] of SCRIPT_LANGS)
+      if (langs.includes(lang) && script.test(text)) return lang;
     const eld = this.eld;
-    if (!eld || langs.length === 0) return null;
+    if (!eld) return null;
     const key = langs.join(',');
     let subset = this.subsets.get(key);
     if (!subset) {
