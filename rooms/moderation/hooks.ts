@@ -1,4 +1,6 @@
 import type { Trust } from '../../client-sdk/src/protocol/index.js';
+import type { Identity } from '../model/identity.js';
+import type { Standing } from '../ports/moderation.js';
 import type { CompiledPolicy, GroupVerdict } from './screen.js';
 
 /** How much a sender is trusted, lowest first: new (young or reported), known, buyer. */
@@ -21,4 +23,13 @@ export interface ModerationHooks {
     text: string,
     trust: Trust,
   ): Promise<GroupVerdict | null>;
+}
+
+/** How much moderation trusts a sender: buyers most, young accounts least. */
+export function trustOf(identity: Identity, now: number, standing?: Standing): Trust {
+  if (standing && standing.reports > 0) return 'new';
+  if (identity.buyer) return 'buyer';
+  if (identity.accountCreatedAt != null && now - identity.accountCreatedAt < NEW_ACCOUNT_MS)
+    return 'new';
+  return 'known';
 }

@@ -1,5 +1,5 @@
 import type { DecisionAction, DecisionRecord } from '../../client-sdk/src/protocol/index.js';
-import type { CompiledPolicy, GroupVerdict } from './screen.js';
+import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
 
 /** Where a record's id and time come from (the room). */
 interface Ids {
@@ -58,3 +58,10 @@ export function recordOf(
     detector,
   };
 }
+
+/** What every statement of reasons about one screened message says. */
+export const contextOf = (
+  base: Pick<DecisionRecord, 'roomId' | 'messageId' | 'userId' | 'userRegion'>,
+  policy: CompiledPolicy,
+  language: MessageLanguage,
+) => ({ ...base, policy: policy.version, lang: language.lang, langSource: language.source });

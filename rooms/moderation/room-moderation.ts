@@ -10,8 +10,8 @@ import { assertCanWrite, assertRole, isStaff, roleIn, type Identity } from '../m
 import { GLOBAL_SCOPE, type HeldEntry, type Standing } from '../ports/moderation.js';
 import type { UserNotice } from '../ports/broker.js';
 import type { ModerationHooks, Trust } from './hooks.js';
-import { NEW_ACCOUNT_MS } from './hooks.js';
-import { recordOf, verdictRecord } from './records.js';
+import { trustOf } from './hooks.js';
+import { contextOf, recordOf, verdictRecord } from './records.js';
 import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
 import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
 
@@ -379,27 +379,11 @@ export class RoomModeration {
   }
 }
 
-/** What every statement of reasons about one screened message says. */
-const contextOf = (
-  base: Pick<DecisionRecord, 'roomId' | 'messageId' | 'userId' | 'userRegion'>,
-  policy: CompiledPolicy,
-  language: MessageLanguage,
-) => ({ ...base, policy: policy.version, lang: language.lang, langSource: language.source });
-
 /** Distinct reports that remove a message, unless the policy says otherwise. */
 export const REPORTS_TO_HIDE = 3;
 
 /** The partition of every viewer when no policy is in force. */
 export const DEFAULT_PARTITION = '0';
-
-/** How much moderation trusts a sender: buyers most, young accounts least. */
-export function trustOf(identity: Identity, now: number, standing?: Standing): Trust {
-  if (standing && standing.reports > 0) return 'new';
-  if (identity.buyer) return 'buyer';
-  if (identity.accountCreatedAt != null && now - identity.accountCreatedAt < NEW_ACCOUNT_MS)
-    return 'new';
-  return 'known';
-}
 
 const banned = (ban: Sanction) =>
   new CodedError(
