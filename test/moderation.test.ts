@@ -6,7 +6,7 @@ import type {
 } from '../client-sdk/src/protocol/index.js';
 import type { Claims } from '../server/auth.js';
 import { startClassifierServer, type ClassifierServer } from './helpers/classifier-server.js';
-import { eventually, nextEvent } from './helpers/events.js';
+import { eventually, eventuallyAsync, nextEvent } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type RawSocket, type TestServer } from './helpers/server.js';
 
@@ -206,7 +206,11 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
       );
     }
 
-    // the statements of reasons, exported per region from either node
+    // the statements of reasons, exported per region from either node (kept without holding
+    // up the answers: the last one is there before the export is read)
+    await eventuallyAsync(async () =>
+      (await decisions(b, `since=${since}`)).some((r) => r.userId === 'wu'),
+    );
     for (const node of [a, b]) {
       const cn = await decisions(node, `region=CN&since=${since}`);
       expect(cn).toContainEqual(
@@ -414,12 +418,15 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     expect(await deleted).toMatchObject({ messageId: posted.id, by: 'reports' });
     const late = await joined(b, US('late'));
     expect(late.snapshot.chat.some((m) => m.id === posted.id)).toBe(false);
-    const all = await decisions(a, `since=0&room=show`);
-    expect(all.filter((d) => d.detector === 'report').map((d) => d.action)).toEqual([
-      'report',
-      'report',
-      'report',
+    // the records are kept without holding up the answers: wait for them, in any order
+    const reported = async () =>
+      (await decisions(a, `since=0&room=show`)).filter((d) => d.detector === 'report');
+    await eventuallyAsync(async () => (await reported()).length >= 4);
+    expect((await reported()).map((d) => d.action).sort()).toEqual([
       'hide',
+      'report',
+      'report',
+      'report',
     ]);
   });
 
@@ -466,6 +473,22 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     expect((await joined(a, US('mo'))).snapshot.role).toBe('moderator');
     await host.emitWithAck('moderation:role', { roomId: 'show', userId: 'mo', role: 'viewer' });
     await eventually(() => b.app.internals.registry.get('show')?.moderators.length === 0);
+    const moderated = async () =>
+      (await decisions(b, 'since=0&room=show')).filter((d) => d.detector === 'moderator');
+    await eventuallyAsync(async () => (await moderated()).length >= 4);
+    const audit = await moderated();
+    // kept without waiting (the actions' answers do not wait for their records): in any order
+    expect(
+      audit
+        .filter((d) => d.detector === 'moderator')
+        .map((d) => [d.action, d.userId, d.by])
+        .sort(),
+    ).toEqual([
+      ['appoint', 'mo', 'hana'],
+      ['delete', 'troll', 'mo'],
+      ['dismiss', 'mo', 'hana'],
+      ['timeout', 'troll', 'mo'],
+    ]);
     expect(
       await mod.socket.emitWithAck('moderation:lift', {
         roomId: 'show',

@@ -260,17 +260,23 @@ export class RoomModeration {
   }
 
   /** Makes a user a moderator of the room, or takes it back. Hosts. */
-  setRole(
+  async setRole(
     identity: Identity,
     userId: string,
     role: 'moderator' | 'viewer',
   ): Promise<{ seq: number }> {
     assertRole(identity, this.room, 'host', 'appoint moderators');
-    return this.room.control((s) =>
-      s.moderators.includes(userId) === (role === 'moderator')
-        ? null
-        : { type: 'room:role', roomId: this.room.id, userId, role },
-    );
+    let changed = false;
+    const done = await this.room.control((s) => {
+      changed = s.moderators.includes(userId) !== (role === 'moderator');
+      return changed ? { type: 'room:role', roomId: this.room.id, userId, role } : null;
+    });
+    if (changed) {
+      const base = { roomId: this.room.id, userId, userRegion: null };
+      const action = role === 'moderator' ? 'appoint' : 'dismiss';
+      this.keep([recordOf(this.room, base, action, 'moderator', { by: identity.id }, done.seq)]);
+    }
+    return done;
   }
 
   sanctions(identity: Identity): Promise<Sanction[]> {

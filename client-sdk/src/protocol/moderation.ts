@@ -34,7 +34,18 @@ export type SanctionKind = z.infer<typeof SanctionKind>;
 /** What a decision did: a policy action on a message, or what a moderator did. */
 export const DecisionAction = z.union([
   ModerationAction,
-  z.enum(['approve', 'deny', 'delete', 'timeout', 'ban', 'shadow-ban', 'lift', 'report']),
+  z.enum([
+    'approve',
+    'deny',
+    'delete',
+    'timeout',
+    'ban',
+    'shadow-ban',
+    'lift',
+    'report',
+    'appoint',
+    'dismiss',
+  ]),
 ]);
 export type DecisionAction = z.infer<typeof DecisionAction>;
 
