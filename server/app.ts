@@ -157,9 +157,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const moderation = new ModerationRuntime(logger.child({ component: 'moderation' }), now, metrics);
   // a new policy may put viewers in other audiences: move their connections' subscriptions
   moderation.onChange(() => {
-    for (const room of registry.values())
-      for (const { member, to } of room.audience.repartition(room.members.values()))
-        io.sockets.sockets.get(member.id)?.data.session.move(room.id, to);
+    for (const room of registry.values()) {
+      room.audience.repartition(room.members.values());
+      // every connection follows its member's partition (also one that joined while this changed)
+      for (const member of room.members.values())
+        io.sockets.sockets.get(member.id)?.data.session.move(room.id, room.audience.of(member));
+    }
   });
   const webhooks = config.webhook
     ? new WebhookSender(

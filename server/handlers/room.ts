@@ -55,6 +55,8 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     try {
       const outcome = await room.join(session, resume);
       if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
+      // the policy may have changed while joining: the lanes follow the partition the room chose
+      session.move(roomId, room.audience.of(session));
       return outcome;
     } catch (error) {
       if (!already)
