@@ -387,7 +387,7 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
     seconds: '4',
     workers: '4',
   },
-  targets: ['plain-socketio', 'liveshop', 'liveshop-redis'],
+  targets: ['plain-socketio', 'liveshop', 'liveshop-durable', 'liveshop-redis'],
   key: (o) => `drop-burst-${o.buyers}-at-${o.rate}-redis-${o['redis-rate']}`,
   title: (o) =>
     `Drop burst: ${fmt(num(o, 'buyers'))} buyers claim at ${fmt(num(o, 'rate'))}/s (Redis: ${fmt(num(o, 'redis-rate'))}/s)`,
@@ -420,6 +420,7 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
   ],
   verdicts: (all) => {
     const memory = of(all, 'liveshop');
+    const durable = of(all, 'liveshop-durable');
     const redis = of(all, 'liveshop-redis');
     const verdict = (rs: DropBurstResult[], floor: number, label: string) => [
       check(
@@ -433,6 +434,12 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
     ];
     return [
       ...(memory.length > 0 ? verdict(memory, 30_000, 'memory engine') : []),
+      ...(durable.length > 0 && memory.length > 0
+        ? [
+            // a figure, not a target: what the journal costs a claim
+            `- durability's cost, embedded engine: ${fmt(med(durable, (r) => r.claimsPerCpuSecond))} claims per server CPU-second against ${fmt(med(memory, (r) => r.claimsPerCpuSecond))} in memory (${(med(durable, (r) => r.claimsPerCpuSecond) / med(memory, (r) => r.claimsPerCpuSecond)).toFixed(2)}×); p99 ${fmt(med(durable, (r) => r.latencyMs.p99))} ms against ${fmt(med(memory, (r) => r.latencyMs.p99))} ms`,
+          ]
+        : []),
       ...(redis.length > 0 ? verdict(redis, 15_000, 'Redis engine') : []),
     ];
   },

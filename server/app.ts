@@ -493,7 +493,12 @@ function createEngine(
   now: () => number,
 ): Engine & { mediaBus: MediaBusPort } {
   const { redis } = config;
-  if (!redis) return createMemoryEngine({ historyLength: config.rooms.historyLength, now });
+  if (!redis)
+    return createMemoryEngine({
+      historyLength: config.rooms.historyLength,
+      now,
+      ...(config.embedded.storage === 'file' ? { dataDir: config.embedded.dataDir } : {}),
+    });
   return createRedisEngine({
     url: redis.url,
     keyPrefix: redis.keyPrefix,

@@ -75,6 +75,8 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  DATA_DIR: z.string().trim().min(1).max(4096).default('data'),
+  EMBEDDED_STORAGE: z.enum(['file', 'memory']).default('file'),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[\w:.-]{1,32}$/, 'letters, digits and _:.- only')
@@ -154,7 +156,13 @@ export interface Config {
     replayLimit: number;
     retainEndedMs: number;
   };
-  /** Null: the embedded memory engine (one process). */
+  /**
+   * The embedded engine (no Redis): `file` keeps drops, orders and merchant events in a SQLite
+   * journal under `dataDir` (an absolute path); `memory` keeps nothing across restarts (tests,
+   * benchmarks).
+   */
+  embedded: { storage: 'file' | 'memory'; dataDir: string };
+  /** Null: the embedded engine (one process). */
   redis: {
     url: string;
     keyPrefix: string;
@@ -277,6 +285,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       replayLimit: e.REPLAY_LIMIT,
       retainEndedMs: e.ROOM_RETAIN_ENDED_SECONDS * 1000,
     },
+    embedded: { storage: e.EMBEDDED_STORAGE, dataDir: resolve(e.DATA_DIR) },
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

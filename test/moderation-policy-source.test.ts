@@ -178,6 +178,7 @@ describe('the moderation policy source', () => {
         LOG_LEVEL: 'silent',
         AUTH_JWT_SECRET: TEST_SECRET,
         MEDIA_ENABLED: 'false',
+        EMBEDDED_STORAGE: 'memory',
         MODERATION_POLICY: file,
       }),
       { logger: pino({ level: 'silent' }) },

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
@@ -38,6 +41,7 @@ export interface Target {
 export type TargetName =
   | 'liveshop'
   | 'liveshop-groups'
+  | 'liveshop-durable'
   | 'plain-socketio'
   | 'uws-raw'
   | 'liveshop-redis'
@@ -49,6 +53,7 @@ export type TargetName =
 export const TARGET_LABELS: Record<TargetName, string> = {
   liveshop: '**liveshop** (socket.io on uWS, batched)',
   'liveshop-groups': '**liveshop, viewers in policy groups** (one batch per group each tick)',
+  'liveshop-durable': '**liveshop, durable embedded engine** (SQLite journal, group commit)',
   'plain-socketio': 'plain socket.io (ws engine, default adapter)',
   'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
   'liveshop-redis': '**liveshop, 1 node + Redis**',
@@ -71,6 +76,8 @@ const MULTI_NODE: Partial<
 
 /** Settings for our server in a benchmark: anonymous subscribers, no rate limits or sampling in the way. */
 const LIVESHOP_ENV: Record<string, string> = {
+  // the in-memory engine unless a scenario asks for the durable one (its cost is its own figure)
+  EMBEDDED_STORAGE: 'memory',
   NODE_ENV: 'production',
   AUTH_JWT_SECRET: BENCH_SECRET,
   METRICS_TOKEN: BENCH_SECRET,
@@ -104,6 +111,22 @@ export async function startTarget(
   const multi = MULTI_NODE[name];
   // our server with viewers split into policy groups: the caller passes the policy in `env`
   if (name === 'liveshop-groups') return startNode(name, 'liveshop', cpu, env);
+  // the embedded engine as `npm start` runs it: its journal in a directory of its own
+  if (name === 'liveshop-durable') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'liveshop-bench-data-'));
+    const node = await startNode(name, 'liveshop', cpu, {
+      ...env,
+      EMBEDDED_STORAGE: 'file',
+      DATA_DIR: dataDir,
+    });
+    return {
+      ...node,
+      async stop() {
+        await node.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
   if (!multi) return startNode(name, name as keyof typeof ENTRY, cpu, env);
   const redis = await startRedisServer({ cpu });
   const prefix = `bench${Date.now()}:`;

@@ -34,6 +34,7 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
           AUTH_JWT_SECRET: TEST_SECRET,
           LOG_LEVEL: 'info',
           MEDIA_ENABLED: 'false',
+          EMBEDDED_STORAGE: 'memory',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

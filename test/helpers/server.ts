@@ -27,6 +27,8 @@ const TEST_ENV: Partial<Record<keyof Env, string>> = {
   VIEWER_COUNT_INTERVAL_MS: '100',
   // media tests turn it on; the others need no mediasoup workers
   MEDIA_ENABLED: 'false',
+  // nothing kept on disk unless a test asks for it (DATA_DIR, EMBEDDED_STORAGE: 'file')
+  EMBEDDED_STORAGE: 'memory',
 };
 
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

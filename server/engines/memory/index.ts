@@ -1,5 +1,8 @@
 import type { MediaBusPort } from '../../../media/bus.js';
 import type { Engine } from '../../../rooms/index.js';
+import { join } from 'node:path';
+import { Journal } from '../durable/journal.js';
+import { durableInventory, durableOutbox } from '../durable/ports.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import { MemoryInventory } from './inventory.js';
@@ -13,6 +16,11 @@ import { MemoryRateLimits } from './rate-limits.js';
 export interface MemoryEngineOptions {
   historyLength: number;
   now?: () => number;
+  /**
+   * Keep drops, orders and merchant events in a journal file here (created if missing), so a
+   * restart, even `kill -9`, loses no answer a buyer got. Without: memory only.
+   */
+  dataDir?: string;
 }
 
 /** The embedded engine: everything in this process, nothing to install. */
@@ -21,19 +29,24 @@ export function createMemoryEngine(
 ): Engine & { mediaBus: MediaBusPort } {
   const now = options.now ?? Date.now;
   const broker = new MemoryBroker();
+  const journal =
+    options.dataDir === undefined ? null : new Journal(join(options.dataDir, 'liveshop.db'));
   return {
-    name: 'memory',
+    name: journal ? 'embedded' : 'memory',
     history: new MemoryHistory(options.historyLength, broker, now),
     broker,
     presence: new MemoryPresence(),
     rateLimits: new MemoryRateLimits(now),
-    inventory: new MemoryInventory(),
-    merchantOutbox: new MemoryMerchantOutbox(now),
+    inventory: journal ? durableInventory(journal) : new MemoryInventory(),
+    merchantOutbox: journal ? durableOutbox(journal, now) : new MemoryMerchantOutbox(now),
     moderation: new MemoryModeration(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     isReady: () => true,
-    close: () => Promise.resolve(),
+    close: () => {
+      journal?.close();
+      return Promise.resolve();
+    },
   };
 }
 

@@ -51,6 +51,9 @@ export class MemoryInventory implements InventoryPort {
   private readonly books = new Map<string, Book>();
   private readonly open = new Map<string, number>();
 
+  /** `secret`: the unguessable part of each hold id (the durable engine replays its own). */
+  constructor(private readonly secret: () => string = holdSecret) {}
+
   createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
     return run(() => {
       // listed first, as the Redis engine must (its list sits on another shard than the drop): a
@@ -282,7 +285,7 @@ export class MemoryInventory implements InventoryPort {
   /** Holds one unit for a buyer until now + holdMs. */
   private newHold(book: Book, buyerId: string, now: number): HoldRecord {
     const hold: HoldRecord = {
-      holdId: `${book.drop.id}.h${book.holds.size + 1}.${holdSecret()}`,
+      holdId: `${book.drop.id}.h${book.holds.size + 1}.${this.secret()}`,
       buyerId,
       expiresAt: now + book.drop.holdMs,
       status: 'active',

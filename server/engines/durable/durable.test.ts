@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ClaimResult, CheckoutResult } from '../../../client-sdk/src/protocol/index.js';
+import type { DropDefinition, InventoryPort } from '../../../rooms/index.js';
+import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
+import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
+import { Journal } from './journal.js';
+import { durableInventory, durableOutbox } from './ports.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const journalFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'liveshop-journal-'));
+  dirs.push(dir);
+  return join(dir, 'liveshop.db');
+};
+
+// the durable ports answer exactly as the memory ones do
+inventoryContract(
+  'embedded, journalled',
+  () => {
+    const inventory = durableInventory(new Journal(journalFile()));
+    return Promise.resolve([inventory, inventory]);
+  },
+  { runs: 100 },
+);
+merchantOutboxContract('embedded, journalled', () =>
+  Promise.resolve(durableOutbox(new Journal(journalFile()), Date.now)),
+);
+
+const DROP: DropDefinition = {
+  id: 'drop-1',
+  roomId: 'show',
+  product: {
+    id: 'p1',
+    title: 'Sneaker',
+    price: { amountMinor: 12_900, currency: 'EUR' },
+    imageUrl: null,
+    sku: 'SNK-1',
+  },
+  quantity: 4,
+  perBuyerCap: 1,
+  startsAt: 0,
+  endsAt: 1_000_000,
+  holdMs: 1000,
+  minPresenceMs: 0,
+  mode: 'first_come',
+  nonce: 'n0nce',
+  seed: null,
+  seedHash: null,
+};
+
+type Step =
+  | { kind: 'claim'; buyer: number }
+  | { kind: 'checkout'; buyer: number }
+  | { kind: 'cancel'; buyer: number }
+  | { kind: 'advance'; ms: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), buyer: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('checkout' as const), buyer: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), buyer: fc.nat(7) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.nat(1500) }) },
+);
+
+describe('the embedded engine across a restart', () => {
+  it('rebuilds from its journal every answer, hold, order and stock count (random interleavings)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.nat(40), async (steps, cut) => {
+        const file = journalFile();
+        let journal = new Journal(file);
+        let inventory: InventoryPort = durableInventory(journal);
+        let now = 10;
+        await inventory.createDrop(DROP, now);
+        const claims = new Map<number, { key: string; answer: ClaimResult }>();
+        const checkouts: { buyer: number; key: string; answer: CheckoutResult }[] = [];
+        for (const [i, s] of steps.entries()) {
+          // the process dies (all it answered was committed) and starts again from the file
+          if (i === cut) {
+            journal.flush();
+            journal = new Journal(file);
+            inventory = durableInventory(journal);
+          }
+          const buyer = `b${s.kind === 'advance' ? 0 : s.buyer}`;
+          if (s.kind === 'advance') now += s.ms;
+          else if (s.kind === 'claim') {
+            const key = `k${i}`;
+            const answer = await inventory.claim(DROP.id, buyer, key, now);
+            if (answer.outcome === 'held') claims.set(s.buyer, { key, answer });
+          } else {
+            const held = claims.get(s.buyer)?.answer;
+            if (held?.outcome !== 'held') continue;
+            if (s.kind === 'cancel') await inventory.cancel(DROP.id, held.holdId, buyer, now);
+            else {
+              const key = `c${i}`;
+              const answer = await inventory.checkout(DROP.id, held.holdId, buyer, key, now);
+              checkouts.push({ buyer: s.buyer, key, answer });
+            }
+          }
+        }
+        const before = {
+          stock: await inventory.stock(DROP.id, now),
+          orders: await inventory.orders(DROP.id),
+        };
+        journal.flush();
+        const again = durableInventory(new Journal(file));
+        // the same stock and orders, and every answer given stays the answer (ids and all)
+        expect(await again.stock(DROP.id, now)).toEqual(before.stock);
+        expect(await again.orders(DROP.id)).toEqual(before.orders);
+        for (const [buyer, { key, answer }] of claims)
+          expect(await again.claimed(DROP.id, `b${buyer}`, key)).toEqual(answer);
+        for (const { buyer, key, answer } of checkouts) {
+          const held = claims.get(buyer)?.answer;
+          if (held?.outcome !== 'held') continue;
+          expect(await again.checkout(DROP.id, held.holdId, `b${buyer}`, key, now)).toEqual(answer);
+        }
+        // never more sold than there was
+        expect(before.orders.length).toBeLessThanOrEqual(DROP.quantity);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives a hold made before the restart to its buyer at checkout after it', async () => {
+    const file = journalFile();
+    const first = durableInventory(new Journal(file));
+    await first.createDrop(DROP, 10);
+    const held = await first.claim(DROP.id, 'ann', 'k1', 20);
+    if (held.outcome !== 'held') throw new Error('not held');
+    const after = durableInventory(new Journal(file));
+    expect(await after.checkout(DROP.id, held.holdId, 'ann', 'c1', 30)).toMatchObject({
+      outcome: 'ordered',
+      holdId: held.holdId,
+    });
+    expect(await after.orders(DROP.id)).toHaveLength(1);
+  });
+});
