@@ -266,12 +266,13 @@ export class RoomModeration {
     role: 'moderator' | 'viewer',
   ): Promise<{ seq: number }> {
     assertRole(identity, this.room, 'host', 'appoint moderators');
-    let changed = false;
+    // whether the decision (maybe retried on a newer state) changed anything
+    const decided = { changed: false };
     const done = await this.room.control((s) => {
-      changed = s.moderators.includes(userId) !== (role === 'moderator');
-      return changed ? { type: 'room:role', roomId: this.room.id, userId, role } : null;
+      decided.changed = s.moderators.includes(userId) !== (role === 'moderator');
+      return decided.changed ? { type: 'room:role', roomId: this.room.id, userId, role } : null;
     });
-    if (changed) {
+    if (decided.changed) {
       const base = { roomId: this.room.id, userId, userRegion: null };
       const action = role === 'moderator' ? 'appoint' : 'dismiss';
       this.keep([recordOf(this.room, base, action, 'moderator', { by: identity.id }, done.seq)]);
