@@ -38,7 +38,7 @@ const QUANTITY = 20;
 const BUYERS = 30;
 
 describe('the embedded engine, durable by default', () => {
-  it('loses no confirmed order to kill -9: listed after the restart, and every one reaches the merchant', async () => {
+  it('loses no confirmed order, hold or room to kill -9: listed after the restart, resumable, and every order reaches the merchant', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'liveshop-data-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     // the merchant is down while the drop sells: every order waits in the outbox
@@ -65,6 +65,9 @@ describe('the embedded engine, durable by default', () => {
       durationSeconds: 600,
       holdSeconds: 120,
     });
+    // the room's log survives too: a resume from before this message gets it back
+    const before = { epoch: hosting.state.epoch, seq: hosting.state.seq };
+    await hosting.chat.send('before the crash');
     const rooms: Room[] = [];
     for (let i = 0; i < BUYERS; i++)
       rooms.push(await (await client(first, { sub: `b${i}` })).join('show'));
@@ -112,9 +115,22 @@ describe('the embedded engine, durable by default', () => {
       );
       return [...confirmed].every((id) => ids.has(id));
     }, 20_000);
-    // a hold given before the crash is honoured after it (the room is created again first)
-    const host2 = await client(second, { sub: 'hana', role: 'host' });
-    await host2.createStream('show', { title: 'Show again' });
+    // the room is there, with its chat; a client resuming from before the crash gets what it missed
+    const viewer = await client(second, { sub: 'late-viewer' });
+    const resumed = await viewer.request('room:join', {
+      roomId: 'show',
+      resume: { epoch: before.epoch, lastSeq: before.seq },
+    });
+    expect(resumed.recovered).toBe(true);
+    if (resumed.recovered)
+      expect(resumed.missed).toContainEqual(
+        expect.objectContaining({ type: 'chat:message', text: 'before the crash' }),
+      );
+    const fresh = await viewer.join('show');
+    expect(fresh.state.chat.map((m) => m.text)).toContain('before the crash');
+    expect(fresh.state.products.map((p) => p.id)).toEqual([SNEAKER.id]);
+    expect(fresh.state.drops.map((d) => d.dropId)).toEqual(['kill-drop']);
+    // a hold given before the crash is honoured after it
     const late = heldOnly[0];
     if (late) {
       const buyer = await (await client(second, { sub: `b${late.buyer}` })).join('show');

@@ -29,7 +29,12 @@ export interface JournalOptions {
 export class Journal {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string, string, string | null]>;
-  private pending: { entry: JournalEntry; done: () => void; failed: (e: unknown) => void }[] = [];
+  /** Writes waiting for the next commit, in order: journal entries, or other tables' writes. */
+  private pending: {
+    write: JournalEntry | (() => void);
+    done: () => void;
+    failed: (e: unknown) => void;
+  }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private readonly maxBatch: number;
@@ -78,11 +83,25 @@ export class Journal {
     }
   }
 
+  /** The file's database, for stores that keep tables of their own beside the journal. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Appends an entry; resolves once it is committed (rejects if the journal cannot write). */
   append(entry: JournalEntry): Promise<void> {
+    return this.enqueue(entry);
+  }
+
+  /** Runs a write of another table in the next commit, in order with the entries. */
+  write(run: () => void): Promise<void> {
+    return this.enqueue(run);
+  }
+
+  private enqueue(write: JournalEntry | (() => void)): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
     return new Promise((done, failed) => {
-      this.pending.push({ entry, done, failed });
+      this.pending.push({ write, done, failed });
       if (this.pending.length >= this.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
     });
@@ -97,13 +116,18 @@ export class Journal {
     this.pending = [];
     try {
       this.db.transaction(() => {
-        for (const { entry } of batch)
+        for (const { write } of batch) {
+          if (typeof write === 'function') {
+            write();
+            continue;
+          }
           this.insert.run(
-            entry.port,
-            entry.op,
-            JSON.stringify(entry.args),
-            entry.drawn && entry.drawn.length > 0 ? JSON.stringify(entry.drawn) : null,
+            write.port,
+            write.op,
+            JSON.stringify(write.args),
+            write.drawn && write.drawn.length > 0 ? JSON.stringify(write.drawn) : null,
           );
+        }
       })();
     } catch (error) {
       for (const p of batch) p.failed(error);

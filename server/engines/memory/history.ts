@@ -24,6 +24,35 @@ interface Log {
 
 const MAX_DEDUPE_KEYS = 10_000;
 
+/** A room as a durable store keeps it (everything but its events). */
+export interface StoredRoom {
+  record: RoomRecord;
+  ended: boolean;
+  /** When an ended room is forgotten; null: not set. */
+  expiresAt: number | null;
+  lastSeq: number;
+}
+
+/**
+ * Where a durable embedded engine keeps rooms: told of every change as it happens, in order (it
+ * writes them in the background: a crash loses at most the newest, and clients resuming past
+ * what was kept are told `recovered: false`).
+ */
+export interface HistoryStore {
+  room(roomId: string, room: StoredRoom): void;
+  event(roomId: string, event: RoomEvent, dedupe?: { key: string; at: number }): void;
+  /** Events before `seq` are no longer kept. */
+  trimmed(roomId: string, seq: number): void;
+  removed(roomId: string): void;
+}
+
+/** A room read back from a store. */
+export interface RestoredRoom extends StoredRoom {
+  roomId: string;
+  events: RoomEvent[];
+  sent: { key: string; at: number; event: RoomEvent }[];
+}
+
 /** In-process rooms and logs: a bounded array per room; appends publish on the broker at once. */
 export class MemoryHistory implements HistoryPort {
   private readonly logs = new Map<string, Log>();
@@ -32,7 +61,22 @@ export class MemoryHistory implements HistoryPort {
     private readonly maxLength: number,
     private readonly broker: MemoryBroker,
     private readonly now: () => number = Date.now,
+    private readonly store?: HistoryStore,
   ) {}
+
+  /** Puts back rooms a store kept (before the engine is used). */
+  restore(rooms: readonly RestoredRoom[]): void {
+    for (const r of rooms) {
+      this.logs.set(r.roomId, {
+        record: r.record,
+        ended: r.ended,
+        expiresAt: r.expiresAt ?? Number.POSITIVE_INFINITY,
+        lastSeq: r.lastSeq,
+        events: r.events.slice(-this.maxLength),
+        sent: new Map(r.sent.map(({ key, at, event }) => [key, { event, at }])),
+      });
+    }
+  }
 
   create(
     roomId: string,
@@ -53,7 +97,9 @@ export class MemoryHistory implements HistoryPort {
       events: [],
       sent: new Map(),
     };
+    if (existing) this.store?.removed(roomId);
     this.logs.set(roomId, log);
+    this.stored(roomId, log);
     this.push(roomId, log, first);
     return Promise.resolve({ created: true });
   }
@@ -87,7 +133,7 @@ export class MemoryHistory implements HistoryPort {
     }
     const prior = log.sent.get(dedupeKey);
     if (prior) return Promise.resolve({ ok: true, event: structuredClone(prior.event) });
-    const event = this.push(roomId, log, input);
+    const event = this.push(roomId, log, input, { key: dedupeKey, at: now });
     log.sent.set(dedupeKey, { event, at: now });
     return Promise.resolve({ ok: true, event });
   }
@@ -105,7 +151,9 @@ export class MemoryHistory implements HistoryPort {
       return Promise.resolve({ ok: false, reason: 'conflict', version: log.record.version });
     log.record = { epoch, control: structuredClone(control), version: version + 1 };
     log.ended = control.stream.state === 'ended';
-    return Promise.resolve({ ok: true, event: this.push(roomId, log, input) });
+    const event = this.push(roomId, log, input);
+    this.stored(roomId, log);
+    return Promise.resolve({ ok: true, event });
   }
 
   sent(roomId: string, epoch: string, dedupeKey: string): Promise<RoomEvent | undefined> {
@@ -139,7 +187,10 @@ export class MemoryHistory implements HistoryPort {
 
   retire(roomId: string, epoch: string, retainMs: number): Promise<void> {
     const log = this.log(roomId);
-    if (log?.record.epoch === epoch) log.expiresAt = Math.min(log.expiresAt, this.now() + retainMs);
+    if (log?.record.epoch === epoch) {
+      log.expiresAt = Math.min(log.expiresAt, this.now() + retainMs);
+      this.stored(roomId, log);
+    }
     return Promise.resolve();
   }
 
@@ -152,6 +203,7 @@ export class MemoryHistory implements HistoryPort {
     const log = this.logs.get(roomId);
     if (log && log.expiresAt <= this.now()) {
       this.logs.delete(roomId);
+      this.store?.removed(roomId);
       return undefined;
     }
     return log;
@@ -161,12 +213,29 @@ export class MemoryHistory implements HistoryPort {
     return log.events.slice(-this.maxLength);
   }
 
-  private push(roomId: string, log: Log, input: RoomEventInput): RoomEvent {
+  private stored(roomId: string, log: Log): void {
+    this.store?.room(roomId, {
+      record: log.record,
+      ended: log.ended,
+      expiresAt: Number.isFinite(log.expiresAt) ? log.expiresAt : null,
+      lastSeq: log.lastSeq,
+    });
+  }
+
+  private push(
+    roomId: string,
+    log: Log,
+    input: RoomEventInput,
+    dedupe?: { key: string; at: number },
+  ): RoomEvent {
     log.lastSeq += 1;
     const event: RoomEvent = { ...input, seq: log.lastSeq, ts: this.now() };
     log.events.push(event);
-    if (log.events.length >= this.maxLength * 2)
+    this.store?.event(roomId, event, dedupe);
+    if (log.events.length >= this.maxLength * 2) {
       log.events.splice(0, log.events.length - this.maxLength);
+      this.store?.trimmed(roomId, log.events[0]?.seq ?? log.lastSeq);
+    }
     if (isControl(event)) log.ended = log.record.control.stream.state === 'ended';
     this.broker.deliver(roomId, {
       kind: 'event',

@@ -3,6 +3,7 @@ import type { Engine } from '../../../rooms/index.js';
 import { join } from 'node:path';
 import { Journal } from '../durable/journal.js';
 import { durableInventory, durableOutbox } from '../durable/ports.js';
+import { DurableRooms } from '../durable/rooms.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
 import { MemoryInventory } from './inventory.js';
@@ -31,9 +32,12 @@ export function createMemoryEngine(
   const broker = new MemoryBroker();
   const journal =
     options.dataDir === undefined ? null : new Journal(join(options.dataDir, 'liveshop.db'));
+  const rooms = journal ? new DurableRooms(journal) : undefined;
+  const history = new MemoryHistory(options.historyLength, broker, now, rooms);
+  if (rooms) history.restore(rooms.load(options.historyLength, now()));
   return {
     name: journal ? 'embedded' : 'memory',
-    history: new MemoryHistory(options.historyLength, broker, now),
+    history,
     broker,
     presence: new MemoryPresence(),
     rateLimits: new MemoryRateLimits(now),
