@@ -86,9 +86,10 @@ describe('the embedded engine across a restart', () => {
         const claims = new Map<number, { key: string; answer: ClaimResult }>();
         const checkouts: { buyer: number; key: string; answer: CheckoutResult }[] = [];
         for (const [i, s] of steps.entries()) {
-          // the process dies (all it answered was committed) and starts again from the file
+          // the process dies (all it answered was committed) and starts again from the file; the
+          // file is the process's alone, so the old one lets go of it first
           if (i === cut) {
-            journal.flush();
+            journal.close();
             journal = new Journal(file);
             inventory = durableInventory(journal);
           }
@@ -113,8 +114,9 @@ describe('the embedded engine across a restart', () => {
           stock: await inventory.stock(DROP.id, now),
           orders: await inventory.orders(DROP.id),
         };
-        journal.flush();
-        const again = durableInventory(new Journal(file));
+        journal.close();
+        const last = new Journal(file);
+        const again = durableInventory(last);
         // the same stock and orders, and every answer given stays the answer (ids and all)
         expect(await again.stock(DROP.id, now)).toEqual(before.stock);
         expect(await again.orders(DROP.id)).toEqual(before.orders);
@@ -127,6 +129,7 @@ describe('the embedded engine across a restart', () => {
         }
         // never more sold than there was
         expect(before.orders.length).toBeLessThanOrEqual(DROP.quantity);
+        last.close();
       }),
       { numRuns: 60 },
     );
@@ -189,12 +192,22 @@ describe('the embedded engine across a restart', () => {
     await again.close();
   });
 
+  it('refuses a second journal on the same file (one server per DATA_DIR)', () => {
+    const file = journalFile();
+    const first = new Journal(file);
+    expect(() => new Journal(file)).toThrow(/in use by another process/);
+    first.close();
+    new Journal(file).close();
+  });
+
   it('gives a hold made before the restart to its buyer at checkout after it', async () => {
     const file = journalFile();
-    const first = durableInventory(new Journal(file));
+    const firstJournal = new Journal(file);
+    const first = durableInventory(firstJournal);
     await first.createDrop(DROP, 10);
     const held = await first.claim(DROP.id, 'ann', 'k1', 20);
     if (held.outcome !== 'held') throw new Error('not held');
+    firstJournal.close();
     const after = durableInventory(new Journal(file));
     expect(await after.checkout(DROP.id, held.holdId, 'ann', 'c1', 30)).toMatchObject({
       outcome: 'ordered',

@@ -47,8 +47,20 @@ export class Journal {
     options: JournalOptions = {},
   ) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = new Database(file, { timeout: 0 });
+    // one process per file: a second server on the same DATA_DIR is refused at start, not
+    // allowed to write a second story of the same drops
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (error) {
+      this.db.close();
+      throw new Error(
+        `${file} is in use by another process (one server per DATA_DIR): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     this.db.pragma('synchronous = FULL');
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS journal (' +
