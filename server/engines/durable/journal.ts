@@ -67,6 +67,9 @@ export class Journal {
         'n INTEGER PRIMARY KEY AUTOINCREMENT, port TEXT NOT NULL, op TEXT NOT NULL, ' +
         'args TEXT NOT NULL, drawn TEXT)',
     );
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS snapshots (port TEXT PRIMARY KEY, data TEXT NOT NULL)',
+    );
     this.insert = this.db.prepare(
       'INSERT INTO journal (port, op, args, drawn) VALUES (?, ?, ?, ?)',
     );
@@ -93,6 +96,28 @@ export class Journal {
       if (row.drawn !== null) entry.drawn = JSON.parse(row.drawn) as string[];
       yield entry;
     }
+  }
+
+  /** A port's last snapshot (its state as of the journal entries it replaced). */
+  snapshotOf(port: string): unknown {
+    const row = this.db.prepare('SELECT data FROM snapshots WHERE port = ?').get(port) as
+      { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as unknown) : undefined;
+  }
+
+  /**
+   * Replaces a port's journal so far with a snapshot of its state: in the next commit, after
+   * every entry appended before this call (so the snapshot and the entries it replaces go
+   * together, and a restart reads the snapshot, then only the entries after it).
+   */
+  compact(port: string, snapshot: unknown): Promise<void> {
+    const data = JSON.stringify(snapshot);
+    return this.write(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO snapshots (port, data) VALUES (?, ?)')
+        .run(port, data);
+      this.db.prepare('DELETE FROM journal WHERE port = ?').run(port);
+    });
   }
 
   /** The file's database, for stores that keep tables of their own beside the journal. */

@@ -1,8 +1,11 @@
 import type { InventoryPort, MerchantEvent, MerchantOutboxPort } from '../../../rooms/index.js';
 import { holdSecret } from '../../ids.js';
-import { MemoryInventory } from '../memory/inventory.js';
-import { MemoryMerchantOutbox } from '../memory/merchant-outbox.js';
+import { MemoryInventory, type InventorySnapshot } from '../memory/inventory.js';
+import { MemoryMerchantOutbox, type OutboxSnapshot } from '../memory/merchant-outbox.js';
 import type { Journal, JournalEntry } from './journal.js';
+
+/** Journal entries of a port after which its state replaces them (a snapshot). */
+const COMPACT_EVERY = 20_000;
 
 /** The inventory calls that change a drop (or may: `stock` and `unrelayed` expire holds by time). */
 const INVENTORY_WRITES = [
@@ -40,7 +43,7 @@ type InventoryOp = (typeof INVENTORY_WRITES)[number] | (typeof INVENTORY_READS)[
  * rebuilds the same drops, holds, orders and logs: after `kill -9`, every answer a buyer got
  * still holds.
  */
-export function durableInventory(journal: Journal): InventoryPort {
+export function durableInventory(journal: Journal, compactEvery = COMPACT_EVERY): InventoryPort {
   // in a live call, secrets are drawn at random and noted; in a replay, the noted ones come back
   let drawing: string[] | null = null;
   let replaying: string[] | null = null;
@@ -59,8 +62,12 @@ export function durableInventory(journal: Journal): InventoryPort {
   const call = (op: string, args: unknown[]) =>
     (inner[op as InventoryOp] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
 
+  const snapshot = journal.snapshotOf('inventory');
+  if (snapshot !== undefined) inner.restore(snapshot as InventorySnapshot);
+  let sinceSnapshot = 0;
   for (const entry of journal.entries()) {
     if (entry.port !== 'inventory') continue;
+    sinceSnapshot += 1;
     replaying = [...(entry.drawn ?? [])];
     // the call's effect happens when it is made; its answer (or refusal) was given back then
     call(entry.op, entry.args).catch(() => undefined);
@@ -82,6 +89,11 @@ export function durableInventory(journal: Journal): InventoryPort {
         const committed = journal.append(entry);
         // a refusal is answered after the commit too: it is not left unhandled meanwhile
         answer?.catch(() => undefined);
+        // the journal would grow with every claim: now and then, the state replaces it
+        if (++sinceSnapshot >= compactEvery) {
+          sinceSnapshot = 0;
+          journal.compact('inventory', inner.snapshot()).catch(() => undefined);
+        }
         if (ANSWERED.has(op)) await committed;
         else committed.catch(() => undefined);
       }
@@ -103,10 +115,23 @@ function trimArgs(args: unknown[]): unknown[] {
  * committed); who took what is not, so after a restart every unconfirmed event goes out again
  * (at least once, as the outbox promises; merchants drop duplicates by event id).
  */
-export function durableOutbox(journal: Journal, now: () => number): MerchantOutboxPort {
+export function durableOutbox(
+  journal: Journal,
+  now: () => number,
+  compactEvery = COMPACT_EVERY,
+): MerchantOutboxPort {
   const inner = new MemoryMerchantOutbox(now);
+  const snapshot = journal.snapshotOf('outbox');
+  if (snapshot !== undefined) inner.restore(snapshot as OutboxSnapshot);
+  let sinceSnapshot = 0;
+  const noted = () => {
+    if (++sinceSnapshot < compactEvery) return;
+    sinceSnapshot = 0;
+    journal.compact('outbox', inner.snapshot()).catch(() => undefined);
+  };
   for (const entry of journal.entries()) {
     if (entry.port !== 'outbox') continue;
+    sinceSnapshot += 1;
     if (entry.op === 'append')
       void inner.append(entry.args[0] as MerchantEvent, entry.args[1] as number);
     else if (entry.op === 'delivered') void inner.delivered(entry.args[0] as string);
@@ -114,14 +139,19 @@ export function durableOutbox(journal: Journal, now: () => number): MerchantOutb
   return {
     async append(event, at) {
       const result = await inner.append(event, at);
-      if (result.appended)
-        await journal.append({ port: 'outbox', op: 'append', args: [event, at] });
+      if (result.appended) {
+        const committed = journal.append({ port: 'outbox', op: 'append', args: [event, at] });
+        noted();
+        await committed;
+      }
       return result;
     },
     take: (sender, limit, reclaimAfterMs) => inner.take(sender, limit, reclaimAfterMs),
     async delivered(id) {
       await inner.delivered(id);
-      await journal.append({ port: 'outbox', op: 'delivered', args: [id] });
+      const committed = journal.append({ port: 'outbox', op: 'delivered', args: [id] });
+      noted();
+      await committed;
     },
     recent: (limit) => inner.recent(limit),
   };

@@ -46,6 +46,24 @@ interface Book {
   winners: Map<string, string> | null;
 }
 
+/** A {@link MemoryInventory} as plain data. */
+export interface InventorySnapshot {
+  open: [string, number][];
+  books: (Omit<
+    Book,
+    'holds' | 'active' | 'perBuyer' | 'answers' | 'buckets' | 'entries' | 'tickets' | 'winners'
+  > & {
+    holds: HoldRecord[];
+    active: string[];
+    perBuyer: [string, number][];
+    answers: [string, ClaimResult | CheckoutResult][];
+    buckets: [string, BucketState][];
+    entries: [string, string][];
+    tickets: [string, string][];
+    winners: [string, string][] | null;
+  })[];
+}
+
 /** In-process drops: the same rules as the Redis scripts, in one process. */
 export class MemoryInventory implements InventoryPort {
   private readonly books = new Map<string, Book>();
@@ -53,6 +71,52 @@ export class MemoryInventory implements InventoryPort {
 
   /** `secret`: the unguessable part of each hold id (the durable engine replays its own). */
   constructor(private readonly secret: () => string = holdSecret) {}
+
+  /** Everything it holds, as plain data (the durable engine's snapshot). */
+  snapshot(): InventorySnapshot {
+    return {
+      open: [...this.open],
+      books: [...this.books.values()].map((b) => ({
+        ...b,
+        holds: [...b.holds.values()],
+        // active holds are the same records as in `holds`: by id, in their order
+        active: [...b.active.keys()],
+        perBuyer: [...b.perBuyer],
+        answers: [...b.answers],
+        buckets: [...b.buckets],
+        entries: [...b.entries],
+        tickets: [...b.tickets],
+        winners: b.winners ? [...b.winners] : null,
+      })),
+    };
+  }
+
+  /** Puts back what a snapshot holds (on an empty inventory). */
+  restore(snapshot: InventorySnapshot): void {
+    const copy = structuredClone(snapshot);
+    for (const [id, at] of copy.open) this.open.set(id, at);
+    for (const b of copy.books) {
+      const holds = new Map(b.holds.map((h) => [h.holdId, h]));
+      const active = new Map<string, HoldRecord>();
+      for (const id of b.active) {
+        const hold = holds.get(id);
+        if (!hold) throw new Error(`snapshot of ${b.drop.id}: active hold ${id} is not a hold`);
+        active.set(id, hold);
+      }
+      this.books.set(b.drop.id, {
+        ...b,
+        holds,
+        active,
+        perBuyer: new Map(b.perBuyer),
+        // answers are handed out as they are: frozen, as when they were made
+        answers: new Map(b.answers.map(([k, a]) => [k, Object.freeze(a)])),
+        buckets: new Map(b.buckets),
+        entries: new Map(b.entries),
+        tickets: new Map(b.tickets),
+        winners: b.winners ? new Map(b.winners) : null,
+      });
+    }
+  }
 
   createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
     return run(() => {

@@ -13,6 +13,13 @@ interface Entry {
 
 const KEEP = 10_000;
 
+/** A {@link MemoryMerchantOutbox} as plain data. */
+export interface OutboxSnapshot {
+  pending: MerchantEvent[];
+  all: MerchantEvent[];
+  ids: [string, number][];
+}
+
 /** In-process outbox: pending events in order; delivered ones kept (bounded) for the listing. */
 export class MemoryMerchantOutbox implements MerchantOutboxPort {
   private readonly pending = new Map<string, Entry>();
@@ -21,6 +28,24 @@ export class MemoryMerchantOutbox implements MerchantOutboxPort {
   private readonly ids = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** What it holds, as plain data (the durable engine's snapshot); who took what is not kept. */
+  snapshot(): OutboxSnapshot {
+    return {
+      pending: [...this.pending.values()].map((e) => e.event),
+      all: [...this.all],
+      ids: [...this.ids],
+    };
+  }
+
+  /** Puts back what a snapshot holds (on an empty outbox): every pending event is up for taking. */
+  restore(snapshot: OutboxSnapshot): void {
+    const copy = structuredClone(snapshot);
+    for (const event of copy.pending)
+      this.pending.set(event.id, { event, takenBy: null, takenAt: 0 });
+    this.all.push(...copy.all);
+    for (const [id, at] of copy.ids) this.ids.set(id, at);
+  }
 
   append(given: MerchantEvent, now: number): Promise<{ appended: boolean }> {
     for (const [id, at] of this.ids) {
