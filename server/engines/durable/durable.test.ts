@@ -223,6 +223,25 @@ describe('the embedded engine across a restart', () => {
     }
   });
 
+  it('stops answering once a commit fails: writes refused as UNAVAILABLE, the engine not ready', async () => {
+    const engine = createMemoryEngine({ historyLength: 10, dataDir: dirname(journalFile()) });
+    await engine.inventory.createDrop(DROP, 10);
+    expect(engine.isReady()).toBe(true);
+    // the file goes away under the process, as a full or lost disk would make a commit fail
+    engine.journal?.database.close();
+    await expect(engine.inventory.claim(DROP.id, 'ann', 'k1', 20)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    expect(engine.isReady()).toBe(false);
+    // nothing more is written or answered until a restart from the file
+    await expect(engine.inventory.claim(DROP.id, 'bob', 'k2', 20)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    await expect(
+      engine.merchantOutbox.append({ id: 'e1', type: 't', at: 1, data: {} }, 1),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   it('refuses a second journal on the same file (one server per DATA_DIR)', () => {
     const file = journalFile();
     const first = new Journal(file);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 
 /** One journalled call: which port, which operation, its arguments and what it drew at random. */
 export interface JournalEntry {
@@ -41,6 +42,12 @@ export class Journal {
   private readonly flushMs: number;
   /** Entries committed since the journal opened (for metrics and tests). */
   committed = 0;
+  /**
+   * Why the last commit failed (a full disk, a lost file): the process's memory is then ahead of
+   * its file, so nothing more is written or answered (every write is refused, the engine is not
+   * ready) until it restarts from the file.
+   */
+  broken: Error | null = null;
 
   constructor(
     readonly file: string,
@@ -137,6 +144,7 @@ export class Journal {
 
   private enqueue(write: JournalEntry | (() => void)): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
+    if (this.broken) return Promise.reject(unavailable(this.broken));
     return new Promise((done, failed) => {
       this.pending.push({ write, done, failed });
       if (this.pending.length >= this.maxBatch) this.flush();
@@ -167,7 +175,8 @@ export class Journal {
         }
       })();
     } catch (error) {
-      for (const p of batch) p.failed(error);
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      for (const p of batch) p.failed(unavailable(this.broken));
       return;
     }
     this.committed += batch.length;
@@ -177,8 +186,13 @@ export class Journal {
   /** Commits what is pending and closes the file. Safe to call twice. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    if (!this.broken) this.flush();
     this.closed = true;
     this.db.close();
   }
 }
+
+const unavailable = (cause: Error) =>
+  new CodedError('UNAVAILABLE', 'The server cannot write its journal; retry on another server', {
+    cause,
+  });

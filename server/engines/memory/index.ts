@@ -27,7 +27,7 @@ export interface MemoryEngineOptions {
 /** The embedded engine: everything in this process, nothing to install. */
 export function createMemoryEngine(
   options: MemoryEngineOptions,
-): Engine & { mediaBus: MediaBusPort } {
+): Engine & { mediaBus: MediaBusPort; journal: Journal | null } {
   const now = options.now ?? Date.now;
   const broker = new MemoryBroker();
   const journal =
@@ -37,6 +37,7 @@ export function createMemoryEngine(
   if (rooms) history.restore(rooms.load(options.historyLength, now()));
   return {
     name: journal ? 'embedded' : 'memory',
+    journal,
     history,
     broker,
     presence: new MemoryPresence(),
@@ -46,7 +47,8 @@ export function createMemoryEngine(
     moderation: new MemoryModeration(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
-    isReady: () => true,
+    // a journal that failed to commit stops the node taking traffic (it restarts from its file)
+    isReady: () => journal?.broken == null,
     close: () => {
       journal?.close();
       return Promise.resolve();
