@@ -353,22 +353,21 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
 
   /** This client's send was answered: remember its own message, or that it is held. */
   private sent(text: string, result: ClientResponse<'chat:send'>): void {
-    const user = this.link.user();
     if (result.status === 'held') {
       const held: OwnHeld = { id: result.id, text, reason: result.reason };
       this.heldByMe.set(result.id, held);
       this.emit('chat:held', held);
       return;
     }
+    this.rememberOwn(result.id, result.seq, text);
+  }
+
+  /** One of this client's messages, published at `seq`: shown to it as written. */
+  private rememberOwn(id: string, seq: number, text: string): void {
+    const user = this.link.user();
     if (!user || !this.view) return;
     const author = { id: user.id, name: user.name, role: this.view.role };
-    this.own.set(result.seq, {
-      id: result.id,
-      seq: result.seq,
-      ts: this.link.serverNow(),
-      author,
-      text,
-    });
+    this.own.set(seq, { id, seq, ts: this.link.serverNow(), author, text });
     if (this.own.size > OWN_MESSAGES) {
       const oldest = this.own.keys().next();
       if (!oldest.done) this.own.delete(oldest.value);
@@ -378,18 +377,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   private onReviewed(review: ServerPayload<'chat:reviewed'>): void {
     const held = this.heldByMe.get(review.messageId);
     this.heldByMe.delete(review.messageId);
-    const user = this.link.user();
     // approved: it is published under its id, with a new seq, which may come to this viewer withheld
-    if (held && review.seq !== undefined && user && this.view) {
-      const author = { id: user.id, name: user.name, role: this.view.role };
-      this.own.set(review.seq, {
-        id: held.id,
-        seq: review.seq,
-        ts: this.link.serverNow(),
-        author,
-        text: held.text,
-      });
-    }
+    if (held && review.seq !== undefined) this.rememberOwn(held.id, review.seq, held.text);
     this.emit('chat:reviewed', review);
   }
 

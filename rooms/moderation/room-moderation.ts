@@ -112,12 +112,11 @@ export class RoomModeration {
     if (policy.classifiedGroups.length > 0)
       await this.classify(policy, verdicts, senderGroup, text, trustOf(identity, now, standing));
     const outcome = outcomeOf(verdicts, senderGroup, policy.version, shadowBanned);
-    const records =
-      verdicts.length === 0
-        ? []
-        : verdicts.map((v) =>
-            verdictRecord(this.room, policy, contextOf(base, policy, language()), v, senderGroup),
-          );
+    // one context for the message's records (its language detected only when there are some)
+    const context = verdicts.length > 0 ? contextOf(base, policy, language()) : null;
+    const records = context
+      ? verdicts.map((v) => verdictRecord(this.room, policy, context, v, senderGroup))
+      : [];
     if (shadowBanned)
       records.push(recordOf(this.room, base, 'shadow', 'sanction', { reason: 'shadow ban' }));
     return { outcome, records };

@@ -5,7 +5,8 @@ import { MerchantRelay, type DropDefinition, type InventoryPort } from '../../ro
 import { MemoryMerchantOutbox } from '../../server/engines/memory/merchant-outbox.js';
 
 const HOLD_MS = 1000;
-const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition => ({
+/** A drop of a sneaker for the inventory tests: 3 units from t=1000, holds of a second. */
+export const drop = (id: string, over: Partial<DropDefinition> = {}): DropDefinition => ({
   id,
   roomId: 'show',
   product: {

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClaimResult, CheckoutResult } from '../../../client-sdk/src/protocol/index.js';
-import type { DropDefinition, InventoryPort } from '../../../rooms/index.js';
+import type { InventoryPort } from '../../../rooms/index.js';
 import { engineContract } from '../../../test/contracts/engine.contract.js';
-import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
+import { drop, inventoryContract } from '../../../test/contracts/inventory.contract.js';
 import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
 import { createMemoryEngine } from '../memory/index.js';
 import { Journal } from './journal.js';
@@ -42,27 +42,7 @@ merchantOutboxContract('embedded, journalled, a snapshot every other entry', () 
   Promise.resolve(durableOutbox(new Journal(journalFile()), Date.now, 2)),
 );
 
-const DROP: DropDefinition = {
-  id: 'drop-1',
-  roomId: 'show',
-  product: {
-    id: 'p1',
-    title: 'Sneaker',
-    price: { amountMinor: 12_900, currency: 'EUR' },
-    imageUrl: null,
-    sku: 'SNK-1',
-  },
-  quantity: 4,
-  perBuyerCap: 1,
-  startsAt: 0,
-  endsAt: 1_000_000,
-  holdMs: 1000,
-  minPresenceMs: 0,
-  mode: 'first_come',
-  nonce: 'n0nce',
-  seed: null,
-  seedHash: null,
-};
+const DROP = drop('drop-1', { quantity: 4, startsAt: 0 });
 
 type Step =
   | { kind: 'claim'; buyer: number }

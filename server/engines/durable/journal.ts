@@ -84,11 +84,11 @@ export class Journal {
     this.flushMs = options.flushMs ?? 2;
   }
 
-  /** Every entry committed so far, oldest first. */
-  *entries(): Generator<JournalEntry> {
+  /** A port's entries committed so far, oldest first. */
+  *entries(port: string): Generator<JournalEntry> {
     const rows = this.db
-      .prepare('SELECT port, op, args, drawn FROM journal ORDER BY n')
-      .iterate() as IterableIterator<{
+      .prepare('SELECT port, op, args, drawn FROM journal WHERE port = ? ORDER BY n')
+      .iterate(port) as IterableIterator<{
       port: string;
       op: string;
       args: string;

@@ -65,8 +65,7 @@ export function durableInventory(journal: Journal, compactEvery = COMPACT_EVERY)
   const snapshot = journal.snapshotOf('inventory');
   if (snapshot !== undefined) inner.restore(snapshot as InventorySnapshot);
   let sinceSnapshot = 0;
-  for (const entry of journal.entries()) {
-    if (entry.port !== 'inventory') continue;
+  for (const entry of journal.entries('inventory')) {
     sinceSnapshot += 1;
     replaying = [...(entry.drawn ?? [])];
     // the call's effect happens when it is made; its answer (or refusal) was given back then
@@ -129,8 +128,7 @@ export function durableOutbox(
     sinceSnapshot = 0;
     journal.compact('outbox', inner.snapshot()).catch(() => undefined);
   };
-  for (const entry of journal.entries()) {
-    if (entry.port !== 'outbox') continue;
+  for (const entry of journal.entries('outbox')) {
     sinceSnapshot += 1;
     if (entry.op === 'append')
       void inner.append(entry.args[0] as MerchantEvent, entry.args[1] as number);
