@@ -96,7 +96,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const engine = options.engine ?? createEngine(config, logger, now);
+  const engine = options.engine ?? createEngine(config, logger, now, metrics);
   metrics.trackEngine(engine.name, () => engine.isReady());
   const { uws, native, implementation } = loadUws();
   metrics.uwsNative.set(native ? 1 : 0);
@@ -362,7 +362,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         if (draining) return 'draining';
         if (!listenSocket) return 'not listening';
         if (!engine.isReady()) return `engine ${engine.name} not connected`;
-        return null;
+        return engine.notReadyReason?.() ?? null;
       },
     }),
     // on a port of its own, /metrics is not served with the app
@@ -491,6 +491,7 @@ function createEngine(
   config: Config,
   logger: Logger,
   now: () => number,
+  metrics: Metrics,
 ): Engine & { mediaBus: MediaBusPort } {
   const { redis } = config;
   if (!redis)
@@ -499,6 +500,10 @@ function createEngine(
       now,
       ...(config.embedded.storage === 'file' ? { dataDir: config.embedded.dataDir } : {}),
     });
+  if (!redis.journal)
+    logger.warn(
+      'no ORDER_JOURNAL_URL: confirmed orders are only as durable as Redis itself (a Redis that comes back empty loses them)',
+    );
   return createRedisEngine({
     url: redis.url,
     keyPrefix: redis.keyPrefix,
@@ -508,6 +513,8 @@ function createEngine(
     historyLength: config.rooms.historyLength,
     logger,
     now,
+    journal: redis.journal ?? undefined,
+    onDataLoss: (report) => metrics.dataLoss.inc({ kind: report.kind }),
   });
 }
 

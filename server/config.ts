@@ -82,6 +82,16 @@ const EnvSchema = z.object({
     .regex(/^[\w:.-]{1,32}$/, 'letters, digits and _:.- only')
     .default('liveshop:'),
   REDIS_CLUSTER: bool.default(false),
+  ORDER_JOURNAL_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  ORDER_JOURNAL_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+    .default('liveshop'),
+  ORDER_JOURNAL_AUDIT_MS: int(100, 60_000).default(1000),
   NODE_ID: z
     .string()
     .regex(/^[\w.-]{1,64}$/, 'letters, digits and _.- only')
@@ -169,6 +179,11 @@ export interface Config {
     /** Redis Cluster: sharded pub/sub, keys kept in one slot per room. */
     cluster: boolean;
     presenceTtlMs: number;
+    /**
+     * The order journal (PostgreSQL): what "confirmed" waits for, and what a Redis that lost data
+     * is restored from; null: orders are as durable as Redis's own persistence.
+     */
+    journal: { url: string; schema: string; auditMs: number } | null;
   } | null;
   /**
    * Moderation: the policy file (an absolute path), watched and re-applied when it changes; null:
@@ -292,6 +307,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           keyPrefix: e.REDIS_KEY_PREFIX,
           cluster: e.REDIS_CLUSTER,
           presenceTtlMs: e.PRESENCE_TTL_MS,
+          journal: e.ORDER_JOURNAL_URL
+            ? {
+                url: e.ORDER_JOURNAL_URL,
+                schema: e.ORDER_JOURNAL_SCHEMA,
+                auditMs: e.ORDER_JOURNAL_AUDIT_MS,
+              }
+            : null,
         }
       : null,
     moderation: { policyFile: e.MODERATION_POLICY ? resolve(e.MODERATION_POLICY) : null },

@@ -83,6 +83,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dataLoss = new Counter({
+    name: 'liveshop_engine_data_loss_total',
+    help: 'Data losses of the engine found and repaired from the order journal: a drop Redis had lost (missing) or held an older copy of (stale), or its merchant outbox (outbox)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly roomReloads = new Counter({
     name: 'liveshop_room_reloads_total',
     help: 'Rooms this node restarted from the engine (epoch changed, or it fell behind the log)',

@@ -21,7 +21,10 @@ export interface MerchantRelayHooks {
 export function merchantEventOf(drop: DropDefinition, entry: DropLogEntry): MerchantEvent {
   const { product } = drop;
   const base = { dropId: drop.id, roomId: drop.roomId, productId: product.id, sku: product.sku };
-  const id = `${drop.id}.${drop.nonce}:${entry.n}`;
+  // an entry written after the drop was restored (epoch ≥ 1) never takes an id the lost data gave out
+  const id = entry.epoch
+    ? `${drop.id}.${drop.nonce}:r${entry.epoch}.${entry.n}`
+    : `${drop.id}.${drop.nonce}:${entry.n}`;
   if (entry.type === 'drop.state')
     return {
       id,

@@ -21,5 +21,7 @@ export interface Engine {
   readonly policies: PolicyStore;
   /** True while every backing service is reachable. */
   isReady(): boolean;
+  /** Why the engine should not take traffic though connected (restoring lost data), if so. */
+  notReadyReason?(): string | null;
   close(): Promise<void>;
 }

@@ -65,9 +65,11 @@ export interface HoldRecord {
  * (so no order or change of state can be committed without it). `n` counts from 1 per drop.
  */
 export type DropLogEntry =
-  | { n: number; type: 'drop.state'; at: number; state: DropState }
+  | { n: number; epoch?: number; type: 'drop.state'; at: number; state: DropState }
   | {
       n: number;
+      /** The drop's epoch when written: how often it had been restored from an order journal. */
+      epoch?: number;
       type: 'order.created';
       at: number;
       orderId: string;

@@ -16,6 +16,7 @@ export function redisContracts(
   name: string,
   target: { readonly url: string; prefix(): string },
   cluster = false,
+  journal?: { readonly url: string; schema(): string },
 ): void {
   const made: RedisEngine[] = [];
   afterAll(async () => {
@@ -23,6 +24,7 @@ export function redisContracts(
   });
   const nodes = async (count: number, options: Partial<EngineFactoryOptions> = {}) => {
     const keyPrefix = target.prefix();
+    const schema = journal?.schema();
     const engines = Array.from({ length: count }, (_, i) =>
       createRedisEngine({
         historyLength: 100,
@@ -32,6 +34,7 @@ export function redisContracts(
         keyPrefix,
         nodeId: `node${i}`,
         logger: pino({ level: 'silent' }),
+        journal: journal && schema ? { url: journal.url, schema } : undefined,
       }),
     );
     made.push(...engines);

@@ -74,6 +74,11 @@ export const CheckoutResult = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('expired') }),
   z.object({ outcome: z.literal('cancelled') }),
   z.object({ outcome: z.literal('not_found') }),
+  /**
+   * The server lost the hold with its store's data (a Redis that came back empty or stale) and
+   * restored the drop from its order journal without it: its unit is back in stock; claim again.
+   */
+  z.object({ outcome: z.literal('hold_lost') }),
 ]);
 
 /** The answer to a cancel: the hold's unit went back, or how the hold had already ended. */
@@ -82,6 +87,7 @@ export const CancelResult = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('ordered'), orderId: z.string() }),
   z.object({ outcome: z.literal('expired') }),
   z.object({ outcome: z.literal('not_found') }),
+  z.object({ outcome: z.literal('hold_lost') }),
 ]);
 
 /** An order, as recorded for the merchant. */

@@ -83,7 +83,8 @@ export function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<v
   });
 }
 
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|OOM|NOREPLICAS)\b/;
+const TRANSIENT_REPLY =
+  /^(RESTORING|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|OOM|NOREPLICAS)\b/;
 
 /**
  * Runs a Redis call; losing Redis (refused, closed, timed out) becomes a retryable UNAVAILABLE.

@@ -13,6 +13,8 @@ import { RedisModeration } from './moderation.js';
 import { RedisPolicyStore } from './policy-store.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
+import { OrderJournal } from './order-journal.js';
+import { DropRecovery, type DataLossReport } from './recovery.js';
 
 export interface RedisEngineOptions {
   url: string;
@@ -23,6 +25,14 @@ export interface RedisEngineOptions {
   nodeId?: string | null;
   presenceTtlMs?: number;
   now?: () => number;
+  /**
+   * The order journal (PostgreSQL): drops and orders are committed there before anyone hears of
+   * them, and a Redis that lost data is restored from it. Without it, orders are as durable as
+   * Redis's own persistence.
+   */
+  journal?: { url: string; schema?: string; auditMs?: number } | undefined;
+  /** A data loss was found and repaired (for the metric). */
+  onDataLoss?: (report: DataLossReport) => void;
 }
 
 export interface RedisEngine extends Engine {
@@ -31,6 +41,8 @@ export interface RedisEngine extends Engine {
   readonly mediaBus: MediaBusPort;
   /** Resolves once both connections are up (rejects after `timeoutMs`). */
   ready(timeoutMs?: number): Promise<void>;
+  /** With an order journal: what keeps Redis honest against it. */
+  readonly recovery: DropRecovery | undefined;
 }
 
 /**
@@ -57,6 +69,26 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
   );
   const mediaBus = new RedisMediaBus(nodeId, commands, subscriber, prefix, options.logger);
   const policies = new RedisPolicyStore(commands, subscriber, keys, options.logger);
+  let recovery: DropRecovery | undefined;
+  const merchantOutbox = new RedisMerchantOutbox(
+    commands,
+    keys.merchantEvents(),
+    keys.merchantIds(),
+    (id) => recovery?.delivered(id),
+  );
+  if (options.journal) {
+    const journal = new OrderJournal({
+      url: options.journal.url,
+      logger: options.logger,
+      ...(options.journal.schema ? { schema: options.journal.schema } : {}),
+    });
+    recovery = new DropRecovery(commands, keys, journal, merchantOutbox, options.logger, now, {
+      auditMs: options.journal.auditMs ?? 1000,
+      cluster: options.cluster ?? false,
+      dataLoss: (report) => options.onDataLoss?.(report),
+    });
+    recovery.start();
+  }
   let closed: Promise<void> | undefined;
   return {
     name: 'redis',
@@ -66,11 +98,13 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     broker,
     presence,
     rateLimits: new RedisRateLimits(commands, keys, now),
-    inventory: new RedisInventory(commands, keys),
-    merchantOutbox: new RedisMerchantOutbox(commands, keys.merchantEvents(), keys.merchantIds()),
+    recovery,
+    inventory: new RedisInventory(commands, keys, recovery),
+    merchantOutbox,
     moderation: new RedisModeration(commands, keys),
     policies,
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
+    notReadyReason: () => recovery?.notReadyReason() ?? null,
     ready: async (timeoutMs = 10_000) => {
       await Promise.all([whenReady(commands, timeoutMs), whenReady(subscriber, timeoutMs)]);
     },
@@ -79,6 +113,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
         broker.close();
         mediaBus.close();
         policies.close();
+        await recovery?.stop();
         await presence.close();
         subscriber.disconnect();
         await commands.quit().catch(() => commands.disconnect());

@@ -29,9 +29,43 @@ local function keep()
     for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
   end
 end
+-- the drop's epoch: how often it was restored from the order journal after Redis lost data. Hold,
+-- order and event ids made in a later epoch carry it, so none repeats an id the lost data gave out
+local function epoch() return tonumber(redis.call('HGET', K_DROP, 'epoch') or '0') end
 local function log(...)
   local n = redis.call('HINCRBY', K_DROP, 'events', 1)
-  redis.call('XADD', K_LOG, '0-' .. n, ...)
+  local e = epoch()
+  if e > 0 then
+    redis.call('XADD', K_LOG, '0-' .. n, 'e', e, ...)
+  else
+    redis.call('XADD', K_LOG, '0-' .. n, ...)
+  end
+  return n
+end
+-- a drop being restored answers nothing until it is whole (the caller retries: UNAVAILABLE)
+local function restoring() return redis.call('HGET', K_DROP, 'restoring') == '1' end
+local RESTORING = 'RESTORING the drop is being restored from the order journal'
+-- a new hold's id: the drop's id, its epoch (from 1), the hold's number, a random tail
+local function holdId(id, k, secret)
+  local e = epoch()
+  if e > 0 then return id .. '.r' .. e .. 'h' .. k .. '.' .. secret end
+  return id .. '.h' .. k .. '.' .. secret
+end
+-- an unknown hold: lost when the drop was restored after it was given out (its epoch is older)
+local function unknownHold(id, hold)
+  if string.sub(hold, 1, #id) ~= id then return '{"outcome":"not_found"}' end
+  local tail = string.sub(hold, #id + 1)
+  local e = string.match(tail, '^%.r(%d+)h%d+%.')
+  if not e and string.match(tail, '^%.h%d+%.') then e = '0' end
+  if e and tonumber(e) < epoch() then return '{"outcome":"hold_lost"}' end
+  return '{"outcome":"not_found"}'
+end
+-- an order's answer: with its log entry (n, epoch, at) for the node to journal before it answers
+local function ordered(order, hold)
+  local entry = redis.call('HGET', K_STAT, hold .. '#order') or '0:0:0'
+  local n, e, at = string.match(entry, '^(%d+):(%d+):(%d+)$')
+  return '{"outcome":"ordered","orderId":"' .. order .. '","holdId":"' .. hold .. '","n":' .. n ..
+    ',"epoch":' .. e .. ',"at":' .. at .. '}'
 end
 -- ends an active hold without an order: its unit returns to stock, its buyer's count drops
 local function release(h, status)
@@ -110,6 +144,7 @@ return 1`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
 local d = redis.call('HMGET', K_DROP, 'id', 'startsAt', 'endsAt', 'cap', 'holdMs', 'mode')
 local id, startsAt, endsAt, cap, holdMs = d[1], tonumber(d[2]), tonumber(d[3]), tonumber(d[4]), tonumber(d[5])
@@ -170,7 +205,7 @@ local function claim(buyer, key, now, ticket, secret)
   elseif tonumber(redis.call('HGET', K_BUYERS, units(buyer)) or '0') >= cap then
     answer = '{"outcome":"limit_reached","cap":' .. d[4] .. '}'
   else
-    local hold = id .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1) .. '.' .. secret
+    local hold = holdId(id, redis.call('HINCRBY', K_DROP, 'holds', 1), secret)
     local expiresAt = string.format('%d', now + holdMs)
     redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', expiresAt)
     redis.call('HSET', K_STAT, hold, 'active')
@@ -207,25 +242,31 @@ local answerKey = 'checkout\\n' .. ARGV[2] .. '\\n' .. ARGV[3]
 local earlier = redis.call('HGET', K_ANSWERS, answerKey)
 if earlier then return earlier end
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 local now = clock(tonumber(ARGV[4]))
 expire(now)
 local answer
 local status = redis.call('HGET', K_STAT, ARGV[1])
-if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then
+local ids = redis.call('HMGET', K_DROP, 'id', 'nonce')
+if not status then
+  answer = unknownHold(ids[1], ARGV[1])
+elseif redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then
   answer = '{"outcome":"not_found"}'
 elseif status == 'active' then
-  -- the nonce keeps order ids unique if the drop id is used again after this drop expired
-  local ids = redis.call('HMGET', K_DROP, 'id', 'nonce')
-  local order = ids[1] .. '.' .. ids[2] .. '.o' .. redis.call('HINCRBY', K_DROP, 'orders', 1)
+  -- the nonce keeps order ids unique if the drop id is used again after this drop expired, the
+  -- epoch if the drop was restored after Redis lost orders it had numbered
+  local e = epoch()
+  local order = ids[1] .. '.' .. ids[2] .. (e > 0 and ('.r' .. e) or '.') .. 'o' ..
+    redis.call('HINCRBY', K_DROP, 'orders', 1)
+  local at = string.format('%d', now)
   redis.call('ZREM', K_EXP, ARGV[1])
-  redis.call('HSET', K_STAT, ARGV[1], 'ordered:' .. order)
   redis.call('HINCRBY', K_DROP, 'held', -1)
   redis.call('HINCRBY', K_DROP, 'sold', 1)
-  log('type', 'order.created', 'at', string.format('%d', now), 'order', order, 'hold', ARGV[1],
-    'buyer', ARGV[2])
-  answer = '{"outcome":"ordered","orderId":"' .. order .. '","holdId":"' .. ARGV[1] .. '"}'
+  local n = log('type', 'order.created', 'at', at, 'order', order, 'hold', ARGV[1], 'buyer', ARGV[2])
+  redis.call('HSET', K_STAT, ARGV[1], 'ordered:' .. order, ARGV[1] .. '#order', n .. ':' .. e .. ':' .. at)
+  answer = ordered(order, ARGV[1])
 elseif string.sub(status, 1, 8) == 'ordered:' then
-  answer = '{"outcome":"ordered","orderId":"' .. string.sub(status, 9) .. '","holdId":"' .. ARGV[1] .. '"}'
+  answer = ordered(string.sub(status, 9), ARGV[1])
 else
   answer = '{"outcome":"' .. status .. '"}'
 end
@@ -239,10 +280,12 @@ return answer`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 local now = clock(tonumber(ARGV[3]))
 expire(now)
 local status = redis.call('HGET', K_STAT, ARGV[1])
-if not status or redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then return '{"outcome":"not_found"}' end
+if not status then return unknownHold(redis.call('HGET', K_DROP, 'id'), ARGV[1]) end
+if redis.call('HGET', K_HOLDS, ARGV[1]) ~= ARGV[2] then return '{"outcome":"not_found"}' end
 if status == 'active' then
   release(ARGV[1], 'cancelled')
   note(now)
@@ -262,6 +305,7 @@ return '{"outcome":"' .. status .. '"}'`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 local now = clock(tonumber(ARGV[1]))
 expire(now)
 note(now)
@@ -278,6 +322,7 @@ return redis.call('HMGET', K_DROP, 'state', 'quantity', 'remaining', 'held', 'so
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 if redis.call('HGET', K_DROP, 'drawn') == '1' then return 0 end
 if redis.call('HGET', K_DROP, 'entries') ~= ARGV[2] then return -1 end
 local now = clock(tonumber(ARGV[1]))
@@ -289,7 +334,7 @@ for i = 3, #ARGV, 2 do
   local buyer = redis.call('HGET', K_HOLDS, 't\\n' .. ticket)
   local won = redis.call('HEXISTS', K_HOLDS, 'w\\n' .. ticket) == 1
   if buyer and not won and tonumber(redis.call('HGET', K_DROP, 'remaining')) > 0 then
-    local hold = d[1] .. '.h' .. redis.call('HINCRBY', K_DROP, 'holds', 1) .. '.' .. ARGV[i + 1]
+    local hold = holdId(d[1], redis.call('HINCRBY', K_DROP, 'holds', 1), ARGV[i + 1])
     redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', string.format('%d', expiresAt),
       'w\\n' .. ticket, hold)
     redis.call('HSET', K_STAT, hold, 'active')
@@ -312,6 +357,7 @@ return 1`,
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 0 then return false end
+if restoring() then return redis.error_reply(RESTORING) end
 local now = clock(tonumber(ARGV[1]))
 expire(now)
 local state = note(now)
@@ -333,11 +379,78 @@ return {settled, entries}`,
   dropRelayed: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
-if redis.call('EXISTS', K_DROP) == 0 then return 0 end
+if redis.call('EXISTS', K_DROP) == 0 or restoring() then return 0 end
 local n = tonumber(ARGV[1])
 if n > tonumber(redis.call('HGET', K_DROP, 'relayed') or '0') then
   redis.call('HSET', K_DROP, 'relayed', n)
 end
+return 1`,
+  },
+  /**
+   * Restoring a drop from the order journal, step 1 (the node holds the journal's lock on the
+   * drop). ARGV epoch, full (1/0), then the definition as dropCreate takes it (id … nonce), then
+   * the last journalled state, the clock, drawn (1/0). Soft (0): the drop is whole, only its epoch
+   * moves on (so holds Redis no longer has answer hold_lost); 0 if it is missing or not behind.
+   * Full (1): every key of the drop is cleared and the drop starts again from its definition,
+   * marked restoring (its scripts refuse to answer) until step 3.
+   */
+  dropRestoreBegin: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+local e = tonumber(ARGV[1])
+if ARGV[2] == '0' then
+  if redis.call('EXISTS', K_DROP) == 0 or restoring() or epoch() >= e then return 0 end
+  redis.call('HSET', K_DROP, 'epoch', e)
+  return 1
+end
+redis.call('DEL', unpack(KEYS))
+redis.call('HSET', K_DROP, 'id', ARGV[3], 'roomId', ARGV[4], 'product', ARGV[5],
+  'quantity', ARGV[6], 'cap', ARGV[7], 'startsAt', ARGV[8], 'endsAt', ARGV[9], 'holdMs', ARGV[10],
+  'minPresenceMs', ARGV[11], 'mode', ARGV[12], 'seed', ARGV[13], 'seedHash', ARGV[14],
+  'nonce', ARGV[15], 'state', ARGV[16], 'clock', ARGV[17], 'drawn', ARGV[18],
+  'remaining', ARGV[6], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
+  'entries', 0, 'epoch', e, 'restoring', 1)
+return 1`,
+  },
+  /**
+   * Step 2, in chunks: journalled log entries, oldest first. ARGV epoch, then per entry n, its
+   * epoch, type, at, state, order, hold, buyer ('' where none). An order brings back its hold as
+   * ordered (a retried checkout gets the same order) and counts against its buyer's cap. The log
+   * is relayed up to the last entry (the restorer re-sends what the merchant has not confirmed).
+   */
+  dropRestoreEntries: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+if epoch() ~= tonumber(ARGV[1]) or not restoring() then return 0 end
+for i = 2, #ARGV, 8 do
+  local n, e, kind, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local fields = {}
+  if e ~= '0' then fields = {'e', e} end
+  table.insert(fields, 'type'); table.insert(fields, kind)
+  table.insert(fields, 'at'); table.insert(fields, at)
+  if kind == 'order.created' then
+    local order, hold, buyer = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    for _, v in ipairs({'order', order, 'hold', hold, 'buyer', buyer}) do table.insert(fields, v) end
+    redis.call('HSET', K_HOLDS, hold, buyer, hold .. '#expiresAt', at)
+    redis.call('HSET', K_STAT, hold, 'ordered:' .. order, hold .. '#order', n .. ':' .. e .. ':' .. at)
+    redis.call('HINCRBY', K_BUYERS, units(buyer), 1)
+    redis.call('HINCRBY', K_DROP, 'sold', 1)
+  else
+    table.insert(fields, 'state'); table.insert(fields, ARGV[i + 4])
+  end
+  redis.call('XADD', K_LOG, '0-' .. n, unpack(fields))
+  redis.call('HSET', K_DROP, 'events', n, 'relayed', n)
+end
+return 1`,
+  },
+  /** Step 3. ARGV epoch: the stock adds up again and the drop answers; 0 if another restore took over. */
+  dropRestoreEnd: {
+    numberOfKeys: DROP_KEYS,
+    lua: `${PRELUDE}
+if epoch() ~= tonumber(ARGV[1]) or not restoring() then return 0 end
+local d = redis.call('HMGET', K_DROP, 'quantity', 'sold')
+redis.call('HSET', K_DROP, 'remaining', tonumber(d[1]) - tonumber(d[2]))
+redis.call('HDEL', K_DROP, 'restoring')
 return 1`,
   },
   /**

@@ -24,6 +24,7 @@ import {
 import { holdSecret } from '../../ids.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
+import type { InventoryJournal } from './recovery.js';
 
 type Entry = [id: string, fields: string[]];
 
@@ -66,16 +67,18 @@ function logEntry([id, fields]: Entry): DropLogEntry {
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
   const n = Number(id.slice(id.indexOf('-') + 1));
   const at = Number(f.at);
+  const epoch = f.e ? { epoch: Number(f.e) } : {};
   if (f.type === 'order.created')
     return {
       n,
+      ...epoch,
       type: 'order.created',
       at,
       orderId: f.order ?? '',
       holdId: f.hold ?? '',
       buyerId: f.buyer ?? '',
     };
-  return { n, type: 'drop.state', at, state: f.state as DropState };
+  return { n, ...epoch, type: 'drop.state', at, state: f.state as DropState };
 }
 
 /** Drops in Redis: every step one Lua script (`inventory-scripts.ts`), so nodes never race. */
@@ -86,12 +89,26 @@ export class RedisInventory implements InventoryPort {
     { claims: PendingClaim[]; rate: RateRule | undefined }
   >();
 
+  /**
+   * With a journal (the order journal of {@link DropRecovery}): every drop and order is journalled
+   * before anyone hears of it, orders are listed from it, and a drop Redis lost is restored from
+   * it when a script finds it missing.
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly journal?: InventoryJournal,
   ) {}
 
+  /** Runs a drop's script; a drop Redis lost (null) is restored from the journal, then asked again. */
+  private async run<T>(dropId: string, call: () => Promise<unknown>): Promise<T | null> {
+    const reply = (await guarded(call)) as T | null;
+    if (reply !== null || !this.journal || !(await this.journal.missing(dropId))) return reply;
+    return (await guarded(call)) as T | null;
+  }
+
   async createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
+    await this.journal?.created(drop, now);
     // listed first (the room's set and the open list sit on other shards than the drop): a
     // reader skips an id whose drop is not there, so a crash between them leaves nothing visible
     await guarded(() =>
@@ -188,14 +205,14 @@ export class RedisInventory implements InventoryPort {
     const { claims, rate } = batch;
     try {
       const args = claims.flatMap((c) => [c.buyerId, c.key, c.now, c.ticket, holdSecret()]);
-      const reply = (await guarded(() =>
+      const reply = await this.run<string[]>(dropId, () =>
         this.redis.dropClaim(
           ...this.keys.drop(dropId),
           rate?.capacity ?? 0,
           rate?.refillPerSecond ?? 0,
           ...args,
         ),
-      )) as string[] | null;
+      );
       if (reply === null) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
       claims.forEach((c, i) => c.resolve(JSON.parse(reply[i] ?? '{}') as ClaimAnswer));
     } catch (error) {
@@ -225,7 +242,7 @@ export class RedisInventory implements InventoryPort {
     entries: number,
     now: number,
   ): Promise<boolean> {
-    const reply = await guarded(() =>
+    const reply = await this.run<number>(dropId, () =>
       this.redis.dropDraw(
         ...this.keys.drop(dropId),
         now,
@@ -251,9 +268,17 @@ export class RedisInventory implements InventoryPort {
     key: string,
     now: number,
   ): Promise<CheckoutResult> {
-    return this.answer<CheckoutResult>(dropId, () =>
-      this.redis.dropCheckout(...this.keys.drop(dropId), holdId, buyerId, key, now),
+    const answer = await this.answer<CheckoutResult & { n?: number; epoch?: number; at?: number }>(
+      dropId,
+      () => this.redis.dropCheckout(...this.keys.drop(dropId), holdId, buyerId, key, now),
     );
+    if (answer.outcome !== 'ordered') return answer;
+    // the script's answer carries the order's log entry, for the journal (never for the buyer)
+    const { n = 0, epoch = 0, at = now, ...order } = answer;
+    if (!this.journal || n === 0) return order;
+    const entry = { n, epoch, at, type: 'order.created' as const, buyerId, ...order };
+    const verdict = await this.journal.ordered(dropId, entry);
+    return verdict === 'ok' ? order : { outcome: 'hold_lost' };
   }
 
   async cancel(
@@ -268,8 +293,9 @@ export class RedisInventory implements InventoryPort {
   }
 
   async stock(dropId: string, now: number): Promise<DropStock | undefined> {
-    const reply = (await guarded(() => this.redis.dropStock(...this.keys.drop(dropId), now))) as
-      string[] | null;
+    const reply = await this.run<string[]>(dropId, () =>
+      this.redis.dropStock(...this.keys.drop(dropId), now),
+    );
     if (!reply) return undefined;
     const [state, ...figures] = reply;
     const [quantity, remaining, held, sold, startsAt, endsAt] = figures.map(Number) as [
@@ -325,6 +351,8 @@ export class RedisInventory implements InventoryPort {
   }
 
   async orders(dropId: string): Promise<Order[]> {
+    const journalled = await this.journal?.orders(dropId);
+    if (journalled) return journalled;
     const entries = (await guarded(() =>
       this.redis.xrange(this.keys.drop(dropId)[6], '-', '+'),
     )) as Entry[];
@@ -348,14 +376,16 @@ export class RedisInventory implements InventoryPort {
   }
 
   async unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined> {
-    const [drop, reply] = await Promise.all([
-      this.definition(dropId),
-      guarded(() => this.redis.dropUnrelayed(...this.keys.drop(dropId), now, limit)) as Promise<
-        [number, Entry[]] | null
-      >,
-    ]);
-    if (!drop || !reply) return undefined;
-    return { drop, entries: reply[1].map(logEntry), settled: reply[0] === 1 };
+    const reply = await this.run<[number, Entry[]]>(dropId, () =>
+      this.redis.dropUnrelayed(...this.keys.drop(dropId), now, limit),
+    );
+    if (!reply) return undefined;
+    const drop = await this.definition(dropId);
+    if (!drop) return undefined;
+    const entries = reply[1].map(logEntry);
+    // what goes to the merchant is journalled first; a contradiction stops the relay here
+    const relayable = this.journal ? await this.journal.relayed(dropId, entries) : entries;
+    return { drop, entries: relayable, settled: reply[0] === 1 && relayable === entries };
   }
 
   async markRelayed(dropId: string, n: number): Promise<void> {
@@ -377,10 +407,11 @@ export class RedisInventory implements InventoryPort {
       }
       await this.redis.zrem(this.keys.openDrops(), dropId);
     });
+    await this.journal?.settled(dropId);
   }
 
   private async answer<T>(dropId: string, call: () => Promise<unknown>): Promise<T> {
-    const reply = (await guarded(call)) as string | null;
+    const reply = await this.run<string>(dropId, call);
     if (reply === null) throw new CodedError('DROP_NOT_FOUND', `No drop ${dropId}`);
     return JSON.parse(reply) as T;
   }

@@ -31,6 +31,8 @@ export class Keys {
   openDrops = () => `${this.prefix}{merchant}:open-drops`;
   /** Ids of the merchant events appended lately (an append with a known id is skipped). */
   merchantIds = () => `${this.prefix}{merchant}:ids`;
+  /** Written once by the first node; a Redis without it lost everything (see DropRecovery). */
+  sentinel = () => `${this.prefix}{merchant}:sentinel`;
   bucket = (key: string) => `${this.prefix}rate:{${key}}`;
   /** Moderation: the statements of reasons of every room (one stream, read by time). */
   decisions = () => `${this.prefix}{moderation}:decisions`;

@@ -35,6 +35,8 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     private readonly redis: RedisClient,
     private readonly key: string,
     private readonly idsKey: string,
+    /** Told of each confirmed delivery (the order journal marks the event delivered). */
+    private readonly onDelivered?: (id: string) => void,
   ) {}
 
   async append(event: MerchantEvent, now: number): Promise<{ appended: boolean }> {
@@ -106,6 +108,7 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     if (entry === undefined) return;
     await guarded(() => this.redis.xack(this.key, GROUP, entry));
     this.entries.delete(id);
+    this.onDelivered?.(id);
   }
 
   async recent(limit: number): Promise<MerchantEvent[]> {
