@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,9 +11,9 @@ import {
   type Order,
   type Room,
 } from '../client-sdk/src/index.js';
-import { freePort } from '../load-tests/lib/redis-server.js';
 import { signToken, type Claims } from '../server/auth.js';
 import { eventually, until } from './helpers/events.js';
+import { restartablePort } from './helpers/network.js';
 import { MERCHANT_SECRET, startMerchant, type Received } from './helpers/merchant.js';
 import { useServerProcesses } from './helpers/process.js';
 import { SNEAKER } from './helpers/products.js';
@@ -35,32 +34,6 @@ const KILL_AFTER = 20;
 const DROP = 'kill-drop';
 /** A deadline only there to fail with a clear message instead of hanging. */
 const PATIENCE_MS = 60_000;
-
-const canListen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-
-/**
- * A free port below the kernel's ephemeral range: while the server (or the merchant) is down, none
- * of this test's hundreds of client sockets can be given it as their own port (which would make the
- * restart fail with EADDRINUSE, or a reconnect connect to itself). Elsewhere than Linux, any free port.
- */
-async function restartablePort(): Promise<number> {
-  let low: number;
-  try {
-    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
-  } catch {
-    return freePort();
-  }
-  if (!(low > 11_000)) return freePort();
-  for (;;) {
-    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
-    if (await canListen(port)) return port;
-  }
-}
 
 const token = (claims: Claims) => signToken(claims, TEST_SECRET, { ttlSeconds: 600 });
 

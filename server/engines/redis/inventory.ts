@@ -272,6 +272,10 @@ export class RedisInventory implements InventoryPort {
       dropId,
       () => this.redis.dropCheckout(...this.keys.drop(dropId), holdId, buyerId, key, now),
     );
+    // a hold Redis does not know, on a drop Redis holds an older copy of than the journal (a
+    // failover not yet noticed): restored first, the same checkout then answers hold_lost
+    if (answer.outcome === 'not_found' && (await this.journal?.unknownHold(dropId)))
+      return this.checkout(dropId, holdId, buyerId, key, now);
     if (answer.outcome !== 'ordered') return answer;
     // the script's answer carries the order's log entry, for the journal (never for the buyer)
     const { n = 0, epoch = 0, at = now, ...order } = answer;

@@ -27,6 +27,8 @@ export interface InventoryJournal {
   relayed(dropId: string, entries: DropLogEntry[]): Promise<DropLogEntry[]>;
   /** Redis has no such drop: restores it if the journal knows it (true then: ask Redis again). */
   missing(dropId: string): Promise<boolean>;
+  /** Redis did not know a hold: true if the drop was behind the journal and is restored now. */
+  unknownHold(dropId: string): Promise<boolean>;
   /** The drop's orders as journalled (the system of record), or undefined for an unknown drop. */
   orders(dropId: string): Promise<Order[] | undefined>;
   /** The drop's relay is done. */
@@ -55,6 +57,8 @@ export interface RecoveryOptions {
 }
 
 type Reason = 'missing' | 'stale' | 'suspect';
+/** What a restore did: nothing (`none`), a new epoch (`soft`), a rebuild (`full`); `unknown` drop. */
+type Restored = 'none' | 'soft' | 'full' | 'unknown';
 
 /** The fields of a drop's hash that say whether Redis is behind the journal. */
 const FIELDS = ['id', 'epoch', 'events', 'sold', 'restoring'] as const;
@@ -95,7 +99,7 @@ const RESTORE_CHUNK = 200;
 export class DropRecovery implements InventoryJournal {
   /** Drops being restored here now. */
   readonly restoring = new Set<string>();
-  private readonly inflight = new Map<string, Promise<boolean>>();
+  private readonly inflight = new Map<string, Promise<Restored>>();
   private identity: string | undefined;
   private sentinel: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -163,8 +167,13 @@ export class DropRecovery implements InventoryJournal {
     return entries.slice(0, stale);
   }
 
-  missing(dropId: string): Promise<boolean> {
-    return this.restore(dropId, 'missing', 0);
+  async missing(dropId: string): Promise<boolean> {
+    return (await this.restore(dropId, 'missing', 0)) !== 'unknown';
+  }
+
+  async unknownHold(dropId: string): Promise<boolean> {
+    const done = await this.restore(dropId, 'missing', 0);
+    return done === 'soft' || done === 'full';
   }
 
   orders(dropId: string): Promise<Order[] | undefined> {
@@ -213,7 +222,7 @@ export class DropRecovery implements InventoryJournal {
         const [, fields] = replies[i] ?? [];
         const found = behind(drop, fields as (string | null)[] | undefined);
         const reason = found ?? (suspect ? 'suspect' : null);
-        return reason ? this.restore(drop.dropId, reason, drop.epoch) : Promise.resolve(true);
+        return reason ? this.restore(drop.dropId, reason, drop.epoch) : Promise.resolve('none');
       }),
     );
     if (emptied || suspect) {
@@ -265,7 +274,7 @@ export class DropRecovery implements InventoryJournal {
   }
 
   /** Restores a drop (once at a time here); true when Redis has it again. */
-  private restore(dropId: string, reason: Reason, seenEpoch: number): Promise<boolean> {
+  private restore(dropId: string, reason: Reason, seenEpoch: number): Promise<Restored> {
     const current = this.inflight.get(dropId);
     if (current) return current;
     const run = this.restoreDrop(dropId, reason, seenEpoch).finally(() => {
@@ -276,7 +285,7 @@ export class DropRecovery implements InventoryJournal {
     return run;
   }
 
-  private async restoreDrop(dropId: string, reason: Reason, seenEpoch: number): Promise<boolean> {
+  private async restoreDrop(dropId: string, reason: Reason, seenEpoch: number): Promise<Restored> {
     const keys = this.keys.drop(dropId);
     let plan: RestorePlan | undefined;
     const mode = await this.call(() =>
@@ -298,14 +307,13 @@ export class DropRecovery implements InventoryJournal {
         },
       ),
     );
-    if (mode === 'unknown') return false;
-    if (mode === 'none') return true;
+    if (mode === 'unknown' || mode === 'none') return mode;
     if (mode === 'soft' || !plan) {
       this.logger.warn(
         { dropId },
         'drop checked against the order journal after a Redis restart or failover: nothing lost',
       );
-      return true;
+      return mode;
     }
     const redelivered = await this.redeliver(dropId);
     const orders = plan.entries.filter((e) => e.type === 'order.created').length;
@@ -322,7 +330,7 @@ export class DropRecovery implements InventoryJournal {
       'Redis lost data: drop restored from the order journal (holds it forgot answer hold_lost)',
     );
     this.options.dataLoss(report);
-    return true;
+    return mode;
   }
 
   private restoredEvent(plan: RestorePlan, report: DataLossReport): MerchantEvent {
