@@ -500,7 +500,7 @@ function createEngine(
       now,
       ...(config.embedded.storage === 'file' ? { dataDir: config.embedded.dataDir } : {}),
     });
-  if (!redis.journal)
+  if (!redis.journal && redis.waitReplicas === 0)
     logger.warn(
       'no ORDER_JOURNAL_URL: confirmed orders are only as durable as Redis itself (a Redis that comes back empty loses them)',
     );
@@ -514,6 +514,8 @@ function createEngine(
     logger,
     now,
     journal: redis.journal ?? undefined,
+    waitReplicas: redis.waitReplicas,
+    waitTimeoutMs: redis.waitTimeoutMs,
     onDataLoss: (report) => metrics.dataLoss.inc({ kind: report.kind }),
   });
 }

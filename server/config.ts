@@ -82,6 +82,8 @@ const EnvSchema = z.object({
     .regex(/^[\w:.-]{1,32}$/, 'letters, digits and _:.- only')
     .default('liveshop:'),
   REDIS_CLUSTER: bool.default(false),
+  REDIS_WAIT_REPLICAS: int(0, 16).default(0),
+  REDIS_WAIT_TIMEOUT_MS: int(10, 60_000).default(1000),
   ORDER_JOURNAL_URL: z
     .string()
     .trim()
@@ -184,6 +186,12 @@ export interface Config {
      * is restored from; null: orders are as durable as Redis's own persistence.
      */
     journal: { url: string; schema: string; auditMs: number } | null;
+    /**
+     * Replicas every new drop and order must reach (Redis WAIT) before anyone hears of it; 0: none.
+     * A failover to one of them keeps it; a restart without persistence or FLUSHALL does not.
+     */
+    waitReplicas: number;
+    waitTimeoutMs: number;
   } | null;
   /**
    * Moderation: the policy file (an absolute path), watched and re-applied when it changes; null:
@@ -250,6 +258,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('  METRICS_PORT: must differ from PORT');
   if (e.MEDIA_RTC_MIN_PORT > e.MEDIA_RTC_MAX_PORT)
     problems.push('  MEDIA_RTC_MIN_PORT: must not exceed MEDIA_RTC_MAX_PORT');
+  if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_CLUSTER)
+    problems.push(
+      '  REDIS_WAIT_REPLICAS: Redis standalone only (in a Cluster, WAIT reaches one shard; use ORDER_JOURNAL_URL)',
+    );
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 
   return {
@@ -307,6 +319,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           keyPrefix: e.REDIS_KEY_PREFIX,
           cluster: e.REDIS_CLUSTER,
           presenceTtlMs: e.PRESENCE_TTL_MS,
+          waitReplicas: e.REDIS_WAIT_REPLICAS,
+          waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
           journal: e.ORDER_JOURNAL_URL
             ? {
                 url: e.ORDER_JOURNAL_URL,

@@ -31,6 +31,9 @@ export interface RedisEngineOptions {
    * Redis's own persistence.
    */
   journal?: { url: string; schema?: string; auditMs?: number } | undefined;
+  /** Replicas a new drop or order must reach (Redis WAIT) before anyone hears of it. */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
   /** A data loss was found and repaired (for the metric). */
   onDataLoss?: (report: DataLossReport) => void;
 }
@@ -99,7 +102,10 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     presence,
     rateLimits: new RedisRateLimits(commands, keys, now),
     recovery,
-    inventory: new RedisInventory(commands, keys, recovery),
+    inventory: new RedisInventory(commands, keys, recovery, {
+      count: options.waitReplicas ?? 0,
+      timeoutMs: options.waitTimeoutMs ?? 1000,
+    }),
     merchantOutbox,
     moderation: new RedisModeration(commands, keys),
     policies,

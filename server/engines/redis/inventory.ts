@@ -94,11 +94,38 @@ export class RedisInventory implements InventoryPort {
    * before anyone hears of it, orders are listed from it, and a drop Redis lost is restored from
    * it when a script finds it missing.
    */
+  /** Waits for this turn's writes to reach the replicas (one WAIT for all). */
+  private replicating: Promise<void> | undefined;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly journal?: InventoryJournal,
+    /** Replicas a new drop or order must reach (WAIT) before anyone hears of it; 0: none. */
+    private readonly replicas: { count: number; timeoutMs: number } = { count: 0, timeoutMs: 0 },
   ) {}
+
+  /**
+   * Resolves once every write this connection made so far is on `replicas.count` replicas: one
+   * WAIT per turn of the event loop covers every order of the turn. Too few within the timeout:
+   * a retryable UNAVAILABLE (the retry gets the same answer, and waits again).
+   */
+  private replicated(): Promise<void> {
+    if (this.replicas.count === 0) return Promise.resolve();
+    this.replicating ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      this.replicating = undefined;
+      const acked = await guarded(() =>
+        this.redis.wait(this.replicas.count, this.replicas.timeoutMs),
+      );
+      if (acked < this.replicas.count)
+        throw new CodedError(
+          'UNAVAILABLE',
+          `Only ${acked} replica(s) confirmed; retry shortly`,
+          1000,
+        );
+    });
+    return this.replicating;
+  }
 
   /** Runs a drop's script; a drop Redis lost (null) is restored from the journal, then asked again. */
   private async run<T>(dropId: string, call: () => Promise<unknown>): Promise<T | null> {
@@ -136,6 +163,7 @@ export class RedisInventory implements InventoryPort {
         drop.nonce,
       ),
     );
+    await this.replicated();
     return { created: created === 1 };
   }
 
@@ -277,6 +305,7 @@ export class RedisInventory implements InventoryPort {
     if (answer.outcome === 'not_found' && (await this.journal?.unknownHold(dropId)))
       return this.checkout(dropId, holdId, buyerId, key, now);
     if (answer.outcome !== 'ordered') return answer;
+    await this.replicated();
     // the script's answer carries the order's log entry, for the journal (never for the buyer)
     const { n = 0, epoch = 0, at = now, ...order } = answer;
     if (!this.journal || n === 0) return order;
