@@ -11,7 +11,7 @@ import { encodeHistogram, latencyHistogram } from './lib/histogram.js';
 import type { FromClaimer, ToClaimer } from './lib/claimers.js';
 import { MiniWebSocket } from './lib/mini-ws.js';
 
-type Reply = { ok: boolean; outcome?: string; error?: { code: string } };
+type Reply = { ok: boolean; outcome?: string; holdId?: string; error?: { code: string } };
 
 /** One buyer's connection: acks by id, everything else (stock, viewer counts) ignored cheaply. */
 class Buyer {
@@ -69,7 +69,13 @@ class Buyer {
     const at = frame.indexOf(field, bracket);
     const value =
       at < 0 ? '?' : frame.slice(at + field.length, frame.indexOf('"', at + field.length));
-    done(ok ? { ok, outcome: value } : { ok, error: { code: value } });
+    if (!ok) {
+      done({ ok, error: { code: value } });
+      return;
+    }
+    const hold = frame.indexOf('"holdId":"', bracket);
+    const holdId = hold < 0 ? undefined : frame.slice(hold + 10, frame.indexOf('"', hold + 10));
+    done({ ok, outcome: value, ...(holdId ? { holdId } : {}) });
   }
 }
 
@@ -121,11 +127,25 @@ async function burst(m: Extract<ToClaimer, { type: 'burst' }>): Promise<void> {
     const key = `${m.runId}-${offset + (n % live.length)}-${round}`;
     const sentAt = Date.now();
     firstSentAt = Math.min(firstSentAt, sentAt);
-    const answer = client.request('drop:claim', {
+    const claimed = client.request('drop:claim', {
       roomId: m.roomId,
       dropId: m.dropId,
       idempotencyKey: key,
     });
+    // checkout mode: a hold is checked out at once, and what is timed is the checkout
+    let checkoutSentAt = sentAt;
+    const answer = !m.checkout
+      ? claimed
+      : claimed.then((reply) => {
+          if (!reply.ok || reply.outcome !== 'held' || !reply.holdId) return reply;
+          checkoutSentAt = Date.now();
+          return client.request('drop:checkout', {
+            roomId: m.roomId,
+            dropId: m.dropId,
+            holdId: reply.holdId,
+            idempotencyKey: `${key}-checkout`,
+          });
+        });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), m.timeoutMs);
@@ -139,7 +159,7 @@ async function burst(m: Extract<ToClaimer, { type: 'burst' }>): Promise<void> {
         }
         const now = Date.now();
         lastAnsweredAt = Math.max(lastAnsweredAt, now);
-        latency.recordValue(Math.max(1, now - sentAt));
+        latency.recordValue(Math.max(1, now - (m.checkout ? checkoutSentAt : sentAt)));
         const outcome = reply.ok ? (reply.outcome ?? 'ok') : `error:${reply.error?.code ?? '?'}`;
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       }),

@@ -445,6 +445,66 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
   },
 };
 
+/** What each way of keeping an order costs a checkout, against memory and the embedded journal. */
+const DURABILITY: TargetName[] = [
+  'liveshop',
+  'liveshop-durable',
+  'liveshop-redis',
+  'liveshop-redis-always',
+  'liveshop-redis-wait',
+  'liveshop-redis-journal',
+];
+
+const dropCheckoutSpec: BenchSpec<DropBurstResult> = {
+  options: { buyers: '4000', rate: '4000', workers: '4' },
+  targets: DURABILITY,
+  key: (o) => `drop-checkout-${o.buyers}-at-${o.rate}`,
+  title: (o) =>
+    `Checkouts: ${fmt(num(o, 'buyers'))} buyers claim and check out at ${fmt(num(o, 'rate'))}/s, by durability`,
+  method: (o) =>
+    `${o.buyers} signed-in buyers in one room, spread over ${o.workers} claim worker processes, each claim once (paced at ${o.rate} claims/s over all of them) a drop with a unit for each, and check the hold out the moment it is answered: every checkout becomes an order. The latency is the checkout's, from its send to its ack: what a buyer waits for "order confirmed". Every target runs on one core with its stores (Redis, its replica, PostgreSQL) pinned to the same core, their CPU included; a warm-up drop at a quarter of the rate goes first. Memory: the embedded engine without its journal (nothing survives a restart). Durable embedded: its SQLite journal (WAL, synchronous=FULL, group commit). Redis: AOF with fsync every second (Redis's default durability: a crash loses up to a second), or fsync always; WAIT: one replica (AOF every second) must have each order before it is confirmed (one WAIT per turn of the event loop); order journal: AOF every second and each order committed to PostgreSQL (fsync on, one transaction per drop per turn) before it is confirmed.`,
+  run: (t, o, cpus) =>
+    dropBurst(t, {
+      buyers: num(o, 'buyers'),
+      quantity: num(o, 'buyers'),
+      rate: num(o, 'rate'),
+      seconds: num(o, 'buyers') / num(o, 'rate'),
+      workers: num(o, 'workers'),
+      checkout: true,
+      ...cpus,
+    }),
+  line: (r) =>
+    `${fmt(r.orders)} orders, ${fmt(r.ordersPerSecond)}/s, node ${fmt(r.nodeCpuUsPerOrder)} µs + stores ${fmt(r.storeCpuUsPerOrder)} µs per order (claim and checkout), checkout p50 ${fmt(r.latencyMs.p50)} ms, p99 ${fmt(r.latencyMs.p99)} ms, ${fmt(r.unanswered)} unanswered`,
+  columns: [
+    ['orders /s', (rs) => fmt(med(rs, (r) => r.ordersPerSecond))],
+    [
+      'server CPU per order: node + stores',
+      (rs) =>
+        `${fmt(med(rs, (r) => r.nodeCpuUsPerOrder))} + ${fmt(med(rs, (r) => r.storeCpuUsPerOrder))} µs`,
+    ],
+    ['checkout p50 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p50))],
+    ['checkout p99 ms', (rs) => fmt(med(rs, (r) => r.latencyMs.p99))],
+    ['orders', (rs) => fmt(med(rs, (r) => r.orders))],
+    ['unanswered', (rs) => fmt(rs.reduce((n, r) => n + r.unanswered, 0))],
+  ],
+  verdicts: (all) => {
+    const memory = of(all, 'liveshop');
+    const base = med(memory, (r) => r.nodeCpuUsPerOrder + r.storeCpuUsPerOrder);
+    const lines = DURABILITY.filter((t) => t !== 'liveshop' && of(all, t).length > 0).map((t) => {
+      const rs = of(all, t);
+      const cost = med(rs, (r) => r.nodeCpuUsPerOrder + r.storeCpuUsPerOrder);
+      return `- ${TARGET_LABELS[t]}: ${fmt(cost)} µs of server CPU per order against ${fmt(base)} µs in memory (+${fmt(cost - base)} µs); checkout p50 ${fmt(med(rs, (r) => r.latencyMs.p50))} ms, p99 ${fmt(med(rs, (r) => r.latencyMs.p99))} ms`;
+    });
+    return [
+      check(
+        all.every((r) => r.unanswered === 0 && r.orders === r.buyers),
+        'every buyer got an order, in every run of every target',
+      ),
+      ...lines,
+    ];
+  },
+};
+
 const mb = (bytes: number) => `${fmt(bytes / 1e6)} MB`;
 
 const fuzzSpec: BenchSpec<FuzzResult> = {
@@ -527,6 +587,7 @@ const fuzzSpec: BenchSpec<FuzzResult> = {
 export const SPECS = {
   fuzz: fuzzSpec,
   'drop-burst': dropBurstSpec,
+  'drop-checkout': dropCheckoutSpec,
   fanout: fanoutSpec,
   crossnode: crossnodeSpec,
   relay: relaySpec,

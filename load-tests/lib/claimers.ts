@@ -26,6 +26,8 @@ export type ToClaimer =
       claimsPerClient: number;
       timeoutMs: number;
       runId: string;
+      /** Check out every hold at once (the latency is then the checkout's). */
+      checkout: boolean;
     }
   | { type: 'close' };
 
@@ -101,6 +103,7 @@ export class ClaimerPool {
     rate?: number;
     claimsPerClient?: number;
     timeoutMs?: number;
+    checkout?: boolean;
   }): Promise<BurstReport> {
     const runId = `r${Date.now().toString(36)}`;
     const rate = (plan.rate ?? 0) / this.children.length;
@@ -115,6 +118,7 @@ export class ClaimerPool {
           claimsPerClient: plan.claimsPerClient ?? 1,
           timeoutMs: plan.timeoutMs ?? 30_000,
           runId,
+          checkout: plan.checkout ?? false,
         } satisfies ToClaimer);
         return next(child, 'done');
       }),

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis-server.js';
@@ -32,6 +32,8 @@ export interface PostgresServer {
   /** A connection URL for the `liveshop` database. */
   readonly url: string;
   readonly port: number;
+  /** Its processes now: the postmaster and its children (backends, writers). */
+  pids(): number[];
   /** Stops it and deletes its data. */
   remove(): Promise<void>;
 }
@@ -94,6 +96,21 @@ export async function startPostgresServer(options: { cpu?: number } = {}): Promi
   return {
     url: `postgres://liveshop@127.0.0.1:${port}/liveshop`,
     port,
+    pids() {
+      const root = child.pid ?? 0;
+      const children = readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === root;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+      return [root, ...children];
+    },
     async remove() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,4 +112,30 @@ export async function startRedisServer(
     },
   };
   return server;
+}
+
+/**
+ * A replica of `master` (append-only file, fsync every second), pinned to `cpu` when given;
+ * resolves once it has synced.
+ */
+export async function startReplica(master: RedisServer, cpu?: number): Promise<ChildProcess> {
+  const admin = new Redis(master.port, '127.0.0.1');
+  try {
+    // the first sync at once (Redis waits 5 s for more replicas by default)
+    await admin.config('SET', 'repl-diskless-sync-delay', '0');
+    const dir = mkdtempSync(join(tmpdir(), 'liveshop-replica-'));
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+    args.push('--appendonly', 'yes', '--appendfsync', 'everysec');
+    args.push('--replicaof', '127.0.0.1', String(master.port));
+    const child = await spawnRedis(args, cpu);
+    child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (;;) {
+      const info = await admin.info('replication');
+      if (/^slave0:.*state=online/m.test(info)) return child;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    admin.disconnect();
+  }
 }

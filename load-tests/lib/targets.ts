@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
-import { startRedisServer, type RedisServer } from './redis-server.js';
+import { startPostgresServer } from './postgres-server.js';
+import { startRedisServer, startReplica, stopRedis, type RedisServer } from './redis-server.js';
 import type { Protocol } from './subscriber.js';
 import { WireClient } from './wire-client.js';
 
@@ -32,6 +33,8 @@ export interface Target {
   readonly urls: string[];
   /** The Redis behind a many-node target. */
   readonly redis?: RedisServer;
+  /** The processes of its stores (Redis, a replica, PostgreSQL) now; their CPU is server CPU. */
+  stores?(): number[];
   readonly protocol: Protocol;
   /** A publisher connection, ready to send chat into `roomId` (creating the stream on our server). */
   publisher(roomId: string): Promise<Publisher>;
@@ -45,6 +48,9 @@ export type TargetName =
   | 'plain-socketio'
   | 'uws-raw'
   | 'liveshop-redis'
+  | 'liveshop-redis-always'
+  | 'liveshop-redis-wait'
+  | 'liveshop-redis-journal'
   | 'liveshop-2nodes'
   | 'sio-redis'
   | 'sio-redis-sharded'
@@ -57,6 +63,9 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'plain-socketio': 'plain socket.io (ws engine, default adapter)',
   'uws-raw': 'raw uWS publish, one message per frame (ceiling)',
   'liveshop-redis': '**liveshop, 1 node + Redis**',
+  'liveshop-redis-always': '**liveshop, 1 node + Redis, AOF fsync always**',
+  'liveshop-redis-wait': '**liveshop, 1 node + Redis + 1 replica, WAIT 1 per order**',
+  'liveshop-redis-journal': '**liveshop, 1 node + Redis + order journal** (PostgreSQL, fsync on)',
   'liveshop-2nodes': '**liveshop, 2 nodes + Redis** (room log + sharded pub/sub)',
   'sio-redis': 'socket.io, 2 nodes + @socket.io/redis-adapter (pub/sub)',
   'sio-redis-sharded': 'socket.io, 2 nodes + @socket.io/redis-adapter (sharded pub/sub)',
@@ -65,9 +74,30 @@ export const TARGET_LABELS: Record<TargetName, string> = {
 
 /** Targets made of nodes sharing a Redis (two, unless said). */
 const MULTI_NODE: Partial<
-  Record<TargetName, { entry: TargetName; env: Record<string, string>; nodes?: number }>
+  Record<
+    TargetName,
+    {
+      entry: TargetName;
+      env: Record<string, string>;
+      nodes?: number;
+      /** Redis's AOF fsync (everysec unless said). */
+      fsync?: 'always';
+      /** A replica, and WAIT for it on every drop and order. */
+      replica?: boolean;
+      /** The order journal in a PostgreSQL of its own. */
+      journal?: boolean;
+    }
+  >
 > = {
   'liveshop-redis': { entry: 'liveshop', env: {}, nodes: 1 },
+  'liveshop-redis-always': { entry: 'liveshop', env: {}, nodes: 1, fsync: 'always' },
+  'liveshop-redis-wait': {
+    entry: 'liveshop',
+    env: { REDIS_WAIT_REPLICAS: '1' },
+    nodes: 1,
+    replica: true,
+  },
+  'liveshop-redis-journal': { entry: 'liveshop', env: {}, nodes: 1, journal: true },
   'liveshop-2nodes': { entry: 'liveshop', env: {} },
   'sio-redis': { entry: 'plain-socketio', env: { ADAPTER: 'redis' } },
   'sio-redis-sharded': { entry: 'plain-socketio', env: { ADAPTER: 'redis-sharded' } },
@@ -128,7 +158,11 @@ export async function startTarget(
     };
   }
   if (!multi) return startNode(name, name as keyof typeof ENTRY, cpu, env);
-  const redis = await startRedisServer({ cpu });
+  const redis = await startRedisServer({ cpu, ...(multi.fsync ? { fsync: multi.fsync } : {}) });
+  const replica = multi.replica ? await startReplica(redis, cpu) : undefined;
+  const postgres = multi.journal
+    ? await startPostgresServer(cpu === undefined ? {} : { cpu })
+    : undefined;
   const prefix = `bench${Date.now()}:`;
   const nodes = await Promise.all(
     Array.from({ length: multi.nodes ?? 2 }, (_, i) =>
@@ -139,20 +173,31 @@ export async function startTarget(
         REDIS_KEY_PREFIX: prefix,
         NODE_ID: `node${i}`,
         NODE_NUMBER: String(i),
+        ...(postgres ? { ORDER_JOURNAL_URL: postgres.url } : {}),
       }),
     ),
   );
   const [first] = nodes as [Target, Target];
+  const stores = () => [
+    redis.pid,
+    ...(replica?.pid ? [replica.pid] : []),
+    ...(postgres?.pids() ?? []),
+  ];
   return {
     ...first,
-    pids: [...nodes.map((n) => n.pid), redis.pid],
+    get pids() {
+      return [...nodes.map((n) => n.pid), ...stores()];
+    },
     get urls() {
       return nodes.map((n) => n.url);
     },
     redis,
+    stores,
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
+      if (replica) await stopRedis(replica);
       await redis.remove();
+      await postgres?.remove();
     },
   };
 }

@@ -16,6 +16,11 @@ export interface DropBurstOptions {
   workers: number;
   serverCpu?: number | undefined;
   loadCpu?: number | undefined;
+  /**
+   * Checkouts: every buyer claims once and checks out the hold at once (the drop has a unit for
+   * each), and the latency measured is the checkout's.
+   */
+  checkout?: boolean;
 }
 
 export interface DropBurstResult {
@@ -27,9 +32,14 @@ export interface DropBurstResult {
   /** Answered claims per second, first claim sent to last answer received. */
   claimsPerSecond: number;
   claimsPerCpuSecond: number;
-  /** Server CPU per claim, in µs: the nodes', and Redis's when there is one. */
+  /** Server CPU per claim, in µs: the nodes', and their stores' (Redis, PostgreSQL) when there are. */
   nodeCpuUsPerClaim: number;
   redisCpuUsPerClaim: number;
+  /** Checkouts: orders confirmed, per second, and the server CPU per order (node, stores), µs. */
+  orders: number;
+  ordersPerSecond: number;
+  nodeCpuUsPerOrder: number;
+  storeCpuUsPerOrder: number;
   latencyMs: Percentiles;
   outcomes: Record<string, number>;
   /** Share of one core the claim workers used (near 1: the load, not the server, was the limit). */
@@ -89,7 +99,11 @@ export async function dropBurst(
       if (ack.ok !== true) throw new Error(`drop:create refused: ${JSON.stringify(ack)}`);
       return startsAt;
     };
-    const claimsPerClient = Math.max(1, Math.round((options.rate * options.seconds) / connected));
+    const checkout = options.checkout ?? false;
+    const claimsPerClient = checkout
+      ? 1
+      : Math.max(1, Math.round((options.rate * options.seconds) / connected));
+    const stores = () => (target.stores?.() ?? []).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
     // warm up the path at a quarter of the rate, then measure
     const warmAt = await drop('warm-up', options.quantity);
@@ -100,10 +114,9 @@ export async function dropBurst(
       rate: options.rate / 4,
       claimsPerClient: 1,
     });
-    const at = await drop('measured', options.quantity);
+    const at = await drop('measured', checkout ? connected : options.quantity);
     const cpuBefore = serverCpuSeconds(target);
-    const redisPid = target.redis?.pid;
-    const redisBefore = redisPid === undefined ? 0 : cpuSeconds(redisPid);
+    const redisBefore = stores();
     const loadBefore = pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const report = await pool.burst({
       roomId: ROOM,
@@ -111,9 +124,11 @@ export async function dropBurst(
       atMs: at,
       rate: options.rate,
       claimsPerClient,
+      checkout,
     });
     const cpu = serverCpuSeconds(target) - cpuBefore;
-    const redisCpu = redisPid === undefined ? 0 : cpuSeconds(redisPid) - redisBefore;
+    const redisCpu = stores() - redisBefore;
+    const orders = report.outcomes.ordered ?? 0;
     const load = pool.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - loadBefore;
     host.close();
     return {
@@ -126,6 +141,10 @@ export async function dropBurst(
       claimsPerCpuSecond: cpu > 0 ? report.answered / cpu : Number.POSITIVE_INFINITY,
       nodeCpuUsPerClaim: ((cpu - redisCpu) / Math.max(1, report.answered)) * 1e6,
       redisCpuUsPerClaim: (redisCpu / Math.max(1, report.answered)) * 1e6,
+      orders,
+      ordersPerSecond: orders / report.seconds,
+      nodeCpuUsPerOrder: ((cpu - redisCpu) / Math.max(1, orders)) * 1e6,
+      storeCpuUsPerOrder: (redisCpu / Math.max(1, orders)) * 1e6,
       latencyMs: percentiles(report.latency),
       outcomes: report.outcomes,
       loadCoreBusy: load / report.seconds,

@@ -107,6 +107,8 @@ export class OrderJournal {
   private readonly schema: string;
   private ready: Promise<void> | undefined;
   private readonly batches = new Map<string, Batch>();
+  /** Drops with a transaction running. */
+  private readonly flushing = new Set<string>();
   private readonly definitions = new Map<string, DropDefinition>();
   private delivered = new Set<string>();
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
@@ -175,9 +177,10 @@ export class OrderJournal {
   }
 
   /**
-   * Journals entries of a drop's log, with those of every other caller for the drop in this turn
-   * of the event loop; resolves once committed, with a verdict per entry. A drop the journal does
-   * not know (made before it was configured) takes its entries as they come.
+   * Journals entries of a drop's log; resolves once committed, with a verdict per entry. Group
+   * commit: one transaction per drop at a time here, and what arrives while it runs goes in the
+   * next one, together. A drop the journal does not know (made before it was configured) takes
+   * its entries as they come.
    */
   append(dropId: string, entries: JournalEntry[]): Promise<Verdict[]> {
     if (entries.length === 0) return Promise.resolve([]);
@@ -186,7 +189,7 @@ export class OrderJournal {
       if (!batch) {
         batch = { entries: [], settle: [] };
         this.batches.set(dropId, batch);
-        setImmediate(() => void this.flush(dropId));
+        if (!this.flushing.has(dropId)) setImmediate(() => void this.flush(dropId));
       }
       batch.entries.push(...entries);
       batch.settle.push({ resolve, reject, count: entries.length });
@@ -195,8 +198,9 @@ export class OrderJournal {
 
   private async flush(dropId: string): Promise<void> {
     const batch = this.batches.get(dropId);
-    if (!batch) return;
+    if (!batch || this.flushing.has(dropId)) return;
     this.batches.delete(dropId);
+    this.flushing.add(dropId);
     try {
       await this.init();
       const verdicts = await this.transaction((db) => this.write(db, dropId, batch.entries));
@@ -207,6 +211,10 @@ export class OrderJournal {
       }
     } catch (error) {
       for (const s of batch.settle) s.reject(error);
+    } finally {
+      this.flushing.delete(dropId);
+      // what came in meanwhile
+      if (this.batches.has(dropId)) void this.flush(dropId);
     }
   }
 

@@ -60,6 +60,12 @@ type Reason = 'missing' | 'stale' | 'suspect';
 /** What a restore did: nothing (`none`), a new epoch (`soft`), a rebuild (`full`); `unknown` drop. */
 type Restored = 'none' | 'soft' | 'full' | 'unknown';
 
+/** An order entry in full (a stale Redis may put another entry at its place: never taken for it). */
+const orderKey = (e: JournalEntry) =>
+  e.type === 'order.created'
+    ? `${e.epoch}:${e.n}:${e.orderId}:${e.holdId}:${e.buyerId}:${e.at}`
+    : '';
+
 /** The fields of a drop's hash that say whether Redis is behind the journal. */
 const FIELDS = ['id', 'epoch', 'events', 'sold', 'restoring'] as const;
 
@@ -97,6 +103,12 @@ const RESTORE_CHUNK = 200;
  * report for the metric; `/readyz` says so while drops are being restored.
  */
 export class DropRecovery implements InventoryJournal {
+  /**
+   * Orders this node journalled at checkout and its relay has not sent yet, per drop (by
+   * {@link orderKey}): the relay does not journal them again. Forgotten as the relay takes them,
+   * or when the drop settles (another node's relay may have sent them).
+   */
+  private readonly journalled = new Map<string, Set<string>>();
   /** Drops being restored here now. */
   readonly restoring = new Set<string>();
   private readonly inflight = new Map<string, Promise<Restored>>();
@@ -155,16 +167,26 @@ export class DropRecovery implements InventoryJournal {
   async ordered(dropId: string, entry: JournalEntry): Promise<Verdict> {
     const [verdict = 'ok'] = await this.call(() => this.journal.append(dropId, [entry]));
     if (verdict === 'stale') void this.restore(dropId, 'stale', entry.epoch);
+    else {
+      let known = this.journalled.get(dropId);
+      if (!known) this.journalled.set(dropId, (known = new Set()));
+      known.add(orderKey(entry));
+    }
     return verdict;
   }
 
   async relayed(dropId: string, entries: DropLogEntry[]): Promise<DropLogEntry[]> {
     const journalled = entries.map((e) => ({ ...e, epoch: e.epoch ?? 0 }));
-    const verdicts = await this.call(() => this.journal.append(dropId, journalled));
+    // the orders this node journalled at checkout need no second transaction now
+    const known = this.journalled.get(dropId);
+    const unknown = journalled.filter((e) => !known?.delete(orderKey(e)));
+    if (unknown.length === 0) return entries;
+    const verdicts = await this.call(() => this.journal.append(dropId, unknown));
     const stale = verdicts.indexOf('stale');
     if (stale === -1) return entries;
-    void this.restore(dropId, 'stale', journalled[stale]?.epoch ?? 0);
-    return entries.slice(0, stale);
+    const first = unknown[stale];
+    void this.restore(dropId, 'stale', first?.epoch ?? 0);
+    return entries.slice(0, first ? journalled.indexOf(first) : 0);
   }
 
   async missing(dropId: string): Promise<boolean> {
@@ -181,6 +203,7 @@ export class DropRecovery implements InventoryJournal {
   }
 
   settled(dropId: string): Promise<void> {
+    this.journalled.delete(dropId);
     return this.call(() => this.journal.settled(dropId));
   }
 
