@@ -376,7 +376,8 @@ const relaySpec: BenchSpec<RelayResult> = {
   ],
 };
 
-const rateOf = (t: TargetName, o: Values) => num(o, t === 'liveshop-redis' ? 'redis-rate' : 'rate');
+const rateOf = (t: TargetName, o: Values) =>
+  num(o, t.startsWith('liveshop-redis') ? 'redis-rate' : 'rate');
 
 const dropBurstSpec: BenchSpec<DropBurstResult> = {
   options: {
@@ -387,12 +388,18 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
     seconds: '4',
     workers: '4',
   },
-  targets: ['plain-socketio', 'liveshop', 'liveshop-durable', 'liveshop-redis'],
+  targets: [
+    'plain-socketio',
+    'liveshop',
+    'liveshop-durable',
+    'liveshop-redis',
+    'liveshop-redis-journal',
+  ],
   key: (o) => `drop-burst-${o.buyers}-at-${o.rate}-redis-${o['redis-rate']}`,
   title: (o) =>
     `Drop burst: ${fmt(num(o, 'buyers'))} buyers claim at ${fmt(num(o, 'rate'))}/s (Redis: ${fmt(num(o, 'redis-rate'))}/s)`,
   method: (o) =>
-    `${o.buyers} signed-in buyers, joined to one room and spread over ${o.workers} claim worker processes, claim a ${o.quantity}-unit drop for ${o.seconds} s at the offered rate (each buyer several times, each claim with a fresh idempotency key), after a warm-up drop at a quarter of the rate. Claims per second count answered claims from the first sent to the last answered; latency runs from a claim's send to its ack. Every claim goes the full way: validation, the per-buyer claim limit (set high here), idempotent answer, stock and cap check, hold; most are answered sold out, as in a real flash sale, while everyone in the room also receives the stock updates. The Redis target is one node and its Redis pinned to the same core, the Redis CPU included. The baseline is plain socket.io with a naive in-memory handler (a stock counter, no holds, no durability), offered the same rate.`,
+    `${o.buyers} signed-in buyers, joined to one room and spread over ${o.workers} claim worker processes, claim a ${o.quantity}-unit drop for ${o.seconds} s at the offered rate (each buyer several times, each claim with a fresh idempotency key), after a warm-up drop at a quarter of the rate. Claims per second count answered claims from the first sent to the last answered; latency runs from a claim's send to its ack. Every claim goes the full way: validation, the per-buyer claim limit (set high here), idempotent answer, stock and cap check, hold; most are answered sold out, as in a real flash sale, while everyone in the room also receives the stock updates. The Redis targets are one node and its Redis (with the order journal: and its PostgreSQL) pinned to the same core, their CPU included; a claim writes nothing to the journal (holds are not journalled), but the drop's changes of state are, before the merchant hears of them. The baseline is plain socket.io with a naive in-memory handler (a stock counter, no holds, no durability), offered the same rate.`,
   run: (t, o, cpus) =>
     dropBurst(t, {
       buyers: num(o, 'buyers'),
@@ -422,6 +429,7 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
     const memory = of(all, 'liveshop');
     const durable = of(all, 'liveshop-durable');
     const redis = of(all, 'liveshop-redis');
+    const journalled = of(all, 'liveshop-redis-journal');
     const verdict = (rs: DropBurstResult[], floor: number, label: string) => [
       check(
         med(rs, (r) => r.claimsPerSecond) >= floor,
@@ -441,6 +449,11 @@ const dropBurstSpec: BenchSpec<DropBurstResult> = {
           ]
         : []),
       ...(redis.length > 0 ? verdict(redis, 15_000, 'Redis engine') : []),
+      ...(journalled.length > 0 && redis.length > 0
+        ? [
+            `- the order journal's cost, Redis engine: ${fmt(med(journalled, (r) => r.claimsPerCpuSecond))} claims per server CPU-second (node, Redis and PostgreSQL) against ${fmt(med(redis, (r) => r.claimsPerCpuSecond))} without it (${(med(journalled, (r) => r.claimsPerCpuSecond) / med(redis, (r) => r.claimsPerCpuSecond)).toFixed(2)}×); p99 ${fmt(med(journalled, (r) => r.latencyMs.p99))} ms against ${fmt(med(redis, (r) => r.latencyMs.p99))} ms`,
+          ]
+        : []),
     ];
   },
 };
