@@ -361,8 +361,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       notReadyReason: () => {
         if (draining) return 'draining';
         if (!listenSocket) return 'not listening';
-        if (!engine.isReady()) return `engine ${engine.name} not connected`;
-        return engine.notReadyReason?.() ?? null;
+        const reason = engine.notReadyReason?.() ?? null;
+        if (!engine.isReady()) return reason ?? `engine ${engine.name} not connected`;
+        return reason;
       },
     }),
     // on a port of its own, /metrics is not served with the app
@@ -499,6 +500,13 @@ function createEngine(
       historyLength: config.rooms.historyLength,
       now,
       ...(config.embedded.storage === 'file' ? { dataDir: config.embedded.dataDir } : {}),
+      onJournalBroken: (error) => {
+        logger.error(
+          { err: error.message, dataDir: config.embedded.dataDir },
+          'embedded journal failed to commit: every write is refused (UNAVAILABLE) until the server restarts from its file',
+        );
+        metrics.journalFailures.inc();
+      },
     });
   if (!redis.journal && redis.waitReplicas === 0)
     logger.warn(

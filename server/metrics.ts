@@ -90,6 +90,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly journalFailures = new Counter({
+    name: 'liveshop_journal_failures_total',
+    help: 'Commits of the embedded engine journal that failed (a full or lost disk): it refuses every write from then on, until a restart',
+    registers: [this.registry],
+  });
+
   readonly roomReloads = new Counter({
     name: 'liveshop_room_reloads_total',
     help: 'Rooms this node restarted from the engine (epoch changed, or it fell behind the log)',

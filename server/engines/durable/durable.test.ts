@@ -204,15 +204,24 @@ describe('the embedded engine across a restart', () => {
   });
 
   it('stops answering once a commit fails: writes refused as UNAVAILABLE, the engine not ready', async () => {
-    const engine = createMemoryEngine({ historyLength: 10, dataDir: dirname(journalFile()) });
+    const failures: Error[] = [];
+    const engine = createMemoryEngine({
+      historyLength: 10,
+      dataDir: dirname(journalFile()),
+      onJournalBroken: (error) => failures.push(error),
+    });
     await engine.inventory.createDrop(DROP, 10);
     expect(engine.isReady()).toBe(true);
+    expect(engine.notReadyReason?.()).toBeNull();
     // the file goes away under the process, as a full or lost disk would make a commit fail
     engine.journal?.database.close();
     await expect(engine.inventory.claim(DROP.id, 'ann', 'k1', 20)).rejects.toMatchObject({
       code: 'UNAVAILABLE',
     });
     expect(engine.isReady()).toBe(false);
+    // said once, loudly (the server logs it as an error and counts it), and /readyz says why
+    expect(failures).toHaveLength(1);
+    expect(engine.notReadyReason?.()).toMatch(/failed to commit/);
     // nothing more is written or answered until a restart from the file
     await expect(engine.inventory.claim(DROP.id, 'bob', 'k2', 20)).rejects.toMatchObject({
       code: 'UNAVAILABLE',

@@ -17,6 +17,8 @@ export interface JournalOptions {
   maxBatch?: number;
   /** How long an entry may wait for others to share its commit. */
   flushMs?: number;
+  /** A commit failed: the journal is broken from now on (said once, for the error log). */
+  onBroken?: (error: Error) => void;
 }
 
 /**
@@ -51,7 +53,7 @@ export class Journal {
 
   constructor(
     readonly file: string,
-    options: JournalOptions = {},
+    private readonly options: JournalOptions = {},
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: 0 });
@@ -175,8 +177,10 @@ export class Journal {
         }
       })();
     } catch (error) {
+      const first = this.broken === null;
       this.broken = error instanceof Error ? error : new Error(String(error));
       for (const p of batch) p.failed(unavailable(this.broken));
+      if (first) this.options.onBroken?.(this.broken);
       return;
     }
     this.committed += batch.length;

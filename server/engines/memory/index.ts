@@ -22,6 +22,8 @@ export interface MemoryEngineOptions {
    * restart, even `kill -9`, loses no answer a buyer got. Without: memory only.
    */
   dataDir?: string;
+  /** The journal failed to commit (a full or lost disk): every write is refused from then on. */
+  onJournalBroken?: (error: Error) => void;
 }
 
 /** The embedded engine: everything in this process, nothing to install. */
@@ -31,7 +33,11 @@ export function createMemoryEngine(
   const now = options.now ?? Date.now;
   const broker = new MemoryBroker();
   const journal =
-    options.dataDir === undefined ? null : new Journal(join(options.dataDir, 'liveshop.db'));
+    options.dataDir === undefined
+      ? null
+      : new Journal(join(options.dataDir, 'liveshop.db'), {
+          ...(options.onJournalBroken ? { onBroken: options.onJournalBroken } : {}),
+        });
   const rooms = journal ? new DurableRooms(journal) : undefined;
   const history = new MemoryHistory(options.historyLength, broker, now, rooms);
   if (rooms) history.restore(rooms.load(options.historyLength, now()));
@@ -49,6 +55,10 @@ export function createMemoryEngine(
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     // a journal that failed to commit stops the node taking traffic (it restarts from its file)
     isReady: () => journal?.broken == null,
+    notReadyReason: () =>
+      journal?.broken
+        ? `journal ${journal.file} failed to commit: ${journal.broken.message}`
+        : null,
     close: () => {
       journal?.close();
       return Promise.resolve();

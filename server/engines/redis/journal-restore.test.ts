@@ -64,6 +64,52 @@ async function wipe(admin: Redis, prefix: string): Promise<void> {
 }
 
 describe('the Redis engine with its order journal, when Redis loses data', () => {
+  it('says it is restoring (the /readyz reason) while it writes a lost drop back, then is ready again', async () => {
+    const prefix = redis.prefix();
+    const engine = createRedisEngine({
+      url: redis.url,
+      keyPrefix: prefix,
+      historyLength: 10,
+      logger: pino({ level: 'silent' }),
+      journal: { url: postgres.url, schema: postgres.schema(), auditMs: 3_600_000 },
+    });
+    const admin = new Redis(redis.url);
+    try {
+      await engine.ready();
+      await engine.inventory.createDrop(drop('ready-drop', { quantity: 2 }), 0);
+      const claim = await engine.inventory.claim('ready-drop', 'b', 'key-b-0001', 1000);
+      if (claim.outcome !== 'held') throw new Error('no hold');
+      await engine.inventory.checkout('ready-drop', claim.holdId, 'b', 'key-b-0002', 1000);
+      expect(engine.notReadyReason?.()).toBeNull();
+      // Redis loses the drop (the sentinel key is put back, so the audit goes straight to the drops)
+      await engine.recovery!.audit();
+      const sentinel = `${prefix}{merchant}:sentinel`;
+      const seen = await admin.get(sentinel);
+      await wipe(admin, prefix);
+      if (seen) await admin.set(sentinel, seen);
+      // Redis takes no writes for a while: the audit finds the drop gone and is caught writing it back
+      await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      let audited = false;
+      const audit = engine.recovery!.audit().finally(() => (audited = true));
+      let reason: string | null | undefined = null;
+      while (!audited && !(reason = engine.notReadyReason?.()))
+        await new Promise((resolve) => setImmediate(resolve));
+      expect(reason).toMatch(/^restoring 1 drop\(s\) from the order journal/);
+      await admin.call('CLIENT', 'UNPAUSE');
+      await audit;
+      expect(await engine.inventory.stock('ready-drop', 2000)).toMatchObject({
+        sold: 1,
+        remaining: 1,
+        held: 0,
+      });
+      expect(engine.notReadyReason?.()).toBeNull();
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      await engine.close();
+    }
+  });
+
   it('loses no confirmed order, oversells nothing and never repeats an id, whether Redis comes back empty or stale', async () => {
     const admin = new Redis(redis.url);
     try {
