@@ -1,7 +1,9 @@
+import type { Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { Room } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, nextEvent, until } from './helpers/events.js';
+import { SNEAKER } from './helpers/products.js';
 import { useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
@@ -61,6 +63,42 @@ describe('resume', () => {
     ]);
     const seqs = got.map((m) => m.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('brings a resumed client the stock it missed (stock updates are not in the log)', async () => {
+    const server = await start({ CHAT_RATE_BURST: '100' });
+    const host = await showWithChat(server);
+    await host.products.upsert(SNEAKER);
+    await host.drops.create({
+      dropId: 'd1',
+      productId: SNEAKER.id,
+      quantity: 10,
+      durationSeconds: 600,
+    });
+    const viewer = await server.client({ sub: 'vic' });
+    const room = await viewer.join('show');
+    expect(room.state.drops[0]).toMatchObject({ remaining: 10, sold: 0 });
+
+    // the viewer stays away until the sale is made (its socket.io manager holds off reconnecting)
+    const socket = (viewer as unknown as { socket: Socket }).socket;
+    socket.io.reconnection(false);
+    const disconnected = nextEvent(viewer, 'disconnected');
+    cut(server, 'vic');
+    await disconnected;
+    const buyer = await (await server.client({ sub: 'bea' })).join('show');
+    const claim = await buyer.drops.claim('d1');
+    if (claim.outcome !== 'held') throw new Error('no hold');
+    expect(await buyer.drops.checkout('d1', claim.holdId)).toMatchObject({ outcome: 'ordered' });
+    // the room has been sent the sale while the viewer was away
+    await until(host, 'drop:stock', () => host.state.drops[0]?.sold === 1);
+
+    const stock = collect<{ sold: number }>(room, 'drop:stock');
+    const resumed = nextEvent(room, 'room:resumed');
+    socket.io.reconnection(true);
+    socket.connect();
+    await resumed;
+    expect(room.state.drops[0]).toMatchObject({ remaining: 9, sold: 1 });
+    expect(stock.at(-1)).toMatchObject({ sold: 1 });
   });
 
   it('answers recovered: false with a fresh snapshot when the history no longer holds the gap', async () => {

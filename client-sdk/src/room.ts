@@ -422,6 +422,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
             replayed++;
             this.dispatch(event);
           }
+          // stock is not in the log: where each drop stands now
+          for (const stock of result.drops) this.onStock({ roomId: this.id, ...stock });
           this.emit('room:resumed', { missed: replayed });
           this.update(
             { type: 'room:viewers', roomId: this.id, seq: result.seq, count: result.viewers },

@@ -87,7 +87,14 @@ export interface StreamFields {
 }
 
 export type JoinOutcome =
-  | { recovered: true; missed: RoomEvent[]; seq: number; viewers: number; serverTime: number }
+  | {
+      recovered: true;
+      missed: RoomEvent[];
+      seq: number;
+      viewers: number;
+      serverTime: number;
+      drops: DropStock[];
+    }
   | { recovered: false; snapshot: RoomSnapshot };
 
 export interface ResumePoint {

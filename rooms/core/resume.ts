@@ -1,3 +1,4 @@
+import type { DropStock } from '../../client-sdk/src/protocol/index.js';
 import type { Audience } from './audience.js';
 import type { JoinOutcome, Member, ResumePoint, RoomEngine, RoomLimits } from './context.js';
 
@@ -13,6 +14,8 @@ export interface Resumable {
   readonly engine: RoomEngine;
   readonly limits: RoomLimits;
   readonly audience: Audience;
+  /** Where the room's drops stand now (stock is not in the log). */
+  readonly drops: { readonly feed: { latest(): Promise<DropStock[]> } };
   now(): number;
 }
 
@@ -46,5 +49,12 @@ export async function resumeFrom(
     events.filter((e) => e.seq <= seq),
     member,
   );
-  return { recovered: true, missed, seq, viewers, serverTime: room.now() };
+  return {
+    recovered: true,
+    missed,
+    seq,
+    viewers,
+    serverTime: room.now(),
+    drops: await room.drops.feed.latest(),
+  };
 }

@@ -53,6 +53,18 @@ export class DropFeed {
     this.entry(dropId, drop);
   }
 
+  /**
+   * What the room was last sent of each drop (read for a drop not sent yet): what a client that
+   * resumes missed, without a read per drop per client in a reconnect storm.
+   */
+  async latest(): Promise<DropStock[]> {
+    const now = this.ctx.now();
+    const stocks = await Promise.all(
+      [...this.tracked].map(([id, t]) => t.sent ?? this.ctx.inventory.stock(id, now)),
+    );
+    return stocks.filter((s): s is DropStock => s !== undefined);
+  }
+
   /** Current stock of every drop of the room (for snapshots). */
   async current(): Promise<DropStock[]> {
     const now = this.ctx.now();

@@ -66,6 +66,11 @@ export const JoinResult = z.discriminatedUnion('recovered', [
     seq: Seq,
     viewers: z.number().int().nonnegative(),
     serverTime: z.number().int(),
+    /**
+     * Where each drop of the room stands now (stock updates are not in the room's log: this
+     * brings a client that was away up to date).
+     */
+    drops: z.array(DropStock),
   }),
   z.object({ recovered: z.literal(false), snapshot: RoomSnapshot }),
 ]);
