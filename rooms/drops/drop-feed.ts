@@ -60,7 +60,9 @@ export class DropFeed {
   async latest(): Promise<DropStock[]> {
     const now = this.ctx.now();
     const stocks = await Promise.all(
-      [...this.tracked].map(([id, t]) => t.sent ?? this.ctx.inventory.stock(id, now)),
+      [...this.tracked].map(([id, t]) =>
+        t.sent ? Promise.resolve(t.sent) : this.ctx.inventory.stock(id, now),
+      ),
     );
     return stocks.filter((s): s is DropStock => s !== undefined);
   }

@@ -89,14 +89,14 @@ describe('the Redis engine with its order journal, when Redis loses data', () =>
       if (seen) await admin.set(sentinel, seen);
       // Redis takes no writes for a while: the audit finds the drop gone and is caught writing it back
       await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
-      let audited = false;
-      const audit = engine.recovery!.audit().finally(() => (audited = true));
+      const audit = { done: false };
+      const audited = engine.recovery!.audit().finally(() => (audit.done = true));
       let reason: string | null | undefined = null;
-      while (!audited && !(reason = engine.notReadyReason?.()))
+      while (!audit.done && !(reason = engine.notReadyReason?.()))
         await new Promise((resolve) => setImmediate(resolve));
       expect(reason).toMatch(/^restoring 1 drop\(s\) from the order journal/);
       await admin.call('CLIENT', 'UNPAUSE');
-      await audit;
+      await audited;
       expect(await engine.inventory.stock('ready-drop', 2000)).toMatchObject({
         sold: 1,
         remaining: 1,
