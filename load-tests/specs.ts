@@ -469,7 +469,7 @@ const DURABILITY: TargetName[] = [
 ];
 
 const dropCheckoutSpec: BenchSpec<DropBurstResult> = {
-  options: { buyers: '4000', rate: '4000', workers: '4' },
+  options: { buyers: '2000', rate: '500', workers: '4' },
   targets: DURABILITY,
   key: (o) => `drop-checkout-${o.buyers}-at-${o.rate}`,
   title: (o) =>
