@@ -135,7 +135,8 @@ export class RedisInventory implements InventoryPort {
   }
 
   async createDrop(drop: DropDefinition, now: number): Promise<{ created: boolean }> {
-    await this.journal?.created(drop, now);
+    // two creates of one id raced: the one the journal took first is the drop
+    if (this.journal && !(await this.journal.created(drop, now))) return { created: false };
     // listed first (the room's set and the open list sit on other shards than the drop): a
     // reader skips an id whose drop is not there, so a crash between them leaves nothing visible
     await guarded(() =>
@@ -310,8 +311,12 @@ export class RedisInventory implements InventoryPort {
     const { n = 0, epoch = 0, at = now, ...order } = answer;
     if (!this.journal || n === 0) return order;
     const entry = { n, epoch, at, type: 'order.created' as const, buyerId, ...order };
-    const verdict = await this.journal.ordered(dropId, entry);
-    return verdict === 'ok' ? order : { outcome: 'hold_lost' };
+    if ((await this.journal.ordered(dropId, entry)) === 'ok') return order;
+    // Redis contradicted the journal (it is being restored): the hold's journalled order stands
+    const journalled = await this.journal.orderOf(dropId, holdId);
+    if (journalled?.buyerId === buyerId)
+      return { outcome: 'ordered', orderId: journalled.orderId, holdId };
+    return { outcome: 'hold_lost' };
   }
 
   async cancel(

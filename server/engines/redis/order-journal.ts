@@ -27,6 +27,9 @@ export interface JournalledDrop {
   top: number;
   /** Orders journalled. */
   sold: number;
+  /** The oldest epoch whose entries Redis may still hold (a full restore moves it up). */
+  floor: number;
+  settled: boolean;
 }
 
 /** What a restore writes back into Redis, read under the drop's lock. */
@@ -115,7 +118,17 @@ export class OrderJournal {
   private deliveredWrite: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: OrderJournalOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8 });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 8,
+      // a journal that does not answer is a retryable UNAVAILABLE, never a hang: no waiting long
+      // for a connection, a statement or the drop's lock, and a restorer cut off mid-restore
+      // lets go of the lock
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 10_000,
+      lock_timeout: 10_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
     // an idle client losing its server must not crash the process: the next query reports it
     this.pool.on('error', (err) =>
       options.logger.warn({ err: err.message }, 'order journal: connection lost'),
@@ -157,6 +170,9 @@ export class OrderJournal {
         `CREATE UNIQUE INDEX IF NOT EXISTS drop_log_order ON ${this.log} (drop_id, order_id)`,
       );
       await db.query(
+        `CREATE UNIQUE INDEX IF NOT EXISTS drop_log_hold ON ${this.log} (drop_id, hold_id) WHERE type = 'order.created'`,
+      );
+      await db.query(
         `CREATE INDEX IF NOT EXISTS drop_log_undelivered ON ${this.log} (drop_id, n) WHERE NOT delivered`,
       );
     }).catch((error: unknown) => {
@@ -166,14 +182,55 @@ export class OrderJournal {
     return this.ready;
   }
 
-  /** Journals a new drop's definition (before Redis gets it: a drop Redis knows, the journal knows). */
-  async created(drop: DropDefinition, now: number): Promise<void> {
+  /**
+   * Journals a new drop's definition, before Redis gets it (a drop Redis knows, the journal
+   * knows); false when the journal has another drop of this id (two creates raced: the first to
+   * commit here is the drop, and the other must not reach Redis). A settled drop whose id is used
+   * again (its Redis keys expired) is kept, renamed `<id>#<nonce>`, with its orders.
+   */
+  async created(drop: DropDefinition, now: number): Promise<boolean> {
     await this.init();
-    await this.pool.query(
-      `INSERT INTO ${this.drops} (drop_id, definition, quantity, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (drop_id) DO NOTHING`,
-      [drop.id, JSON.stringify(drop), drop.quantity, now],
+    const mine = await this.transaction(async (db) => {
+      const { rows } = await db.query<{ nonce: string; settled: boolean }>(
+        `SELECT definition->>'nonce' AS nonce, settled FROM ${this.drops} WHERE drop_id = $1 FOR UPDATE`,
+        [drop.id],
+      );
+      const before = rows[0];
+      if (before?.nonce === drop.nonce) return true;
+      if (before && !before.settled) return false;
+      if (before) {
+        const archived = `${drop.id}#${before.nonce}`;
+        await db.query(`UPDATE ${this.log} SET drop_id = $2 WHERE drop_id = $1`, [
+          drop.id,
+          archived,
+        ]);
+        await db.query(`UPDATE ${this.drops} SET drop_id = $2 WHERE drop_id = $1`, [
+          drop.id,
+          archived,
+        ]);
+      }
+      await db.query(
+        `INSERT INTO ${this.drops} (drop_id, definition, quantity, created_at) VALUES ($1, $2, $3, $4)`,
+        [drop.id, JSON.stringify(drop), drop.quantity, now],
+      );
+      return true;
+    });
+    this.definitions.delete(drop.id);
+    return mine;
+  }
+
+  /** The order journalled for a hold, if any. */
+  async orderOfHold(
+    dropId: string,
+    holdId: string,
+  ): Promise<{ orderId: string; buyerId: string } | undefined> {
+    await this.init();
+    const { rows } = await this.pool.query<{ order_id: string; buyer_id: string }>(
+      `SELECT order_id, buyer_id FROM ${this.log} WHERE drop_id = $1 AND hold_id = $2 AND type = 'order.created'`,
+      [dropId, holdId],
     );
+    const row = rows[0];
+    return row ? { orderId: row.order_id, buyerId: row.buyer_id } : undefined;
   }
 
   /**
@@ -239,20 +296,26 @@ export class OrderJournal {
     this.definitions.set(dropId, drop.definition);
     const existing = await db.query<Row>(
       `SELECT epoch, n, type, at, state, order_id, hold_id, buyer_id FROM ${this.log}
-       WHERE drop_id = $1 AND (n = ANY($2::int[]) OR order_id = ANY($3::text[]))`,
+       WHERE drop_id = $1 AND (n = ANY($2::int[]) OR order_id = ANY($3::text[])
+         OR hold_id = ANY($4::text[]))`,
       [
         dropId,
         entries.map((e) => e.n),
         entries.flatMap((e) => (e.type === 'order.created' ? [e.orderId] : [])),
+        entries.flatMap((e) => (e.type === 'order.created' ? [e.holdId] : [])),
       ],
     );
     // entry numbers never repeat in a drop, whatever the epoch
     const byPlace = new Map<number, JournalEntry>();
     const byOrder = new Map<string, JournalEntry>();
+    const byHold = new Map<string, JournalEntry>();
     for (const row of existing.rows) {
       const entry = entryOf(row);
       byPlace.set(entry.n, entry);
-      if (entry.type === 'order.created') byOrder.set(entry.orderId, entry);
+      if (entry.type === 'order.created') {
+        byOrder.set(entry.orderId, entry);
+        byHold.set(entry.holdId, entry);
+      }
     }
     let { sold, top } = drop;
     const added: JournalEntry[] = [];
@@ -262,11 +325,13 @@ export class OrderJournal {
       // entries of the epochs Redis still holds (a soft restore keeps the one before)
       if (entry.epoch > drop.epoch || entry.epoch < drop.floor) return 'stale';
       if (entry.type === 'order.created') {
-        const other = byOrder.get(entry.orderId);
+        const other = byOrder.get(entry.orderId) ?? byHold.get(entry.holdId);
+        // one order per order id, and per hold
         if (other) return same(other, entry) ? 'ok' : 'stale';
         if (sold >= drop.quantity) return 'stale';
         sold += 1;
         byOrder.set(entry.orderId, entry);
+        byHold.set(entry.holdId, entry);
       }
       byPlace.set(entry.n, entry);
       top = Math.max(top, entry.n);
@@ -342,10 +407,18 @@ export class OrderJournal {
       epoch: number;
       top: number;
       sold: number;
+      floor: number;
     }>(
-      `SELECT drop_id, epoch, top, sold FROM ${this.drops} WHERE NOT settled ORDER BY created_at, drop_id`,
+      `SELECT drop_id, epoch, top, sold, floor FROM ${this.drops} WHERE NOT settled ORDER BY created_at, drop_id`,
     );
-    return rows.map((r) => ({ dropId: r.drop_id, epoch: r.epoch, top: r.top, sold: r.sold }));
+    return rows.map((r) => ({
+      dropId: r.drop_id,
+      epoch: r.epoch,
+      top: r.top,
+      sold: r.sold,
+      floor: r.floor,
+      settled: false,
+    }));
   }
 
   /** The drop's relay is done: the audit no longer looks at it (its orders stay listed). */
@@ -419,13 +492,23 @@ export class OrderJournal {
         epoch: number;
         top: number;
         sold: number;
+        floor: number;
+        settled: boolean;
         definition: DropDefinition;
-      }>(`SELECT epoch, top, sold, definition FROM ${this.drops} WHERE drop_id = $1 FOR UPDATE`, [
-        dropId,
-      ]);
+      }>(
+        `SELECT epoch, top, sold, floor, settled, definition FROM ${this.drops} WHERE drop_id = $1 FOR UPDATE`,
+        [dropId],
+      );
       const row = head.rows[0];
       if (!row) return 'unknown';
-      const mode = await decide({ dropId, epoch: row.epoch, top: row.top, sold: row.sold });
+      const mode = await decide({
+        dropId,
+        epoch: row.epoch,
+        top: row.top,
+        sold: row.sold,
+        floor: row.floor,
+        settled: row.settled,
+      });
       if (mode === 'none') return mode;
       const epoch = row.epoch + 1;
       // a full restore leaves nothing of the epochs before in Redis: their late entries are stale
@@ -459,6 +542,11 @@ export class OrderJournal {
 
   private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     const db = await this.pool.connect();
+    // the pool does not listen to a client it lent: a connection lost meanwhile must not crash
+    // the process (the query under way fails, and so the transaction; the client is let go)
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    db.on('error', onError);
     try {
       await db.query('BEGIN');
       const result = await work(db);
@@ -468,7 +556,8 @@ export class OrderJournal {
       await db.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      db.release();
+      db.off('error', onError);
+      db.release(lost);
     }
   }
 }

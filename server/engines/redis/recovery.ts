@@ -19,8 +19,13 @@ import type {
 
 /** The order journal's side of the Redis inventory (see {@link DropRecovery}). */
 export interface InventoryJournal {
-  /** Journals a new drop before Redis gets it. */
-  created(drop: DropDefinition, now: number): Promise<void>;
+  /** Journals a new drop before Redis gets it; false: the journal has another drop of this id. */
+  created(drop: DropDefinition, now: number): Promise<boolean>;
+  /** The order journalled for a hold, if any (the answer to a checkout Redis contradicted). */
+  orderOf(
+    dropId: string,
+    holdId: string,
+  ): Promise<{ orderId: string; buyerId: string } | undefined>;
   /** Journals an order Redis committed: `stale` when Redis contradicts the journal (the hold is lost). */
   ordered(dropId: string, entry: JournalEntry): Promise<Verdict>;
   /** Journals log entries before they go to the merchant; returns those that may go (a prefix). */
@@ -109,6 +114,10 @@ export class DropRecovery implements InventoryJournal {
    * or when the drop settles (another node's relay may have sent them).
    */
   private readonly journalled = new Map<string, Set<string>>();
+  /** When a hold Redis did not know last made this node check the drop against the journal. */
+  private readonly checked = new Map<string, number>();
+  /** Redis lost its outbox (or may have): undelivered events are to be sent again, until done. */
+  private redeliverPending: 'emptied' | 'suspect' | null = null;
   /** Drops being restored here now. */
   readonly restoring = new Set<string>();
   private readonly inflight = new Map<string, Promise<Restored>>();
@@ -160,13 +169,20 @@ export class DropRecovery implements InventoryJournal {
     return null;
   }
 
-  created(drop: DropDefinition, now: number): Promise<void> {
+  created(drop: DropDefinition, now: number): Promise<boolean> {
     return this.call(() => this.journal.created(drop, now));
+  }
+
+  orderOf(
+    dropId: string,
+    holdId: string,
+  ): Promise<{ orderId: string; buyerId: string } | undefined> {
+    return this.call(() => this.journal.orderOfHold(dropId, holdId));
   }
 
   async ordered(dropId: string, entry: JournalEntry): Promise<Verdict> {
     const [verdict = 'ok'] = await this.call(() => this.journal.append(dropId, [entry]));
-    if (verdict === 'stale') void this.restore(dropId, 'stale', entry.epoch);
+    if (verdict === 'stale') this.repair(dropId, entry.epoch);
     else {
       let known = this.journalled.get(dropId);
       if (!known) this.journalled.set(dropId, (known = new Set()));
@@ -180,13 +196,16 @@ export class DropRecovery implements InventoryJournal {
     // the orders this node journalled at checkout need no second transaction now
     const known = this.journalled.get(dropId);
     const unknown = journalled.filter((e) => !known?.delete(orderKey(e)));
+    // what is before these entries was relayed (by any node): forgotten here too
+    const first = journalled[0]?.n ?? 0;
+    if (known) for (const key of known) if (Number(key.split(':')[1]) < first) known.delete(key);
     if (unknown.length === 0) return entries;
     const verdicts = await this.call(() => this.journal.append(dropId, unknown));
     const stale = verdicts.indexOf('stale');
     if (stale === -1) return entries;
-    const first = unknown[stale];
-    void this.restore(dropId, 'stale', first?.epoch ?? 0);
-    return entries.slice(0, first ? journalled.indexOf(first) : 0);
+    const contradicted = unknown[stale];
+    this.repair(dropId, contradicted?.epoch ?? 0);
+    return entries.slice(0, contradicted ? journalled.indexOf(contradicted) : 0);
   }
 
   async missing(dropId: string): Promise<boolean> {
@@ -194,8 +213,22 @@ export class DropRecovery implements InventoryJournal {
   }
 
   async unknownHold(dropId: string): Promise<boolean> {
+    // one look per drop and audit period: a crowd of made-up hold ids costs the journal nothing
+    const now = this.now();
+    if ((this.checked.get(dropId) ?? -Infinity) > now - this.options.auditMs) return false;
+    this.checked.set(dropId, now);
     const done = await this.restore(dropId, 'missing', 0);
     return done === 'soft' || done === 'full';
+  }
+
+  /** Restores a drop whose entry the journal refused, in the background (logged if it fails). */
+  private repair(dropId: string, seenEpoch: number): void {
+    this.restore(dropId, 'stale', seenEpoch).catch((error: unknown) =>
+      this.logger.warn(
+        { err: String(error), dropId },
+        'order journal: restore failed; the audit retries',
+      ),
+    );
   }
 
   orders(dropId: string): Promise<Order[] | undefined> {
@@ -204,6 +237,7 @@ export class DropRecovery implements InventoryJournal {
 
   settled(dropId: string): Promise<void> {
     this.journalled.delete(dropId);
+    this.checked.delete(dropId);
     return this.call(() => this.journal.settled(dropId));
   }
 
@@ -240,7 +274,9 @@ export class DropRecovery implements InventoryJournal {
     const pipeline = this.redis.pipeline();
     for (const { dropId } of drops) pipeline.hmget(this.keys.drop(dropId)[0], ...FIELDS);
     const replies = drops.length > 0 ? ((await guarded(() => pipeline.exec())) ?? []) : [];
-    await Promise.all(
+    if (emptied) this.redeliverPending = 'emptied';
+    else if (suspect) this.redeliverPending ??= 'suspect';
+    await Promise.allSettled(
       drops.map((drop, i) => {
         const [, fields] = replies[i] ?? [];
         const found = behind(drop, fields as (string | null)[] | undefined);
@@ -248,9 +284,11 @@ export class DropRecovery implements InventoryJournal {
         return reason ? this.restore(drop.dropId, reason, drop.epoch) : Promise.resolve('none');
       }),
     );
-    if (emptied || suspect) {
+    const pending = this.redeliverPending;
+    if (pending) {
       const redelivered = await this.redeliver();
-      if (emptied && redelivered > 0) {
+      this.redeliverPending = null;
+      if (pending === 'emptied' && redelivered > 0) {
         this.logger.error(
           { redelivered },
           'Redis lost the merchant outbox: events the merchant had not confirmed are sent again from the order journal',
@@ -316,10 +354,14 @@ export class DropRecovery implements InventoryJournal {
         dropId,
         async (journalled) => {
           const fields = await guarded(() => this.redis.hmget(keys[0], ...FIELDS));
+          // an expired settled drop is not a loss (its orders stay listed from the journal)
+          if (journalled.settled && reason === 'missing') return 'none';
           if (behind(journalled, fields)) return 'full';
           const inRedis = Number(fields[1] ?? 0);
-          // a contradiction seen in this epoch, not repaired since
-          if (reason === 'stale' && inRedis <= seenEpoch) return 'full';
+          // a contradiction seen in an epoch Redis still holds entries of (a soft restore moved
+          // the epoch on, not the floor): not repaired yet
+          if (reason === 'stale' && (inRedis <= seenEpoch || journalled.floor <= seenEpoch))
+            return 'full';
           if (reason === 'suspect' && inRedis <= seenEpoch) return 'soft';
           return 'none';
         },
@@ -412,9 +454,11 @@ export class DropRecovery implements InventoryJournal {
         const order = e.type === 'order.created' ? [e.orderId, e.holdId, e.buyerId] : ['', '', ''];
         return [e.n, e.epoch, e.type, e.at, e.type === 'drop.state' ? e.state : '', ...order];
       });
-      await guarded(() => this.redis.dropRestoreEntries(...keys, epoch, ...args));
+      if ((await guarded(() => this.redis.dropRestoreEntries(...keys, epoch, ...args))) !== 1)
+        throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     }
-    await guarded(() => this.redis.dropRestoreEnd(...keys, epoch));
+    if ((await guarded(() => this.redis.dropRestoreEnd(...keys, epoch))) !== 1)
+      throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     await guarded(() =>
       Promise.all([
         this.redis.zadd(this.keys.roomDrops(drop.roomId), 'NX', String(drop.startsAt), drop.id),

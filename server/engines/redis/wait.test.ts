@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +12,7 @@ import { createRedisEngine } from './index.js';
 const redis = useRedis();
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  for (const stop of stops.splice(0).reverse()) await stop();
 });
 
 /** Retries a call refused as UNAVAILABLE (retryable), as the SDK does. */
@@ -45,8 +48,11 @@ describe('REDIS_WAIT_REPLICAS', () => {
     await admin.config('SET', 'repl-diskless-sync-delay', '0');
     admin.disconnect();
     const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'liveshop-replica-'));
+    stops.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     const replica = await spawnRedis([
-      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+      ...['--appendonly', 'no'],
       ...['--replicaof', '127.0.0.1', new URL(redis.url).port],
     ]);
     stops.push(() => stopRedis(replica));
