@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CodedError,
-  createClient,
   type CheckoutResult,
   type ClaimResult,
   type LiveShopClient,
@@ -12,6 +11,7 @@ import {
   type Room,
 } from '../client-sdk/src/index.js';
 import { signToken, type Claims } from '../server/auth.js';
+import { appClient } from './helpers/clients.js';
 import { eventually, until } from './helpers/events.js';
 import { restartablePort } from './helpers/network.js';
 import { MERCHANT_SECRET, startMerchant, type Received } from './helpers/merchant.js';
@@ -37,22 +37,8 @@ const PATIENCE_MS = 60_000;
 
 const token = (claims: Claims) => signToken(claims, TEST_SECRET, { ttlSeconds: 600 });
 
-/** An app's client: it reconnects by itself (to the same URL) and resumes its rooms. */
-async function connect(url: string, claims: Claims): Promise<LiveShopClient> {
-  const c = createClient({
-    url,
-    token: await token(claims),
-    transports: ['websocket'],
-    requestTimeoutMs: 10_000,
-    socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 1000 },
-  });
-  cleanups.push(() => c.close());
-  await new Promise<void>((resolve, reject) => {
-    c.once('connected', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
-}
+const connect = (url: string, claims: Claims) =>
+  appClient(url, claims, (task) => cleanups.push(task));
 
 /** What one buyer saw: every answer, and what its connection did once the server was killed. */
 interface Buyer {

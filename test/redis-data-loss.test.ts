@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type LiveShopClient, type Room } from '../client-sdk/src/index.js';
+import type { Room } from '../client-sdk/src/index.js';
 import { spawnRedis, stopRedis } from '../load-tests/lib/redis-server.js';
 import { signToken, type Claims } from '../server/auth.js';
+import { appClient } from './helpers/clients.js';
 import { eventually, eventuallyAsync } from './helpers/events.js';
 import { MERCHANT_SECRET, startMerchant } from './helpers/merchant.js';
 import { restartablePort, startTcpProxy } from './helpers/network.js';
@@ -31,21 +32,8 @@ const DROP = 'loss-drop';
 
 const token = (claims: Claims) => signToken(claims, TEST_SECRET, { ttlSeconds: 600 });
 
-async function connect(url: string, claims: Claims): Promise<LiveShopClient> {
-  const c = createClient({
-    url,
-    token: await token(claims),
-    transports: ['websocket'],
-    requestTimeoutMs: 10_000,
-    socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 1000 },
-  });
-  cleanups.push(() => c.close());
-  await new Promise<void>((resolve, reject) => {
-    c.once('connected', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
-}
+const connect = (url: string, claims: Claims) =>
+  appClient(url, claims, (task) => cleanups.push(task));
 
 /** A redis-server without any persistence (a restart comes back empty), on a port of its own. */
 async function redisServer(port: number, dir: string, ...extra: string[]): Promise<ChildProcess> {

@@ -115,19 +115,20 @@ export const DROP_KEYS = 7;
 
 export const inventoryScripts = {
   /**
-   * ARGV id, roomId, product (JSON), quantity, cap, startsAt, endsAt, holdMs, now, minPresenceMs,
-   * mode, seed, seedHash, nonce → 1 if created.
+   * ARGV now, then the definition (id, roomId, product (JSON), quantity, cap, startsAt, endsAt,
+   * holdMs, minPresenceMs, mode, seed, seedHash, nonce: definitionArgs in inventory.ts) → 1 if
+   * created.
    */
   dropCreate: {
     numberOfKeys: DROP_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_DROP) == 1 then return 0 end
-redis.call('HSET', K_DROP, 'id', ARGV[1], 'roomId', ARGV[2], 'product', ARGV[3],
-  'quantity', ARGV[4], 'cap', ARGV[5], 'startsAt', ARGV[6], 'endsAt', ARGV[7], 'holdMs', ARGV[8],
-  'remaining', ARGV[4], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
+redis.call('HSET', K_DROP, 'id', ARGV[2], 'roomId', ARGV[3], 'product', ARGV[4],
+  'quantity', ARGV[5], 'cap', ARGV[6], 'startsAt', ARGV[7], 'endsAt', ARGV[8], 'holdMs', ARGV[9],
+  'remaining', ARGV[5], 'held', 0, 'sold', 0, 'holds', 0, 'orders', 0, 'events', 0, 'relayed', 0,
   'minPresenceMs', ARGV[10], 'mode', ARGV[11], 'seed', ARGV[12], 'seedHash', ARGV[13],
   'entries', 0, 'drawn', 0, 'nonce', ARGV[14])
-note(clock(tonumber(ARGV[9])))
+note(clock(tonumber(ARGV[1])))
 return 1`,
   },
   /**

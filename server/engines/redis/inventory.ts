@@ -61,6 +61,25 @@ const DEFINITION_FIELDS = [
   'nonce',
 ];
 
+/** A drop's definition as its scripts take it (dropCreate, dropRestoreBegin). */
+export function definitionArgs(drop: DropDefinition): (string | number)[] {
+  return [
+    drop.id,
+    drop.roomId,
+    JSON.stringify(drop.product),
+    drop.quantity,
+    drop.perBuyerCap,
+    drop.startsAt,
+    drop.endsAt,
+    drop.holdMs,
+    drop.minPresenceMs,
+    drop.mode,
+    drop.seed ?? '',
+    drop.seedHash ?? '',
+    drop.nonce,
+  ];
+}
+
 /** A log entry from its Stream form (id `0-n`). */
 function logEntry([id, fields]: Entry): DropLogEntry {
   const f: Record<string, string> = {};
@@ -146,23 +165,7 @@ export class RedisInventory implements InventoryPort {
       ]),
     );
     const created = await guarded(() =>
-      this.redis.dropCreate(
-        ...this.keys.drop(drop.id),
-        drop.id,
-        drop.roomId,
-        JSON.stringify(drop.product),
-        drop.quantity,
-        drop.perBuyerCap,
-        drop.startsAt,
-        drop.endsAt,
-        drop.holdMs,
-        now,
-        drop.minPresenceMs,
-        drop.mode,
-        drop.seed ?? '',
-        drop.seedHash ?? '',
-        drop.nonce,
-      ),
+      this.redis.dropCreate(...this.keys.drop(drop.id), now, ...definitionArgs(drop)),
     );
     await this.replicated();
     return { created: created === 1 };

@@ -8,6 +8,7 @@ import type {
   MerchantOutboxPort,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
+import { definitionArgs } from './inventory.js';
 import type { Keys } from './keys.js';
 import type {
   JournalEntry,
@@ -430,19 +431,7 @@ export class DropRecovery implements InventoryJournal {
         ...keys,
         epoch,
         how === 'full' ? 1 : 0,
-        drop.id,
-        drop.roomId,
-        JSON.stringify(drop.product),
-        drop.quantity,
-        drop.perBuyerCap,
-        drop.startsAt,
-        drop.endsAt,
-        drop.holdMs,
-        drop.minPresenceMs,
-        drop.mode,
-        drop.seed ?? '',
-        drop.seedHash ?? '',
-        drop.nonce,
+        ...definitionArgs(drop),
         plan.state ?? 'scheduled',
         Math.round(plan.clock),
         drawn ? 1 : 0,
