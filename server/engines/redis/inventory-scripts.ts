@@ -1,4 +1,24 @@
+import type { DropDefinition } from '../../../rooms/index.js';
 import { TOKEN_BUCKET } from './scripts.js';
+
+/** A drop's definition as its scripts take it (dropCreate, dropRestoreBegin). */
+export function definitionArgs(drop: DropDefinition): (string | number)[] {
+  return [
+    drop.id,
+    drop.roomId,
+    JSON.stringify(drop.product),
+    drop.quantity,
+    drop.perBuyerCap,
+    drop.startsAt,
+    drop.endsAt,
+    drop.holdMs,
+    drop.minPresenceMs,
+    drop.mode,
+    drop.seed ?? '',
+    drop.seedHash ?? '',
+    drop.nonce,
+  ];
+}
 
 /**
  * Lua scripts for drops. Every script takes the same seven keys of one drop (all with the drop's

@@ -23,6 +23,7 @@ import {
 } from '../../../rooms/index.js';
 import { holdSecret } from '../../ids.js';
 import { guarded, type RedisClient } from './connection.js';
+import { definitionArgs } from './inventory-scripts.js';
 import type { Keys } from './keys.js';
 import type { InventoryJournal } from './recovery.js';
 
@@ -60,25 +61,6 @@ const DEFINITION_FIELDS = [
   'seedHash',
   'nonce',
 ];
-
-/** A drop's definition as its scripts take it (dropCreate, dropRestoreBegin). */
-export function definitionArgs(drop: DropDefinition): (string | number)[] {
-  return [
-    drop.id,
-    drop.roomId,
-    JSON.stringify(drop.product),
-    drop.quantity,
-    drop.perBuyerCap,
-    drop.startsAt,
-    drop.endsAt,
-    drop.holdMs,
-    drop.minPresenceMs,
-    drop.mode,
-    drop.seed ?? '',
-    drop.seedHash ?? '',
-    drop.nonce,
-  ];
-}
 
 /** A log entry from its Stream form (id `0-n`). */
 function logEntry([id, fields]: Entry): DropLogEntry {

@@ -8,7 +8,7 @@ import type {
   MerchantOutboxPort,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
-import { definitionArgs } from './inventory.js';
+import { definitionArgs } from './inventory-scripts.js';
 import type { Keys } from './keys.js';
 import type {
   JournalEntry,
