@@ -10,8 +10,11 @@ export interface WebhookOptions {
   /** This sender's name among the nodes (its unconfirmed events come back to it after a restart). */
   sender: string;
   batch?: number;
-  /** After this long unconfirmed, another node's sender may deliver an event. */
-  reclaimAfterMs?: number;
+  /**
+   * The lease one sender holds to deliver (renewed before each post): one at a time, so events
+   * reach the merchant in order; a sender gone, another takes over within this.
+   */
+  leaseMs?: number;
   /** Wait between polls when nothing is pending. */
   pollMs?: number;
   minBackoffMs?: number;
@@ -99,7 +102,7 @@ export class WebhookSender {
   ) {
     this.o = {
       batch: 50,
-      reclaimAfterMs: 60_000,
+      leaseMs: 10_000,
       pollMs: 1000,
       minBackoffMs: 500,
       maxBackoffMs: 60_000,
@@ -130,7 +133,13 @@ export class WebhookSender {
     while (this.running) {
       let wait = this.o.pollMs;
       try {
-        const events = await this.outbox.take(this.o.sender, this.o.batch, this.o.reclaimAfterMs);
+        if (!(await this.outbox.lead(this.o.sender, this.o.leaseMs))) {
+          // another node's sender delivers: wait for its lease to lapse
+          await this.sleep(this.o.leaseMs / 2);
+          continue;
+        }
+        // the sender with the lease delivers what others took and left first, in order
+        const events = await this.outbox.take(this.o.sender, this.o.batch, 0);
         const done = await this.deliverAll(events);
         if (done && events.length === this.o.batch) wait = 0;
         if (!done) wait = this.backoff();
@@ -146,6 +155,8 @@ export class WebhookSender {
   private async deliverAll(events: MerchantEvent[]): Promise<boolean> {
     for (const event of events) {
       if (!this.running) return true;
+      // lost the lease (a long backoff): the next holder takes these over
+      if (!(await this.outbox.lead(this.o.sender, this.o.leaseMs))) return true;
       if (!(await this.post(event))) return false;
       await this.outbox.delivered(event.id);
       this.backoffMs = 0;

@@ -33,7 +33,7 @@ function sender(outbox: MerchantOutboxPort, url: string, name = 'node1') {
       pollMs: 20,
       minBackoffMs: 20,
       maxBackoffMs: 100,
-      reclaimAfterMs: 200,
+      leaseMs: 200,
     },
     pino({ level: 'silent' }),
   );

@@ -31,4 +31,9 @@ export interface MerchantOutboxPort {
   delivered(id: string): Promise<void>;
   /** The newest `limit` events, oldest first (the HTTP listing when no webhook is set). */
   recent(limit: number): Promise<MerchantEvent[]>;
+  /**
+   * Takes or renews, for `ttlMs`, the lease of the one sender that delivers, so the merchant gets
+   * events in the outbox's order however many nodes there are; false while another holds it.
+   */
+  lead(sender: string, ttlMs: number): Promise<boolean>;
 }

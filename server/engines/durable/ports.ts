@@ -152,5 +152,6 @@ export function durableOutbox(
       await committed;
     },
     recent: (limit) => inner.recent(limit),
+    lead: () => inner.lead(),
   };
 }

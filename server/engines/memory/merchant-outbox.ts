@@ -87,4 +87,9 @@ export class MemoryMerchantOutbox implements MerchantOutboxPort {
   recent(limit: number): Promise<MerchantEvent[]> {
     return Promise.resolve(structuredClone(this.all.slice(-limit)));
   }
+
+  /** One process, one sender: always its own. */
+  lead(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
 }

@@ -474,6 +474,15 @@ redis.call('HSET', K_DROP, 'remaining', tonumber(d[1]) - tonumber(d[2]))
 redis.call('HDEL', K_DROP, 'restoring')
 return 1`,
   },
+  /** The webhook senders' lease. KEYS lease; ARGV sender, ttl ms → 1 if this sender holds it now. */
+  merchantLead: {
+    numberOfKeys: 1,
+    lua: `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`,
+  },
   /**
    * The merchant outbox's append (keys on the merchant's shard, not a drop's). KEYS stream, ids;
    * ARGV id, type, at, data, now, id retention ms, maxlen → 1 if appended, 0 for an id seen lately.

@@ -39,6 +39,11 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     private readonly onDelivered?: (id: string) => void,
   ) {}
 
+  /** The senders' lease, beside the stream (the same slot in a Cluster). */
+  private get leaseKey(): string {
+    return `${this.key}:sender`;
+  }
+
   async append(event: MerchantEvent, now: number): Promise<{ appended: boolean }> {
     await this.ensureGroup();
     const added = await guarded(() =>
@@ -100,7 +105,16 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
       add(reply[1]);
     }
     if (taken.size < limit) add(await this.read(sender, limit - taken.size, '>'));
-    return [...taken.values()].slice(0, limit);
+    // in the stream's order, whoever held them before (ids are `<ms>-<seq>`)
+    const order = (id: string) => id.split('-').map(Number) as [number, number];
+    return [...taken]
+      .sort(([a], [b]) => {
+        const [am, as] = order(a);
+        const [bm, bs] = order(b);
+        return am - bm || as - bs;
+      })
+      .slice(0, limit)
+      .map(([, event]) => event);
   }
 
   async delivered(id: string): Promise<void> {
@@ -116,6 +130,11 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
       this.redis.xrevrange(this.key, '+', '-', 'COUNT', limit),
     )) as Entry[];
     return entries.reverse().map(eventOf);
+  }
+
+  async lead(sender: string, ttlMs: number): Promise<boolean> {
+    const held = await guarded(() => this.redis.merchantLead(this.leaseKey, sender, ttlMs));
+    return held === 1;
   }
 
   private async read(sender: string, count: number, from: '0' | '>'): Promise<Entry[]> {

@@ -43,6 +43,8 @@ export interface RestorePlan {
   state: DropState | null;
   /** The latest time in the journal (the drop's clock never goes back). */
   clock: number;
+  /** The drop's events the merchant has not confirmed, in log order (to send again). */
+  undelivered: MerchantEvent[];
 }
 
 export interface OrderJournalOptions {
@@ -517,19 +519,25 @@ export class OrderJournal {
          WHERE drop_id = $1`,
         [dropId, epoch, mode === 'full'],
       );
-      const { rows } = await db.query<Row>(
-        `SELECT epoch, n, type, at, state, order_id, hold_id, buyer_id FROM ${this.log}
+      const { rows } = await db.query<Row & { delivered: boolean }>(
+        `SELECT epoch, n, type, at, state, order_id, hold_id, buyer_id, delivered FROM ${this.log}
          WHERE drop_id = $1 ORDER BY n`,
         [dropId],
       );
       const entries = rows.map(entryOf);
       const states = entries.filter((e) => e.type === 'drop.state');
+      // read here, in the same transaction: a restore needs no second connection of the pool
+      const undelivered = rows
+        .filter((r) => !r.delivered)
+        .map((r) => merchantEventOf(row.definition, entryOf(r)))
+        .filter((event) => !this.delivered.has(event.id));
       await apply(mode, {
         drop: row.definition,
         epoch,
         entries,
         state: states.at(-1)?.state ?? null,
         clock: Math.max(0, ...entries.map((e) => e.at)),
+        undelivered,
       });
       return mode;
     });

@@ -277,14 +277,19 @@ export class DropRecovery implements InventoryJournal {
     const replies = drops.length > 0 ? ((await guarded(() => pipeline.exec())) ?? []) : [];
     if (emptied) this.redeliverPending = 'emptied';
     else if (suspect) this.redeliverPending ??= 'suspect';
-    await Promise.allSettled(
-      drops.map((drop, i) => {
-        const [, fields] = replies[i] ?? [];
-        const found = behind(drop, fields as (string | null)[] | undefined);
-        const reason = found ?? (suspect ? 'suspect' : null);
-        return reason ? this.restore(drop.dropId, reason, drop.epoch) : Promise.resolve('none');
-      }),
-    );
+    // one drop at a time (each restore holds a connection of the journal's pool)
+    for (const [i, drop] of drops.entries()) {
+      const [, fields] = replies[i] ?? [];
+      const found = behind(drop, fields as (string | null)[] | undefined);
+      const reason = found ?? (suspect ? 'suspect' : null);
+      if (reason)
+        await this.restore(drop.dropId, reason, drop.epoch).catch((error: unknown) =>
+          this.logger.warn(
+            { err: String(error), dropId: drop.dropId },
+            'order journal: restore failed; the next audit retries',
+          ),
+        );
+    }
     const pending = this.redeliverPending;
     if (pending) {
       const redelivered = await this.redeliver();
@@ -350,6 +355,7 @@ export class DropRecovery implements InventoryJournal {
   private async restoreDrop(dropId: string, reason: Reason, seenEpoch: number): Promise<Restored> {
     const keys = this.keys.drop(dropId);
     let plan: RestorePlan | undefined;
+    let redelivered = 0;
     const mode = await this.call(() =>
       this.journal.restore(
         dropId,
@@ -369,7 +375,7 @@ export class DropRecovery implements InventoryJournal {
         async (how, restored) => {
           this.restoring.add(dropId);
           plan = restored;
-          await this.write(how, restored);
+          redelivered = await this.write(how, restored);
         },
       ),
     );
@@ -381,7 +387,6 @@ export class DropRecovery implements InventoryJournal {
       );
       return mode;
     }
-    const redelivered = await this.redeliver(dropId);
     const orders = plan.entries.filter((e) => e.type === 'order.created').length;
     const report: DataLossReport = {
       kind: reason === 'missing' ? 'missing' : 'stale',
@@ -421,8 +426,12 @@ export class DropRecovery implements InventoryJournal {
     };
   }
 
-  /** Writes a restore plan into Redis (the caller holds the drop's lock in the journal). */
-  private async write(how: 'soft' | 'full', plan: RestorePlan): Promise<void> {
+  /**
+   * Writes a restore plan into Redis (the caller holds the drop's lock in the journal); a full one
+   * sends the merchant again what it has not confirmed, before the drop answers again, so those
+   * events come before anything the drop logs from then on. Resolves with how many were sent.
+   */
+  private async write(how: 'soft' | 'full', plan: RestorePlan): Promise<number> {
     const { drop, epoch } = plan;
     const keys = this.keys.drop(drop.id);
     const drawn = drop.mode === 'lottery' && plan.entries.some((e) => e.type === 'order.created');
@@ -437,7 +446,7 @@ export class DropRecovery implements InventoryJournal {
         drawn ? 1 : 0,
       ),
     );
-    if (how === 'soft') return;
+    if (how === 'soft') return 0;
     for (let i = 0; i < plan.entries.length; i += RESTORE_CHUNK) {
       const args = plan.entries.slice(i, i + RESTORE_CHUNK).flatMap((e) => {
         const order = e.type === 'order.created' ? [e.orderId, e.holdId, e.buyerId] : ['', '', ''];
@@ -446,6 +455,9 @@ export class DropRecovery implements InventoryJournal {
       if ((await guarded(() => this.redis.dropRestoreEntries(...keys, epoch, ...args))) !== 1)
         throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     }
+    let redelivered = 0;
+    for (const event of plan.undelivered)
+      if ((await this.outbox.append(event, this.now())).appended) redelivered += 1;
     if ((await guarded(() => this.redis.dropRestoreEnd(...keys, epoch))) !== 1)
       throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     await guarded(() =>
@@ -454,11 +466,12 @@ export class DropRecovery implements InventoryJournal {
         this.redis.zadd(this.keys.openDrops(), 'NX', String(this.now()), drop.id),
       ]),
     );
+    return redelivered;
   }
 
-  /** Appends every event the merchant has not confirmed (of one drop, or all) to the outbox. */
-  private async redeliver(dropId?: string): Promise<number> {
-    const events = await this.call(() => this.journal.undelivered(dropId));
+  /** Appends every event the merchant has not confirmed, of every drop, to the outbox. */
+  private async redeliver(): Promise<number> {
+    const events = await this.call(() => this.journal.undelivered());
     let appended = 0;
     for (const event of events)
       if ((await this.outbox.append(event, this.now())).appended) appended += 1;
