@@ -10,22 +10,23 @@ const canListen = (port: number) =>
   });
 
 /**
- * A free port below the kernel's ephemeral range: while the server on it (a node, a merchant, a
+ * A free port below the kernel's ephemeral range (and, with `offset`, `port + offset` free and
+ * below it too: a Redis Cluster node's bus port is its port + 10000): while the server on it (a node, a merchant, a
  * Redis) is down, none of the test's hundreds of client sockets can be given it as their own port
  * (which would make the restart fail with EADDRINUSE, or a reconnect connect to itself).
  * Elsewhere than Linux, any free port.
  */
-export async function restartablePort(): Promise<number> {
+export async function restartablePort(offset = 0): Promise<number> {
   let low: number;
   try {
     low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
   } catch {
     return freePort();
   }
-  if (!(low > 11_000)) return freePort();
+  if (!(low > 11_000 + offset)) return freePort();
   for (;;) {
-    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
-    if (await canListen(port)) return port;
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000 - offset));
+    if ((await canListen(port)) && (offset === 0 || (await canListen(port + offset)))) return port;
   }
 }
 

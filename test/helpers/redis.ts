@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
+import { restartablePort } from './network.js';
 import {
-  freePort,
   spawnRedis,
   startRedisServer,
   stopRedis,
@@ -64,7 +64,9 @@ export function useRedisCluster(): TestRedisCluster {
   const ports: number[] = [];
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) ports.push(await freePort());
+    // a cluster node also listens on its port + 10000 (the bus): both free, and out of the range
+    // the kernel gives client sockets, so neither is taken meanwhile
+    for (let i = 0; i < 3; i++) ports.push(await restartablePort(10_000));
     for (const port of ports) {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`);
