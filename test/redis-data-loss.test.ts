@@ -283,6 +283,13 @@ describe('three nodes on a Redis that loses its data mid-drop, with the order jo
           eventOfOrder.set(orderId, id);
         }
       }
+      // in the drop's order: each event first arrives after every event logged before it (the
+      // ones sent again after the loss included), by the entry number in its id (`:n`, `:rE.n`)
+      const firsts = [...new Set(merchant.received.map((r) => r.id))].filter((id) =>
+        /:(r\d+\.)?\d+$/.test(id),
+      );
+      const numbers = firsts.map((id) => Number(/(\d+)$/.exec(id)?.[1]));
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
       // and hears of the loss
       await eventually(() => merchant.received.some((r) => r.event.type === 'engine.restored'));
       const restored = merchant.received.find((r) => r.event.type === 'engine.restored')!.event;

@@ -140,7 +140,8 @@ export class MerchantRelay {
       const { drop, entries, settled } = unrelayed;
       let appended = false;
       for (const entry of entries) {
-        const result = await this.outbox.append(merchantEventOf(drop, entry), now);
+        const event = merchantEventOf(drop, entry);
+        const result = await this.outbox.append(event, now, unrelayed.generation);
         appended ||= result.appended;
       }
       const last = entries.at(-1);

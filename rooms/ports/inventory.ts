@@ -87,6 +87,8 @@ export interface Unrelayed {
    * relayed, it can leave the open list.
    */
   settled: boolean;
+  /** The outbox these entries go to (Redis with the order journal: its generation), if it has one. */
+  generation?: string | undefined;
 }
 
 /**

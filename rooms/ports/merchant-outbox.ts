@@ -19,9 +19,12 @@ export interface MerchantEvent {
 export interface MerchantOutboxPort {
   /**
    * Appends an event unless one with its id was appended within {@link MERCHANT_ID_RETENTION_MS}
-   * (so relaying the same change twice, from two nodes or after a crash, sends it once).
+   * (so relaying the same change twice, from two nodes or after a crash, sends it once). With the
+   * `generation` its entry was read under (`Unrelayed.generation`), refused as UNAVAILABLE
+   * if the outbox is another one by now (Redis lost it: what was read before goes again, in order,
+   * from the order journal).
    */
-  append(event: MerchantEvent, now: number): Promise<{ appended: boolean }>;
+  append(event: MerchantEvent, now: number, generation?: string): Promise<{ appended: boolean }>;
   /**
    * Up to `limit` events for `sender` to deliver, oldest first: its own unconfirmed ones, then
    * ones another sender left unconfirmed for `reclaimAfterMs`, then new ones.

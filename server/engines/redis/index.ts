@@ -77,6 +77,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     commands,
     keys.merchantEvents(),
     keys.merchantIds(),
+    keys.sentinel(),
     (id) => recovery?.delivered(id),
   );
   if (options.journal) {

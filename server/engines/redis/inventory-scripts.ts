@@ -484,12 +484,14 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`,
   },
   /**
-   * The merchant outbox's append (keys on the merchant's shard, not a drop's). KEYS stream, ids;
-   * ARGV id, type, at, data, now, id retention ms, maxlen → 1 if appended, 0 for an id seen lately.
+   * The merchant outbox's append (keys on the merchant's shard, not a drop's). KEYS stream, ids,
+   * sentinel; ARGV id, type, at, data, now, id retention ms, maxlen, generation ('' for none) → 1
+   * if appended, 0 for an id seen lately, -1 when the sentinel is no longer that generation.
    */
   merchantAppend: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `
+if ARGV[8] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[8] then return -1 end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[6]))
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])

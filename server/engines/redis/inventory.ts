@@ -24,6 +24,7 @@ import {
 import { holdSecret } from '../../ids.js';
 import { guarded, type RedisClient } from './connection.js';
 import { definitionArgs } from './inventory-scripts.js';
+import { outboxGeneration } from './merchant-outbox.js';
 import type { Keys } from './keys.js';
 import type { InventoryJournal } from './recovery.js';
 
@@ -399,6 +400,11 @@ export class RedisInventory implements InventoryPort {
   }
 
   async unrelayed(dropId: string, now: number, limit: number): Promise<Unrelayed | undefined> {
+    // with the journal, the outbox's generation, read before the entries: if Redis loses the
+    // outbox after this, the appends of what was read here are refused (the restore sends it)
+    const generation = this.journal
+      ? await outboxGeneration(this.redis, this.keys.sentinel())
+      : undefined;
     const reply = await this.run<[number, Entry[]]>(dropId, () =>
       this.redis.dropUnrelayed(...this.keys.drop(dropId), now, limit),
     );
@@ -408,7 +414,12 @@ export class RedisInventory implements InventoryPort {
     const entries = reply[1].map(logEntry);
     // what goes to the merchant is journalled first; a contradiction stops the relay here
     const relayable = this.journal ? await this.journal.relayed(dropId, entries) : entries;
-    return { drop, entries: relayable, settled: reply[0] === 1 && relayable === entries };
+    return {
+      drop,
+      entries: relayable,
+      settled: reply[0] === 1 && relayable === entries,
+      generation,
+    };
   }
 
   async markRelayed(dropId: string, n: number): Promise<void> {

@@ -3,12 +3,24 @@ import {
   type MerchantEvent,
   type MerchantOutboxPort,
 } from '../../../rooms/index.js';
+import { randomUUID } from 'node:crypto';
+import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import { guarded, type RedisClient } from './connection.js';
 
 type Entry = [id: string, fields: string[]];
 
 const GROUP = 'senders';
 const MAX_EVENTS = 100_000;
+
+/**
+ * The outbox's generation: the sentinel key's value, written first if Redis lost it (a Redis
+ * without it was emptied: the order journal's audit notices the new value and sends again what
+ * the merchant had not confirmed).
+ */
+export async function outboxGeneration(redis: RedisClient, sentinelKey: string): Promise<string> {
+  await guarded(() => redis.set(sentinelKey, randomUUID(), 'NX'));
+  return (await guarded(() => redis.get(sentinelKey))) ?? '';
+}
 
 function eventOf([entryId, fields]: Entry): MerchantEvent {
   const f: Record<string, string> = {};
@@ -35,6 +47,8 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     private readonly redis: RedisClient,
     private readonly key: string,
     private readonly idsKey: string,
+    /** The engine's sentinel key (its value: the outbox's generation). */
+    private readonly sentinelKey: string,
     /** Told of each confirmed delivery (the order journal marks the event delivered). */
     private readonly onDelivered?: (id: string) => void,
   ) {}
@@ -44,12 +58,17 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
     return `${this.key}:sender`;
   }
 
-  async append(event: MerchantEvent, now: number): Promise<{ appended: boolean }> {
+  async append(
+    event: MerchantEvent,
+    now: number,
+    generation?: string,
+  ): Promise<{ appended: boolean }> {
     await this.ensureGroup();
     const added = await guarded(() =>
       this.redis.merchantAppend(
         this.key,
         this.idsKey,
+        this.sentinelKey,
         event.id,
         event.type,
         event.at,
@@ -57,8 +76,11 @@ export class RedisMerchantOutbox implements MerchantOutboxPort {
         now,
         MERCHANT_ID_RETENTION_MS,
         MAX_EVENTS,
+        generation ?? '',
       ),
     );
+    if (added === -1)
+      throw new CodedError('UNAVAILABLE', 'The merchant outbox is being restored; retry', 1000);
     return { appended: added === 1 };
   }
 

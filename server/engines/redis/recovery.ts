@@ -9,6 +9,7 @@ import type {
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import { definitionArgs } from './inventory-scripts.js';
+import { outboxGeneration } from './merchant-outbox.js';
 import type { Keys } from './keys.js';
 import type {
   JournalEntry,
@@ -326,6 +327,10 @@ export class DropRecovery implements InventoryJournal {
     return changed;
   }
 
+  private generation(): Promise<string> {
+    return outboxGeneration(this.redis, this.keys.sentinel());
+  }
+
   /** The sentinel key is gone (or was written again by another node): Redis was emptied. */
   private async sentinelGone(): Promise<boolean> {
     const key = this.keys.sentinel();
@@ -395,7 +400,7 @@ export class DropRecovery implements InventoryJournal {
       orders,
       redelivered,
     };
-    await this.outbox.append(this.restoredEvent(plan, report), this.now());
+    await this.outbox.append(this.restoredEvent(plan, report), this.now(), await this.generation());
     this.logger.error(
       { ...report, quantity: plan.drop.quantity, remaining: plan.drop.quantity - orders },
       'Redis lost data: drop restored from the order journal (holds it forgot answer hold_lost)',
@@ -456,8 +461,9 @@ export class DropRecovery implements InventoryJournal {
         throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     }
     let redelivered = 0;
+    const generation = await this.generation();
     for (const event of plan.undelivered)
-      if ((await this.outbox.append(event, this.now())).appended) redelivered += 1;
+      if ((await this.outbox.append(event, this.now(), generation)).appended) redelivered += 1;
     if ((await guarded(() => this.redis.dropRestoreEnd(...keys, epoch))) !== 1)
       throw new Error(`drop ${drop.id} changed in Redis while it was restored`);
     await guarded(() =>
@@ -472,9 +478,10 @@ export class DropRecovery implements InventoryJournal {
   /** Appends every event the merchant has not confirmed, of every drop, to the outbox. */
   private async redeliver(): Promise<number> {
     const events = await this.call(() => this.journal.undelivered());
+    const generation = await this.generation();
     let appended = 0;
     for (const event of events)
-      if ((await this.outbox.append(event, this.now())).appended) appended += 1;
+      if ((await this.outbox.append(event, this.now(), generation)).appended) appended += 1;
     return appended;
   }
 
