@@ -18,8 +18,9 @@ const MAX_EVENTS = 100_000;
  * the merchant had not confirmed).
  */
 export async function outboxGeneration(redis: RedisClient, sentinelKey: string): Promise<string> {
-  await guarded(() => redis.set(sentinelKey, randomUUID(), 'NX'));
-  return (await guarded(() => redis.get(sentinelKey))) ?? '';
+  // one command: the value there, or this one written now
+  const fresh = randomUUID();
+  return (await guarded(() => redis.set(sentinelKey, fresh, 'NX', 'GET'))) ?? fresh;
 }
 
 function eventOf([entryId, fields]: Entry): MerchantEvent {

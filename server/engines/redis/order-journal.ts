@@ -282,18 +282,7 @@ export class OrderJournal {
     dropId: string,
     entries: JournalEntry[],
   ): Promise<Verdict[]> {
-    const head = await db.query<{
-      epoch: number;
-      floor: number;
-      quantity: number;
-      sold: number;
-      top: number;
-      definition: DropDefinition;
-    }>(
-      `SELECT epoch, floor, quantity, sold, top, definition FROM ${this.drops} WHERE drop_id = $1 FOR UPDATE`,
-      [dropId],
-    );
-    const drop = head.rows[0];
+    const drop = await this.lockDrop(db, dropId);
     if (!drop) return entries.map(() => 'ok');
     this.definitions.set(dropId, drop.definition);
     const existing = await db.query<Row>(
@@ -490,18 +479,7 @@ export class OrderJournal {
   ): Promise<'none' | 'soft' | 'full' | 'unknown'> {
     await this.init();
     return this.transaction(async (db) => {
-      const head = await db.query<{
-        epoch: number;
-        top: number;
-        sold: number;
-        floor: number;
-        settled: boolean;
-        definition: DropDefinition;
-      }>(
-        `SELECT epoch, top, sold, floor, settled, definition FROM ${this.drops} WHERE drop_id = $1 FOR UPDATE`,
-        [dropId],
-      );
-      const row = head.rows[0];
+      const row = await this.lockDrop(db, dropId);
       if (!row) return 'unknown';
       const mode = await decide({
         dropId,
@@ -546,6 +524,24 @@ export class OrderJournal {
   async close(): Promise<void> {
     await this.flushDelivered();
     await this.pool.end();
+  }
+
+  /** A drop's journal row, locked until the transaction ends (appends and restores queue on it). */
+  private async lockDrop(db: pg.PoolClient, dropId: string) {
+    const { rows } = await db.query<{
+      epoch: number;
+      floor: number;
+      quantity: number;
+      sold: number;
+      top: number;
+      settled: boolean;
+      definition: DropDefinition;
+    }>(
+      `SELECT epoch, floor, quantity, sold, top, settled, definition FROM ${this.drops}
+       WHERE drop_id = $1 FOR UPDATE`,
+      [dropId],
+    );
+    return rows[0];
   }
 
   private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
