@@ -10,6 +10,7 @@ import {
 import { MediaService, type MediaBusPort } from '../media/index.js';
 import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
 import { createAuthenticator } from './auth.js';
+import { Admission } from './admission.js';
 import { BackpressureMonitor } from './backpressure.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
@@ -28,6 +29,7 @@ import { Session, type AppServer } from './session.js';
 import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
+import { gatedApp } from './transport/gate.js';
 import { WebhookSender } from './webhooks.js';
 import { ModerationRuntime } from './moderation/runtime.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
@@ -130,7 +132,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     decodeWatch,
   );
-  io.attachApp(framed, { maxBackpressure: config.limits.backpressureHardBytes } as object);
+  const admission = new Admission(config.admission, () => io.engine.clientsCount, now);
+  const gate = gatedApp(framed, {
+    check: (address) => {
+      const refusal = admission.check(address);
+      if (!refusal) metrics.connectionsAdmitted.inc();
+      return refusal;
+    },
+    trustProxy: config.admission.trustProxy,
+    cors: corsHeaders(config.corsOrigin),
+    refused: (refusal) => metrics.connectionsRefused.inc({ reason: refusal.reason }),
+  });
+  io.attachApp(admission.active ? gate : framed, {
+    maxBackpressure: config.limits.backpressureHardBytes,
+  } as object);
 
   const newId = idGenerator();
   const tick = new TickLoop(
@@ -550,6 +565,19 @@ const wsOf = (socket: { conn: { transport: object } }): unknown =>
 function broadcastTo(outgoing: OutgoingObserver): (data: unknown) => void {
   return (data) => {
     if (Array.isArray(data) && typeof data[0] === 'string') outgoing.event(data[0], data[1]);
+  };
+}
+
+/** The CORS headers a refused long-polling handshake from `origin` gets (none: same origin only). */
+function corsHeaders(
+  allowed: Config['corsOrigin'],
+): (origin: string) => Readonly<Record<string, string>> {
+  return (origin) => {
+    if (allowed === null || origin === '') return {};
+    if (allowed === '*') return { 'access-control-allow-origin': '*' };
+    return allowed.includes(origin)
+      ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+      : {};
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
 import type { Config } from './config.js';
+import { shed } from './transport/gate.js';
 import type { Metrics } from './metrics.js';
 import type { AppServer, AppSocket, Session } from './session.js';
 
@@ -64,7 +65,8 @@ export class BackpressureMonitor {
         { socket: session.id, user: session.identity.id, buffered: amount },
         'slow socket disconnected',
       );
-      session.socket.disconnect(true);
+      // shed, not refused: the close says "try again later" and when, so the client backs off
+      shed(session.socket, this.limits.backpressureGraceMs * (1 + Math.random()));
     } else if (pausedSince === null && amount >= soft) {
       this.metrics.backpressure.inc({ action: 'feed_paused' });
       session.setFeed(false, now);

@@ -50,6 +50,13 @@ const EnvSchema = z.object({
   USER_EVENTS_PER_SECOND: positive.default(60),
   USER_EVENTS_BURST: int(1, 10_000_000).default(120),
   MAX_ROOMS_PER_CONNECTION: int(1, 1000).default(10),
+  MAX_CONNECTIONS: int(0, 10_000_000).default(0),
+  CONNECT_RATE_PER_SECOND: z.coerce.number().min(0).default(0),
+  CONNECT_RATE_BURST: int(1, 10_000_000).optional(),
+  CONNECT_RATE_PER_IP_PER_SECOND: z.coerce.number().min(0).default(0),
+  CONNECT_RATE_PER_IP_BURST: int(1, 10_000_000).optional(),
+  CONNECT_RETRY_MS: int(100, 600_000).default(5000),
+  TRUST_PROXY: bool.default(false),
 
   TICK_MS: int(5, 1000).default(50),
   CHAT_BUDGET_PER_TICK: int(1, 10_000).default(20),
@@ -156,6 +163,18 @@ export interface Config {
     /** Every account's events, across its connections and nodes. */
     userRate: { capacity: number; refillPerSecond: number };
     maxRoomsPerConnection: number;
+  };
+  /**
+   * New connections, decided at the upgrade: the node's cap (0: none), the node's and each
+   * address's rate (null: none), and the base of the wait a refusal at the cap is told.
+   */
+  admission: {
+    maxConnections: number;
+    nodeRate: { capacity: number; refillPerSecond: number } | null;
+    ipRate: { capacity: number; refillPerSecond: number } | null;
+    capRetryMs: number;
+    /** The client's address is the last hop of `X-Forwarded-For` (behind a proxy we trust). */
+    trustProxy: boolean;
   };
   rooms: {
     tickMs: number;
@@ -298,6 +317,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       userRate: { capacity: e.USER_EVENTS_BURST, refillPerSecond: e.USER_EVENTS_PER_SECOND },
       maxRoomsPerConnection: e.MAX_ROOMS_PER_CONNECTION,
     },
+    admission: {
+      maxConnections: e.MAX_CONNECTIONS,
+      nodeRate: rateOrNull(e.CONNECT_RATE_PER_SECOND, e.CONNECT_RATE_BURST),
+      ipRate: rateOrNull(e.CONNECT_RATE_PER_IP_PER_SECOND, e.CONNECT_RATE_PER_IP_BURST),
+      capRetryMs: e.CONNECT_RETRY_MS,
+      trustProxy: e.TRUST_PROXY,
+    },
     rooms: {
       tickMs: e.TICK_MS,
       chatBudgetPerTick: e.CHAT_BUDGET_PER_TICK,
@@ -359,3 +385,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** What a viewer's transport sends at first, before bandwidth estimation has a figure. */
 const INITIAL_OUTGOING_BITRATE = 1_000_000;
+
+/** A token bucket from a rate (0: none) and a burst (default: one second's worth, at least 1). */
+function rateOrNull(
+  perSecond: number,
+  burst: number | undefined,
+): { capacity: number; refillPerSecond: number } | null {
+  if (perSecond === 0) return null;
+  return { capacity: burst ?? Math.max(1, Math.ceil(perSecond)), refillPerSecond: perSecond };
+}

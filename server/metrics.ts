@@ -108,6 +108,17 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionsAdmitted = new Counter({
+    name: 'liveshop_connections_admitted_total',
+    help: 'New connections let through the admission gate (connection cap and rate limits)',
+    registers: [this.registry],
+  });
+  readonly connectionsRefused = new Counter({
+    name: 'liveshop_connections_refused_total',
+    help: 'New connections refused at the upgrade: the node was full (cap), or over its rate (node_rate) or the address over its own (ip_rate)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly webhookPosts = new Counter({
     name: 'liveshop_webhook_posts_total',
     help: 'Attempts to post a merchant event to the webhook: delivered (2xx) or failed',

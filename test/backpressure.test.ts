@@ -133,6 +133,9 @@ describe('backpressure', () => {
     expect(await actions(server)).toContain('disconnected');
     expect(bystander.connected).toBe(true);
     expect((await bystander.emitWithAck('time:sync', {})).ok).toBe(true);
+    // shed, it reads "try again later" (1013) once it reads again
+    slow.resume();
+    expect(await slow.closed).toBe(1013);
     slow.close();
   });
 });

@@ -28,7 +28,12 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Default `['websocket', 'polling']`: WebSocket first, long-polling where WebSockets are blocked. */
   transports?: ('websocket' | 'polling')[];
-  /** Extra socket.io-client options (reconnection delays and the like). */
+  /**
+   * Extra socket.io-client options. Reconnection is the SDK's own: `reconnection: false` turns it
+   * off, `reconnectionDelay` (default 1 s) and `reconnectionDelayMax` (default 30 s) set its full
+   * jitter backoff (each wait is uniform between 0 and min(max, delay × 2^attempt)), added to any
+   * wait the server asks for, and `reconnectionAttempts` bounds it.
+   */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** The device's clock, epoch milliseconds (default `Date.now`); the server's is measured against it. */
   now?: () => number;
@@ -40,7 +45,8 @@ export interface ClientOptions {
 export interface ClientEventMap {
   /** Connected (again) and authenticated. */
   connected: (info: { user: SessionUser; serverTime: number }) => void;
-  disconnected: (info: { reason: string }) => void;
+  /** `retryAfterMs`: the server shed this connection and asked to be left alone that long. */
+  disconnected: (info: { reason: string; retryAfterMs?: number }) => void;
   /** The server is shutting down; the client reconnects by itself. */
   draining: (info: ServerPayload<'server:draining'>) => void;
   /** A server error that no request was waiting for (or a refused connection). */
@@ -66,8 +72,12 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private offset = 0;
   private me: SessionUser | null = null;
   private closed = false;
-  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private everConnected = false;
+  /** Null: the app turned reconnection off. */
+  private readonly backoff: { baseMs: number; maxMs: number; attempts: number } | null;
+  /** Reconnection attempts since the last connection. */
+  private attempt = 0;
 
   constructor(options: ClientOptions) {
     super();
@@ -85,11 +95,21 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       user: () => this.me,
       serverNow: () => this.serverNow(),
     };
-    const { token } = options;
+    const { token, socketOptions = {} } = options;
+    this.backoff =
+      socketOptions.reconnection === false
+        ? null
+        : {
+            baseMs: socketOptions.reconnectionDelay ?? 1000,
+            maxMs: socketOptions.reconnectionDelayMax ?? 30_000,
+            attempts: socketOptions.reconnectionAttempts ?? Number.POSITIVE_INFINITY,
+          };
     this.socket = io(options.url, {
       transports: options.transports ?? ['websocket', 'polling'],
       tryAllTransports: true,
-      ...options.socketOptions,
+      ...socketOptions,
+      // socket.io-client's own backoff brings a whole audience back within seconds of each other
+      reconnection: false,
       auth: (cb: (data: object) => void) => {
         if (typeof token !== 'function') {
           cb(token === undefined ? {} : { token });
@@ -200,7 +220,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     this.closed = true;
     for (const room of [...this.rooms.values()]) void room.leave().catch(() => undefined);
     this.rooms.clear();
-    clearTimeout(this.drainTimer);
+    clearTimeout(this.retryTimer);
     this.socket.close();
   }
 
@@ -262,6 +282,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private listen(): void {
     const s = this.socket;
     s.on('connect', () => {
+      this.attempt = 0;
+      clearTimeout(this.retryTimer);
       // the server closed this connection's media when it dropped: rooms set it up again
       for (const room of this.rooms.values()) room.reconnected(this.everConnected);
       this.everConnected = true;
@@ -281,7 +303,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       this.emit('connected', { user: hello.user, serverTime: hello.serverTime });
       this.syncTime().catch(() => undefined);
     });
-    s.on('disconnect', (reason) => this.emit('disconnected', { reason }));
+    s.on('disconnect', (reason, details) => {
+      const shed = refusalIn(details);
+      const retryAfterMs = shed?.retryAfterMs;
+      this.emit('disconnected', retryAfterMs === undefined ? { reason } : { reason, retryAfterMs });
+      // the app closed it, or the SDK did (draining schedules its own return)
+      if (reason !== 'io client disconnect') this.reconnectLater(retryAfterMs ?? 0);
+    });
     s.on('connect_error', (err: Error & { data?: ErrorBody }) => this.onConnectError(err));
     s.on('server:draining', (info) => this.onDraining(info));
     s.on('server:error', (body) => this.emit('error', CodedError.from(body)));
@@ -293,9 +321,14 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   }
 
   private onConnectError(err: Error & { data?: ErrorBody }): void {
-    if (!err.data) return; // transport-level failure: socket.io keeps retrying
-    this.emit('error', CodedError.from(err.data));
-    if (err.data.code === 'SERVER_DRAINING' && !this.closed) this.reconnectLater(1000);
+    // socket.io's refusal (CONNECT_ERROR), or a refused long-polling handshake's body
+    const refusal = err.data ?? refusalIn(err);
+    if (!refusal) {
+      this.reconnectLater(0); // the server is unreachable: back off and try again
+      return;
+    }
+    this.emit('error', CodedError.from(refusal));
+    if (refusal.retryable) this.reconnectLater(refusal.retryAfterMs ?? 0);
   }
 
   private onDraining(info: ServerPayload<'server:draining'>): void {
@@ -304,15 +337,60 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     this.reconnectLater(info.reconnectAfterMs);
   }
 
-  /** Reconnects after about `ms` (jittered, so a drained audience does not come back at once). */
-  private reconnectLater(ms: number): void {
-    clearTimeout(this.drainTimer);
-    this.drainTimer = setTimeout(
+  /**
+   * Reconnects after the server's wait (`hintMs`) plus a full jitter backoff: uniform between 0
+   * and min(max, base × 2^attempt). Refused or shed together, an audience comes back spread out.
+   */
+  private reconnectLater(hintMs: number): void {
+    const { backoff } = this;
+    if (this.closed || !backoff || this.attempt >= backoff.attempts) return;
+    const window = Math.min(backoff.maxMs, backoff.baseMs * 2 ** this.attempt);
+    this.attempt += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(
       () => {
-        if (!this.closed) this.socket.connect();
+        if (!this.closed && !this.socket.connected) this.socket.connect();
       },
-      ms * (0.5 + Math.random()),
+      hintMs + Math.random() * window,
     );
+  }
+}
+
+/**
+ * The coded refusal a failed connection carried, if any: the JSON reason of a 1013 close (a shed
+ * connection), or the error envelope of a refused long-polling handshake (429 or 503).
+ */
+function refusalIn(details: unknown): ErrorBody | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { context, description } = details as { context?: unknown; description?: unknown };
+  if (typeof context !== 'object' || context === null) return undefined;
+  const close = context as { code?: unknown; reason?: unknown };
+  if (close.code === TRY_AGAIN_LATER && typeof close.reason === 'string') {
+    const reason = parseJson(close.reason) as
+      { code?: unknown; retryAfterMs?: unknown } | undefined;
+    if (typeof reason?.code !== 'string') return undefined;
+    return {
+      code: reason.code as ErrorBody['code'],
+      message: 'The server shed this connection; reconnecting later',
+      retryable: true,
+      ...(typeof reason.retryAfterMs === 'number' ? { retryAfterMs: reason.retryAfterMs } : {}),
+    };
+  }
+  if (description !== 429 && description !== 503) return undefined;
+  const { responseText } = context as { responseText?: unknown };
+  if (typeof responseText !== 'string') return undefined;
+  const body = parseJson(responseText) as { error?: ErrorBody } | undefined;
+  return typeof body?.error?.code === 'string' ? body.error : undefined;
+}
+
+/** RFC 6455's "Try Again Later" close code. */
+const TRY_AGAIN_LATER = 1013;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

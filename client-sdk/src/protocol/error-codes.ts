@@ -88,6 +88,11 @@ export const ERROR_CODES = {
   },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
+  OVERLOADED: {
+    retryable: true,
+    description:
+      'This server is at its connection cap or admitting new connections at its limit; reconnect after `retryAfterMs` (the SDK does).',
+  },
   SERVER_DRAINING: {
     retryable: true,
     description: 'This server is shutting down; reconnect (to another node).',
@@ -128,7 +133,7 @@ export interface ErrorBody {
   code: ErrorCode;
   message: string;
   retryable: boolean;
-  /** Set for RATE_LIMITED and SLOW_MODE: when a retry may succeed. */
+  /** Set for RATE_LIMITED, SLOW_MODE and OVERLOADED: when a retry may succeed. */
   retryAfterMs?: number | undefined;
 }
 
