@@ -8,10 +8,11 @@ import {
   type ErrorCode,
 } from '../client-sdk/src/protocol/index.js';
 import { MediaService, type MediaBusPort } from '../media/index.js';
-import { MerchantRelay, RoomRegistry, type Engine } from '../rooms/index.js';
+import { MerchantRelay, RoomRegistry, type Engine, type RoomLimits } from '../rooms/index.js';
 import { createAuthenticator } from './auth.js';
 import { Admission } from './admission.js';
 import { BackpressureMonitor } from './backpressure.js';
+import { Overload, OverloadMonitor } from './overload.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
 import { createMemoryEngine } from './engines/memory/index.js';
@@ -84,6 +85,8 @@ export interface App {
     /** Resolves once media has started (or found it cannot). */
     media: Promise<MediaService>;
     moderation: ModerationRuntime;
+    /** Load shedding: its level, and `observe()` to feed it a sample (tests force overload). */
+    overload: Overload;
   };
 }
 
@@ -148,6 +151,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   } as object);
 
   const newId = idGenerator();
+  const overload = new Overload(config.overload, (step, engaged, sample) => {
+    metrics.shedLevel.set(overload.engaged);
+    metrics.shedChanges.inc({ step, change: engaged ? 'engaged' : 'released' });
+    const signals = {
+      step,
+      level: overload.engaged,
+      lagMs: Math.round(sample.lagMs),
+      cpu: Number(sample.cpu.toFixed(2)),
+      slowSockets: Number(sample.slowSockets.toFixed(3)),
+    };
+    if (engaged) logger.warn(signals, `overload: shedding ${step}`);
+    else logger.info(signals, `overload: released ${step}`);
+    if (!engaged && step === 'viewer_counts') broadcaster.releaseCounts();
+  });
   const tick = new TickLoop(
     config.rooms.tickMs,
     (room, err) => logger.error({ err, room: room.id }, 'room tick failed'),
@@ -168,6 +185,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         ?.leave(session.id)
         .catch(() => undefined);
     },
+    (step) => overload.sheds(step),
   );
   const moderation = new ModerationRuntime(logger.child({ component: 'moderation' }), now, metrics);
   // a new policy may put viewers in other audiences: move their connections' subscriptions
@@ -206,7 +224,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     {
       engine,
       output: broadcaster,
-      limits: config.rooms,
+      limits: shedLimits(config, overload),
       now,
       newId,
       dropLogged: (dropId) => relay.poke(dropId),
@@ -272,6 +290,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       return media;
     },
     streamEnded: (roomId) => media?.closeRoom(roomId),
+    sheds: (step) => overload.sheds(step),
+    gaveUp: (work) => metrics.shedWork.inc({ work }),
   };
   const dispatcher = new Dispatcher(
     handlers,
@@ -283,6 +303,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   );
   const auth = createAuthenticator(config.auth, now);
   const backpressure = new BackpressureMonitor(io, config.limits, metrics, logger, now);
+  const loadMonitor = new OverloadMonitor(
+    overload,
+    config.overload.sampleMs,
+    () => backpressure.pausedShare(),
+    now,
+    (sample) => {
+      metrics.loopLag.set(sample.lagMs / 1000);
+      metrics.cpuShare.set(sample.cpu);
+    },
+  );
 
   let listenSocket: us_listen_socket | null = null;
   let draining = false;
@@ -412,6 +442,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       media: mediaStarted,
       moderation,
       policy,
+      overload,
     },
 
     listen: async () => {
@@ -439,6 +470,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         throw error;
       }
       backpressure.start();
+      loadMonitor.start();
       relay.start();
       webhooks?.start();
       const port = uws.us_socket_local_port(listenSocket);
@@ -467,6 +499,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         if (metricsSocket) uws.us_listen_socket_close(metricsSocket);
         metricsSocket = null;
         backpressure.stop();
+        loadMonitor.stop();
         await relay.stop();
         await webhooks?.stop();
         await policy.close();
@@ -565,6 +598,27 @@ const wsOf = (socket: { conn: { transport: object } }): unknown =>
 function broadcastTo(outgoing: OutgoingObserver): (data: unknown) => void {
   return (data) => {
     if (Array.isArray(data) && typeof data[0] === 'string') outgoing.event(data[0], data[1]);
+  };
+}
+
+/**
+ * The rooms' limits as overload adjusts them: rooms read them at each use, so while chat is shed
+ * each tick sends fewer messages, and while replays are shed a resume replays fewer events (a
+ * longer gap gets a fresh snapshot, which costs less than a long replay).
+ */
+function shedLimits(config: Config, overload: Overload): RoomLimits {
+  const base = config.rooms;
+  const shed = config.overload;
+  return {
+    ...base,
+    get chatBudgetPerTick() {
+      const budget = base.chatBudgetPerTick;
+      return overload.sheds('chat') ? Math.min(budget, shed.chatBudgetPerTick) : budget;
+    },
+    get replayLimit() {
+      const limit = base.replayLimit;
+      return overload.sheds('replays') ? Math.min(limit, shed.replayLimit) : limit;
+    },
   };
 }
 

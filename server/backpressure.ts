@@ -41,6 +41,18 @@ export class BackpressureMonitor {
     this.timer = undefined;
   }
 
+  /** Share of this node's sockets whose feed is paused now (a load signal). */
+  pausedShare(): number {
+    const sockets = this.io.of('/').sockets;
+    if (sockets.size === 0) return 0;
+    let paused = 0;
+    for (const socket of sockets.values()) {
+      const since = (socket.data.session as Session | undefined)?.feedPausedSince;
+      if (since !== undefined && since !== null) paused += 1;
+    }
+    return paused / sockets.size;
+  }
+
   /** One pass over every socket (exposed for tests). */
   check(): void {
     const now = this.now();

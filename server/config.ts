@@ -57,6 +57,14 @@ const EnvSchema = z.object({
   CONNECT_RATE_PER_IP_BURST: int(1, 10_000_000).optional(),
   CONNECT_RETRY_MS: int(100, 600_000).default(5000),
   TRUST_PROXY: bool.default(false),
+  OVERLOAD_SHEDDING: bool.default(true),
+  OVERLOAD_SAMPLE_MS: int(50, 60_000).default(500),
+  OVERLOAD_LAG_MS: positive.default(100),
+  OVERLOAD_CPU: positive.default(0.95),
+  OVERLOAD_SLOW_SOCKETS: z.coerce.number().positive().max(1).default(0.25),
+  OVERLOAD_RELEASE_MS: int(0, 600_000).default(5000),
+  OVERLOAD_CHAT_BUDGET_PER_TICK: int(1, 10_000).default(5),
+  OVERLOAD_REPLAY_LIMIT: int(1, 1_000_000).default(50),
 
   TICK_MS: int(5, 1000).default(50),
   CHAT_BUDGET_PER_TICK: int(1, 10_000).default(20),
@@ -175,6 +183,17 @@ export interface Config {
     capRetryMs: number;
     /** The client's address is the last hop of `X-Forwarded-For` (behind a proxy we trust). */
     trustProxy: boolean;
+  };
+  /** Load shedding (server/overload.ts): when the node is overloaded, and what it gives up then. */
+  overload: {
+    enabled: boolean;
+    sampleMs: number;
+    lagMs: number;
+    cpu: number;
+    slowSockets: number;
+    releaseMs: number;
+    chatBudgetPerTick: number;
+    replayLimit: number;
   };
   rooms: {
     tickMs: number;
@@ -323,6 +342,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ipRate: rateOrNull(e.CONNECT_RATE_PER_IP_PER_SECOND, e.CONNECT_RATE_PER_IP_BURST),
       capRetryMs: e.CONNECT_RETRY_MS,
       trustProxy: e.TRUST_PROXY,
+    },
+    overload: {
+      enabled: e.OVERLOAD_SHEDDING,
+      sampleMs: e.OVERLOAD_SAMPLE_MS,
+      lagMs: e.OVERLOAD_LAG_MS,
+      cpu: e.OVERLOAD_CPU,
+      slowSockets: e.OVERLOAD_SLOW_SOCKETS,
+      releaseMs: e.OVERLOAD_RELEASE_MS,
+      chatBudgetPerTick: e.OVERLOAD_CHAT_BUDGET_PER_TICK,
+      replayLimit: e.OVERLOAD_REPLAY_LIMIT,
     },
     rooms: {
       tickMs: e.TICK_MS,

@@ -7,6 +7,7 @@ import type {
 } from '../client-sdk/src/protocol/index.js';
 import type { ChatBatch, ReactionCounts, RoomOutput } from '../rooms/index.js';
 import type { Metrics } from './metrics.js';
+import type { ShedStep } from './overload.js';
 
 /** Control events are never dropped; the feed (chat, reactions, viewers) is paused for slow sockets. */
 export type Lane = 'ctl' | 'feed';
@@ -27,7 +28,19 @@ export class RoomBroadcaster implements RoomOutput {
     private readonly partitionsOf: (roomId: string) => readonly string[],
     /** A banned user's connection in a room: take it out of the room (told already). */
     private readonly removed: (socketId: string, roomId: string) => void,
+    /** What overload gives up now (reaction sums, viewer counts). */
+    private readonly sheds: (step: ShedStep) => boolean = () => false,
   ) {}
+
+  /** Viewer counts held back while counts are shed: the latest of each room, sent on release. */
+  private readonly heldCounts = new Map<string, { seq: number; count: number }>();
+
+  /** Sends the viewer counts held back while they were shed. */
+  releaseCounts(): void {
+    const held = [...this.heldCounts];
+    this.heldCounts.clear();
+    for (const [roomId, { seq, count }] of held) this.viewers(roomId, seq, count);
+  }
 
   control: RoomOutput['control'] = (event) => {
     this.send(
@@ -60,6 +73,10 @@ export class RoomBroadcaster implements RoomOutput {
   };
 
   reactions(roomId: string, seq: number, counts: ReactionCounts): void {
+    if (this.sheds('reactions')) {
+      this.metrics.shedWork.inc({ work: 'reaction_sums' });
+      return;
+    }
     this.send(roomId, 'feed', 'reaction:batch', { roomId, seq, counts });
   }
 
@@ -76,6 +93,11 @@ export class RoomBroadcaster implements RoomOutput {
   }
 
   viewers(roomId: string, seq: number, count: number): void {
+    if (this.sheds('viewer_counts')) {
+      this.heldCounts.set(roomId, { seq, count });
+      this.metrics.shedWork.inc({ work: 'viewer_counts' });
+      return;
+    }
     this.send(roomId, 'feed', 'room:viewers', { roomId, seq, count });
   }
 

@@ -119,6 +119,33 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly shedLevel = new Gauge({
+    name: 'liveshop_shed_level',
+    help: 'Load-shedding steps engaged now, 0 to 5 (reactions, viewer_counts, chat, replays, joins: cheapest first)',
+    registers: [this.registry],
+  });
+  readonly shedChanges = new Counter({
+    name: 'liveshop_shed_changes_total',
+    help: 'Load-shedding steps engaged or released, by step',
+    labelNames: ['step', 'change'] as const,
+    registers: [this.registry],
+  });
+  readonly shedWork = new Counter({
+    name: 'liveshop_shed_work_total',
+    help: 'Work given up while shedding: reaction sums and viewer counts not sent, joins refused',
+    labelNames: ['work'] as const,
+    registers: [this.registry],
+  });
+  readonly loopLag = new Gauge({
+    name: 'liveshop_event_loop_lag_seconds',
+    help: 'Event-loop delay, p99 of the last overload sample',
+    registers: [this.registry],
+  });
+  readonly cpuShare = new Gauge({
+    name: 'liveshop_cpu_share',
+    help: 'Share of one core this process used over the last overload sample',
+    registers: [this.registry],
+  });
   readonly webhookPosts = new Counter({
     name: 'liveshop_webhook_posts_total',
     help: 'Attempts to post a merchant event to the webhook: delivered (2xx) or failed',

@@ -54,7 +54,13 @@ export interface ClientEventMap {
 }
 
 /** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
-const SEND_RETRY = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'UNAVAILABLE', 'SERVER_DRAINING']);
+const SEND_RETRY = new Set<string>([
+  'TIMEOUT',
+  'DISCONNECTED',
+  'UNAVAILABLE',
+  'SERVER_DRAINING',
+  'OVERLOADED',
+]);
 const SEND_ATTEMPTS = 6;
 
 /**

@@ -193,7 +193,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       this.drain();
     };
     try {
-      const result = await this.link.send('room:join', { roomId: this.id });
+      const result = await this.firstJoin();
       if (result.recovered) throw new Error('unexpected resume answer to a fresh join');
       this.applySnapshot(result.snapshot, false);
     } catch (error) {
@@ -203,6 +203,20 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       throw error;
     }
     setTimeout(ready, 0);
+  }
+
+  /** The join request; a server shedding new joins (OVERLOADED) is asked again after its wait. */
+  private async firstJoin(): Promise<ClientResponse<'room:join'>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.link.send('room:join', { roomId: this.id });
+      } catch (error) {
+        if (!(error instanceof CodedError) || error.code !== 'OVERLOADED' || attempt >= 10)
+          throw error;
+        const waitMs = (error.retryAfterMs ?? 1000) * (1 + Math.random() / 2);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   /** @internal The connection came back: resume, and set the media up again. */

@@ -121,6 +121,8 @@ const LIVESHOP_ENV: Record<string, string> = {
   CHAT_BUDGET_PER_TICK: '10000',
   CLAIM_RATE_PER_SECOND: '1000000',
   CLAIM_RATE_BURST: '1000000',
+  // the same work as the baselines; the flash-crowd scenario turns shedding on
+  OVERLOAD_SHEDDING: 'false',
 };
 
 const ENTRY: Record<'liveshop' | 'plain-socketio' | 'uws-raw', string[]> = {

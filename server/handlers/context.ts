@@ -8,6 +8,7 @@ import type { MediaService } from '../../media/index.js';
 import type { RoomRegistry } from '../../rooms/index.js';
 import type { Config } from '../config.js';
 import type { PolicySource } from '../moderation/policy-source.js';
+import type { ShedStep } from '../overload.js';
 import type { Session } from '../session.js';
 
 /** What handlers may use. */
@@ -22,6 +23,10 @@ export interface Services {
   streamEnded(roomId: string): void;
   /** The moderation policy in force here (none: no moderation): from the file, the API or a peer. */
   readonly policy: PolicySource;
+  /** Whether overload gives up this work now (new joins are the last step). */
+  sheds(step: ShedStep): boolean;
+  /** Counts work given up to overload (a metric). */
+  gaveUp(work: 'joins'): void;
 }
 
 /** A handler sees only validated input and returns the ack's result, or throws a CodedError. */

@@ -42,6 +42,14 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     // the replica may have been let go (its last member here left) while this request waited
     if (room.isDisposed) room = await findRoom(services, roomId);
     const already = session.rooms.get(roomId)?.room === room;
+    // the last thing overload gives up: viewers already in (a resume) are not new joins
+    if (!already && !resume && services.sheds('joins')) {
+      services.gaveUp('joins');
+      const { sampleMs, releaseMs } = services.config.overload;
+      throw new CodedError('OVERLOADED', 'This server is overloaded; joining again shortly', {
+        retryAfterMs: sampleMs + Math.random() * releaseMs,
+      });
+    }
     if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
       throw new CodedError(
         'TOO_MANY_ROOMS',

@@ -34,6 +34,8 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
           AUTH_JWT_SECRET: TEST_SECRET,
           LOG_LEVEL: 'info',
           MEDIA_ENABLED: 'false',
+          // a busy CI machine must not shed what a test counts; overload tests turn it on
+          OVERLOAD_SHEDDING: 'false',
           EMBEDDED_STORAGE: 'memory',
           ...env,
         },

@@ -27,6 +27,8 @@ const TEST_ENV: Partial<Record<keyof Env, string>> = {
   VIEWER_COUNT_INTERVAL_MS: '100',
   // media tests turn it on; the others need no mediasoup workers
   MEDIA_ENABLED: 'false',
+  // a busy CI machine must not shed what a test counts; overload tests turn it on
+  OVERLOAD_SHEDDING: 'false',
   // nothing kept on disk unless a test asks for it (DATA_DIR, EMBEDDED_STORAGE: 'file')
   EMBEDDED_STORAGE: 'memory',
 };

@@ -91,7 +91,7 @@ export const ERROR_CODES = {
   OVERLOADED: {
     retryable: true,
     description:
-      'This server is at its connection cap or admitting new connections at its limit; reconnect after `retryAfterMs` (the SDK does).',
+      'This server is at its connection cap, admitting new connections at its limit, or shedding new joins under overload; retry after `retryAfterMs` (the SDK does).',
   },
   SERVER_DRAINING: {
     retryable: true,
