@@ -136,7 +136,7 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
               holdId: claim.holdId,
               idempotencyKey: `shed-checkout-${i}-key`,
             })
-          : null,
+          : Promise.resolve(null),
       ),
     );
     expect(claims.every((c) => c.ok)).toBe(true);
