@@ -23,6 +23,9 @@ export * from './drops/room-drops.js';
 export * from './products/room-products.js';
 export * from './stream/room-stream.js';
 export * from './merchant/relay.js';
+export * from './shield/decisions.js';
+export * from './shield/room-shield.js';
+export * from './shield/rule.js';
 // moderation
 export * from './moderation/hooks.js';
 export * from './moderation/policy.js';

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { ShieldSettings } from '../client-sdk/src/protocol/index.js';
+import type { AutoShieldRule } from '../rooms/index.js';
 
 /** Development-only signing secret, used when no auth is configured outside production. */
 export const DEV_JWT_SECRET = 'liveshop-development-secret-do-not-use-in-production';
@@ -78,6 +80,16 @@ const EnvSchema = z.object({
   HISTORY_LENGTH: int(10, 1_000_000).default(1000),
   REPLAY_LIMIT: int(1, 1_000_000).default(500),
   ROOM_RETAIN_ENDED_SECONDS: int(0, 30 * 86_400).default(3600),
+  AUTO_SHIELD: bool.default(true),
+  AUTO_SHIELD_JOINS_PER_SECOND: positive.default(50),
+  AUTO_SHIELD_CHAT_PER_SECOND: positive.default(50),
+  AUTO_SHIELD_FLAGGED_SHARE: z.coerce.number().positive().max(1).default(0.3),
+  AUTO_SHIELD_BACKLOG: int(1, 1_000_000).default(50),
+  AUTO_SHIELD_WINDOW_MS: int(1000, 600_000).default(5000),
+  AUTO_SHIELD_RELEASE_MS: int(0, 86_400_000).default(60_000),
+  AUTO_SHIELD_SLOW_MODE_SECONDS: int(0, 3600).default(10),
+  AUTO_SHIELD_NEW_ACCOUNT_MINUTES: int(0, 43_200).default(30),
+  AUTO_SHIELD_NEWCOMERS: z.enum(['read-only', 'hold']).default('read-only'),
 
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -205,6 +217,8 @@ export interface Config {
     historyLength: number;
     replayLimit: number;
     retainEndedMs: number;
+    /** The automatic shield (null: off): when it switches shield mode on and off, and its preset. */
+    autoShield: AutoShieldRule | null;
   };
   /**
    * The embedded engine (no Redis): `file` keeps drops, orders and merchant events in a SQLite
@@ -366,6 +380,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyLength: e.HISTORY_LENGTH,
       replayLimit: e.REPLAY_LIMIT,
       retainEndedMs: e.ROOM_RETAIN_ENDED_SECONDS * 1000,
+      autoShield: e.AUTO_SHIELD
+        ? {
+            joinsPerSecond: e.AUTO_SHIELD_JOINS_PER_SECOND,
+            chatPerSecond: e.AUTO_SHIELD_CHAT_PER_SECOND,
+            flaggedShare: e.AUTO_SHIELD_FLAGGED_SHARE,
+            backlog: e.AUTO_SHIELD_BACKLOG,
+            windowMs: e.AUTO_SHIELD_WINDOW_MS,
+            releaseMs: e.AUTO_SHIELD_RELEASE_MS,
+            settings: ShieldSettings.parse({
+              slowModeSeconds: e.AUTO_SHIELD_SLOW_MODE_SECONDS,
+              newAccountMinutes: e.AUTO_SHIELD_NEW_ACCOUNT_MINUTES,
+              newcomers: e.AUTO_SHIELD_NEWCOMERS,
+            }),
+          }
+        : null,
     },
     embedded: { storage: e.EMBEDDED_STORAGE, dataDir: resolve(e.DATA_DIR) },
     redis: e.REDIS_URL

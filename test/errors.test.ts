@@ -28,6 +28,12 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
   'chat:delete': [{ roomId: 'r' }, { roomId: 'r', messageId: 'x'.repeat(65) }],
   'chat:pin': [{ roomId: 'r', messageId: null }],
   'chat:unpin': [[]],
+  'room:shield': [
+    { roomId: 'r' },
+    { roomId: 'r', on: 'yes' },
+    { roomId: 'r', on: true, settings: { slowModeSeconds: -1 } },
+    { roomId: 'r', on: true, settings: { newcomers: 'silence' } },
+  ],
   'chat:set-slow-mode': [
     { roomId: 'r', seconds: -1 },
     { roomId: 'r', seconds: 1.5 },

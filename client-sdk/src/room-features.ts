@@ -44,6 +44,14 @@ export interface RoomFeatures {
     setRole(userId: string, role: 'moderator' | 'viewer'): Promise<{ seq: number }>;
     /** Reports a message (any signed-in viewer); enough reports remove it for everyone. */
     report(messageId: string, reason?: string): Promise<ClientResponse<'moderation:report'>>;
+    /**
+     * Shield mode on, with a preset (defaults: 10 s slow mode, newcomers read-only, links refused,
+     * strict moderation), or off: the settings it replaced come back. Hosts and moderators.
+     */
+    shield(
+      on: boolean,
+      options?: { settings?: ClientRequest<'room:shield'>['settings']; reason?: string },
+    ): Promise<ClientResponse<'room:shield'>>;
   };
   readonly reactions: {
     /** Sends `count` reactions of a kind (summed per tick for everyone). */
@@ -147,6 +155,7 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
           messageId,
           ...(reason === undefined ? {} : { reason }),
         }),
+      shield: (on, options = {}) => link.request('room:shield', { roomId, on, ...options }),
     },
     reactions: {
       async send(kind, count = 1) {

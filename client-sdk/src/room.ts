@@ -60,6 +60,7 @@ const CONTROL_TYPES = [
   'chat:pinned',
   'chat:unpinned',
   'chat:slow-mode',
+  'room:shield',
   'stream:updated',
   'product:updated',
   'product:removed',

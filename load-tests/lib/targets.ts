@@ -123,6 +123,7 @@ const LIVESHOP_ENV: Record<string, string> = {
   CLAIM_RATE_BURST: '1000000',
   // the same work as the baselines; the flash-crowd scenario turns shedding on
   OVERLOAD_SHEDDING: 'false',
+  AUTO_SHIELD: 'false',
 };
 
 const ENTRY: Record<'liveshop' | 'plain-socketio' | 'uws-raw', string[]> = {

@@ -9,6 +9,8 @@ import { assertCanWrite, assertRole, authorOf, type Identity } from '../model/id
 import type { RateRule } from '../ports/rate-limits.js';
 import type { RoomModeration } from '../moderation/room-moderation.js';
 import type { HeldEntry } from '../ports/moderation.js';
+import type { RoomShield } from '../shield/room-shield.js';
+import { shielded } from '../shield/screen.js';
 import type { TickBuffer } from './batch.js';
 import * as decide from './decisions.js';
 
@@ -28,6 +30,7 @@ export class RoomChat {
     private readonly room: RoomScope,
     private readonly buffer: TickBuffer,
     private readonly moderation: RoomModeration,
+    private readonly shield: RoomShield,
   ) {}
 
   /**
@@ -151,8 +154,17 @@ export class RoomChat {
       throw error;
     }
     room.assertOpen();
+    const group = this.moderation.partitionOf(identity);
+    // shield mode's rules come first (a read-only newcomer is refused here, SHIELDED)
+    const gate = this.shield.gate(identity, text, group);
     const id = room.newId();
-    const screened = await this.moderation.screen(identity, id, text, await standing);
+    const screened = shielded(
+      await this.moderation.screen(identity, id, text, await standing),
+      gate,
+      room,
+      { roomId: room.id, messageId: id, userId: identity.id, userRegion: identity.region },
+      group,
+    );
     const { outcome } = screened;
     this.moderation.noted(outcome);
     if (outcome.kind === 'block') {

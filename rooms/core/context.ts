@@ -5,6 +5,7 @@ import type { ModerationHooks } from '../moderation/hooks.js';
 import type { ReactionCounts, UserNotice } from '../ports/broker.js';
 import type { Engine } from '../ports/engine.js';
 import type { RateRule } from '../ports/rate-limits.js';
+import type { AutoShieldRule } from '../shield/rule.js';
 
 /** One connection in a room. */
 export interface Member {
@@ -50,6 +51,8 @@ export interface RoomLimits {
   replayLimit: number;
   /** How long an ended room stays resumable before the store forgets it. */
   retainEndedMs: number;
+  /** When the automatic shield switches shield mode on and off; null or absent: never. */
+  autoShield?: AutoShieldRule | null;
 }
 
 /** The ports a room uses. */

@@ -39,6 +39,9 @@ export class RoomRegistry {
     this.viewerTimer = setInterval(() => {
       for (const room of this.rooms.values()) {
         room.refreshViewers();
+        // the automatic shield looks at rooms with members here (every such node does)
+        if (room.members.size > 0)
+          room.shield.evaluate(room.now()).catch((error: unknown) => room.failed(error));
         this.release(room);
       }
     }, ctx.limits.viewerCountIntervalMs);

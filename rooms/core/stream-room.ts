@@ -1,6 +1,5 @@
 import {
   CodedError,
-  SNAPSHOT_CHAT_LIMIT,
   type ReactionKind,
   type RoomEvent,
   type RoomEventInput,
@@ -11,7 +10,7 @@ import { maybeNotYetSeen } from '../chat/decisions.js';
 import { RoomChat } from '../chat/room-chat.js';
 import { RoomDrops } from '../drops/room-drops.js';
 import type { Decision } from '../model/decision.js';
-import { roleIn, type Identity } from '../model/identity.js';
+import type { Identity } from '../model/identity.js';
 import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
 import { RoomModeration } from '../moderation/room-moderation.js';
 import { keptOf } from '../moderation/stamp.js';
@@ -25,6 +24,8 @@ import { Audience } from './audience.js';
 import { RoomReplica } from './replica.js';
 import { resumeFrom } from './resume.js';
 import { ViewerCount } from './viewers.js';
+import { snapshotOf } from './snapshot.js';
+import { RoomShield } from '../shield/room-shield.js';
 import type { RoomScope } from './scope.js';
 
 /** What a room needs from its surroundings. */
@@ -49,6 +50,7 @@ export class StreamRoom implements RoomScope {
   readonly stream: RoomStream;
   readonly drops: RoomDrops;
   readonly moderation: RoomModeration;
+  readonly shield: RoomShield;
   /** Who is here, by audience partition, and what each sees. */
   readonly audience: Audience;
   readonly engine: RoomContext['engine'];
@@ -76,7 +78,8 @@ export class StreamRoom implements RoomScope {
     this.buffer = new TickBuffer();
     this.moderation = new RoomModeration(this, ctx.moderation);
     this.audience = new Audience((identity) => this.moderation.partitionOf(identity));
-    this.chat = new RoomChat(this, this.buffer, this.moderation);
+    this.shield = new RoomShield(this, ctx.limits.autoShield ?? null);
+    this.chat = new RoomChat(this, this.buffer, this.moderation, this.shield);
     this.products = new RoomProducts(this);
     this.stream = new RoomStream(this);
     this.drops = new RoomDrops(this, {
@@ -238,25 +241,8 @@ export class StreamRoom implements RoomScope {
   }
 
   /** The room as a member sees it now (their audience's chat). */
-  async snapshot(member: Member): Promise<RoomSnapshot> {
-    const viewers = await this.ctx.engine.presence.count(this.id);
-    const s = this.state;
-    return {
-      roomId: this.id,
-      epoch: this.epoch,
-      seq: s.seq,
-      serverTime: this.ctx.now(),
-      stream: s.stream,
-      viewers,
-      slowModeSeconds: s.slowModeSeconds,
-      chat: this.audience.chat(s.recent.values(), member, SNAPSHOT_CHAT_LIMIT),
-      pinned: [...s.pinned],
-      products: [...s.products],
-      pinnedProducts: [...s.pinnedProducts],
-      drops: await this.drops.feed.current(),
-      moderators: [...s.moderators],
-      role: roleIn(member.identity, this),
-    };
+  snapshot(member: Member): Promise<RoomSnapshot> {
+    return snapshotOf(this, member);
   }
 
   /**

@@ -27,12 +27,16 @@ export function initialControl(stream: StreamInfo): ControlState {
     products: [],
     pinnedProducts: [],
     moderators: [],
+    shield: null,
   };
 }
 
 /** Control state as stored: records written before products existed lack their fields. */
-export type StoredControl = Omit<ControlState, 'products' | 'pinnedProducts' | 'moderators'> &
-  Partial<Pick<ControlState, 'products' | 'pinnedProducts' | 'moderators'>>;
+export type StoredControl = Omit<
+  ControlState,
+  'products' | 'pinnedProducts' | 'moderators' | 'shield'
+> &
+  Partial<Pick<ControlState, 'products' | 'pinnedProducts' | 'moderators' | 'shield'>>;
 
 /** The control part of a room's state (fields a record stored before they existed get defaults). */
 export const controlOf = (c: StoredControl): ControlState => ({
@@ -42,6 +46,7 @@ export const controlOf = (c: StoredControl): ControlState => ({
   products: c.products ?? [],
   pinnedProducts: c.pinnedProducts ?? [],
   moderators: c.moderators ?? [],
+  shield: c.shield ?? null,
 });
 
 /** Applies one event in place. Events must arrive in seq order. */

@@ -1,3 +1,4 @@
+import { ShieldSettings } from '../../client-sdk/src/protocol/index.js';
 import type { ActorHandlers } from './context.js';
 import { onRoom } from './room.js';
 
@@ -11,7 +12,13 @@ export const moderationHandlers: ActorHandlers<
   | 'moderation:purge'
   | 'moderation:report'
   | 'moderation:role'
+  | 'room:shield'
 > = {
+  'room:shield': (actor, { roomId, on, settings, reason }, services) =>
+    onRoom(services, roomId, (room) =>
+      room.shield.set(actor.identity, on, settings ?? ShieldSettings.parse({}), reason),
+    ),
+
   'moderation:held': (actor, { roomId }, services) =>
     onRoom(services, roomId, async (room) => ({
       held: await room.moderation.held(actor.identity),

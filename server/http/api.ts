@@ -306,6 +306,14 @@ export function apiRoutes(
           }),
       }),
     },
+    '/v1/rooms/:roomId/shield': {
+      PUT: serve({
+        params: 1,
+        body: true,
+        run: ({ identity, params, body }) =>
+          command('room:shield', identity, { ...withBody(body), roomId: params[0] }),
+      }),
+    },
     '/v1/rooms/:roomId/sanctions': {
       GET: serve({
         params: 1,

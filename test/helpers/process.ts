@@ -36,6 +36,8 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
           MEDIA_ENABLED: 'false',
           // a busy CI machine must not shed what a test counts; overload tests turn it on
           OVERLOAD_SHEDDING: 'false',
+          // tests flood chat on purpose; shield tests turn the automatic shield on
+          AUTO_SHIELD: 'false',
           EMBEDDED_STORAGE: 'memory',
           ...env,
         },

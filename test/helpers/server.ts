@@ -29,6 +29,8 @@ const TEST_ENV: Partial<Record<keyof Env, string>> = {
   MEDIA_ENABLED: 'false',
   // a busy CI machine must not shed what a test counts; overload tests turn it on
   OVERLOAD_SHEDDING: 'false',
+  // tests flood chat on purpose; shield tests turn the automatic shield on
+  AUTO_SHIELD: 'false',
   // nothing kept on disk unless a test asks for it (DATA_DIR, EMBEDDED_STORAGE: 'file')
   EMBEDDED_STORAGE: 'memory',
 };

@@ -86,6 +86,11 @@ export const ERROR_CODES = {
     description:
       'No held message with this id waits for review (another moderator may have decided).',
   },
+  SHIELDED: {
+    retryable: true,
+    description:
+      'Shield mode is on and you are new here (a young account, or you came after it went on): you can watch and buy, not chat. `retryAfterMs`, when set: when your account is old enough.',
+  },
   RATE_LIMITED: { retryable: true, description: 'Too many requests; retry after `retryAfterMs`.' },
   SLOW_MODE: { retryable: true, description: 'Slow mode is on; retry after `retryAfterMs`.' },
   OVERLOADED: {

@@ -13,6 +13,8 @@ import {
   RoomEvent,
   RoomId,
   RoomSnapshot,
+  ShieldSettings,
+  ShieldState,
   StreamInfo,
 } from './schemas.js';
 import {
@@ -132,6 +134,17 @@ export const clientEvents = {
     'Unpin a message. Hosts and moderators.',
     z.object({ ...roomRef, messageId: z.string().max(64) }),
     Sequenced,
+  ),
+  'room:shield': event(
+    'Shield mode on (with a preset: slow mode, newcomers read-only or held, links blocked, ' +
+      'strict moderation) or off (the settings it replaced come back). Hosts and moderators.',
+    z.object({
+      ...roomRef,
+      on: z.boolean(),
+      settings: ShieldSettings.optional(),
+      reason: plainText(200).optional(),
+    }),
+    Sequenced.extend({ shield: ShieldState.nullable() }),
   ),
   'chat:set-slow-mode': event(
     'Set slow mode: seconds between two messages of a viewer; 0 turns it off. Hosts and moderators.',
@@ -457,6 +470,10 @@ export const serverEvents = {
   'chat:pinned': liveEvent('chat:pinned', 'Control lane. A message was pinned.'),
   'chat:unpinned': liveEvent('chat:unpinned', 'Control lane. A message was unpinned.'),
   'chat:slow-mode': liveEvent('chat:slow-mode', 'Control lane. Slow mode changed (0: off).'),
+  'room:shield': liveEvent(
+    'room:shield',
+    'Control lane. Shield mode went on or off, by a host, a moderator or the automatic shield, and why.',
+  ),
   'stream:updated': liveEvent(
     'stream:updated',
     "Control lane. The stream's fields or state changed.",

@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   Product,
   Role,
+  ShieldState,
   RoomEvent,
   RoomEventInput,
   RoomEventOf,
@@ -28,6 +29,8 @@ export interface RoomControl {
   pinnedProducts: string[];
   /** Users the host made moderators of the room. */
   moderators: string[];
+  /** Shield mode, while it is on. */
+  shield: ShieldState | null;
 }
 
 /** The chat message a `chat:message` event carries. */
@@ -55,6 +58,8 @@ export function applyControl(control: RoomControl, event: RoomEventInput): RoomC
       };
     case 'chat:slow-mode':
       return { ...control, slowModeSeconds: event.seconds };
+    case 'room:shield':
+      return { ...control, shield: event.shield, slowModeSeconds: event.slowModeSeconds };
     case 'stream:updated':
       return { ...control, stream: event.stream };
     case 'product:updated': {

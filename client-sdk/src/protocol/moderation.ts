@@ -19,6 +19,7 @@ export const Detector = z.enum([
   'sanction',
   'report',
   'moderator',
+  'shield',
 ]);
 export type Detector = z.infer<typeof Detector>;
 

@@ -5,6 +5,7 @@ import {
   ID_PATTERN,
   MAX_PINNED_MESSAGES,
   MAX_PINNED_PRODUCTS,
+  MAX_SLOW_MODE_SECONDS,
   SNAPSHOT_CHAT_LIMIT,
 } from './limits.js';
 import { plainText } from './text.js';
@@ -83,6 +84,60 @@ export const ChatMessage = z
   .meta({ id: 'ChatMessage' });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
+/**
+ * Shield mode's preset: what a host or moderator's one switch (or the automatic shield) applies
+ * while it is on. Off, the room's own settings come back as they were.
+ */
+export const ShieldSettings = z
+  .object({
+    slowModeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SLOW_MODE_SECONDS)
+      .default(10)
+      .describe('Slow mode while shielded (a longer one already set stays)'),
+    newAccountMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(43_200)
+      .default(30)
+      .describe(
+        "Accounts younger than this (the token's account time) are newcomers, as is anyone who first came to the room after the shield went on",
+      ),
+    newcomers: z
+      .enum(['read-only', 'hold'])
+      .default('read-only')
+      .describe(
+        '`read-only`: newcomers watch and buy but cannot chat; `hold`: their messages wait for review',
+      ),
+    blockLinks: z
+      .boolean()
+      .default(true)
+      .describe('Messages with links are refused (staff excepted)'),
+    strict: z
+      .boolean()
+      .default(true)
+      .describe('A message the policy would restrict for any audience is held for review instead'),
+  })
+  .meta({ id: 'ShieldSettings' });
+export type ShieldSettings = z.infer<typeof ShieldSettings>;
+
+/** Shield mode while it is on: since when, who switched it on (`auto`: the automatic shield), why. */
+export const ShieldState = z
+  .object({
+    since: Timestamp,
+    by: z.string().describe('The user who switched it on, or `auto`'),
+    reason: z.string(),
+    settings: ShieldSettings,
+    previous: z
+      .object({ slowModeSeconds: z.number().int().nonnegative() })
+      .describe('The room settings it replaced, put back when it goes off'),
+  })
+  .meta({ id: 'ShieldState' });
+export type ShieldState = z.infer<typeof ShieldState>;
+
 /** What viewers see of a stream. Times are server epoch milliseconds. */
 export const StreamInfo = z
   .object({
@@ -131,6 +186,14 @@ export const RoomEvent = z
     z.object({ type: z.literal('product:removed'), ...eventBase, productId: ProductId }),
     z.object({ type: z.literal('product:pinned'), ...eventBase, productId: ProductId }),
     z.object({ type: z.literal('product:unpinned'), ...eventBase, productId: ProductId }),
+    /** Shield mode went on (`shield`) or off (null, its settings put back); `reason` says why. */
+    z.object({
+      type: z.literal('room:shield'),
+      ...eventBase,
+      shield: ShieldState.nullable(),
+      slowModeSeconds: z.number().int().nonnegative(),
+      reason: z.string(),
+    }),
     /** The host made a user a moderator of the room, or took it back (`viewer`). */
     z.object({
       type: z.literal('room:role'),
@@ -173,6 +236,7 @@ export const RoomSnapshot = z
     stream: StreamInfo,
     viewers: z.number().int().nonnegative(),
     slowModeSeconds: z.number().int().nonnegative(),
+    shield: ShieldState.nullable().describe('Shield mode, while it is on'),
     chat: z
       .array(ChatMessage)
       .describe(`The last ${SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first`),

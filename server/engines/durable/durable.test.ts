@@ -145,6 +145,7 @@ describe('the embedded engine across a restart', () => {
       products: [],
       pinnedProducts: [],
       moderators: [],
+      shield: null,
     };
     const author = { id: 'u', name: 'U', role: 'viewer' as const };
     await first.history.create(
