@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import type { Room } from '../client-sdk/src/index.js';
+import type { LiveShopClient, Room } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, nextEvent, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
@@ -13,6 +13,22 @@ function cut(server: TestServer, userId: string): void {
   for (const socket of server.app.internals.io.of('/').sockets.values()) {
     if (socket.data.session.identity.id === userId) socket.conn.close();
   }
+}
+
+/**
+ * Keeps an SDK client away once its connection drops (its reconnections do nothing) until
+ * `back()`, so a test decides what it misses.
+ */
+function stayAway(client: LiveShopClient): { back(): void } {
+  const socket = (client as unknown as { socket: Socket }).socket;
+  const connect = socket.connect.bind(socket);
+  socket.connect = () => socket;
+  return {
+    back: () => {
+      socket.connect = connect;
+      socket.connect();
+    },
+  };
 }
 
 async function showWithChat(server: TestServer) {
@@ -38,11 +54,13 @@ describe('resume', () => {
     await until(room, 'chat:message', () => got.length === 2);
 
     const disconnected = nextEvent(viewer, 'disconnected');
+    const away = stayAway(viewer);
     cut(server, 'vic');
     await disconnected;
     expect(viewer.connected).toBe(false);
     for (let i = 1; i <= 5; i++) await host.chat.send(`missed ${i}`);
     await host.chat.pin((await host.chat.send('pin me')).id);
+    away.back();
 
     const resumed = await nextEvent<{ missed: number }>(room, 'room:resumed');
     expect(resumed).toEqual({ missed: 7 });
@@ -79,10 +97,8 @@ describe('resume', () => {
     const room = await viewer.join('show');
     expect(room.state.drops[0]).toMatchObject({ remaining: 10, sold: 0 });
 
-    // the viewer stays away until the sale is made (the SDK's reconnections do nothing meanwhile)
-    const socket = (viewer as unknown as { socket: Socket }).socket;
-    const connect = socket.connect.bind(socket);
-    socket.connect = () => socket;
+    // the viewer stays away until the sale is made
+    const away = stayAway(viewer);
     const disconnected = nextEvent(viewer, 'disconnected');
     cut(server, 'vic');
     await disconnected;
@@ -95,8 +111,7 @@ describe('resume', () => {
 
     const stock = collect<{ sold: number }>(room, 'drop:stock');
     const resumed = nextEvent(room, 'room:resumed');
-    socket.connect = connect;
-    socket.connect();
+    away.back();
     await resumed;
     expect(room.state.drops[0]).toMatchObject({ remaining: 9, sold: 1 });
     expect(stock.at(-1)).toMatchObject({ sold: 1 });
@@ -114,9 +129,11 @@ describe('resume', () => {
     const snapshots = collect<RoomSnapshot>(room, 'room:snapshot');
 
     const disconnected = nextEvent(viewer, 'disconnected');
+    const away = stayAway(viewer);
     cut(server, 'vic');
     await disconnected;
     for (let i = 0; i < 25; i++) await host.chat.send(`m${i}`);
+    away.back();
     await until(room, 'room:snapshot', () => snapshots.length === 1);
     expect(snapshots[0]!.chat.at(-1)?.text).toBe('m24');
     expect(snapshots[0]!.seq).toBe(26); // the stream's creation, then 25 messages
