@@ -14,6 +14,7 @@ export * from './ports/moderation.js';
 export * from './ports/policy-store.js';
 export * from './ports/presence.js';
 export * from './ports/rate-limits.js';
+export * from './ports/waiting-room.js';
 // features
 export * from './chat/batch.js';
 export * from './chat/room-chat.js';

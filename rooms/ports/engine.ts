@@ -6,6 +6,7 @@ import type { ModerationStore } from './moderation.js';
 import type { PolicyStore } from './policy-store.js';
 import type { PresencePort } from './presence.js';
 import type { RateLimitPort } from './rate-limits.js';
+import type { WaitingRoomPort } from './waiting-room.js';
 
 /** The engine's shared-state ports, handed to the rooms. */
 export interface Engine {
@@ -17,6 +18,8 @@ export interface Engine {
   readonly inventory: InventoryPort;
   readonly merchantOutbox: MerchantOutboxPort;
   readonly moderation: ModerationStore;
+  /** Each room's waiting room (capacity, admission rate, pre-queue). */
+  readonly waitingRoom: WaitingRoomPort;
   /** The moderation policy every node applies. */
   readonly policies: PolicyStore;
   /** True while every backing service is reachable. */

@@ -7,6 +7,7 @@ import { mediaBusContract } from './media-bus.contract.js';
 import { merchantOutboxContract } from './merchant-outbox.contract.js';
 import { moderationContract } from './moderation.contract.js';
 import { policyStoreContract } from './policy-store.contract.js';
+import { waitingRoomContract } from './waiting-room.contract.js';
 
 /**
  * Runs every engine contract on a Redis (or a Redis Cluster, `cluster: true`): each set of
@@ -54,4 +55,5 @@ export function redisContracts(
   });
   policyStoreContract(name, async (count) => (await nodes(count)).map((e) => e.policies));
   moderationContract(name, async (count) => (await nodes(count)).map((e) => e.moderation));
+  waitingRoomContract(name, async (count) => (await nodes(count)).map((e) => e.waitingRoom));
 }

@@ -10,6 +10,7 @@ import { MemoryInventory } from './inventory.js';
 import { MemoryMediaBus, MemoryMediaHub } from './media-bus.js';
 import { MemoryMerchantOutbox } from './merchant-outbox.js';
 import { MemoryModeration } from './moderation.js';
+import { MemoryWaitingRoom } from './waiting-room.js';
 import { MemoryPolicyStore } from './policy-store.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
@@ -51,6 +52,7 @@ export function createMemoryEngine(
     inventory: journal ? durableInventory(journal) : new MemoryInventory(),
     merchantOutbox: journal ? durableOutbox(journal, now) : new MemoryMerchantOutbox(now),
     moderation: new MemoryModeration(),
+    waitingRoom: new MemoryWaitingRoom(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     // a journal that failed to commit stops the node taking traffic (it restarts from its file)

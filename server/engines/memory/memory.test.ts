@@ -3,6 +3,8 @@ import { inventoryContract } from '../../../test/contracts/inventory.contract.js
 import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
 import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.contract.js';
 import { moderationContract } from '../../../test/contracts/moderation.contract.js';
+import { waitingRoomContract } from '../../../test/contracts/waiting-room.contract.js';
+import { MemoryWaitingRoom } from './waiting-room.js';
 import { policyStoreContract } from '../../../test/contracts/policy-store.contract.js';
 import {
   createMemoryEngine,
@@ -35,6 +37,11 @@ merchantOutboxContract('memory', () => Promise.resolve(new MemoryMerchantOutbox(
 // one process is one node: every "node" holds the same store
 moderationContract('memory', (count) => {
   const store = new MemoryModeration();
+  return Promise.resolve(Array.from({ length: count }, () => store));
+});
+
+waitingRoomContract('memory', (count) => {
+  const store = new MemoryWaitingRoom();
   return Promise.resolve(Array.from({ length: count }, () => store));
 });
 

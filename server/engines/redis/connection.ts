@@ -2,13 +2,17 @@ import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import { inventoryScripts } from './inventory-scripts.js';
+import { waitingRoomScripts } from './waiting-room-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
 
 type ScriptArg = string | number;
 type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
 
 /** The commands this engine defines, callable by name. */
-export type Scripted = Record<ScriptName | keyof typeof inventoryScripts, ScriptFn>;
+export type Scripted = Record<
+  ScriptName | keyof typeof inventoryScripts | keyof typeof waitingRoomScripts,
+  ScriptFn
+>;
 
 export type RedisClient = (Redis | Cluster) & Scripted;
 
@@ -51,7 +55,11 @@ export function connect(options: ConnectionOptions): RedisClient {
   } else {
     client = new Redis(options.url, common);
   }
-  for (const [name, script] of Object.entries({ ...scripts, ...inventoryScripts })) {
+  for (const [name, script] of Object.entries({
+    ...scripts,
+    ...inventoryScripts,
+    ...waitingRoomScripts,
+  })) {
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }
   let down = false;

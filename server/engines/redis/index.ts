@@ -10,6 +10,7 @@ import { RedisMediaBus } from './media-bus.js';
 import { RedisMerchantOutbox } from './merchant-outbox.js';
 import { Keys } from './keys.js';
 import { RedisModeration } from './moderation.js';
+import { RedisWaitingRoom } from './waiting-room.js';
 import { RedisPolicyStore } from './policy-store.js';
 import { RedisPresence } from './presence.js';
 import { RedisRateLimits } from './rate-limits.js';
@@ -109,6 +110,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     }),
     merchantOutbox,
     moderation: new RedisModeration(commands, keys),
+    waitingRoom: new RedisWaitingRoom(commands, keys),
     policies,
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     notReadyReason: () => recovery?.notReadyReason() ?? null,

@@ -12,6 +12,18 @@ export class Keys {
   arrivals = (roomId: string) => `${this.prefix}{${roomId}}:arrivals`;
   /** Events for the merchant, read by the webhook senders' consumer group. */
   merchantEvents = () => `${this.prefix}{merchant}:events`;
+  /** The six keys of a room's waiting room, in the order its scripts take them. */
+  queue = (roomId: string): [string, string, string, string, string, string] => {
+    const base = `${this.prefix}{${roomId}}:queue`;
+    return [
+      base,
+      `${base}:line`,
+      `${base}:pre`,
+      `${base}:entries`,
+      `${base}:users`,
+      `${base}:passes`,
+    ];
+  };
   /** A room's drops, by start time. */
   roomDrops = (roomId: string) => `${this.prefix}{${roomId}}:drops`;
   /** The seven keys of a drop, in the order its scripts take them. */
