@@ -24,6 +24,7 @@ export * from './drops/room-drops.js';
 export * from './products/room-products.js';
 export * from './stream/room-stream.js';
 export * from './merchant/relay.js';
+export * from './queue/room-admission.js';
 export * from './shield/decisions.js';
 export * from './shield/room-shield.js';
 export * from './shield/rule.js';

@@ -31,6 +31,7 @@ import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { gatedApp } from './transport/gate.js';
+import { WaitingRooms } from './waiting-room.js';
 import { WebhookSender } from './webhooks.js';
 import { ModerationRuntime } from './moderation/runtime.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './transport/uws.js';
@@ -279,6 +280,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         ),
       );
   });
+  const waitingRooms = new WaitingRooms(
+    engine,
+    registry,
+    config.waitingRoom,
+    () => overload.sheds('joins'),
+    logger.child({ component: 'waiting-room' }),
+    now,
+  );
   const services: Services = {
     config,
     policy,
@@ -292,6 +301,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     streamEnded: (roomId) => media?.closeRoom(roomId),
     sheds: (step) => overload.sheds(step),
     gaveUp: (work) => metrics.shedWork.inc({ work }),
+    waitingRooms,
   };
   const dispatcher = new Dispatcher(
     handlers,
@@ -365,6 +375,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     });
     socket.on('disconnect', () => {
       metrics.connections.dec();
+      waitingRooms.forget(session);
       for (const roomId of [...session.rooms.keys()]) {
         media?.leave(session.id, roomId);
         session
@@ -500,6 +511,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         metricsSocket = null;
         backpressure.stop();
         loadMonitor.stop();
+        waitingRooms.close();
         await relay.stop();
         await webhooks?.stop();
         await policy.close();

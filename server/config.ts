@@ -80,6 +80,11 @@ const EnvSchema = z.object({
   HISTORY_LENGTH: int(10, 1_000_000).default(1000),
   REPLAY_LIMIT: int(1, 1_000_000).default(500),
   ROOM_RETAIN_ENDED_SECONDS: int(0, 30 * 86_400).default(3600),
+  ROOM_CAPACITY: int(0, 100_000_000).default(0),
+  ROOM_ADMIT_PER_SECOND: z.coerce.number().min(0).max(100_000).default(0),
+  WAITING_ROOM_TICK_MS: int(20, 10_000).default(200),
+  WAITING_ROOM_PASS_MS: int(1000, 600_000).default(30_000),
+  WAITING_ROOM_KEEP_MS: int(1000, 86_400_000).default(600_000),
   AUTO_SHIELD: bool.default(true),
   AUTO_SHIELD_JOINS_PER_SECOND: positive.default(50),
   AUTO_SHIELD_CHAT_PER_SECOND: positive.default(50),
@@ -195,6 +200,17 @@ export interface Config {
     capRetryMs: number;
     /** The client's address is the last hop of `X-Forwarded-For` (behind a proxy we trust). */
     trustProxy: boolean;
+  };
+  /**
+   * Waiting rooms: every room's capacity and admission rate unless it sets its own (null: none),
+   * how often a room with people waiting admits, how long a pass holds a seat, and how long a
+   * viewer who joined may come back with it without queueing.
+   */
+  waitingRoom: {
+    defaults: { capacity: number | null; admitPerSecond: number | null };
+    tickMs: number;
+    passMs: number;
+    keepMs: number;
   };
   /** Load shedding (server/overload.ts): when the node is overloaded, and what it gives up then. */
   overload: {
@@ -356,6 +372,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ipRate: rateOrNull(e.CONNECT_RATE_PER_IP_PER_SECOND, e.CONNECT_RATE_PER_IP_BURST),
       capRetryMs: e.CONNECT_RETRY_MS,
       trustProxy: e.TRUST_PROXY,
+    },
+    waitingRoom: {
+      defaults: {
+        capacity: e.ROOM_CAPACITY === 0 ? null : e.ROOM_CAPACITY,
+        admitPerSecond: e.ROOM_ADMIT_PER_SECOND === 0 ? null : e.ROOM_ADMIT_PER_SECOND,
+      },
+      tickMs: e.WAITING_ROOM_TICK_MS,
+      passMs: e.WAITING_ROOM_PASS_MS,
+      keepMs: e.WAITING_ROOM_KEEP_MS,
     },
     overload: {
       enabled: e.OVERLOAD_SHEDDING,

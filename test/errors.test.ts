@@ -28,6 +28,15 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
   'chat:delete': [{ roomId: 'r' }, { roomId: 'r', messageId: 'x'.repeat(65) }],
   'chat:pin': [{ roomId: 'r', messageId: null }],
   'chat:unpin': [[]],
+  'room:admission': [
+    { roomId: 'r' },
+    { roomId: 'r', capacity: 0, admitPerSecond: null },
+    { roomId: 'r', capacity: null, admitPerSecond: -1 },
+    { roomId: 'r', capacity: 10, admitPerSecond: null, preQueueDropId: 'bad id' },
+  ],
+  'queue:enter': [{}, { roomId: '' }],
+  'queue:audit': [{ roomId: 7 }],
+  'queue:leave': [{ roomId: 'r' }, { roomId: 'r', ticket: 'x'.repeat(65) }],
   'room:shield': [
     { roomId: 'r' },
     { roomId: 'r', on: 'yes' },

@@ -16,6 +16,8 @@ import { ID_PATTERN } from './protocol/limits.js';
 import type { StreamInfo } from './protocol/schemas.js';
 import { PROTOCOL_VERSION } from './protocol/version.js';
 import type { StreamFields } from './room-events.js';
+import type { QueueStatus } from './protocol/queue.js';
+import { waitInLine, type LineWait } from './queue.js';
 import { roomFeatures, type RoomFeatures } from './room-features.js';
 import { Room, ROOM_EVENTS, type RoomLink } from './room.js';
 
@@ -51,6 +53,11 @@ export interface ClientEventMap {
   draining: (info: ServerPayload<'server:draining'>) => void;
   /** A server error that no request was waiting for (or a refused connection). */
   error: (error: CodedError) => void;
+  /**
+   * Where this client stands in a full room's waiting room while `join` waits: its place, the
+   * estimate, the pre-queue (and its seed once revealed), drops that sold out meanwhile.
+   */
+  queue: (status: QueueStatus) => void;
 }
 
 /** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
@@ -71,6 +78,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly rooms = new Map<string, Room>();
   private readonly joining = new Map<string, Promise<Room>>();
+  /** Waits in rooms' lines, and who follows each room's `queue:update`. */
+  private readonly lines = new Map<string, LineWait>();
+  private readonly queueListeners = new Map<string, Set<(status: QueueStatus) => void>>();
   private readonly timeoutMs: number;
   private readonly localNow: () => number;
   private readonly link: RoomLink;
@@ -100,6 +110,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       chatLimit: options.chatLimit ?? VIEW_CHAT_LIMIT,
       user: () => this.me,
       serverNow: () => this.serverNow(),
+      line: (roomId) => this.line(roomId),
     };
     const { token, socketOptions = {} } = options;
     this.backoff =
@@ -207,6 +218,44 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   /** Creates a stream room (or edits it before it ends). Hosts; join it (or `manage` it) next. */
   createStream(roomId: string, fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }> {
     return this.request('stream:create', { roomId, ...fields });
+  }
+
+  /** A shuffled pre-queue's audit, to check with `verifyQueueOrder` (NOT_FOUND before its end). */
+  async queueAudit(roomId: string): Promise<ClientResponse<'queue:audit'>['audit']> {
+    return (await this.request('queue:audit', { roomId })).audit;
+  }
+
+  /** Gives up a place in a room's line: the `join` waiting for it rejects with ROOM_FULL. */
+  leaveQueue(roomId: string): void {
+    this.lines.get(roomId)?.cancel();
+  }
+
+  private line(roomId: string): LineWait {
+    const existing = this.lines.get(roomId);
+    if (existing) return existing;
+    const wait = waitInLine(
+      {
+        send: (event, payload) => this.request(event, payload),
+        updates: (id, listener) => {
+          let set = this.queueListeners.get(id);
+          if (!set) this.queueListeners.set(id, (set = new Set()));
+          set.add(listener);
+          return () => set.delete(listener);
+        },
+        reconnects: (listener) => {
+          this.socket.on('connect', listener);
+          return () => this.socket.off('connect', listener);
+        },
+        told: (status) => this.emit('queue', status),
+      },
+      roomId,
+    );
+    this.lines.set(roomId, wait);
+    const done = () => {
+      if (this.lines.get(roomId) === wait) this.lines.delete(roomId);
+    };
+    wait.turn.then(done, done);
+    return wait;
   }
 
   /** Measures the clock offset again (the client does this on every connect). */
@@ -319,6 +368,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     s.on('connect_error', (err: Error & { data?: ErrorBody }) => this.onConnectError(err));
     s.on('server:draining', (info) => this.onDraining(info));
     s.on('server:error', (body) => this.emit('error', CodedError.from(body)));
+    s.on('queue:update', (status) => {
+      for (const listener of this.queueListeners.get(status.roomId) ?? []) listener(status);
+    });
     for (const event of ROOM_EVENTS) {
       s.on(event, (payload: { roomId: string }) =>
         this.rooms.get(payload.roomId)?.receive(event, payload as never),

@@ -8,7 +8,7 @@ export { createClient, LiveShopClient, type ClientEventMap, type ClientOptions }
 export { Room, type MediaHook } from './room.js';
 export type { RoomFeatures } from './room-features.js';
 export type { DropFields, DropResult, RoomEventMap, StreamFields } from './room-events.js';
-export { verifyLottery, type LotteryVerdict } from './lottery.js';
+export { verifyLottery, verifyQueueOrder, type LotteryVerdict } from './lottery.js';
 export {
   CodedError,
   ERROR_CODES,
@@ -28,3 +28,4 @@ export type * from './protocol/schemas.js';
 export type * from './protocol/drops.js';
 export type * from './protocol/events.js';
 export type * from './protocol/media.js';
+export type * from './protocol/queue.js';

@@ -1,4 +1,5 @@
 import type { LotteryDraw } from './protocol/drops.js';
+import type { PreQueueAudit } from './protocol/queue.js';
 import { drawLottery, lotteryTicket } from './protocol/lottery.js';
 
 /** SHA-256 (hex) through WebCrypto: browsers (secure contexts) and Node 20+. */
@@ -34,4 +35,26 @@ export async function verifyLottery(draw: LotteryDraw, buyerId?: string): Promis
       return { ok: false, reason: 'your result does not match the draw' };
   }
   return { ok: true };
+}
+
+/**
+ * Checks a pre-queue's order (from `client.queueAudit()`) on this device: the revealed seed hashes
+ * to the hash published when the pre-queue opened, and the order is the seed's ranking of the
+ * entrants (the lottery's rule: lowest SHA-256 of `"<seed>:<publicId>"` first). Given this
+ * client's `ticket`, it also finds its place (`position`, 1 first).
+ */
+export async function verifyQueueOrder(
+  audit: PreQueueAudit,
+  ticket?: string,
+): Promise<LotteryVerdict & { position?: number }> {
+  if ((await sha256(audit.seed)) !== audit.seedHash)
+    return { ok: false, reason: 'the seed does not match the published hash' };
+  const order = await drawLottery(audit.seed, audit.entrants, audit.entrants.length, sha256);
+  if (order.length !== audit.order.length || order.some((id, i) => id !== audit.order[i]))
+    return { ok: false, reason: 'the order is not the one the seed gives' };
+  if (ticket === undefined) return { ok: true };
+  const publicId = (await sha256(`${audit.roomId}:${ticket}`)).slice(0, 32);
+  const at = order.indexOf(publicId);
+  if (at < 0) return { ok: false, reason: 'your ticket is not listed' };
+  return { ok: true, position: at + 1 };
 }

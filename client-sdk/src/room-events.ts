@@ -63,6 +63,8 @@ export interface RoomEventMap {
   'chat:pinned': (event: ServerPayload<'chat:pinned'>) => void;
   'chat:unpinned': (event: ServerPayload<'chat:unpinned'>) => void;
   'chat:slow-mode': (event: ServerPayload<'chat:slow-mode'>) => void;
+  /** The room's waiting room changed (`state.admission`). */
+  'room:admission': (event: ServerPayload<'room:admission'>) => void;
   /** Shield mode went on or off (`state.shield`), and why. */
   'room:shield': (event: ServerPayload<'room:shield'>) => void;
   'stream:updated': (event: ServerPayload<'stream:updated'>) => void;

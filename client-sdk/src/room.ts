@@ -14,6 +14,7 @@ import {
   type RoomView,
 } from './protocol/fold.js';
 import type { ChatMessage, RoomEvent, RoomSnapshot } from './protocol/schemas.js';
+import type { LineWait } from './queue.js';
 import { roomFeatures, type RoomFeatures } from './room-features.js';
 import type { OwnHeld, RoomEventMap } from './room-events.js';
 
@@ -35,6 +36,8 @@ export interface RoomLink {
   user(): { id: string; name: string } | null;
   /** The server's clock, as this client estimates it. */
   serverNow(): number;
+  /** Waits in the room's line (a join refused with ROOM_FULL) for a ticket to join with. */
+  line(roomId: string): LineWait;
 }
 
 /** How many of this client's own published messages a room remembers (to show them when withheld). */
@@ -61,6 +64,7 @@ const CONTROL_TYPES = [
   'chat:unpinned',
   'chat:slow-mode',
   'room:shield',
+  'room:admission',
   'stream:updated',
   'product:updated',
   'product:removed',
@@ -101,6 +105,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   /** This client's own recent messages by seq: shown to it even where its audience withholds them. */
   private readonly own = new Map<number, ChatMessage>();
   private readonly heldByMe = new Map<string, OwnHeld>();
+  /** The waiting room's pass (a room that has one): joins again with it without queueing. */
+  private pass: string | undefined;
 
   constructor(
     readonly id: string,
@@ -206,12 +212,21 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
     setTimeout(ready, 0);
   }
 
-  /** The join request; a server shedding new joins (OVERLOADED) is asked again after its wait. */
+  /**
+   * The join request: a full room (ROOM_FULL) is joined once this client's turn in its line came;
+   * a server shedding new joins (OVERLOADED) is asked again after its wait.
+   */
   private async firstJoin(): Promise<ClientResponse<'room:join'>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.link.send('room:join', { roomId: this.id });
+        const result = await this.link.send('room:join', this.joinRequest());
+        if (result.pass !== undefined) this.pass = result.pass;
+        return result;
       } catch (error) {
+        if (error instanceof CodedError && error.code === 'ROOM_FULL' && attempt < 10) {
+          this.pass = await this.link.line(this.id).turn;
+          continue;
+        }
         if (!(error instanceof CodedError) || error.code !== 'OVERLOADED' || attempt >= 10)
           throw error;
         const waitMs = (error.retryAfterMs ?? 1000) * (1 + Math.random() / 2);
@@ -427,9 +442,10 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
     this.syncing = (async () => {
       try {
         const result = await this.link.send('room:join', {
-          roomId: this.id,
+          ...this.joinRequest(),
           resume: { epoch, lastSeq: seq },
         });
+        if (result.pass !== undefined) this.pass = result.pass;
         if (result.recovered) {
           let replayed = 0;
           for (const event of result.missed) {
@@ -453,13 +469,31 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
           this.applySnapshot(result.snapshot, true);
         }
       } catch (error) {
-        if (error instanceof CodedError) this.link.failed(error);
+        if (error instanceof CodedError && error.code === 'ROOM_FULL') this.queueToResume();
+        else if (error instanceof CodedError) this.link.failed(error);
         if (error instanceof CodedError && error.code === 'ROOM_NOT_FOUND') this.close(error);
       } finally {
         this.syncing = null;
         this.drain();
       }
     })();
+  }
+
+  private joinRequest(): ClientRequest<'room:join'> {
+    return this.pass === undefined ? { roomId: this.id } : { roomId: this.id, ticket: this.pass };
+  }
+
+  /** Came back to a full room without a good pass: waits in line, then resumes. */
+  private queueToResume(): void {
+    this.link.line(this.id).turn.then(
+      (ticket) => {
+        this.pass = ticket;
+        this.resync();
+      },
+      (error: unknown) => {
+        if (error instanceof CodedError) this.close(error);
+      },
+    );
   }
 
   /** The snapshot's own figures for what came before it (see {@link superseded}). */

@@ -58,7 +58,7 @@ export interface RoomLimits {
 /** The ports a room uses. */
 export type RoomEngine = Pick<
   Engine,
-  'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory' | 'moderation'
+  'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory' | 'moderation' | 'waitingRoom'
 >;
 
 /** What a room needs from its surroundings. */

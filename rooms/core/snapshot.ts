@@ -34,6 +34,7 @@ export async function snapshotOf(room: Snapshotted, member: Member): Promise<Roo
     viewers,
     slowModeSeconds: s.slowModeSeconds,
     shield: s.shield,
+    admission: s.admission,
     chat: room.audience.chat(s.recent.values(), member, SNAPSHOT_CHAT_LIMIT),
     pinned: [...s.pinned],
     products: [...s.products],

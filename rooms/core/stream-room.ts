@@ -26,6 +26,7 @@ import { resumeFrom } from './resume.js';
 import { ViewerCount } from './viewers.js';
 import { snapshotOf } from './snapshot.js';
 import { RoomShield } from '../shield/room-shield.js';
+import { RoomAdmissionSettings } from '../queue/room-admission.js';
 import type { RoomScope } from './scope.js';
 
 /** What a room needs from its surroundings. */
@@ -51,6 +52,8 @@ export class StreamRoom implements RoomScope {
   readonly drops: RoomDrops;
   readonly moderation: RoomModeration;
   readonly shield: RoomShield;
+  /** The waiting room's settings (the line is the engine's; the server admits from it). */
+  readonly admission: RoomAdmissionSettings;
   /** Who is here, by audience partition, and what each sees. */
   readonly audience: Audience;
   readonly engine: RoomContext['engine'];
@@ -86,6 +89,12 @@ export class StreamRoom implements RoomScope {
       send: (stock) => ctx.output.dropStock(id, stock),
       failed: (error) => ctx.output.failed(id, error),
       logged: (dropId) => ctx.dropLogged?.(dropId),
+      sha256: (text) => ctx.sha256(text),
+      randomHex: (bytes) => ctx.randomHex(bytes),
+    });
+    this.admission = new RoomAdmissionSettings(this, {
+      startsAt: async (dropId) =>
+        (await this.drops.feed.current()).find((d) => d.dropId === dropId)?.startsAt,
       sha256: (text) => ctx.sha256(text),
       randomHex: (bytes) => ctx.randomHex(bytes),
     });

@@ -28,15 +28,18 @@ export function initialControl(stream: StreamInfo): ControlState {
     pinnedProducts: [],
     moderators: [],
     shield: null,
+    admission: null,
   };
 }
 
 /** Control state as stored: records written before products existed lack their fields. */
 export type StoredControl = Omit<
   ControlState,
-  'products' | 'pinnedProducts' | 'moderators' | 'shield'
+  'products' | 'pinnedProducts' | 'moderators' | 'shield' | 'admission'
 > &
-  Partial<Pick<ControlState, 'products' | 'pinnedProducts' | 'moderators' | 'shield'>>;
+  Partial<
+    Pick<ControlState, 'products' | 'pinnedProducts' | 'moderators' | 'shield' | 'admission'>
+  >;
 
 /** The control part of a room's state (fields a record stored before they existed get defaults). */
 export const controlOf = (c: StoredControl): ControlState => ({
@@ -47,6 +50,7 @@ export const controlOf = (c: StoredControl): ControlState => ({
   pinnedProducts: c.pinnedProducts ?? [],
   moderators: c.moderators ?? [],
   shield: c.shield ?? null,
+  admission: c.admission ?? null,
 });
 
 /** Applies one event in place. Events must arrive in seq order. */

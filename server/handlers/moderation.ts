@@ -13,7 +13,11 @@ export const moderationHandlers: ActorHandlers<
   | 'moderation:report'
   | 'moderation:role'
   | 'room:shield'
+  | 'room:admission'
 > = {
+  'room:admission': (actor, { roomId, ...req }, services) =>
+    onRoom(services, roomId, (room) => room.admission.set(actor.identity, req)),
+
   'room:shield': (actor, { roomId, on, settings, reason }, services) =>
     onRoom(services, roomId, (room) =>
       room.shield.set(actor.identity, on, settings ?? ShieldSettings.parse({}), reason),

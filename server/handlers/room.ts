@@ -1,6 +1,7 @@
 import { CodedError } from '../../client-sdk/src/protocol/index.js';
 import type { StreamRoom } from '../../rooms/index.js';
 import type { Session } from '../session.js';
+import type { ClientResponse, ParsedRequest } from '../../client-sdk/src/protocol/index.js';
 import type { Handlers, Services } from './context.js';
 
 /** The room a request names (loaded from the engine if this node does not follow it yet), or ROOM_NOT_FOUND. */
@@ -36,43 +37,36 @@ export function joinedRoom(session: Session, roomId: string): StreamRoom {
   return joined.room;
 }
 
-export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
-  async 'room:join'(session, { roomId, resume }, services) {
-    let room = await findRoom(services, roomId);
-    // the replica may have been let go (its last member here left) while this request waited
-    if (room.isDisposed) room = await findRoom(services, roomId);
-    const already = session.rooms.get(roomId)?.room === room;
-    // the last thing overload gives up: viewers already in (a resume) are not new joins
-    if (!already && !resume && services.sheds('joins')) {
-      services.gaveUp('joins');
-      const { sampleMs, releaseMs } = services.config.overload;
-      throw new CodedError('OVERLOADED', 'This server is overloaded; joining again shortly', {
-        retryAfterMs: sampleMs + Math.random() * releaseMs,
-      });
-    }
-    if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
-      throw new CodedError(
-        'TOO_MANY_ROOMS',
-        `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`,
-      );
-    }
-    // the room may have taken a while to load: a connection gone meanwhile joins nothing
-    const closed = () => !session.socket.connected;
-    if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
-    if (!already) session.subscribe(room);
-    try {
-      const outcome = await room.join(session, resume);
-      if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
-      // the policy may have changed while joining: the lanes follow the partition the room chose
-      session.move(roomId, room.audience.of(session));
-      return outcome;
-    } catch (error) {
-      if (!already)
-        await session
-          .unsubscribe(roomId)
-          ?.leave(session.id)
-          .catch(() => undefined);
-      throw error;
+export const roomHandlers: Handlers<
+  'room:join' | 'room:leave' | 'queue:enter' | 'queue:leave' | 'queue:audit'
+> = {
+  'queue:enter': (session, { roomId }, services) =>
+    onRoom(services, roomId, (room) => services.waitingRooms.enter(session, room)),
+
+  async 'queue:audit'(_session, { roomId }, services) {
+    const audit = await services.waitingRooms.audit(roomId);
+    if (!audit) throw new CodedError('NOT_FOUND', `Room ${roomId} has no shuffled pre-queue`);
+    return { audit };
+  },
+
+  async 'queue:leave'(session, { roomId, ticket }, services) {
+    await services.waitingRooms.leave(session, roomId, ticket);
+    return {};
+  },
+
+  async 'room:join'(session, request, services) {
+    for (let attempt = 1; ; attempt++) {
+      const room = await findRoom(services, request.roomId);
+      // the replica may have been let go (its last member here left) while this request waited:
+      // held from here, it is not let go under the join; one let go before is loaded again
+      if (room.isDisposed && attempt < 3) continue;
+      try {
+        return await room.holding(() => joinRoom(session, room, request, services));
+      } catch (error) {
+        const letGo =
+          room.isDisposed && error instanceof CodedError && error.code === 'ROOM_NOT_FOUND';
+        if (!letGo || attempt >= 3) throw error;
+      }
     }
   },
 
@@ -82,3 +76,49 @@ export const roomHandlers: Handlers<'room:join' | 'room:leave'> = {
     return {};
   },
 };
+
+/** A join of a room found (and held) for it: shedding, the waiting room, then the room's own join. */
+async function joinRoom(
+  session: Session,
+  room: StreamRoom,
+  { roomId, resume, ticket }: ParsedRequest<'room:join'>,
+  services: Services,
+): Promise<ClientResponse<'room:join'>> {
+  const already = session.rooms.get(roomId)?.room === room;
+  // the last thing overload gives up: viewers already in (a resume) are not new joins; a room
+  // with a waiting room queues them instead (nobody is admitted while joins are shed)
+  const waiting = services.waitingRooms.inForce(room) !== null;
+  if (!already && !resume && !waiting && services.sheds('joins')) {
+    services.gaveUp('joins');
+    const { sampleMs, releaseMs } = services.config.overload;
+    throw new CodedError('OVERLOADED', 'This server is overloaded; joining again shortly', {
+      retryAfterMs: sampleMs + Math.random() * releaseMs,
+    });
+  }
+  if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
+    throw new CodedError(
+      'TOO_MANY_ROOMS',
+      `A connection may join at most ${services.config.limits.maxRoomsPerConnection} rooms`,
+    );
+  }
+  const pass = already ? undefined : await services.waitingRooms.admitJoin(session, room, ticket);
+  // the room may have taken a while to load: a connection gone meanwhile joins nothing
+  const closed = () => !session.socket.connected;
+  if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
+  if (!already) session.subscribe(room);
+  try {
+    const outcome = await room.join(session, resume);
+    if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
+    // the policy may have changed while joining: the lanes follow the partition the room chose
+    session.move(roomId, room.audience.of(session));
+    services.waitingRooms.joined(session, roomId);
+    return pass === undefined ? outcome : { ...outcome, pass };
+  } catch (error) {
+    if (!already)
+      await session
+        .unsubscribe(roomId)
+        ?.leave(session.id)
+        .catch(() => undefined);
+    throw error;
+  }
+}

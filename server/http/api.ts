@@ -138,7 +138,7 @@ const count = (min: number, max: number) =>
 export function apiRoutes(
   auth: Authenticator,
   services: Services,
-  engine: Pick<Engine, 'inventory' | 'merchantOutbox' | 'moderation'>,
+  engine: Pick<Engine, 'inventory' | 'merchantOutbox' | 'moderation' | 'waitingRoom'>,
 ): Record<string, PathHandlers> {
   const serve =
     <Q = object>(spec: RouteSpec<Q>): RouteHandler =>
@@ -304,6 +304,25 @@ export function apiRoutes(
             roomId: params[0],
             messageId: params[1],
           }),
+      }),
+    },
+    '/v1/rooms/:roomId/admission': {
+      PUT: serve({
+        params: 1,
+        body: true,
+        run: ({ identity, params, body }) =>
+          command('room:admission', identity, { ...withBody(body), roomId: params[0] }),
+      }),
+    },
+    // a pre-queue's order, for anyone to check (verifyQueueOrder in the SDK)
+    '/v1/rooms/:roomId/queue/audit': {
+      GET: serve({
+        params: 1,
+        run: async ({ params: [roomId = ''] }) => {
+          const audit = await engine.waitingRoom.audit(roomId);
+          if (!audit) throw new CodedError('NOT_FOUND', `Room ${roomId} has no shuffled pre-queue`);
+          return { audit };
+        },
       }),
     },
     '/v1/rooms/:roomId/shield': {

@@ -86,6 +86,11 @@ export const ERROR_CODES = {
     description:
       'No held message with this id waits for review (another moderator may have decided).',
   },
+  ROOM_FULL: {
+    retryable: true,
+    description:
+      'The room is full, or admitting viewers at its rate, or in its pre-queue: take a place in line with `queue:enter` and join with the ticket when `queue:update` says admitted (the SDK does).',
+  },
   SHIELDED: {
     retryable: true,
     description:

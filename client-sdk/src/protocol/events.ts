@@ -37,6 +37,7 @@ import {
   RtpParameters,
   TransportOptions,
 } from './media.js';
+import { PreQueueAudit, QueueStatus, RoomAdmission } from './queue.js';
 import {
   HeldMessage,
   MAX_TIMEOUT_SECONDS,
@@ -59,6 +60,9 @@ const StreamFields = {
   scheduledAt: z.number().int().nonnegative().optional(),
 };
 
+/** In a room with a waiting room: the pass to join again with (a reconnect) without queueing. */
+const Pass = z.string().optional();
+
 /** The answer to `room:join`: the missed events when the resume worked, else a fresh snapshot. */
 export const JoinResult = z.discriminatedUnion('recovered', [
   z.object({
@@ -73,8 +77,9 @@ export const JoinResult = z.discriminatedUnion('recovered', [
      * brings a client that was away up to date).
      */
     drops: z.array(DropStock),
+    pass: Pass,
   }),
-  z.object({ recovered: z.literal(false), snapshot: RoomSnapshot }),
+  z.object({ recovered: z.literal(false), snapshot: RoomSnapshot, pass: Pass }),
 ]);
 export type JoinResult = z.infer<typeof JoinResult>;
 
@@ -98,6 +103,13 @@ export const clientEvents = {
     z.object({
       ...roomRef,
       resume: z.object({ epoch: z.string().max(64), lastSeq: Seq }).optional(),
+      ticket: z
+        .string()
+        .max(64)
+        .optional()
+        .describe(
+          "A pass: the waiting room's, or one an earlier join gave (to come back without queueing)",
+        ),
     }),
     JoinResult,
   ),
@@ -145,6 +157,33 @@ export const clientEvents = {
       reason: plainText(200).optional(),
     }),
     Sequenced.extend({ shield: ShieldState.nullable() }),
+  ),
+  'room:admission': event(
+    "Set the room's waiting room: a viewer capacity, an admission rate, and a pre-queue for a drop " +
+      '(arrivals before its start are shuffled at the start by a committed seed); all null takes it off. Hosts.',
+    z.object({
+      ...roomRef,
+      capacity: z.number().int().positive().max(10_000_000).nullable(),
+      admitPerSecond: z.number().positive().max(100_000).nullable(),
+      preQueueDropId: DropId.nullable().optional(),
+    }),
+    Sequenced.extend({ admission: RoomAdmission.nullable() }),
+  ),
+  'queue:enter': event(
+    "Take a place in the room's waiting room (the answer to a join refused with ROOM_FULL). The same " +
+      'user gets the same place back, on any node; `queue:update` follows as it moves.',
+    z.object(roomRef),
+    QueueStatus,
+  ),
+  'queue:audit': event(
+    "A shuffled pre-queue's audit: its seed, entrants and order, for anyone to recompute (NOT_FOUND before it is shuffled).",
+    z.object(roomRef),
+    z.object({ audit: PreQueueAudit }),
+  ),
+  'queue:leave': event(
+    'Give up your place in line (or your pass).',
+    z.object({ ...roomRef, ticket: z.string().max(64) }),
+    Empty,
   ),
   'chat:set-slow-mode': event(
     'Set slow mode: seconds between two messages of a viewer; 0 turns it off. Hosts and moderators.',
@@ -470,6 +509,11 @@ export const serverEvents = {
   'chat:pinned': liveEvent('chat:pinned', 'Control lane. A message was pinned.'),
   'chat:unpinned': liveEvent('chat:unpinned', 'Control lane. A message was unpinned.'),
   'chat:slow-mode': liveEvent('chat:slow-mode', 'Control lane. Slow mode changed (0: off).'),
+  'queue:update': QueueStatus.describe(
+    'Direct. Your place in a waiting room moved, your turn came (`admitted`: join with the ticket), ' +
+      'the pre-queue was shuffled (its seed revealed), or a drop you wait for sold out.',
+  ),
+  'room:admission': liveEvent('room:admission', "Control lane. The room's waiting room changed."),
   'room:shield': liveEvent(
     'room:shield',
     'Control lane. Shield mode went on or off, by a host, a moderator or the automatic shield, and why.',

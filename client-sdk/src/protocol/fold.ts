@@ -1,4 +1,5 @@
 import type { DropStock } from './drops.js';
+import type { RoomAdmission } from './queue.js';
 import type { ServerPayload } from './events.js';
 import type {
   ChatMessage,
@@ -31,6 +32,8 @@ export interface RoomControl {
   moderators: string[];
   /** Shield mode, while it is on. */
   shield: ShieldState | null;
+  /** The room's waiting room, if it has one. */
+  admission: RoomAdmission | null;
 }
 
 /** The chat message a `chat:message` event carries. */
@@ -58,6 +61,8 @@ export function applyControl(control: RoomControl, event: RoomEventInput): RoomC
       };
     case 'chat:slow-mode':
       return { ...control, slowModeSeconds: event.seconds };
+    case 'room:admission':
+      return { ...control, admission: event.admission };
     case 'room:shield':
       return { ...control, shield: event.shield, slowModeSeconds: event.slowModeSeconds };
     case 'stream:updated':

@@ -9,3 +9,4 @@ export * from './text.js';
 export * from './fold.js';
 export * from './policy.js';
 export * from './moderation.js';
+export * from './queue.js';

@@ -8,6 +8,7 @@ import {
   MAX_SLOW_MODE_SECONDS,
   SNAPSHOT_CHAT_LIMIT,
 } from './limits.js';
+import { RoomAdmission } from './queue.js';
 import { plainText } from './text.js';
 
 export * from './limits.js';
@@ -194,6 +195,12 @@ export const RoomEvent = z
       slowModeSeconds: z.number().int().nonnegative(),
       reason: z.string(),
     }),
+    /** The host set the room's waiting room (capacity, admission rate, pre-queue), or took it off (null). */
+    z.object({
+      type: z.literal('room:admission'),
+      ...eventBase,
+      admission: RoomAdmission.nullable(),
+    }),
     /** The host made a user a moderator of the room, or took it back (`viewer`). */
     z.object({
       type: z.literal('room:role'),
@@ -237,6 +244,7 @@ export const RoomSnapshot = z
     viewers: z.number().int().nonnegative(),
     slowModeSeconds: z.number().int().nonnegative(),
     shield: ShieldState.nullable().describe('Shield mode, while it is on'),
+    admission: RoomAdmission.nullable().describe("The room's waiting room, if it has one"),
     chat: z
       .array(ChatMessage)
       .describe(`The last ${SNAPSHOT_CHAT_LIMIT} messages not deleted, oldest first`),

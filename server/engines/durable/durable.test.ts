@@ -146,6 +146,7 @@ describe('the embedded engine across a restart', () => {
       pinnedProducts: [],
       moderators: [],
       shield: null,
+      admission: null,
     };
     const author = { id: 'u', name: 'U', role: 'viewer' as const };
     await first.history.create(
