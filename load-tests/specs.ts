@@ -8,6 +8,7 @@ import { fuzz, type FuzzResult } from './scenarios/fuzz.js';
 import { idle, type IdleResult } from './scenarios/idle.js';
 import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
 import { relay, type RelayResult } from './scenarios/relay.js';
+import { connectCostSpec } from './specs-surge.js';
 
 type Values = Record<string, string>;
 
@@ -607,6 +608,7 @@ export const SPECS = {
   idle: idleSpec,
   flood: floodSpec,
   reconnect: reconnectSpec,
+  'connect-cost': connectCostSpec,
 } as unknown as Record<string, BenchSpec<{ target: TargetName }>>;
 
 export { TARGET_LABELS };

@@ -31,6 +31,8 @@ import { TickLoop } from './tick-loop.js';
 import { UserBudget } from './user-budget.js';
 import { uwsAdapter } from './transport/adapter.js';
 import { gatedApp } from './transport/gate.js';
+import { rawJsonParser } from './transport/raw-json.js';
+import { SnapshotChatCache } from './snapshot-cache.js';
 import { WaitingRooms } from './waiting-room.js';
 import { WebhookSender } from './webhooks.js';
 import { ModerationRuntime } from './moderation/runtime.js';
@@ -120,6 +122,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ...(options.outgoing ? { broadcast: broadcastTo(options.outgoing) } : {}),
     }),
     serveClient: false,
+    // socket.io's parser, able to send JSON made once for many packets (snapshot chat)
+    parser: rawJsonParser,
     // namespaces other than "/" are refused (below); their empty shells are not kept
     cleanupEmptyChildNamespaces: true,
     maxHttpBufferSize: config.limits.maxFrameBytes,
@@ -302,6 +306,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     sheds: (step) => overload.sheds(step),
     gaveUp: (work) => metrics.shedWork.inc({ work }),
     waitingRooms,
+    snapshotChat: new SnapshotChatCache(),
   };
   const dispatcher = new Dispatcher(
     handlers,

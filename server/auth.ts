@@ -10,6 +10,7 @@ import {
 } from '../client-sdk/src/protocol/index.js';
 import type { Identity } from '../rooms/index.js';
 import type { Config } from './config.js';
+import { hs256Key, verifyHs256 } from './hs256.js';
 
 /** Longest token accepted, in characters (a JWT is a few hundred; this bounds the work per connect). */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -61,10 +62,17 @@ export function createAuthenticator(
     ...(auth.audience ? { audience: auth.audience } : {}),
   };
   const jwks = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : null;
-  const secret = new TextEncoder().encode(auth.secret ?? '');
-  const verify = (token: string) => {
+  const key = hs256Key(auth.secret ?? '');
+  const rules = {
+    leewaySeconds: auth.clockLeewaySeconds,
+    issuer: auth.issuer,
+    audience: auth.audience,
+  };
+  // a shared secret is checked in this thread (server/hs256.ts); JWKS keys through jose
+  const verify = async (token: string): Promise<Record<string, unknown>> => {
+    if (!jwks) return verifyHs256(token, key, rules, Math.floor(now() / 1000));
     const at = { ...options, currentDate: new Date(now()) };
-    return jwks ? jwtVerify(token, jwks, at) : jwtVerify(token, secret, at);
+    return (await jwtVerify(token, jwks, at)).payload;
   };
 
   return {
@@ -82,9 +90,9 @@ export function createAuthenticator(
         );
       let payload: Record<string, unknown>;
       try {
-        payload = (await verify(token)).payload;
+        payload = await verify(token);
       } catch (error) {
-        throw refusal(error);
+        throw error instanceof CodedError ? error : refusal(error);
       }
       checkLifetime(payload, Math.floor(now() / 1000), auth);
       const claims = Claims.safeParse(payload);

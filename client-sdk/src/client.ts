@@ -258,7 +258,7 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     return wait;
   }
 
-  /** Measures the clock offset again (the client does this on every connect). */
+  /** Measures the clock offset again, with `samples` round trips (the client takes one on every connect). */
   async syncTime(samples = 3): Promise<number> {
     const taken: ClockSample[] = [];
     for (let i = 0; i < samples; i++) {
@@ -356,7 +356,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
       this.me = hello.user;
       this.offset = clockOffset([], hello.serverTime - this.localNow());
       this.emit('connected', { user: hello.user, serverTime: hello.serverTime });
-      this.syncTime().catch(() => undefined);
+      // one sample on each connect (a flash crowd's every request counts); syncTime() takes more
+      this.syncTime(1).catch(() => undefined);
     });
     s.on('disconnect', (reason, details) => {
       const shed = refusalIn(details);

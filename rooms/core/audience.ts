@@ -91,12 +91,15 @@ export class Audience {
   chat(recent: Iterable<KeptMessage>, member: Member, limit: number): ChatMessage[] {
     const partition = this.of(member);
     const viewer = viewerOf(member.identity);
+    // from the newest back, until `limit` are found (a room remembers far more than a snapshot shows)
+    const kept = Array.isArray(recent) ? (recent as KeptMessage[]) : [...recent];
     const out: ChatMessage[] = [];
-    for (const m of recent) {
-      const seen = visibleTo(m, partition, viewer);
+    for (let i = kept.length - 1; i >= 0 && out.length < limit; i--) {
+      const m = kept[i];
+      const seen = m === undefined ? null : visibleTo(m, partition, viewer);
       if (seen) out.push(seen);
     }
-    return out.slice(Math.max(0, out.length - limit));
+    return out.reverse();
   }
 }
 

@@ -75,8 +75,10 @@ export function visibleTo(
   group: string,
   viewerId: string | null,
 ): ChatMessage | null {
+  // most messages carry no stamp: they are shown as kept (no copy made)
+  if (message.moderation === undefined) return message;
   const { moderation, ...plain } = message;
-  if (!moderation || (viewerId !== null && message.author.id === viewerId)) return plain;
+  if (viewerId !== null && message.author.id === viewerId) return plain;
   if (moderation.authorOnly || moderation.withheld?.includes(group)) return null;
   const masked = moderation.masked?.[group];
   return masked === undefined ? plain : { ...plain, text: masked };

@@ -19,6 +19,7 @@ export interface EngineSocket {
 import type { AppSocket, Session } from '../session.js';
 import { commandRunner, type RunCommand } from './command.js';
 import type { HandlerTable, Services } from './context.js';
+import { materialized } from '../transport/raw-json.js';
 
 /** The event name an oversized frame is rewritten to, so it can be refused with its ack. */
 const OVERSIZED = '$oversized';
@@ -82,7 +83,8 @@ export class Dispatcher {
     const ack: AckFn | undefined =
       given && outgoing
         ? (response) => {
-            outgoing.ack(name, response);
+            // what the client will read: raw JSON parsed back
+            outgoing.ack(name, materialized(response));
             given(response);
           }
         : given;

@@ -112,6 +112,11 @@ async function joinRoom(
     // the policy may have changed while joining: the lanes follow the partition the room chose
     session.move(roomId, room.audience.of(session));
     services.waitingRooms.joined(session, roomId);
+    if (!outcome.recovered) {
+      const { snapshot } = outcome;
+      const key = `${roomId}|${snapshot.epoch}|${snapshot.seq}|${room.audience.of(session)}`;
+      snapshot.chat = services.snapshotChat.chat(key, snapshot.chat);
+    }
     return pass === undefined ? outcome : { ...outcome, pass };
   } catch (error) {
     if (!already)
