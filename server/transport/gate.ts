@@ -68,7 +68,9 @@ export function gatedApp(app: TemplatedApp, policy: GatePolicy): TemplatedApp {
       if (property === 'any')
         return (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => {
           target.any(pattern, (res, req) => {
-            const refusal = req.getQuery('sid') ? null : policy.check(addressOf(res, req, policy));
+            // a new long-polling session is a GET without a sid (a CORS preflight opens nothing)
+            const opens = req.getMethod() === 'get' && !req.getQuery('sid');
+            const refusal = opens ? policy.check(addressOf(res, req, policy)) : null;
             if (!refusal) {
               handler(res, req);
               return;

@@ -66,6 +66,9 @@ export function waitingRoomContract(
       expect(await a.admit(r, 60, 1, null, 100)).toEqual([]);
       expect(await a.admit(r, 111, 1, null, 100)).toEqual(['t-dan']);
       expect(await b.use(r, 't-cat', 120, KEEP_MS)).toBe(false);
+      // cat comes back: a new place, at the back (not its old, spent ticket)
+      const again = await a.enter(r, 'cat', offer('cat-again'), 130);
+      expect(again).toMatchObject({ ticket: 't-cat-again', admittedAt: null, number: 4 });
       // ann drops and comes back within the keep time, then too late
       expect(await b.use(r, 't-ann', 50 + KEEP_MS - 1, KEEP_MS)).toBe(true);
       expect(await b.use(r, 't-ann', 50 + 3 * KEEP_MS, KEEP_MS)).toBe(false);

@@ -130,7 +130,8 @@ export class MemoryWaitingRoom implements WaitingRoomPort {
     const line = this.of(roomId);
     this.close(line, now);
     if (line.pre && line.pre.state !== 'ordered') return Promise.resolve([]);
-    for (const [ticket, until] of line.passes) if (until <= now) line.passes.delete(ticket);
+    // a pass not used in time is gone with its place: its holder queues again at the back
+    for (const [ticket, until] of line.passes) if (until <= now) this.forget(line, ticket);
     let slots = Math.min(free - line.passes.size, line.line.size);
     if (slots <= 0) return Promise.resolve([]);
     if (rate) {
@@ -163,7 +164,10 @@ export class MemoryWaitingRoom implements WaitingRoomPort {
     const pass = line.passes.get(ticket);
     const good =
       entry.usedAt === null ? pass !== undefined && pass > now : now - entry.usedAt < keepMs;
-    if (!good) return Promise.resolve(false);
+    if (!good) {
+      this.forget(line, ticket);
+      return Promise.resolve(false);
+    }
     entry.usedAt = now;
     line.passes.delete(ticket);
     return Promise.resolve(true);
@@ -228,6 +232,15 @@ export class MemoryWaitingRoom implements WaitingRoomPort {
       entrants: [...pre.closedEntrants],
       order: [...pre.order],
     });
+  }
+
+  /** Drops a ticket whose turn came and went (its holder gets a new place when it enters again). */
+  private forget(line: Line, ticket: string): void {
+    const entry = line.entries.get(ticket);
+    line.passes.delete(ticket);
+    if (!entry) return;
+    line.entries.delete(ticket);
+    if (line.byUser.get(entry.userId) === ticket) line.byUser.delete(entry.userId);
   }
 
   /** A pre-queue whose end has come stops taking entrants; their numbers are set aside. */

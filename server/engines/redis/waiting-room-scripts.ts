@@ -24,6 +24,15 @@ local function closeIfDue(now)
   redis.call('HSET', K_Q, 'pre_state', 'closed', 'pre_base', base, 'next', base + #entrants,
     'pre_entrants', listed)
 end
+-- a ticket whose turn came and went: its holder gets a new place when it enters again
+local function forget(ticket)
+  local raw = redis.call('HGET', K_ENTRIES, ticket)
+  redis.call('ZREM', K_PASSES, ticket)
+  if not raw then return end
+  local entry = cjson.decode(raw)
+  redis.call('HDEL', K_ENTRIES, ticket)
+  if redis.call('HGET', K_USERS, entry.u) == ticket then redis.call('HDEL', K_USERS, entry.u) end
+end
 local function number(ticket)
   local raw = redis.call('HGET', K_ENTRIES, ticket)
   if not raw then return end
@@ -109,7 +118,7 @@ local cap, rate, passMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]
 closeIfDue(now)
 local pre = redis.call('HGET', K_Q, 'pre_state')
 if pre == 'open' or pre == 'closed' then return {} end
-redis.call('ZREMRANGEBYSCORE', K_PASSES, '-inf', now)
+for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', K_PASSES, '-inf', now)) do forget(ticket) end
 local slots = math.min(free - redis.call('ZCARD', K_PASSES), redis.call('ZCARD', K_LINE))
 if slots <= 0 then return {} end
 local tokens, at
@@ -151,10 +160,10 @@ if not raw then return 0 end
 local entry = cjson.decode(raw)
 if not entry.a then return 0 end
 if entry.s then
-  if now - entry.s >= keepMs then return 0 end
+  if now - entry.s >= keepMs then forget(ARGV[1]) return 0 end
 else
   local lapses = redis.call('ZSCORE', K_PASSES, ARGV[1])
-  if not lapses or tonumber(lapses) <= now then return 0 end
+  if not lapses or tonumber(lapses) <= now then forget(ARGV[1]) return 0 end
 end
 entry.s = now
 redis.call('HSET', K_ENTRIES, ARGV[1], cjson.encode(entry))
