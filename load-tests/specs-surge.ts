@@ -1,7 +1,7 @@
 import { fmt, median } from './lib/report.js';
 import type { TargetName } from './lib/targets.js';
 import { connectCost, type ConnectCostResult } from './scenarios/connect-cost.js';
-import type { BenchSpec } from './specs.js';
+import type { BenchSpec } from './lib/bench-spec.js';
 
 type Values = Record<string, string>;
 const num = (o: Values, k: string) => Number(o[k]);

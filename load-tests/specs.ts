@@ -8,29 +8,12 @@ import { fuzz, type FuzzResult } from './scenarios/fuzz.js';
 import { idle, type IdleResult } from './scenarios/idle.js';
 import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
 import { relay, type RelayResult } from './scenarios/relay.js';
+import type { BenchSpec } from './lib/bench-spec.js';
 import { connectCostSpec } from './specs-surge.js';
 
 type Values = Record<string, string>;
 
-/** One benchmark scenario as `npm run bench` runs it. */
-export interface BenchSpec<R extends { target: TargetName }> {
-  /** CLI options and their defaults. */
-  options: Values;
-  targets: TargetName[];
-  /** Key of its BENCHMARKS.md section (one per distinct configuration). */
-  key(o: Values): string;
-  title(o: Values): string;
-  method(o: Values): string;
-  run(target: TargetName, o: Values, cpus: { serverCpu?: number; loadCpu?: number }): Promise<R>;
-  /** One line per run, for the console and the per-run table. */
-  line(r: R): string;
-  /** Summary columns, computed over the runs of one target. */
-  columns: [string, (runs: R[], all: R[]) => string][];
-  /** The issue's targets, each checked against the medians. */
-  verdicts(all: R[]): string[];
-  /** Another spec the options call for (same options: another comparison); none: this one. */
-  variant?(o: Values): BenchSpec<R> | undefined;
-}
+export type { BenchSpec } from './lib/bench-spec.js';
 
 const num = (o: Values, k: string) => Number(o[k]);
 const med = <R>(runs: R[], f: (r: R) => number) => median(runs.map(f));
@@ -243,7 +226,15 @@ const floodSpec: BenchSpec<FloodResult> = {
 };
 
 const reconnectSpec: BenchSpec<ReconnectResult> = {
-  options: { clients: '10000', rate: '5', 'min-delay': '500', 'max-delay': '1500' },
+  options: {
+    clients: '10000',
+    rate: '5',
+    'min-delay': '500',
+    'max-delay': '1500',
+    backoff: 'window',
+    'admit-rate': '0',
+  },
+  variant: (o) => (o.backoff === 'jitter' ? reconnectJitterSpec : undefined),
   targets: ['plain-socketio', 'uws-raw', 'liveshop'],
   key: (o) => `reconnect-${o.clients}`,
   title: (o) => `Reconnect storm: ${fmt(num(o, 'clients'))} clients dropped at once`,
@@ -255,10 +246,11 @@ const reconnectSpec: BenchSpec<ReconnectResult> = {
       rate: num(o, 'rate'),
       minDelayMs: num(o, 'min-delay'),
       maxDelayMs: num(o, 'max-delay'),
+      backoff: 'window',
       ...cpus,
     }),
   line: (r) =>
-    `99% back in ${fmt(r.back99Ms)} ms, all in ${fmt(r.backAllMs)} ms, ${fmt(r.lost)} messages lost of ${fmt(r.published)} published`,
+    `99% back in ${fmt(r.back99Ms)} ms, all in ${fmt(r.backAllMs)} ms, ${fmt(r.lost)} messages lost of ${fmt(r.published)} published, peak ${fmt(r.peakAttemptsPerSecond)} attempts/s and ${fmt(r.peakJoinsPerSecond)} joins/s, ${fmt(r.refusals)} refused`,
   columns: [
     ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))],
     ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))],
@@ -279,6 +271,60 @@ const reconnectSpec: BenchSpec<ReconnectResult> = {
       check(
         med(ours, (r) => r.back99Ms) < 5000,
         `${fmt(ours[0]?.clients ?? 0)} clients 99% back in < 5 s`,
+      ),
+      check(
+        ours.every((r) => r.lost === 0),
+        '0 messages lost (every run)',
+      ),
+    ];
+  },
+};
+
+/**
+ * `reconnect --backoff jitter`: the SDK's own backoff against socket.io's default window, with our
+ * server admitting at `--admit-rate` a second, so a restart herd spreads out.
+ */
+const reconnectJitterSpec: BenchSpec<ReconnectResult> = {
+  ...reconnectSpec,
+  variant: () => undefined,
+  targets: ['plain-socketio', 'liveshop'],
+  key: (o) => `reconnect-${o.clients}-jitter-${o['admit-rate']}`,
+  title: (o) =>
+    `Reconnect storm with the SDK's backoff: ${fmt(num(o, 'clients'))} clients, admission at ${fmt(num(o, 'admit-rate'))}/s`,
+  method: (o) =>
+    `${o.clients} clients watch one room while a publisher sends ${o.rate} messages/s; every connection is cut at once. Plain socket.io's clients come back as socket.io-client's default backoff does (a random ${o['min-delay']}-${o['max-delay']} ms, then every 250-500 ms after a failure). Ours come back as the SDK does: full jitter (each wait uniform in [0, min(${o['max-delay']}, ${o['min-delay']} × 2^attempt)] ms), after the server's retryAfterMs when it refused them; the server admits at most ${o['admit-rate']} new connections a second (CONNECT_RATE_PER_SECOND), refusing the rest at the upgrade with a spread wait. "Peak" is the most connection attempts, and joins, in any one second, counted at the clients (what the server saw arrive).`,
+  run: (t, o, cpus) =>
+    reconnect(t, {
+      clients: num(o, 'clients'),
+      rate: num(o, 'rate'),
+      minDelayMs: t === 'liveshop' ? num(o, 'min-delay') : 500,
+      maxDelayMs: t === 'liveshop' ? num(o, 'max-delay') : 1500,
+      backoff: t === 'liveshop' ? 'jitter' : 'window',
+      admitRate: t === 'liveshop' ? num(o, 'admit-rate') : 0,
+      ...cpus,
+    }),
+  columns: [
+    ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))],
+    ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))],
+    ['peak attempts /s', (rs) => fmt(med(rs, (r) => r.peakAttemptsPerSecond))],
+    ['peak joins /s', (rs) => fmt(med(rs, (r) => r.peakJoinsPerSecond))],
+    ['refused (then back)', (rs) => fmt(med(rs, (r) => r.refusals))],
+    ['messages lost', (rs) => fmt(med(rs, (r) => r.lost))],
+    [
+      'server CPU s',
+      (rs) =>
+        fmt(
+          med(rs, (r) => r.serverCpuSeconds),
+          2,
+        ),
+    ],
+  ],
+  verdicts: (all) => {
+    const ours = of(all, 'liveshop');
+    return [
+      check(
+        ours.every((r) => r.reconnected === r.clients),
+        'every client back (every run)',
       ),
       check(
         ours.every((r) => r.lost === 0),

@@ -12,6 +12,15 @@ const subscribers: Subscriber[] = [];
 let latency = latencyHistogram();
 let reconnects = latencyHistogram();
 let failed = 0;
+/** Attempts and joins per 100 ms since the last storm began, and refusals (server said wait). */
+// sparse until every 100 ms has had one
+let attempts: (number | undefined)[] = [];
+let joins: (number | undefined)[] = [];
+let refusals = 0;
+const bucket = (counts: (number | undefined)[], since: number) => {
+  const i = Math.floor((Date.now() - since) / 100);
+  counts[i] = (counts[i] ?? 0) + 1;
+};
 const tally: Tally = { delivered: 0, lost: 0, record: (ms) => latency.recordValue(ms) };
 
 const send = (message: FromWorker) => process.send?.(message);
@@ -58,21 +67,41 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
   send({ type: 'ready', connected: subscribers.length, failed });
 }
 
-/** Drops every connection, then each comes back after a random delay in [minMs, maxMs]. */
-function storm(minMs: number, maxMs: number, deadlineMs: number): void {
+/**
+ * Drops every connection, then each comes back: `window`, after a random delay in [minMs, maxMs]
+ * and every 250-500 ms after a failure; `jitter`, as the SDK does, after the server's wait (if it
+ * gave one) plus a delay uniform in [0, min(maxMs, minMs × 2^attempt)].
+ */
+function storm(message: Extract<ToWorker, { type: 'storm' }>): void {
+  const { minMs, maxMs, deadlineMs, backoff } = message;
   const started = Date.now();
+  attempts = [];
+  joins = [];
+  refusals = 0;
+  const firstDelay = () =>
+    backoff === 'jitter' ? Math.random() * minMs : minMs + Math.random() * (maxMs - minMs);
+  const nextDelay = (tries: number, waitMs: number | undefined) =>
+    backoff === 'jitter'
+      ? (waitMs ?? 0) + Math.random() * Math.min(maxMs, minMs * 2 ** tries)
+      : 250 + Math.random() * 250;
   for (const s of subscribers) s.drop();
   for (const s of subscribers) {
-    const attempt = (delay: number) =>
+    const attempt = (delay: number, tries: number) =>
       setTimeout(() => {
+        bucket(attempts, started);
         s.connect().then(
-          () => reconnects.recordValue(Math.max(1, Date.now() - started)),
           () => {
-            if (Date.now() - started < deadlineMs) attempt(250 + Math.random() * 250);
+            bucket(joins, started);
+            reconnects.recordValue(Math.max(1, Date.now() - started));
+          },
+          (error: unknown) => {
+            const waitMs = (error as { retryAfterMs?: number }).retryAfterMs;
+            if (waitMs !== undefined) refusals++;
+            if (Date.now() - started < deadlineMs) attempt(nextDelay(tries + 1, waitMs), tries + 1);
           },
         );
       }, delay);
-    attempt(minMs + Math.random() * (maxMs - minMs));
+    attempt(firstDelay(), 0);
   }
   send({ type: 'storming' });
 }
@@ -91,7 +120,7 @@ process.on('message', (message: ToWorker) => {
       send({ type: 'reset' });
       return;
     case 'storm':
-      storm(message.minMs, message.maxMs, message.deadlineMs);
+      storm(message);
       return;
     case 'settle':
       for (const s of subscribers) s.settle(message.finalSeq);
@@ -104,6 +133,9 @@ process.on('message', (message: ToWorker) => {
         lost: tally.lost,
         histogram: encodeHistogram(latency),
         reconnects: encodeHistogram(reconnects),
+        attempts: Array.from(attempts, (n) => n ?? 0),
+        joins: Array.from(joins, (n) => n ?? 0),
+        refusals,
         open: subscribers.filter((s) => s.open).length,
         total: subscribers.length,
         failed,

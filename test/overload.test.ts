@@ -74,9 +74,10 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
       point = { epoch: joined.snapshot.epoch, lastSeq: joined.snapshot.seq };
       viewers.push(socket);
     }
-    const seen = viewers.map(record);
-
     force(servers, true);
+    // what was sent before the overload has arrived once each socket's own answer has (in order)
+    for (const socket of viewers) await socket.emitWithAck('time:sync', {});
+    const seen = viewers.map(record);
     for (const server of servers) {
       expect(server.app.internals.overload.engaged).toBe(5);
       const { values } = await server.app.metrics.shedLevel.get();

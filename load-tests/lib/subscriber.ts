@@ -145,9 +145,16 @@ export class Subscriber {
     else if (parsed.kind === 'connected') {
       if (this.options.roomId === null) joined();
       else this.join();
-    } else if (parsed.kind === 'connect_error')
-      refused(new Error(`refused: ${JSON.stringify(parsed.data)}`));
-    else if (parsed.kind === 'ack') this.onJoined(parsed.payload, joined, refused);
+    } else if (parsed.kind === 'connect_error') {
+      // a coded refusal says when to come back (the admission gate: OVERLOADED, RATE_LIMITED)
+      const { data } = parsed.data as { data?: { retryAfterMs?: unknown } };
+      const wait = data?.retryAfterMs;
+      refused(
+        Object.assign(new Error(`refused: ${JSON.stringify(parsed.data)}`), {
+          ...(typeof wait === 'number' ? { retryAfterMs: wait } : {}),
+        }),
+      );
+    } else if (parsed.kind === 'ack') this.onJoined(parsed.payload, joined, refused);
   }
 
   private join(): void {

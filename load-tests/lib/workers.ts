@@ -28,7 +28,16 @@ export type ToWorker =
     }
   | { type: 'reset' }
   | { type: 'report' }
-  | { type: 'storm'; minMs: number; maxMs: number; deadlineMs: number }
+  | {
+      type: 'storm';
+      minMs: number;
+      maxMs: number;
+      deadlineMs: number;
+      /** `window`: each comes back at a random time in [minMs, maxMs] (socket.io's default
+       * backoff); `jitter`: the SDK's, full jitter from 0 with base `minMs` and cap `maxMs`,
+       * each refused one waiting the server's `retryAfterMs` first. */
+      backoff: StormBackoff;
+    }
   | { type: 'settle'; finalSeq: number }
   | { type: 'close' };
 
@@ -44,6 +53,10 @@ export type FromWorker =
       lost: number;
       histogram: string;
       reconnects: string;
+      /** Connection attempts and joins in each 100 ms since the storm began. */
+      attempts: number[];
+      joins: number[];
+      refusals: number;
       open: number;
       total: number;
       failed: number;
@@ -61,7 +74,13 @@ export interface PoolReport {
   minSeen: number;
   histogram: hdr.Histogram;
   reconnects: hdr.Histogram;
+  /** Summed over workers: attempts and joins per 100 ms since the storm began, and refusals. */
+  attempts: number[];
+  joins: number[];
+  refusals: number;
 }
+
+export type StormBackoff = 'window' | 'jitter';
 
 export interface ConnectPlan {
   protocol: Protocol;
@@ -124,10 +143,15 @@ export class WorkerPool {
   }
 
   /** Drops every subscriber at once; each reconnects after a random delay in [minMs, maxMs]. */
-  async storm(minMs: number, maxMs: number, deadlineMs: number): Promise<void> {
+  async storm(
+    minMs: number,
+    maxMs: number,
+    deadlineMs: number,
+    backoff: StormBackoff = 'window',
+  ): Promise<void> {
     await Promise.all(
       this.children.map((c) =>
-        this.ask(c, { type: 'storm', minMs, maxMs, deadlineMs }, 'storming'),
+        this.ask(c, { type: 'storm', minMs, maxMs, deadlineMs, backoff }, 'storming'),
       ),
     );
   }
@@ -152,7 +176,15 @@ export class WorkerPool {
     }
     const sum = (f: (r: (typeof replies)[number]) => number) =>
       replies.reduce((n, r) => n + f(r), 0);
+    const buckets = (f: (r: (typeof replies)[number]) => number[]) => {
+      const out: (number | undefined)[] = [];
+      for (const r of replies) f(r).forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+      return Array.from(out, (n) => n ?? 0);
+    };
     return {
+      attempts: buckets((r) => r.attempts),
+      joins: buckets((r) => r.joins),
+      refusals: sum((r) => r.refusals),
       delivered: sum((r) => r.delivered),
       lost: sum((r) => r.lost),
       open: sum((r) => r.open),

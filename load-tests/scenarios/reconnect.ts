@@ -2,7 +2,7 @@ import { percentiles } from '../lib/histogram.js';
 import { joinAll, loadCpuSeconds, waitFor } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
 import { startTarget, type Publisher, type TargetName } from '../lib/targets.js';
-import { WorkerPool } from '../lib/workers.js';
+import { WorkerPool, type StormBackoff } from '../lib/workers.js';
 
 export interface ReconnectOptions {
   clients: number;
@@ -13,6 +13,10 @@ export interface ReconnectOptions {
   maxDelayMs: number;
   serverCpu?: number | undefined;
   loadCpu?: number | undefined;
+  /** How clients come back: socket.io's default window, or the SDK's full jitter (min: base, max: cap). */
+  backoff?: StormBackoff;
+  /** Our server's admission rate (CONNECT_RATE_PER_SECOND) during the storm; 0: none. */
+  admitRate?: number;
 }
 
 export interface ReconnectResult {
@@ -29,6 +33,22 @@ export interface ReconnectResult {
   /** CPU seconds from the drop until all were back: the server's, and the load side's. */
   serverCpuSeconds: number;
   loadCpuSeconds: number;
+  /** The most connection attempts, and joins, in any one second of the storm (what the server saw). */
+  peakAttemptsPerSecond: number;
+  peakJoinsPerSecond: number;
+  /** Attempts the server refused with a wait (its admission rate). */
+  refusals: number;
+}
+
+/** The largest sum of 10 consecutive 100 ms buckets: a peak per second. */
+function peakPerSecond(buckets: number[]): number {
+  let peak = 0;
+  let window = 0;
+  buckets.forEach((n, i) => {
+    window += n - (i >= 10 ? (buckets[i - 10] ?? 0) : 0);
+    peak = Math.max(peak, window);
+  });
+  return peak;
 }
 
 const ROOM = 'storm';
@@ -61,7 +81,12 @@ export async function reconnect(
   name: TargetName,
   options: ReconnectOptions,
 ): Promise<ReconnectResult> {
-  const target = await startTarget(name, options.serverCpu);
+  const admitRate = options.admitRate ?? 0;
+  const target = await startTarget(
+    name,
+    options.serverCpu,
+    admitRate > 0 ? { CONNECT_RATE_PER_SECOND: String(admitRate) } : {},
+  );
   const pool = await WorkerPool.start(
     Math.max(1, Math.ceil(options.clients / 5000)),
     options.loadCpu,
@@ -79,7 +104,7 @@ export async function reconnect(
     const dropped = performance.now();
     const serverCpu0 = cpuSeconds(target.pid);
     const loadCpu0 = loadCpuSeconds(pool);
-    await pool.storm(options.minDelayMs, options.maxDelayMs, 60_000);
+    await pool.storm(options.minDelayMs, options.maxDelayMs, 60_000, options.backoff ?? 'window');
     const back = await waitFor(pool, (r) => r.open === connected, 10_000, 60_000);
     const backAllMs = performance.now() - dropped;
     const serverCpuSeconds = cpuSeconds(target.pid) - serverCpu0;
@@ -104,6 +129,9 @@ export async function reconnect(
       lost: report.lost,
       serverCpuSeconds,
       loadCpuSeconds: loadCpu,
+      peakAttemptsPerSecond: peakPerSecond(report.attempts),
+      peakJoinsPerSecond: peakPerSecond(report.joins),
+      refusals: report.refusals,
     };
   } finally {
     pool.close();
