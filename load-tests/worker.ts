@@ -53,11 +53,20 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
       },
       tally,
     );
-    try {
-      await subscriber.connect();
-      subscribers.push(subscriber);
-    } catch {
-      failed++;
+    // a server that admits at a rate says when to come back: come back then, as apps do
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await subscriber.connect();
+        subscribers.push(subscriber);
+        return;
+      } catch (error) {
+        const waitMs = (error as { retryAfterMs?: number }).retryAfterMs;
+        if (waitMs === undefined || attempt >= 20) {
+          failed++;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, waitMs + Math.random() * 100));
+      }
     }
   };
   const lanes = Array.from({ length: Math.min(message.concurrency, message.count) }, async () => {
