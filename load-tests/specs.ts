@@ -9,7 +9,7 @@ import { idle, type IdleResult } from './scenarios/idle.js';
 import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
 import { relay, type RelayResult } from './scenarios/relay.js';
 import type { BenchSpec } from './lib/bench-spec.js';
-import { connectCostSpec } from './specs-surge.js';
+import { connectCostSpec, flashCrowdSpec } from './specs-surge.js';
 
 type Values = Record<string, string>;
 
@@ -655,6 +655,7 @@ export const SPECS = {
   flood: floodSpec,
   reconnect: reconnectSpec,
   'connect-cost': connectCostSpec,
+  'flash-crowd': flashCrowdSpec,
 } as unknown as Record<string, BenchSpec<{ target: TargetName }>>;
 
 export { TARGET_LABELS };

@@ -115,6 +115,103 @@ function storm(message: Extract<ToWorker, { type: 'storm' }>): void {
   send({ type: 'storming' });
 }
 
+/** The SDK's backoff: base 1 s, cap 30 s (its defaults). */
+const SDK_BASE_MS = 1000;
+const SDK_CAP_MS = 30_000;
+/** How long a newcomer's attempt may take before it counts as failed (the SDK's request timeout). */
+const SURGE_ATTEMPT_MS = 10_000;
+
+/**
+ * A flash crowd: `count` newcomers (each signed in) arrive at uniform random times over
+ * `spreadMs`, join the room, and when refused come back as the SDK does (the server's wait plus
+ * full jitter). Reports when everyone is in, or the deadline passed for those still out.
+ */
+async function surge(message: Extract<ToWorker, { type: 'surge' }>): Promise<void> {
+  const secret = new TextEncoder().encode(message.secret);
+  const tokens = await Promise.all(
+    Array.from({ length: message.count }, (_, i) =>
+      new SignJWT({ region: 'US' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(`newcomer-${message.offset + i}`)
+        .setExpirationTime('2h')
+        .sign(secret),
+    ),
+  );
+  const waits = latencyHistogram();
+  const started = Date.now();
+  attempts = [];
+  joins = [];
+  refusals = 0;
+  let joined = 0;
+  let gaveUp = 0;
+  const errors: Record<string, number> = {};
+  const finished = () => {
+    if (joined + gaveUp < message.count) return;
+    send({
+      type: 'surged',
+      joined,
+      failed: gaveUp,
+      waits: encodeHistogram(waits),
+      attempts: Array.from(attempts, (n) => n ?? 0),
+      joins: Array.from(joins, (n) => n ?? 0),
+      refusals,
+      errors,
+    });
+  };
+  tokens.forEach((token) => {
+    const subscriber = new Subscriber(
+      {
+        protocol: 'socketio',
+        url: message.url,
+        roomId: message.roomId,
+        resume: false,
+        auth: { token },
+      },
+      tally,
+    );
+    let first = 0;
+    const attempt = (delay: number, tries: number) =>
+      setTimeout(() => {
+        first ||= Date.now();
+        bucket(attempts, started);
+        // a server too busy to answer (or to accept) fails the attempt after a while, as apps time out
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            subscriber.drop();
+            reject(new Error('TIMEOUT'));
+          }, SURGE_ATTEMPT_MS);
+        });
+        Promise.race([subscriber.connect(), timedOut])
+          .finally(() => clearTimeout(timer))
+          .then(
+            () => {
+              bucket(joins, started);
+              waits.recordValue(Math.max(1, Date.now() - first));
+              subscribers.push(subscriber);
+              joined++;
+              finished();
+            },
+            (error: unknown) => {
+              const waitMs = (error as { retryAfterMs?: number }).retryAfterMs;
+              if (waitMs !== undefined) refusals++;
+              const kind = /"code":"(\w+)"/.exec(String(error))?.[1] ?? String(error).slice(0, 40);
+              errors[kind] = (errors[kind] ?? 0) + 1;
+              if (Date.now() - started > message.deadlineMs) {
+                gaveUp++;
+                finished();
+                return;
+              }
+              const window = Math.min(SDK_CAP_MS, SDK_BASE_MS * 2 ** tries);
+              attempt((waitMs ?? 0) + Math.random() * window, tries + 1);
+            },
+          );
+      }, delay);
+    attempt(Math.random() * message.spreadMs, 0);
+  });
+  finished();
+}
+
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'connect':
@@ -130,6 +227,9 @@ process.on('message', (message: ToWorker) => {
       return;
     case 'storm':
       storm(message);
+      return;
+    case 'surge':
+      void surge(message);
       return;
     case 'settle':
       for (const s of subscribers) s.settle(message.finalSeq);

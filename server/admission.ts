@@ -14,7 +14,7 @@ export interface AdmissionLimits {
 }
 
 /** Why a connection was refused (a metric label). */
-export type RefusalReason = 'cap' | 'node_rate' | 'ip_rate';
+export type RefusalReason = 'cap' | 'node_rate' | 'ip_rate' | 'shedding';
 
 /** A refused connection: a coded, retryable answer with when to try again. */
 export interface Refusal {

@@ -10,7 +10,7 @@ import {
 import { MediaService, type MediaBusPort } from '../media/index.js';
 import { MerchantRelay, RoomRegistry, type Engine, type RoomLimits } from '../rooms/index.js';
 import { createAuthenticator } from './auth.js';
-import { Admission } from './admission.js';
+import { Admission, type Refusal } from './admission.js';
 import { BackpressureMonitor } from './backpressure.js';
 import { Overload, OverloadMonitor } from './overload.js';
 import type { Config } from './config.js';
@@ -143,7 +143,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const admission = new Admission(config.admission, () => io.engine.clientsCount, now);
   const gate = gatedApp(framed, {
     check: (address) => {
-      const refusal = admission.check(address);
+      // while new joins are shed, new connections are refused here, where it costs least
+      const refusal = overload.sheds('joins')
+        ? shedRefusal(config.overload)
+        : admission.check(address);
       if (!refusal) metrics.connectionsAdmitted.inc();
       return refusal;
     },
@@ -151,7 +154,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     cors: corsHeaders(config.corsOrigin),
     refused: (refusal) => metrics.connectionsRefused.inc({ reason: refusal.reason }),
   });
-  io.attachApp(admission.active ? gate : framed, {
+  io.attachApp(gate, {
     maxBackpressure: config.limits.backpressureHardBytes,
   } as object);
 
@@ -636,6 +639,17 @@ function shedLimits(config: Config, overload: Overload): RoomLimits {
       const limit = base.replayLimit;
       return overload.sheds('replays') ? Math.min(limit, shed.replayLimit) : limit;
     },
+  };
+}
+
+/** A new connection refused while overload sheds new joins: come back after a spread wait. */
+function shedRefusal(overload: Config['overload']): Refusal {
+  return {
+    reason: 'shedding',
+    code: 'OVERLOADED',
+    status: 503,
+    message: 'This server is overloaded; try again shortly',
+    retryAfterMs: Math.ceil(overload.sampleMs + Math.random() * overload.releaseMs),
   };
 }
 

@@ -32,10 +32,13 @@ describe('Overload', () => {
     expect(SHED_ORDER.every((step) => o.sheds(step))).toBe(true);
   });
 
-  it('any one signal over its limit is overload: lag, CPU or slow sockets', () => {
+  it('lag or slow sockets over their limit is overload; a busy core only once the loop lags', () => {
+    const { o: busy } = overload();
+    busy.observe({ lagMs: 10, cpu: 1, slowSockets: 0 }, 0);
+    expect(busy.engaged).toBe(0);
     for (const sample of [
       { lagMs: 100, cpu: 0, slowSockets: 0 },
-      { lagMs: 0, cpu: 0.95, slowSockets: 0 },
+      { lagMs: 50, cpu: 0.95, slowSockets: 0 },
       { lagMs: 0, cpu: 0, slowSockets: 0.5 },
     ]) {
       const { o } = overload();

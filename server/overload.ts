@@ -68,10 +68,15 @@ export class Overload {
     return SHED_ORDER.indexOf(step) < this.level;
   }
 
-  /** How far over (≥ 1) or under its limits the sample is: the worst of its signals. */
+  /**
+   * How far over (≥ 1) or under its limits the sample is: the worst of its signals. A busy core
+   * alone is not overload (a node serving well at full CPU must not shed): CPU counts once the
+   * event loop lags by half its limit.
+   */
   pressure(sample: LoadSample): number {
     const { lagMs, cpu, slowSockets } = this.limits;
-    return Math.max(sample.lagMs / lagMs, sample.cpu / cpu, sample.slowSockets / slowSockets);
+    const lag = sample.lagMs / lagMs;
+    return Math.max(lag, lag >= 0.5 ? sample.cpu / cpu : 0, sample.slowSockets / slowSockets);
   }
 
   observe(sample: LoadSample, now: number): void {

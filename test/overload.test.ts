@@ -74,6 +74,9 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
       point = { epoch: joined.snapshot.epoch, lastSeq: joined.snapshot.seq };
       viewers.push(socket);
     }
+    // connected before the overload, not yet in the room
+    const late = await node(1).socket({ sub: 'late' });
+    const resumer = await node(1).socket({ sub: 'buyer7' });
     force(servers, true);
     // what was sent before the overload has arrived once each socket's own answer has (in order)
     for (const socket of viewers) await socket.emitWithAck('time:sync', {});
@@ -84,8 +87,16 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
       expect(values[0]?.value).toBe(5);
     }
 
-    // a new join is shed with a wait; one that resumes is not a new join
-    const late = await node(1).socket({ sub: 'late' });
+    // a new connection is refused at the upgrade, with a wait
+    const refusedAtEdge = await node(1)
+      .socket({ sub: 'newcomer' })
+      .then(
+        () => null,
+        (error: unknown) => (error as { data?: { code: string; retryAfterMs?: number } }).data,
+      );
+    expect(refusedAtEdge).toMatchObject({ code: 'OVERLOADED', retryable: true });
+    expect(refusedAtEdge?.retryAfterMs).toBeGreaterThan(0);
+    // a new join of a connection already open is shed with a wait; one that resumes is not a new join
     const refused = await late.emitWithAck('room:join', { roomId: 'show' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'OVERLOADED', retryable: true } });
     if (refused.ok) throw new Error('joined');
@@ -100,7 +111,6 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
       ),
     );
     // a resume further back than the lower replay limit gets a fresh snapshot instead
-    const resumer = await node(1).socket({ sub: 'buyer7' });
     expect(await resumer.emitWithAck('room:join', { roomId: 'show', resume: point })).toMatchObject(
       {
         ok: true,
@@ -191,11 +201,15 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
 
 describe('load shedding by itself', () => {
   it('engages from its own measurements when the node is over a limit, and is exported', async () => {
-    // any work at all is over a CPU limit this low
-    const server = await start({ ...SHEDDING, OVERLOAD_SAMPLE_MS: '50', OVERLOAD_CPU: '0.0001' });
+    // any delay of the event loop is over a limit this low: the test blocks it now and then
+    const server = await start({ ...SHEDDING, OVERLOAD_SAMPLE_MS: '50', OVERLOAD_LAG_MS: '0.001' });
     const socket = await server.socket({ sub: 'busy' });
     const { overload } = server.app.internals;
-    while (overload.engaged === 0) await socket.emitWithAck('time:sync', {});
+    while (overload.engaged === 0) {
+      const until = performance.now() + 30;
+      while (performance.now() < until); // the loop is blocked for 30 ms
+      await socket.emitWithAck('time:sync', {});
+    }
     const text = await server.app.metrics.registry.metrics();
     expect(text).toMatch(/liveshop_shed_level [1-5]/);
     expect(text).toMatch(/liveshop_cpu_share \d/);

@@ -177,7 +177,13 @@ export class Subscriber {
       error?: unknown;
     };
     if (!ack.ok) {
-      refused(new Error(`join refused: ${JSON.stringify(ack.error)}`));
+      // a server shedding joins says when to come back (OVERLOADED with retryAfterMs)
+      const wait = (ack.error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      refused(
+        Object.assign(new Error(`join refused: ${JSON.stringify(ack.error)}`), {
+          ...(typeof wait === 'number' ? { retryAfterMs: wait } : {}),
+        }),
+      );
       return;
     }
     if (ack.snapshot) this.epoch = ack.snapshot.epoch;

@@ -39,6 +39,18 @@ export type ToWorker =
       backoff: StormBackoff;
     }
   | { type: 'settle'; finalSeq: number }
+  | {
+      /** A flash crowd: `count` new viewers arrive at uniform random times over `spreadMs`,
+       * each signed in, joining the room, and coming back as the SDK does when refused. */
+      type: 'surge';
+      url: string;
+      roomId: string;
+      count: number;
+      offset: number;
+      spreadMs: number;
+      deadlineMs: number;
+      secret: string;
+    }
   | { type: 'close' };
 
 export type FromWorker =
@@ -47,6 +59,18 @@ export type FromWorker =
   | { type: 'reset' }
   | { type: 'storming' }
   | { type: 'settled' }
+  | {
+      type: 'surged';
+      joined: number;
+      failed: number;
+      /** From a newcomer's first attempt to its join answered, ms. */
+      waits: string;
+      attempts: number[];
+      joins: number[];
+      refusals: number;
+      /** Failed attempts by error code (or message). */
+      errors: Record<string, number>;
+    }
   | {
       type: 'report';
       delivered: number;
@@ -154,6 +178,64 @@ export class WorkerPool {
         this.ask(c, { type: 'storm', minMs, maxMs, deadlineMs, backoff }, 'storming'),
       ),
     );
+  }
+
+  /** A flash crowd of `total` newcomers over `spreadMs`, spread over the workers; resolves when all are in (or given up). */
+  async surge(plan: {
+    url: string;
+    roomId: string;
+    total: number;
+    spreadMs: number;
+    deadlineMs: number;
+    secret: string;
+    offset: number;
+  }): Promise<{
+    joined: number;
+    failed: number;
+    waits: hdr.Histogram;
+    attempts: number[];
+    joins: number[];
+    refusals: number;
+    errors: Record<string, number>;
+  }> {
+    const per = Math.ceil(plan.total / this.children.length);
+    const replies = await Promise.all(
+      this.children.map((child, i) =>
+        this.ask(
+          child,
+          {
+            type: 'surge',
+            url: plan.url,
+            roomId: plan.roomId,
+            count: Math.max(0, Math.min(per, plan.total - i * per)),
+            offset: plan.offset + i * per,
+            spreadMs: plan.spreadMs,
+            deadlineMs: plan.deadlineMs,
+            secret: plan.secret,
+          },
+          'surged',
+        ),
+      ),
+    );
+    const waits = latencyHistogram();
+    const sumBuckets = (f: (r: (typeof replies)[number]) => number[]) => {
+      const out: (number | undefined)[] = [];
+      for (const r of replies) f(r).forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+      return Array.from(out, (n) => n ?? 0);
+    };
+    for (const r of replies) waits.add(decodeHistogram(r.waits));
+    return {
+      joined: replies.reduce((n, r) => n + r.joined, 0),
+      failed: replies.reduce((n, r) => n + r.failed, 0),
+      waits,
+      attempts: sumBuckets((r) => r.attempts),
+      joins: sumBuckets((r) => r.joins),
+      refusals: replies.reduce((n, r) => n + r.refusals, 0),
+      errors: replies.reduce<Record<string, number>>((all, r) => {
+        for (const [k, v] of Object.entries(r.errors)) all[k] = (all[k] ?? 0) + v;
+        return all;
+      }, {}),
+    };
   }
 
   /** Tells subscribers the last seq published, so whatever they never saw counts as lost. */
