@@ -90,3 +90,14 @@ export async function joinAll(
   if (connected < total) throw new Error(`only ${connected} of ${total} subscribers joined`);
   return connected;
 }
+
+/** The largest sum of 10 consecutive 100 ms buckets: a peak per second. */
+export function peakPerSecond(buckets: readonly number[]): number {
+  let peak = 0;
+  let window = 0;
+  buckets.forEach((n, i) => {
+    window += n - (i >= 10 ? (buckets[i - 10] ?? 0) : 0);
+    peak = Math.max(peak, window);
+  });
+  return peak;
+}

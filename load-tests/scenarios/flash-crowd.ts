@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { ClaimerPool } from '../lib/claimers.js';
 import { latencyHistogram, percentiles, type Percentiles } from '../lib/histogram.js';
-import { joinAll, waitFor } from '../lib/measure.js';
+import { joinAll, peakPerSecond, waitFor } from '../lib/measure.js';
 import { cpuSeconds, rssBytes } from '../lib/proc.js';
 import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
@@ -69,17 +69,6 @@ const hostToken = () =>
     .setSubject('host')
     .setExpirationTime('2h')
     .sign(new TextEncoder().encode(BENCH_SECRET));
-
-/** The largest sum of 10 consecutive 100 ms buckets. */
-function peakPerSecond(buckets: number[]): number {
-  let peak = 0;
-  let window = 0;
-  buckets.forEach((n, i) => {
-    window += n - (i >= 10 ? (buckets[i - 10] ?? 0) : 0);
-    peak = Math.max(peak, window);
-  });
-  return peak;
-}
 
 /**
  * A flash crowd: a room with `viewers` watching its chat, then `newcomers` new connections within

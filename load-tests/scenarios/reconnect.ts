@@ -1,5 +1,5 @@
 import { percentiles } from '../lib/histogram.js';
-import { joinAll, loadCpuSeconds, waitFor } from '../lib/measure.js';
+import { joinAll, loadCpuSeconds, peakPerSecond, waitFor } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
 import { startTarget, type Publisher, type TargetName } from '../lib/targets.js';
 import { WorkerPool, type StormBackoff } from '../lib/workers.js';
@@ -38,17 +38,6 @@ export interface ReconnectResult {
   peakJoinsPerSecond: number;
   /** Attempts the server refused with a wait (its admission rate). */
   refusals: number;
-}
-
-/** The largest sum of 10 consecutive 100 ms buckets: a peak per second. */
-function peakPerSecond(buckets: number[]): number {
-  let peak = 0;
-  let window = 0;
-  buckets.forEach((n, i) => {
-    window += n - (i >= 10 ? (buckets[i - 10] ?? 0) : 0);
-    peak = Math.max(peak, window);
-  });
-  return peak;
 }
 
 const ROOM = 'storm';

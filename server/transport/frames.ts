@@ -1,4 +1,10 @@
-import type { RecognizedString, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type {
+  HttpRequest,
+  HttpResponse,
+  RecognizedString,
+  WebSocket,
+  WebSocketBehavior,
+} from 'uWebSockets.js';
 import { errorBody } from '../../client-sdk/src/protocol/index.js';
 import { ackFrame, connectErrorFrame, eventFrame, packetHead } from './packets.js';
 import type { TemplatedApp } from './uws.js';
@@ -101,16 +107,39 @@ export function framedApp(
   observer: FrameObserver,
   watch: DecodeWatch,
 ): TemplatedApp {
+  return wrappedApp(app, {
+    ws: (behavior) => guard(behavior, maxFrameBytes, observer, watch),
+  });
+}
+
+/** What a wrapped app changes: the WebSocket behaviour it registers, and its `any` handlers. */
+export interface AppWrapping {
+  ws?: (behavior: WebSocketBehavior<unknown>) => WebSocketBehavior<unknown>;
+  any?: (
+    handler: (res: HttpResponse, req: HttpRequest) => void,
+  ) => (res: HttpResponse, req: HttpRequest) => void;
+}
+
+/**
+ * The uWS app with what socket.io registers on it wrapped: every other method is the app's, and
+ * chained calls (`app.any(...).ws(...)`) stay on the wrapper.
+ */
+export function wrappedApp(app: TemplatedApp, wrap: AppWrapping): TemplatedApp {
   const proxy: TemplatedApp = new Proxy(app, {
     get(target, property, receiver) {
-      if (property === 'ws')
+      const { ws, any } = wrap;
+      if (property === 'ws' && ws)
         return (pattern: string, behavior: WebSocketBehavior<unknown>) => {
-          target.ws(pattern, guard(behavior, maxFrameBytes, observer, watch));
+          target.ws(pattern, ws(behavior));
+          return proxy;
+        };
+      if (property === 'any' && any)
+        return (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => {
+          target.any(pattern, any(handler));
           return proxy;
         };
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      // chained calls (`app.any(...).ws(...)`) stay on the proxy
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         return result === target ? proxy : result;

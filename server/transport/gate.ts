@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse, WebSocketBehavior } from 'uWebSockets.js';
 import { errorBody } from '../../client-sdk/src/protocol/index.js';
 import type { Refusal } from '../admission.js';
-import { noteClose } from './frames.js';
+import { noteClose, wrappedApp } from './frames.js';
 import { connectErrorFrame } from './packets.js';
 import type { TemplatedApp } from './uws.js';
 
@@ -58,48 +58,28 @@ export function shed(
  * gets 429 or 503 with `Retry-After` and the error envelope. Upgrades of an existing session pass.
  */
 export function gatedApp(app: TemplatedApp, policy: GatePolicy): TemplatedApp {
-  const proxy: TemplatedApp = new Proxy(app, {
-    get(target, property, receiver) {
-      if (property === 'ws')
-        return (pattern: string, behavior: WebSocketBehavior<unknown>) => {
-          target.ws(pattern, gateBehavior(behavior, policy));
-          return proxy;
-        };
-      if (property === 'any')
-        return (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => {
-          target.any(pattern, (res, req) => {
-            // a new long-polling session is a GET without a sid (a CORS preflight opens nothing)
-            const opens = req.getMethod() === 'get' && !req.getQuery('sid');
-            const refusal = opens ? policy.check(addressOf(res, req, policy)) : null;
-            if (!refusal) {
-              handler(res, req);
-              return;
-            }
-            policy.refused(refusal);
-            const cors = policy.cors(req.getHeader('origin'));
-            res.cork(() => {
-              res.writeStatus(`${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}`);
-              res.writeHeader('content-type', 'application/json');
-              res.writeHeader('cache-control', 'no-store');
-              res.writeHeader(
-                'retry-after',
-                String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))),
-              );
-              for (const [name, value] of Object.entries(cors)) res.writeHeader(name, value);
-              res.end(JSON.stringify({ ok: false, error: bodyOf(refusal) }));
-            });
-          });
-          return proxy;
-        };
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return result === target ? proxy : result;
-      };
+  return wrappedApp(app, {
+    ws: (behavior) => gateBehavior(behavior, policy),
+    any: (handler) => (res, req) => {
+      // a new long-polling session is a GET without a sid (a CORS preflight opens nothing)
+      const opens = req.getMethod() === 'get' && !req.getQuery('sid');
+      const refusal = opens ? policy.check(addressOf(res, req, policy)) : null;
+      if (!refusal) {
+        handler(res, req);
+        return;
+      }
+      policy.refused(refusal);
+      const cors = policy.cors(req.getHeader('origin'));
+      res.cork(() => {
+        res.writeStatus(`${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}`);
+        res.writeHeader('content-type', 'application/json');
+        res.writeHeader('cache-control', 'no-store');
+        res.writeHeader('retry-after', String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))));
+        for (const [name, value] of Object.entries(cors)) res.writeHeader(name, value);
+        res.end(JSON.stringify({ ok: false, error: bodyOf(refusal) }));
+      });
     },
   });
-  return proxy;
 }
 
 function gateBehavior<U>(behavior: WebSocketBehavior<U>, policy: GatePolicy): WebSocketBehavior<U> {
