@@ -58,6 +58,11 @@ export interface ClientEventMap {
    * estimate, the pre-queue (and its seed once revealed), drops that sold out meanwhile.
    */
   queue: (status: QueueStatus) => void;
+  /**
+   * The connection is down and the client tries again in `delayMs`: the server's wait
+   * (`retryAfterMs`, when it asked for one) plus the backoff's jitter. `attempt` counts from 1.
+   */
+  reconnecting: (info: { attempt: number; delayMs: number; retryAfterMs: number }) => void;
 }
 
 /** Failures an idempotent request retries (with the same key, so it never takes effect twice). */
@@ -405,13 +410,12 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     if (this.closed || !backoff || this.attempt >= backoff.attempts) return;
     const window = Math.min(backoff.maxMs, backoff.baseMs * 2 ** this.attempt);
     this.attempt += 1;
+    const delayMs = hintMs + Math.random() * window;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(
-      () => {
-        if (!this.closed && !this.socket.connected) this.socket.connect();
-      },
-      hintMs + Math.random() * window,
-    );
+    this.retryTimer = setTimeout(() => {
+      if (!this.closed && !this.socket.connected) this.socket.connect();
+    }, delayMs);
+    this.emit('reconnecting', { attempt: this.attempt, delayMs, retryAfterMs: hintMs });
   }
 }
 
