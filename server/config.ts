@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ShieldSettings } from '../client-sdk/src/protocol/index.js';
 import type { AutoShieldRule } from '../rooms/index.js';
+import type { AdmissionLimits } from './admission.js';
+import type { OverloadLimits } from './overload.js';
+import type { WaitingRoomOptions } from './waiting-room.js';
 
 /** Development-only signing secret, used when no auth is configured outside production. */
 export const DEV_JWT_SECRET = 'liveshop-development-secret-do-not-use-in-production';
@@ -193,11 +196,7 @@ export interface Config {
    * New connections, decided at the upgrade: the node's cap (0: none), the node's and each
    * address's rate (null: none), and the base of the wait a refusal at the cap is told.
    */
-  admission: {
-    maxConnections: number;
-    nodeRate: { capacity: number; refillPerSecond: number } | null;
-    ipRate: { capacity: number; refillPerSecond: number } | null;
-    capRetryMs: number;
+  admission: AdmissionLimits & {
     /** The client's address is the last hop of `X-Forwarded-For` (behind a proxy we trust). */
     trustProxy: boolean;
   };
@@ -206,23 +205,9 @@ export interface Config {
    * how often a room with people waiting admits, how long a pass holds a seat, and how long a
    * viewer who joined may come back with it without queueing.
    */
-  waitingRoom: {
-    defaults: { capacity: number | null; admitPerSecond: number | null };
-    tickMs: number;
-    passMs: number;
-    keepMs: number;
-  };
+  waitingRoom: WaitingRoomOptions;
   /** Load shedding (server/overload.ts): when the node is overloaded, and what it gives up then. */
-  overload: {
-    enabled: boolean;
-    sampleMs: number;
-    lagMs: number;
-    cpu: number;
-    slowSockets: number;
-    releaseMs: number;
-    chatBudgetPerTick: number;
-    replayLimit: number;
-  };
+  overload: OverloadLimits;
   rooms: {
     tickMs: number;
     chatBudgetPerTick: number;

@@ -1,12 +1,10 @@
-import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CodedError, createClient, type LiveShopClient } from '../client-sdk/src/index.js';
-import type { ErrorBody } from '../client-sdk/src/protocol/index.js';
 import { shed } from '../server/transport/gate.js';
 import { nextEvent } from './helpers/events.js';
 import { useRedis } from './helpers/redis.js';
-import { startNodes, useServers, type TestServer } from './helpers/server.js';
+import { connectErrorOf, startNodes, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
 const redis = useRedis();
@@ -55,21 +53,6 @@ async function attempt(server: TestServer, sub: string): Promise<Attempt> {
   return { client, refusals, connected };
 }
 
-/** What socket.io-client's connect_error carries for a refused connection. */
-async function connectError(server: TestServer): Promise<ErrorBody | undefined> {
-  const socket = ioClient(server.url, {
-    auth: { token: await server.token({ sub: 'raw' }) },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  try {
-    return (await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error')).data;
-  } finally {
-    socket.close();
-  }
-}
-
 /** A raw WebSocket's frames and close, as a client without socket.io sees a refusal. */
 function rawRefusal(
   server: TestServer,
@@ -96,7 +79,7 @@ describe.each(ENGINES)('admission at the edge ($name)', ({ nodes }) => {
     const seated = [await full.client({ sub: 'a' }), await full.client({ sub: 'b' })];
 
     // socket.io-client: a coded connect_error
-    const refused = await connectError(full);
+    const refused = await connectErrorOf(full.url, { token: await full.token({ sub: 'raw' }) });
     expect(refused).toMatchObject({ code: 'OVERLOADED', retryable: true });
     expect(refused?.retryAfterMs).toBeGreaterThanOrEqual(300);
     expect(refused?.retryAfterMs).toBeLessThanOrEqual(600);

@@ -1,11 +1,9 @@
-import { io as ioClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ErrorBody } from '../client-sdk/src/protocol/index.js';
 import { CodedError, createClient } from '../client-sdk/src/index.js';
 import { readLimit } from '../server/transport/frames.js';
 import { nextEvent } from './helpers/events.js';
-import { useServers, type TestServer } from './helpers/server.js';
+import { connectErrorOf, useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
 const LIMITS = { MAX_FRAME_BYTES: '8192', MAX_EVENT_BYTES: '4096' };
@@ -38,21 +36,6 @@ function rawClient(
   return new Promise((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), frames })),
   );
-}
-
-/** What socket.io-client's connect_error carries for a connection to `url` with this auth. */
-async function connectErrorOf(url: string, auth: Record<string, unknown>) {
-  const socket = ioClient(url, {
-    auth,
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  try {
-    return (await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error')).data;
-  } finally {
-    socket.close();
-  }
 }
 
 /** The CONNECT_ERROR a raw client was sent, parsed. */

@@ -13,6 +13,8 @@ import {
 import { createApp, type App, type AppOptions } from '../../server/app.js';
 import { signToken, type Claims } from '../../server/auth.js';
 import { loadConfig, type Config, type Env } from '../../server/config.js';
+import type { ErrorBody } from '../../client-sdk/src/protocol/index.js';
+import { nextEvent } from './events.js';
 import { protocolChecker } from './protocol-check.js';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -184,4 +186,22 @@ export function startNodes(
       }),
     ),
   );
+}
+
+/** What socket.io-client's connect_error carries for a connection to `url` with this auth. */
+export async function connectErrorOf(
+  url: string,
+  auth: Record<string, unknown>,
+): Promise<ErrorBody | undefined> {
+  const socket = ioClient(url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  try {
+    return (await nextEvent<Error & { data?: ErrorBody }>(socket, 'connect_error')).data;
+  } finally {
+    socket.close();
+  }
 }
