@@ -1,7 +1,7 @@
 import { fmt, median } from './lib/report.js';
 import type { TargetName } from './lib/targets.js';
 import { connectCost, type ConnectCostResult } from './scenarios/connect-cost.js';
-import { flashCrowd, type FlashCrowdResult } from './scenarios/flash-crowd.js';
+import { flashCrowd, peaksBy, type FlashCrowdResult } from './scenarios/flash-crowd.js';
 import type { BenchSpec } from './lib/bench-spec.js';
 
 type Values = Record<string, string>;
@@ -107,7 +107,12 @@ export const flashCrowdSpec: BenchSpec<FlashCrowdResult> = {
       ...cpus,
     }),
   line: (r) =>
-    `chat p50 ${fmt(r.chatMs.p50)} / p99 ${fmt(r.chatMs.p99)} ms, ${fmt(r.chatLost)} lost; ${fmt(r.joined)} newcomers in (peak ${fmt(r.peakJoinsPerSecond)}/s), ${fmt(r.gaveUp)} gave up, wait p50 ${fmt(r.waitMs.p50)} / p99 ${fmt(r.waitMs.p99)} ms, ${fmt(r.refusals)} refusals; claims ${fmt(r.claimsAnswered)}/${fmt(r.claims)} answered; ack p99 ${fmt(r.ackMs.p99)} ms; RSS ${fmt(r.rssStartMiB)} → ${fmt(r.rssPeakMiB)} MiB; shed: ${r.shed.join(', ') || 'none'}`,
+    `chat p50 ${fmt(r.chatMs.p50)} / p99 ${fmt(r.chatMs.p99)} ms, ${fmt(r.chatLost)} lost; ${fmt(r.joined)} newcomers in (peak ${fmt(r.peakJoinsPerSecond)}/s), ${fmt(r.gaveUp)} gave up, wait p50 ${fmt(r.waitMs.p50)} / p99 ${fmt(r.waitMs.p99)} ms, ${fmt(r.refusals)} refusals; claims ${fmt(r.claimsAnswered)}/${fmt(r.claims)} answered; ack p99 ${fmt(r.ackMs.p99)} ms; RSS ${fmt(r.rssStartMiB)} → ${fmt(r.rssPeakMiB)} MiB; shed: ${r.shed.join(', ') || 'none'}; open files peak ${fmt(r.openFilesPeak)}; load core ${fmt(r.loadBusy * 100)}% busy${r.serverCore ? `; server core: ${fmt(r.serverCore.user * 100)}% user, ${fmt(r.serverCore.system * 100)}% system, ${fmt(r.serverCore.interrupts * 100)}% interrupts` : ''}; server CPU ${fmt(r.serverCpuSeconds, 1)} s; event-loop lag p99 each 5 s (worst second): ${peaksBy(
+      r.lagMsBySecond,
+      5,
+    )
+      .map((v) => fmt(v))
+      .join(' · ')} ms; RSS each 5 s: ${r.rssMiBBy5s.map((v) => fmt(v)).join(' · ')} MiB`,
   columns: [
     [
       "viewers' chat p50 / p99 ms",
@@ -127,6 +132,12 @@ export const flashCrowdSpec: BenchSpec<FlashCrowdResult> = {
     ],
     ['sender ack p99 ms', (rs) => fmt(med(rs, (r) => r.ackMs.p99))],
     ['RSS peak MiB', (rs) => fmt(med(rs, (r) => r.rssPeakMiB))],
+    [
+      'event-loop lag p99 ms: median second / worst',
+      (rs) =>
+        `${fmt(med(rs, (r) => median(r.lagMsBySecond)))} / ${fmt(med(rs, (r) => Math.max(0, ...r.lagMsBySecond)))}`,
+    ],
+    ['load core busy', (rs) => `${fmt(med(rs, (r) => r.loadBusy * 100))}%`],
   ],
   verdicts: (all) => {
     const ours = of(all, 'liveshop');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Admission, type AdmissionLimits } from './admission.js';
+import { Admission, connectionCapFor, openFileLimit, type AdmissionLimits } from './admission.js';
 
 const NONE: AdmissionLimits = { maxConnections: 0, nodeRate: null, ipRate: null, capRetryMs: 1000 };
 
@@ -13,9 +13,8 @@ function gate(limits: Partial<AdmissionLimits>, open = () => 0) {
 }
 
 describe('Admission', () => {
-  it('is inactive with nothing limited, and admits everyone', () => {
+  it('admits everyone with nothing limited', () => {
     const { admission } = gate({});
-    expect(admission.active).toBe(false);
     for (let i = 0; i < 1000; i++) expect(admission.check('10.0.0.1')).toBeNull();
   });
 
@@ -69,5 +68,40 @@ describe('Admission', () => {
     clock.now = 20_000;
     admission.check('10.1.0.1');
     expect(admission.tracked).toBe(1);
+  });
+});
+
+describe('the connection cap from the open-file limit', () => {
+  const limits = (soft: string) =>
+    [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             95325                95325                processes ',
+      `Max open files            ${soft}                20000                files     `,
+      'Max locked memory         8388608              8388608              bytes     ',
+    ].join('\n');
+
+  it('reads the soft limit, and nothing where it is unlimited or unreadable', () => {
+    expect(openFileLimit(() => limits('20000'))).toBe(20_000);
+    expect(openFileLimit(() => limits('1024'))).toBe(1024);
+    expect(openFileLimit(() => limits('unlimited'))).toBeNull();
+    expect(
+      openFileLimit(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeNull();
+  });
+
+  it('keeps a reserve of a tenth of the limit, at least 256 files', () => {
+    expect(connectionCapFor(20_000)).toBe(18_000);
+    expect(connectionCapFor(1024)).toBe(768);
+    expect(connectionCapFor(1_048_576)).toBe(943_718);
+    expect(connectionCapFor(100)).toBe(1);
+  });
+
+  it("is this process's own where it can be read", () => {
+    const limit = openFileLimit();
+    if (limit === null) return;
+    expect(limit).toBeGreaterThan(0);
+    expect(connectionCapFor(limit)).toBeLessThan(limit);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ErrorCode } from '../client-sdk/src/protocol/index.js';
 import { msUntilFull, takeTokens, type BucketState, type RateRule } from '../rooms/index.js';
 
@@ -50,12 +51,6 @@ export class Admission {
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,
   ) {}
-
-  /** Whether anything is limited at all (when not, the gate is not installed). */
-  get active(): boolean {
-    const { maxConnections, nodeRate, ipRate } = this.limits;
-    return maxConnections > 0 || nodeRate !== null || ipRate !== null;
-  }
 
   /** Null: admitted (its tokens taken). */
   check(address: string): Refusal | null {
@@ -123,4 +118,31 @@ export class Admission {
   get tracked(): number {
     return this.byAddress.size;
   }
+}
+
+/**
+ * This process's soft limit on open files (Linux: /proc/self/limits); null where it cannot be read
+ * or is unlimited. Every socket is a file: past the limit a node cannot even accept a connection
+ * to refuse it.
+ */
+export function openFileLimit(
+  read: () => string = () => readFileSync('/proc/self/limits', 'utf8'),
+): number | null {
+  let text: string;
+  try {
+    text = read();
+  } catch {
+    return null;
+  }
+  const soft = /^Max open files\s+(\S+)/m.exec(text)?.[1];
+  const limit = Number(soft);
+  return Number.isSafeInteger(limit) && limit > 0 ? limit : null;
+}
+
+/**
+ * The connections a node can hold under an open-file limit: what is left after a reserve for what
+ * else it opens (Redis, journals, media workers, the files of its logs, refusals in flight).
+ */
+export function connectionCapFor(fileLimit: number): number {
+  return Math.max(1, fileLimit - Math.max(256, Math.ceil(fileLimit * 0.1)));
 }

@@ -12,7 +12,7 @@ import { MerchantRelay, RoomRegistry, type Engine, type RoomLimits } from '../ro
 import { createAuthenticator } from './auth.js';
 import { Admission, type Refusal } from './admission.js';
 import { BackpressureMonitor } from './backpressure.js';
-import { Overload, OverloadMonitor } from './overload.js';
+import { Overload, OverloadMonitor, Trickle } from './overload.js';
 import type { Config } from './config.js';
 import { RoomBroadcaster } from './delivery.js';
 import { createMemoryEngine } from './engines/memory/index.js';
@@ -141,12 +141,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     decodeWatch,
   );
   const admission = new Admission(config.admission, () => io.engine.clientsCount, now);
+  const trickle = () =>
+    new Trickle(
+      config.overload.admitPerSecond,
+      config.overload.sampleMs,
+      config.overload.releaseMs,
+      now,
+    );
+  const edgeTrickle = trickle();
+  const joinTrickle = trickle();
+  const { maxConnections } = config.admission;
+  if (maxConnections > 0) logger.info({ maxConnections }, 'admission: connection cap');
   const gate = gatedApp(framed, {
     check: (address) => {
-      // while new joins are shed, new connections are refused here, where it costs least
-      const refusal = overload.sheds('joins')
-        ? shedRefusal(config.overload)
-        : admission.check(address);
+      // while new joins are shed, new connections beyond a trickle are refused here, where it
+      // costs least
+      const refusal =
+        overload.sheds('joins') && !edgeTrickle.take()
+          ? shedRefusal(edgeTrickle.retryAfterMs())
+          : admission.check(address);
       if (!refusal) metrics.connectionsAdmitted.inc();
       return refusal;
     },
@@ -291,7 +304,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     engine,
     registry,
     config.waitingRoom,
-    () => overload.sheds('joins'),
+    () => (overload.sheds('joins') ? config.overload.admitPerSecond : null),
     logger.child({ component: 'waiting-room' }),
     now,
   );
@@ -307,6 +320,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     streamEnded: (roomId) => media?.closeRoom(roomId),
     sheds: (step) => overload.sheds(step),
+    joinTrickle,
     gaveUp: (work) => metrics.shedWork.inc({ work }),
     waitingRooms,
     snapshotChat: new SnapshotChatCache(),
@@ -643,13 +657,13 @@ function shedLimits(config: Config, overload: Overload): RoomLimits {
 }
 
 /** A new connection refused while overload sheds new joins: come back after a spread wait. */
-function shedRefusal(overload: Config['overload']): Refusal {
+function shedRefusal(retryAfterMs: number): Refusal {
   return {
     reason: 'shedding',
     code: 'OVERLOADED',
     status: 503,
     message: 'This server is overloaded; try again shortly',
-    retryAfterMs: Math.ceil(overload.sampleMs + Math.random() * overload.releaseMs),
+    retryAfterMs,
   };
 }
 

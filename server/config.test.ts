@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { connectionCapFor, openFileLimit } from './admission.js';
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -27,6 +28,19 @@ describe('loadConfig', () => {
     expect(config.auth.allowAnonymous).toBe(true);
     expect(config.logLevel).toBe('info');
     expect(config.rooms.chatRate.refillPerSecond).toBe(0.5);
+  });
+
+  it('caps connections by the open-file limit unless told otherwise', () => {
+    const limit = openFileLimit();
+    expect(loadConfig({}).admission.maxConnections).toBe(
+      limit === null ? 0 : connectionCapFor(limit),
+    );
+    expect(loadConfig({ MAX_CONNECTIONS: 'auto' }).admission.maxConnections).toBe(
+      loadConfig({}).admission.maxConnections,
+    );
+    expect(loadConfig({ MAX_CONNECTIONS: '0' }).admission.maxConnections).toBe(0);
+    expect(loadConfig({ MAX_CONNECTIONS: '5000' }).admission.maxConnections).toBe(5000);
+    expect(() => loadConfig({ MAX_CONNECTIONS: 'many' })).toThrow(/MAX_CONNECTIONS/);
   });
 
   it('lists every problem, one per line, naming the variable', () => {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ShieldSettings } from '../client-sdk/src/protocol/index.js';
 import type { AutoShieldRule } from '../rooms/index.js';
-import type { AdmissionLimits } from './admission.js';
+import { connectionCapFor, openFileLimit, type AdmissionLimits } from './admission.js';
 import type { OverloadLimits } from './overload.js';
 import type { WaitingRoomOptions } from './waiting-room.js';
 
@@ -55,7 +55,8 @@ const EnvSchema = z.object({
   USER_EVENTS_PER_SECOND: positive.default(60),
   USER_EVENTS_BURST: int(1, 10_000_000).default(120),
   MAX_ROOMS_PER_CONNECTION: int(1, 1000).default(10),
-  MAX_CONNECTIONS: int(0, 10_000_000).default(0),
+  // 'auto': what the open-file limit leaves room for (server/admission.ts); 0: no cap
+  MAX_CONNECTIONS: z.union([z.literal('auto'), int(0, 10_000_000)]).default('auto'),
   CONNECT_RATE_PER_SECOND: z.coerce.number().min(0).default(0),
   CONNECT_RATE_BURST: int(1, 10_000_000).optional(),
   CONNECT_RATE_PER_IP_PER_SECOND: z.coerce.number().min(0).default(0),
@@ -70,6 +71,7 @@ const EnvSchema = z.object({
   OVERLOAD_RELEASE_MS: int(0, 600_000).default(5000),
   OVERLOAD_CHAT_BUDGET_PER_TICK: int(1, 10_000).default(5),
   OVERLOAD_REPLAY_LIMIT: int(1, 1_000_000).default(50),
+  OVERLOAD_ADMIT_PER_SECOND: z.coerce.number().min(0).default(200),
 
   TICK_MS: int(5, 1000).default(50),
   CHAT_BUDGET_PER_TICK: int(1, 10_000).default(20),
@@ -352,7 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRoomsPerConnection: e.MAX_ROOMS_PER_CONNECTION,
     },
     admission: {
-      maxConnections: e.MAX_CONNECTIONS,
+      maxConnections: e.MAX_CONNECTIONS === 'auto' ? autoConnectionCap() : e.MAX_CONNECTIONS,
       nodeRate: rateOrNull(e.CONNECT_RATE_PER_SECOND, e.CONNECT_RATE_BURST),
       ipRate: rateOrNull(e.CONNECT_RATE_PER_IP_PER_SECOND, e.CONNECT_RATE_PER_IP_BURST),
       capRetryMs: e.CONNECT_RETRY_MS,
@@ -376,6 +378,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       releaseMs: e.OVERLOAD_RELEASE_MS,
       chatBudgetPerTick: e.OVERLOAD_CHAT_BUDGET_PER_TICK,
       replayLimit: e.OVERLOAD_REPLAY_LIMIT,
+      admitPerSecond: e.OVERLOAD_ADMIT_PER_SECOND,
     },
     rooms: {
       tickMs: e.TICK_MS,
@@ -455,6 +458,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 const INITIAL_OUTGOING_BITRATE = 1_000_000;
 
 /** A token bucket from a rate (0: none) and a burst (default: one second's worth, at least 1). */
+/** The connection cap the process's open-file limit allows; 0 (none) where it is unknown. */
+function autoConnectionCap(): number {
+  const limit = openFileLimit();
+  return limit === null ? 0 : connectionCapFor(limit);
+}
+
 function rateOrNull(
   perSecond: number,
   burst: number | undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Overload, SHED_ORDER, type OverloadLimits, type ShedStep } from './overload.js';
+import { Overload, SHED_ORDER, Trickle, type OverloadLimits, type ShedStep } from './overload.js';
 
 const LIMITS: OverloadLimits = {
   enabled: true,
@@ -10,6 +10,7 @@ const LIMITS: OverloadLimits = {
   releaseMs: 1000,
   chatBudgetPerTick: 5,
   replayLimit: 50,
+  admitPerSecond: 10,
 };
 const HOT = { lagMs: 250, cpu: 0.5, slowSockets: 0 };
 const WARM = { lagMs: 80, cpu: 0.5, slowSockets: 0 };
@@ -89,5 +90,45 @@ describe('Overload', () => {
     expect(o.engaged).toBe(0);
     expect(o.sample).toEqual(HOT);
     expect(changes).toEqual([]);
+  });
+});
+
+describe('Trickle', () => {
+  const clock = { now: 0 };
+  const half = () => 0.5;
+
+  it('lets in a second of its rate at once, then its rate', () => {
+    clock.now = 0;
+    const trickle = new Trickle(10, 500, 5000, () => clock.now, half);
+    const letIn = (n: number) => Array.from({ length: n }, () => trickle.take()).filter(Boolean);
+    expect(letIn(25)).toHaveLength(10);
+    clock.now += 500;
+    expect(letIn(25)).toHaveLength(5);
+    clock.now += 10_000;
+    expect(letIn(25)).toHaveLength(10);
+  });
+
+  it('lets in nobody at 0', () => {
+    const trickle = new Trickle(0, 500, 5000, () => clock.now, half);
+    for (let i = 0; i < 100; i++) expect(trickle.take()).toBe(false);
+  });
+
+  it("spreads the refused's waits over what the rate needs to let them all in", () => {
+    clock.now = 0;
+    const trickle = new Trickle(
+      10,
+      500,
+      5000,
+      () => clock.now,
+      () => 1,
+    );
+    // the first few: the base and the release spell
+    expect(trickle.retryAfterMs()).toBe(5500);
+    // the 200th refused in the same second: 20 s of the rate
+    for (let i = 0; i < 198; i++) trickle.retryAfterMs();
+    expect(trickle.retryAfterMs()).toBe(20_500);
+    // a new second starts counting again
+    clock.now += 1000;
+    expect(trickle.retryAfterMs()).toBe(5500);
   });
 });

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { takeTokens, type BucketState } from '../rooms/index.js';
 
 /**
  * What overload gives up, cheapest to lose first (DESIGN.md, "Overload"). Control and commerce
@@ -24,6 +25,11 @@ export interface OverloadLimits {
   chatBudgetPerTick: number;
   /** Most events a resume replays while replays are shed (beyond: a fresh snapshot). */
   replayLimit: number;
+  /**
+   * New connections, and as many new joins, a second still let in while joins are shed (0: none),
+   * so a node that stays overloaded does not shut newcomers out for as long as it lasts.
+   */
+  admitPerSecond: number;
 }
 
 /** One look at the node. */
@@ -154,5 +160,50 @@ export class OverloadMonitor {
     this.cpuAt = process.cpuUsage();
     this.at = at;
     return { lagMs, cpu: share, slowSockets: this.slowSockets() };
+  }
+}
+
+/** The window over which a trickle's refusals are counted to spread their waits. */
+const SPREAD_WINDOW_MS = 1000;
+
+/**
+ * What is still let in while joins are shed: a token bucket of `perSecond` (one second's worth of
+ * burst). The refused are told to come back spread over as long as the trickle needs to let in
+ * everyone refused in the last second (and at least the release spell), so they do not return
+ * together.
+ */
+export class Trickle {
+  private bucket: BucketState | undefined;
+  private window = { since: 0, refused: 0 };
+
+  constructor(
+    private readonly perSecond: number,
+    /** The least wait (a sample: shedding cannot end sooner), and the spread beyond it. */
+    private readonly baseMs: number,
+    private readonly spreadMs: number,
+    private readonly now: () => number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** True: one more is let in (its token taken). */
+  take(): boolean {
+    if (this.perSecond <= 0) return false;
+    const rule = {
+      capacity: Math.max(1, Math.ceil(this.perSecond)),
+      refillPerSecond: this.perSecond,
+    };
+    const taken = takeTokens(this.bucket, rule, 1, this.now());
+    if (!taken.decision.allowed) return false;
+    this.bucket = taken.state;
+    return true;
+  }
+
+  /** The wait for one refused now. */
+  retryAfterMs(): number {
+    const now = this.now();
+    if (now - this.window.since >= SPREAD_WINDOW_MS) this.window = { since: now, refused: 0 };
+    this.window.refused += 1;
+    const needed = this.perSecond > 0 ? (this.window.refused * 1000) / this.perSecond : 0;
+    return Math.ceil(this.baseMs + this.random() * Math.max(this.spreadMs, needed));
   }
 }

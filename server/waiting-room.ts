@@ -80,11 +80,25 @@ export class WaitingRooms {
     private readonly engine: Pick<Engine, 'waitingRoom' | 'presence'>,
     private readonly registry: RoomRegistry,
     private readonly options: WaitingRoomOptions,
-    /** True while overload sheds new joins: nobody is admitted meanwhile (they keep their places). */
-    private readonly shedding: () => boolean,
+    /**
+     * Null unless overload sheds new joins; then the joins a second this node still lets in (0:
+     * none; the waiting keep their places).
+     */
+    private readonly shedding: () => number | null,
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * How fast a room admits now: its own rate, or while overload sheds new joins at most the
+   * node's trickle; undefined: nobody is admitted now.
+   */
+  private rate(rules: InForce): RateRule | null | undefined {
+    const trickle = this.shedding();
+    if (trickle === null) return rateOf(rules.admitPerSecond);
+    if (trickle <= 0) return undefined;
+    return rateOf(Math.min(rules.admitPerSecond ?? Infinity, trickle));
+  }
 
   /** The waiting room in force in a room, or null when it has none. */
   inForce(room: StreamRoom): InForce | null {
@@ -112,15 +126,9 @@ export class WaitingRooms {
     if (ticket !== undefined && (await port.use(room.id, ticket, now, this.options.keepMs)))
       return ticket;
     const entry = await port.enter(room.id, session.identity.id, offer(room.id), now);
-    if (entry.admittedAt === null && entry.number !== null && !this.shedding()) {
-      await port.admit(
-        room.id,
-        now,
-        await this.free(room.id, rules),
-        rateOf(rules),
-        this.options.passMs,
-      );
-    }
+    const rate = this.rate(rules);
+    if (entry.admittedAt === null && entry.number !== null && rate !== undefined)
+      await port.admit(room.id, now, await this.free(room.id, rules), rate, this.options.passMs);
     if (await port.use(room.id, entry.ticket, now, this.options.keepMs)) return entry.ticket;
     throw new CodedError(
       'ROOM_FULL',
@@ -253,14 +261,9 @@ export class WaitingRooms {
       );
     }
     const rules = this.inForce(room);
-    if (rules && !this.shedding())
-      await port.admit(
-        room.id,
-        now,
-        await this.free(room.id, rules),
-        rateOf(rules),
-        this.options.passMs,
-      );
+    const rate = rules ? this.rate(rules) : undefined;
+    if (rules && rate !== undefined)
+      await port.admit(room.id, now, await this.free(room.id, rules), rate, this.options.passMs);
     else if (!rules) await port.admit(room.id, now, NO_CAP, null, this.options.passMs);
     const state = await port.state(room.id);
     this.measure(line, state, now);
@@ -355,12 +358,9 @@ export function publicIdOf(roomId: string, ticket: string): string {
   return sha256(`${roomId}:${ticket}`).slice(0, 32);
 }
 
-function rateOf(rules: InForce): RateRule | null {
-  if (rules.admitPerSecond === null) return null;
-  return {
-    capacity: Math.max(1, Math.ceil(rules.admitPerSecond)),
-    refillPerSecond: rules.admitPerSecond,
-  };
+function rateOf(perSecond: number | null): RateRule | null {
+  if (perSecond === null) return null;
+  return { capacity: Math.max(1, Math.ceil(perSecond)), refillPerSecond: perSecond };
 }
 
 /** What a status says that is worth telling again (its estimate only when it moved a lot). */

@@ -16,6 +16,8 @@ const SHEDDING = {
   OVERLOAD_RELEASE_MS: '1000',
   OVERLOAD_CHAT_BUDGET_PER_TICK: '2',
   OVERLOAD_REPLAY_LIMIT: '5',
+  // nothing new gets in while joins are shed, unless a test lets a trickle in
+  OVERLOAD_ADMIT_PER_SECOND: '0',
   CHAT_BUDGET_PER_TICK: '50',
   CHAT_RATE_BURST: '1000',
   CHAT_RATE_PER_SECOND: '1000',
@@ -27,8 +29,15 @@ const HOT = { lagMs: 5000, cpu: 1, slowSockets: 0 };
 const CALM = { lagMs: 0, cpu: 0, slowSockets: 0 };
 
 const ENGINES = [
-  { name: 'memory', nodes: () => Promise.all([start(SHEDDING)]) },
-  { name: 'redis, two nodes', nodes: () => startNodes(start, redis, 2, SHEDDING) },
+  {
+    name: 'memory',
+    nodes: (env: Record<string, string> = {}) => Promise.all([start({ ...SHEDDING, ...env })]),
+  },
+  {
+    name: 'redis, two nodes',
+    nodes: (env: Record<string, string> = {}) =>
+      startNodes(start, redis, 2, { ...SHEDDING, ...env }),
+  },
 ] as const;
 
 /** Every event a socket receives, by name, in order. */
@@ -196,6 +205,32 @@ describe.each(ENGINES)('load shedding under a forced overload ($name)', ({ nodes
             values.find((v) => v.labels.step === step && v.labels.change === change)?.value,
           ).toBe(1);
     }
+  });
+});
+
+describe.each(ENGINES)('the trickle let in while joins are shed ($name)', ({ nodes }) => {
+  it('admits its rate of new connections and new joins on each node, and refuses the rest with a wait', async () => {
+    // one new connection and one new join per node, then nothing for a very long while
+    const servers = await nodes({ OVERLOAD_ADMIT_PER_SECOND: '0.0001' });
+    const host = await servers[0]!.socket({ sub: 'hana', role: 'host' });
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    const before = await Promise.all(servers.map((s, i) => s.socket({ sub: `before${i}` })));
+    force(servers, true);
+    for (const [i, server] of servers.entries()) {
+      const first = await server.socket({ sub: `first${i}` });
+      const second = await server.socket({ sub: `second${i}` }).then(
+        () => null,
+        (error: unknown) => (error as { data?: { code: string; retryAfterMs?: number } }).data,
+      );
+      expect(second).toMatchObject({ code: 'OVERLOADED', retryable: true });
+      expect(second?.retryAfterMs).toBeGreaterThan(0);
+      expect(await first.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({ ok: true });
+      const late = await before[i]!.emitWithAck('room:join', { roomId: 'show' });
+      expect(late).toMatchObject({ ok: false, error: { code: 'OVERLOADED', retryable: true } });
+    }
+    force(servers, false);
+    for (const socket of before)
+      expect(await socket.emitWithAck('room:join', { roomId: 'show' })).toMatchObject({ ok: true });
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
@@ -21,4 +21,35 @@ export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Files (sockets included) a process holds open, from /proc/<pid>/fd; 0 once it is gone. */
+export function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Where one core's time went, in seconds since boot, from /proc/stat. */
+export interface CoreTimes {
+  user: number;
+  system: number;
+  /** Interrupts and softirqs: the kernel's network stack, among others, runs here. */
+  interrupts: number;
+  idle: number;
+}
+
+export function coreTimes(cpu: number): CoreTimes {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `));
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = (
+    line ?? ''
+  )
+    .split(/\s+/)
+    .slice(1)
+    .map((v) => Number(v) / CLOCK_TICKS);
+  return { user: user + nice, system, interrupts: irq + softirq, idle: idle + iowait + steal };
 }

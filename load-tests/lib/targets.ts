@@ -213,7 +213,15 @@ async function startNode(
 ): Promise<Target> {
   // PROFILE_DIR=/tmp/prof writes a CPU profile of each server process (stopped with SIGINT then)
   const prof = process.env.PROFILE_DIR;
-  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...ENTRY[entry]];
+  // LAG_PROBE_FILE in `env`: the process writes its event-loop delay there every second
+  const probe = env.LAG_PROBE_FILE
+    ? ['--import', join(ROOT, 'dist/load-tests/lib/lag-probe.js')]
+    : [];
+  const args = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...probe,
+    ...ENTRY[entry],
+  ];
   const command = cpu === undefined ? process.execPath : 'taskset';
   const argv = cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args];
   const child = spawn(command, argv, {

@@ -1,8 +1,11 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { ClaimerPool } from '../lib/claimers.js';
 import { latencyHistogram, percentiles, type Percentiles } from '../lib/histogram.js';
 import { joinAll, peakPerSecond, waitFor } from '../lib/measure.js';
-import { cpuSeconds, rssBytes } from '../lib/proc.js';
+import { coreTimes, cpuSeconds, openFiles, rssBytes, type CoreTimes } from '../lib/proc.js';
 import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
 import { WorkerPool } from '../lib/workers.js';
@@ -49,7 +52,17 @@ export interface FlashCrowdResult {
   ackMs: Percentiles;
   rssStartMiB: number;
   rssPeakMiB: number;
+  /** RSS over the surge, the peak of each 5 s. */
+  rssMiBBy5s: number[];
+  /** The server's event-loop delay over the surge (the probe inside it), p99 of each second. */
+  lagMsBySecond: number[];
+  /** The most files (sockets included) the server held open at once; one process may hold 20,000 here. */
+  openFilesPeak: number;
   serverCpuSeconds: number;
+  /** Share of the load core the load processes (and this harness) used during the surge. */
+  loadBusy: number;
+  /** How the server's core spent the surge (when pinned): shares of user, system, interrupts. */
+  serverCore?: Omit<CoreTimes, 'idle'>;
   /** Load-shedding steps engaged during the run (our server), from its metrics. */
   shed: string[];
 }
@@ -81,20 +94,21 @@ export async function flashCrowd(
   options: FlashCrowdOptions,
 ): Promise<FlashCrowdResult> {
   const ours = name.startsWith('liveshop');
-  const target = await startTarget(
-    name,
-    options.serverCpu,
-    ours
+  const lagFile = join(tmpdir(), `liveshop-lag-${process.pid}-${Date.now()}.txt`);
+  const target = await startTarget(name, options.serverCpu, {
+    LAG_PROBE_FILE: lagFile,
+    ...(ours
       ? {
           OVERLOAD_SHEDDING: 'true',
           ...(options.admitRate > 0 ? { CONNECT_RATE_PER_SECOND: String(options.admitRate) } : {}),
         }
-      : {},
-  );
+      : {}),
+  });
   const existing = await WorkerPool.start(1, options.loadCpu);
   const crowd = await WorkerPool.start(options.workers, options.loadCpu);
   const claimers = await ClaimerPool.start(1, options.loadCpu);
   const rss: number[] = [];
+  const files: number[] = [];
   const acks = latencyHistogram();
   let sampling: NodeJS.Timeout | undefined;
   try {
@@ -138,8 +152,18 @@ export async function flashCrowd(
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await existing.reset();
     const rssStart = rssBytes(target.pid);
-    sampling = setInterval(() => rss.push(rssBytes(target.pid)), 250);
+    let tick = 0;
+    sampling = setInterval(() => {
+      rss.push(rssBytes(target.pid));
+      if (tick++ % 4 === 0) files.push(openFiles(target.pid));
+    }, 250);
     const cpu0 = cpuSeconds(target.pid);
+    const loadPids = [...existing.pids, ...crowd.pids, ...claimers.pids, process.pid];
+    const loadCpu = () => loadPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const load0 = loadCpu();
+    const surgeStart = Date.now();
+    const core0 = options.serverCpu === undefined ? undefined : coreTimes(options.serverCpu);
+    const rssFrom = rss.length;
 
     const spreadMs = options.surgeSeconds * 1000;
     const surging = crowd.surge({
@@ -170,6 +194,14 @@ export async function flashCrowd(
     });
     const [surge, claims] = await Promise.all([surging, claimed]);
     const serverCpuSeconds = cpuSeconds(target.pid) - cpu0;
+    const surgeEnd = Date.now();
+    const loadBusy = (loadCpu() - load0) / ((surgeEnd - surgeStart) / 1000);
+    const serverCore =
+      core0 && options.serverCpu !== undefined
+        ? shares(core0, coreTimes(options.serverCpu))
+        : undefined;
+    const rssMiBBy5s = peaksBy(rss.slice(rssFrom), 20).map((b) => b / 2 ** 20);
+    const lagMsBySecond = lagSeconds(readFileSync(lagFile, 'utf8'), surgeStart, surgeEnd);
     chatting.on = false;
     await chat;
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -209,7 +241,12 @@ export async function flashCrowd(
       ackMs: percentiles(acks),
       rssStartMiB: rssStart / 2 ** 20,
       rssPeakMiB: Math.max(rssStart, ...rss) / 2 ** 20,
+      rssMiBBy5s,
+      lagMsBySecond,
+      openFilesPeak: Math.max(0, ...files),
       serverCpuSeconds,
+      loadBusy,
+      ...(serverCore ? { serverCore } : {}),
       shed,
     };
   } finally {
@@ -218,5 +255,37 @@ export async function flashCrowd(
     crowd.close();
     claimers.close();
     await target.stop();
+    rmSync(lagFile, { force: true });
   }
+}
+
+/** Shares of the time between two readings of a core. */
+function shares(from: CoreTimes, to: CoreTimes): Omit<CoreTimes, 'idle'> {
+  const spent = (k: keyof CoreTimes) => to[k] - from[k];
+  const total = Math.max(
+    0.01,
+    spent('user') + spent('system') + spent('interrupts') + spent('idle'),
+  );
+  return {
+    user: spent('user') / total,
+    system: spent('system') / total,
+    interrupts: spent('interrupts') / total,
+  };
+}
+
+/** The peak of each run of `size` samples. */
+export function peaksBy(samples: number[], size: number): number[] {
+  const peaks: number[] = [];
+  for (let i = 0; i < samples.length; i += size)
+    peaks.push(Math.max(...samples.slice(i, i + size)));
+  return peaks;
+}
+
+/** The p99 of each second the lag probe wrote (`epoch-ms p99-ms max-ms` lines) within [from, to]. */
+function lagSeconds(text: string, from: number, to: number): number[] {
+  return text
+    .split('\n')
+    .map((line) => line.split(' ').map(Number))
+    .filter(([at, p99]) => at !== undefined && p99 !== undefined && at > from && at <= to + 1000)
+    .map(([, p99]) => p99 ?? 0);
 }

@@ -8,7 +8,7 @@ import type { MediaService } from '../../media/index.js';
 import type { RoomRegistry } from '../../rooms/index.js';
 import type { Config } from '../config.js';
 import type { PolicySource } from '../moderation/policy-source.js';
-import type { ShedStep } from '../overload.js';
+import type { ShedStep, Trickle } from '../overload.js';
 import type { SnapshotChatCache } from '../snapshot-cache.js';
 import type { WaitingRooms } from '../waiting-room.js';
 import type { Session } from '../session.js';
@@ -27,6 +27,8 @@ export interface Services {
   readonly policy: PolicySource;
   /** Whether overload gives up this work now (new joins are the last step). */
   sheds(step: ShedStep): boolean;
+  /** The new joins still let in while joins are shed, and the waits of the others. */
+  readonly joinTrickle: Pick<Trickle, 'take' | 'retryAfterMs'>;
   /** Snapshot chat stringified once per room, seq and audience (see SnapshotChatCache). */
   readonly snapshotChat: SnapshotChatCache;
   /** Waiting rooms: who may join, places in line, admissions. */

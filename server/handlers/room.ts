@@ -86,13 +86,12 @@ async function joinRoom(
 ): Promise<ClientResponse<'room:join'>> {
   const already = session.rooms.get(roomId)?.room === room;
   // the last thing overload gives up: viewers already in (a resume) are not new joins; a room
-  // with a waiting room queues them instead (nobody is admitted while joins are shed)
+  // with a waiting room queues them instead (it admits at most the trickle while joins are shed)
   const waiting = services.waitingRooms.inForce(room) !== null;
-  if (!already && !resume && !waiting && services.sheds('joins')) {
+  if (!already && !resume && !waiting && services.sheds('joins') && !services.joinTrickle.take()) {
     services.gaveUp('joins');
-    const { sampleMs, releaseMs } = services.config.overload;
     throw new CodedError('OVERLOADED', 'This server is overloaded; joining again shortly', {
-      retryAfterMs: sampleMs + Math.random() * releaseMs,
+      retryAfterMs: services.joinTrickle.retryAfterMs(),
     });
   }
   if (!already && session.rooms.size >= services.config.limits.maxRoomsPerConnection) {
