@@ -26,6 +26,20 @@ describe('SDK', () => {
     expect(Math.abs(now - (Date.now() + skew))).toBeLessThanOrEqual(took + 2);
   });
 
+  it('knows the server clock from its connect alone, off by at most half the connect', async () => {
+    const skew = 45_000;
+    const server = await start({}, { now: () => Date.now() + skew });
+    const started = Date.now();
+    const client = await server.client({ sub: 'clock' });
+    const took = Date.now() - started;
+    expect(Math.abs(client.serverNow() - (Date.now() + skew))).toBeLessThanOrEqual(took + 2);
+    // and it asked nothing for it
+    await client.request('time:sync', {});
+    const { values } = await server.app.metrics.eventsIn.get();
+    const syncs = values.filter((v) => v.labels.event === 'time:sync');
+    expect(syncs.reduce((sum, v) => sum + v.value, 0)).toBe(1);
+  });
+
   it('a drop created at serverNow() + 3 s is accepted, whatever the clock measured (fractional device clock too)', async () => {
     const server = await start(
       { CONNECTION_EVENTS_BURST: '500' },

@@ -91,6 +91,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
   private readonly link: RoomLink;
   /** Whole milliseconds to add to the local clock to read the server's. */
   private offset = 0;
+  /** When the transport last opened (the socket.io CONNECT leaves then): the hello answers it. */
+  private openedAt: number | undefined;
   private me: SessionUser | null = null;
   private closed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -341,6 +343,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   private listen(): void {
     const s = this.socket;
+    s.io.on('open', () => {
+      this.openedAt = this.localNow();
+    });
     s.on('connect', () => {
       this.attempt = 0;
       clearTimeout(this.retryTimer);
@@ -359,10 +364,16 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         );
       }
       this.me = hello.user;
-      this.offset = clockOffset([], hello.serverTime - this.localNow());
+      // the hello is the connect's answer: a clock sample whose round trip began at the open, so
+      // a connect costs the server no extra request (a flash crowd's every one counts);
+      // syncTime() takes more samples
+      const received = this.localNow();
+      const sent = this.openedAt ?? received;
+      this.offset = clockOffset(
+        [{ sent, received, serverTime: hello.serverTime }],
+        hello.serverTime - received,
+      );
       this.emit('connected', { user: hello.user, serverTime: hello.serverTime });
-      // one sample on each connect (a flash crowd's every request counts); syncTime() takes more
-      this.syncTime(1).catch(() => undefined);
     });
     s.on('disconnect', (reason, details) => {
       const shed = refusalIn(details);
