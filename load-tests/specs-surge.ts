@@ -60,7 +60,7 @@ const connectCostSdkSpec: BenchSpec<ConnectCostResult> = {
   key: (o) => `connect-cost-sdk-${o.connections}`,
   title: (o) => `Connection cost with the SDK: ${fmt(num(o, 'connections'))} newcomers`,
   method: (o) =>
-    `As the connection-cost benchmark, with ${o.connections} real SDK clients (createClient, WebSocket transport) in one load process: each connects, receives server:hello, joins (the snapshot with ${o.chat} messages) and takes one clock sample (time:sync), as an app's viewers do.`,
+    `As the connection-cost benchmark, with ${o.connections} real SDK clients (createClient, WebSocket transport) in one load process: each connects, receives server:hello, joins (the snapshot with ${o.chat} messages) as an app's viewers do (the hello is the SDK's clock sample: it asks no time:sync).`,
   run: (t, o, cpus) =>
     connectCost(t, {
       connections: num(o, 'connections'),
@@ -154,6 +154,7 @@ export const flashCrowdSpec: BenchSpec<FlashCrowdResult> = {
         ours.every((r) => r.chatLost === 0),
         'no chat lost by the existing viewers (every run)',
       ),
+      `- the load core (every client) was ${fmt(med(ours, (r) => r.loadBusy * 100))}% busy in our runs (median)${med(ours, (r) => r.loadBusy) >= 0.95 ? ': the clients measuring the latency were themselves the bottleneck' : ''}; the server's core spent ${fmt(med(ours, (r) => ((r.serverCore?.system ?? 0) + (r.serverCore?.interrupts ?? 0)) * 100))}% in the kernel (on loopback a send also runs the receiver's TCP stack on the sender's core)`,
       `- shedding steps engaged (our runs): ${ours.map((r) => r.shed.join(', ') || 'none').join(' | ')}`,
     ];
   },
