@@ -68,16 +68,43 @@ async function show(server: TestServer, admission: Record<string, unknown>) {
   const host = await server.client(HOST);
   await host.createStream('show', { title: 'Show' });
   const room = await host.join('show');
+  // a change reaches the room's state on the control lane, not with the answer (none: no change)
+  const changed =
+    Object.keys(admission).length > 0 ? nextEvent(room, 'room:admission') : Promise.resolve();
   await host.request('room:admission', {
     roomId: 'show',
     capacity: null,
     admitPerSecond: null,
     ...admission,
   });
+  await changed;
   return { host, room };
 }
 
 describe.each(ENGINES)('waiting room ($name)', ({ nodes }) => {
+  it('while overload sheds joins, the line still moves at the trickle', async () => {
+    // overload decided by the test; one admission's worth of trickle, then none for a long while
+    const [a, b] = await nodes({
+      OVERLOAD_SHEDDING: 'true',
+      OVERLOAD_SAMPLE_MS: '60000',
+      OVERLOAD_ADMIT_PER_SECOND: '0.0001',
+    });
+    await show(a, { capacity: 2 });
+    const v1 = await b.client({ sub: 'v1' });
+    await v1.join('show');
+    const w = await queue(a, 'v2');
+    for (const server of new Set([a, b])) {
+      const { overload } = server.app.internals;
+      for (let i = 0; i < 5; i++) overload.observe({ lagMs: 10_000, cpu: 1, slowSockets: 0 }, i);
+      expect(overload.sheds('joins')).toBe(true);
+    }
+    v1.close();
+    const room = await w.joined;
+    expect(room.id).toBe('show');
+    for (const server of new Set([a, b]))
+      expect(server.app.internals.overload.sheds('joins')).toBe(true);
+  });
+
   it('a full room queues newcomers in order and admits them as seats free', async () => {
     const [a, b] = await nodes();
     const { room: hosted } = await show(a, { capacity: 3 });
