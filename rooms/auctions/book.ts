@@ -30,9 +30,8 @@ export type BidAnswer =
       /** The public price after this bid, and who leads at it. */
       priceMinor: number;
       leaderId: string;
-      endsAt: number;
-      /** Pre-bid: kept until the auction starts. */
-      pending?: true;
+      /** Null for a pre-bid: it is kept until the auction starts. */
+      endsAt: number | null;
     }
   | { outcome: 'too_low'; minimumMinor: number }
   | { outcome: 'not_live'; phase: AuctionPhase }
@@ -141,15 +140,20 @@ function decide(book: AuctionBook, buyerId: string, maxMinor: number, now: numbe
   };
 }
 
-/** Before the start: the buyer's maximum is kept (a higher one replaces theirs), at least the start. */
+/**
+ * Before the start: the buyer's maximum is kept (a higher one replaces theirs, counting from
+ * then), at least the starting bid.
+ */
 function preBid(book: AuctionBook, buyerId: string, maxMinor: number): BidAnswer {
-  const { startingMinor, durationMs } = book.terms;
+  const { startingMinor } = book.terms;
   if (maxMinor < startingMinor) return { outcome: 'too_low', minimumMinor: startingMinor };
   const own = book.preBids.find((b) => b.buyerId === buyerId);
-  if (own && maxMinor <= own.maxMinor) return { outcome: 'too_low', minimumMinor: own.maxMinor + 1 };
+  if (own && maxMinor <= own.maxMinor)
+    return { outcome: 'too_low', minimumMinor: own.maxMinor + 1 };
   book.seq += 1;
-  if (own) own.maxMinor = maxMinor;
-  else book.preBids.push({ buyerId, maxMinor, seq: book.seq });
+  // a raised maximum counts from when it was raised: an equal one placed before it comes first
+  book.preBids = book.preBids.filter((b) => b.buyerId !== buyerId);
+  book.preBids.push({ buyerId, maxMinor, seq: book.seq });
   // what the buyer would have if it started now (pre-bids are placed in their order at the start)
   let lead: Lead | null = null;
   for (const b of book.preBids) {
@@ -160,7 +164,6 @@ function preBid(book: AuctionBook, buyerId: string, maxMinor: number): BidAnswer
     outcome: lead?.leader.buyerId === buyerId ? 'leading' : 'outbid',
     priceMinor: lead?.priceMinor ?? startingMinor,
     leaderId: lead?.leader.buyerId ?? buyerId,
-    endsAt: durationMs,
-    pending: true,
+    endsAt: null,
   };
 }
