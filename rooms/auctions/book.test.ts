@@ -37,9 +37,10 @@ describe('an auction book', () => {
       endsAt: 25_000,
     });
     expect(bid(book, 'host', 9_000, 'k', 16_000)).toEqual({ outcome: 'own_auction' });
-    expect(bid(book, 'cy', 9_000, 'k', 25_000)).toEqual({ outcome: 'not_live', phase: 'sold' });
     expect(phaseAt(book, 24_999)).toBe('live');
-    expect(phaseAt(book, 25_000)).toBe('sold');
+    expect(bid(book, 'cy', 9_000, 'k', 25_000)).toEqual({ outcome: 'not_live', phase: 'sold' });
+    // the auction's clock has reached the end: it stays sold for every node
+    expect(phaseAt(book, 24_999)).toBe('sold');
   });
 
   it('pre-bids are placed at the start in the order their maxima were set; an equal one set earlier leads', () => {
@@ -67,6 +68,16 @@ describe('an auction book', () => {
     expect(phaseAt(empty, 20_000)).toBe('unsold');
   });
 
+  it('a node whose clock lags cannot have a bid accepted after the end another node saw', () => {
+    const book = newBook(terms({ suddenDeath: true }));
+    startAuction(book, 0);
+    // a node at 20,000 sees the end ...
+    expect(bid(book, 'ann', 1_000, 'k', 20_000)).toMatchObject({ outcome: 'not_live' });
+    // ... so one whose clock says 19,000 cannot bid any more
+    expect(bid(book, 'bob', 1_000, 'k', 19_000)).toEqual({ outcome: 'not_live', phase: 'unsold' });
+    expect(phaseAt(book, 19_000)).toBe('unsold');
+  });
+
   it('over random bids, retries, max bids and clock steps: one answer per key, nothing after the end, the window kept, the highest maximum wins', () => {
     const step = fc.oneof(
       fc.record({
@@ -74,6 +85,8 @@ describe('an auction book', () => {
         buyer: fc.constantFrom('a', 'b', 'c', 'host'),
         maxMinor: fc.integer({ min: 0, max: 20_000 }),
         key: fc.constantFrom('k1', 'k2', 'k3', 'k4'),
+        // the node it reaches: its clock lags the true time by this much
+        lagMs: fc.constantFrom(0, 0, 300, 2_500),
       }),
       fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 12_000 }) }),
       fc.record({ kind: fc.constant('start' as const) }),
@@ -89,9 +102,10 @@ describe('an auction book', () => {
           if (s.kind === 'start') startAuction(book, now);
           if (s.kind !== 'bid') continue;
           const endsBefore = book.endsAt;
-          const phase = phaseAt(book, now);
+          const seen = Math.max(book.clock, now - s.lagMs);
+          const phase = phaseAt(book, seen);
           const seqBefore = book.seq;
-          const answer = bid(book, s.buyer, s.maxMinor, s.key, now);
+          const answer = bid(book, s.buyer, s.maxMinor, s.key, now - s.lagMs);
           const k = `${s.buyer}/${s.key}`;
           const earlier = first.get(k);
           if (earlier) {
@@ -102,7 +116,8 @@ describe('an auction book', () => {
           const accepted = answer.outcome === 'leading' || answer.outcome === 'outbid';
           if (accepted) {
             expect(phase === 'live' || phase === 'scheduled').toBe(true);
-            if (endsBefore !== null) expect(now).toBeLessThan(endsBefore);
+            // never after the end any node saw (the latest clock the auction was told)
+            if (endsBefore !== null) expect(seen).toBeLessThan(endsBefore);
             const own = best.get(s.buyer);
             if (!own || s.maxMinor > own.maxMinor)
               best.set(s.buyer, {

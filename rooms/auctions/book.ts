@@ -52,6 +52,11 @@ export interface AuctionBook {
   answers: Map<string, BidAnswer>;
   /** When the last bid was accepted (the counter-bid window counts from there). */
   lastBidAt: number | null;
+  /**
+   * The auction's own clock: the latest time any node told it. Time never runs back for it, so a
+   * node whose clock lags cannot have a bid accepted after the end another node saw.
+   */
+  clock: number;
 }
 
 export function newBook(terms: AuctionTerms): AuctionBook {
@@ -65,11 +70,22 @@ export function newBook(terms: AuctionTerms): AuctionBook {
     preBids: [],
     answers: new Map(),
     lastBidAt: null,
+    clock: 0,
   };
 }
 
-/** The phase at `now`: the end is decided by the clock alone, sold with a leader, else unsold. */
-export function phaseAt(book: AuctionBook, now: number): AuctionPhase {
+/** Moves the auction's clock to `now` if later, and returns it: the time its decisions use. */
+export function clockAt(book: AuctionBook, now: number): number {
+  book.clock = Math.max(book.clock, now);
+  return book.clock;
+}
+
+/**
+ * The phase at `at` (or the auction's own clock, if later): the end is decided by the clock
+ * alone, sold with a leader, else unsold.
+ */
+export function phaseAt(book: AuctionBook, at: number): AuctionPhase {
+  const now = Math.max(at, book.clock);
   if (book.startedAt === null || book.endsAt === null) return 'scheduled';
   if (now < book.endsAt) return 'live';
   return book.lead ? 'sold' : 'unsold';
@@ -79,7 +95,8 @@ export function phaseAt(book: AuctionBook, now: number): AuctionPhase {
  * Starts a scheduled auction at `now` (a started one cannot be started again, nor cancelled): it
  * runs `durationMs`, and the pre-bids are placed first, in their order, as if at the start.
  */
-export function startAuction(book: AuctionBook, now: number): boolean {
+export function startAuction(book: AuctionBook, at: number): boolean {
+  const now = clockAt(book, at);
   if (book.startedAt !== null) return false;
   book.startedAt = now;
   book.endsAt = now + book.terms.durationMs;
@@ -98,7 +115,7 @@ const keyOf = (buyerId: string, key: string) => `${buyerId}\u001f${key}`;
 
 /**
  * A bid (or a max bid: `maxMinor` is the most the buyer will pay) by `buyerId` with key `key` at
- * `now`. The same key always gets the same answer. Live: placed one increment at a time; a bid
+ * `at` (the auction's clock, if later). The same key always gets the same answer. Live: placed one increment at a time; a bid
  * accepted with less than the counter-bid window left sets the end to `now` + the window (never
  * in sudden death). Scheduled: kept as a pre-bid. Ended: refused; the clock alone decides.
  */
@@ -107,8 +124,9 @@ export function bid(
   buyerId: string,
   maxMinor: number,
   key: string,
-  now: number,
+  at: number,
 ): BidAnswer {
+  const now = clockAt(book, at);
   const k = keyOf(buyerId, key);
   const answered = book.answers.get(k);
   if (answered) return answered;
