@@ -5,6 +5,7 @@ export * from './model/identity.js';
 export * from './model/room-state.js';
 export * from './model/token-bucket.js';
 // ports: what the engines implement
+export * from './ports/auctions.js';
 export * from './ports/broker.js';
 export * from './ports/engine.js';
 export * from './ports/history.js';
@@ -16,6 +17,8 @@ export * from './ports/presence.js';
 export * from './ports/rate-limits.js';
 export * from './ports/waiting-room.js';
 // features
+export * from './auctions/book.js';
+export * from './auctions/increments.js';
 export * from './chat/batch.js';
 export * from './chat/room-chat.js';
 export * from './drops/decisions.js';

@@ -1,3 +1,4 @@
+import { auctionContract } from '../../../test/contracts/auctions.contract.js';
 import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
 import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
@@ -5,6 +6,7 @@ import { merchantOutboxContract } from '../../../test/contracts/merchant-outbox.
 import { moderationContract } from '../../../test/contracts/moderation.contract.js';
 import { waitingRoomContract } from '../../../test/contracts/waiting-room.contract.js';
 import { MemoryWaitingRoom } from './waiting-room.js';
+import { MemoryAuctions } from './auctions.js';
 import { policyStoreContract } from '../../../test/contracts/policy-store.contract.js';
 import {
   createMemoryEngine,
@@ -57,3 +59,9 @@ mediaBusContract('memory', (count) => {
     Array.from({ length: count }, (_, i) => new MemoryMediaBus(hub, `node${i}`)),
   );
 });
+
+{
+  // one store, as every node of the embedded engine shares its process
+  const store = new MemoryAuctions();
+  auctionContract('memory', (count) => Promise.resolve(Array.from({ length: count }, () => store)));
+}

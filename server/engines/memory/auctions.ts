@@ -1,0 +1,98 @@
+import {
+  bid,
+  clockAt,
+  newBook,
+  nextValidBid,
+  phaseAt,
+  startAuction,
+  takeTokens,
+  type AuctionBook,
+  type AuctionDefinition,
+  type AuctionPort,
+  type AuctionView,
+  type BidReply,
+  type BucketState,
+  type RateRule,
+} from '../../../rooms/index.js';
+
+interface Kept {
+  auction: AuctionDefinition;
+  book: AuctionBook;
+  /** Each buyer's bid-rate bucket on this auction. */
+  buckets: Map<string, BucketState>;
+}
+
+/** Auctions in this process: each book is the pure state machine itself. */
+export class MemoryAuctions implements AuctionPort {
+  private readonly auctions = new Map<string, Kept>();
+
+  createAuction(auction: AuctionDefinition, now: number): Promise<{ created: boolean }> {
+    if (this.auctions.has(auction.id)) return Promise.resolve({ created: false });
+    const book = newBook(structuredClone(auction));
+    clockAt(book, now);
+    this.auctions.set(auction.id, { auction: structuredClone(auction), book, buckets: new Map() });
+    return Promise.resolve({ created: true });
+  }
+
+  auctionsOf(roomId: string): Promise<AuctionDefinition[]> {
+    const mine = [...this.auctions.values()]
+      .map((k) => k.auction)
+      .filter((a) => a.roomId === roomId)
+      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return Promise.resolve(structuredClone(mine));
+  }
+
+  startAuction(auctionId: string, now: number): Promise<boolean> {
+    const kept = this.auctions.get(auctionId);
+    return Promise.resolve(kept ? startAuction(kept.book, now) : false);
+  }
+
+  bid(
+    auctionId: string,
+    buyerId: string,
+    maxMinor: number,
+    key: string,
+    now: number,
+    rate?: RateRule,
+  ): Promise<BidReply | undefined> {
+    const kept = this.auctions.get(auctionId);
+    if (!kept) return Promise.resolve(undefined);
+    const at = clockAt(kept.book, now);
+    const answered = kept.book.answers.get(`${buyerId}\u001f${key}`);
+    if (answered) return Promise.resolve(structuredClone(answered));
+    if (rate) {
+      const { state, decision } = takeTokens(kept.buckets.get(buyerId), rate, 1, at);
+      if (!decision.allowed)
+        return Promise.resolve({ outcome: 'rate_limited', retryAfterMs: decision.retryAfterMs });
+      kept.buckets.set(buyerId, state);
+    }
+    return Promise.resolve(structuredClone(bid(kept.book, buyerId, maxMinor, key, at)));
+  }
+
+  auctionView(auctionId: string, now: number): Promise<AuctionView | undefined> {
+    const kept = this.auctions.get(auctionId);
+    if (!kept) return Promise.resolve(undefined);
+    const { book } = kept;
+    const at = Math.max(now, book.clock);
+    const price = book.lead?.priceMinor ?? null;
+    return Promise.resolve({
+      auction: structuredClone(kept.auction),
+      phase: phaseAt(book, at),
+      startedAt: book.startedAt,
+      endsAt: book.endsAt,
+      priceMinor: price,
+      leaderId: book.lead?.leader.buyerId ?? null,
+      bids: book.bids,
+      minimumMinor: nextValidBid(book.terms.increments, book.terms.startingMinor, price),
+      at,
+    });
+  }
+
+  maxBidOf(auctionId: string, buyerId: string): Promise<number | null> {
+    const book = this.auctions.get(auctionId)?.book;
+    if (!book) return Promise.resolve(null);
+    if (book.lead?.leader.buyerId === buyerId) return Promise.resolve(book.lead.leader.maxMinor);
+    const pre = book.preBids.find((b) => b.buyerId === buyerId);
+    return Promise.resolve(pre?.maxMinor ?? null);
+  }
+}

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  bid as bookBid,
+  DEFAULT_INCREMENTS,
+  newBook,
+  startAuction as bookStart,
+  type AuctionDefinition,
+  type AuctionPort,
+} from '../../rooms/index.js';
+
+/**
+ * What every auction store must guarantee, memory or Redis. `nodes(n)` gives the ports of `n`
+ * nodes sharing one (empty) store; each test uses auctions of its own.
+ */
+export function auctionContract(
+  name: string,
+  nodes: (count: number) => Promise<AuctionPort[]>,
+): void {
+  let made = 0;
+  const auction = (changes: Partial<AuctionDefinition> = {}): AuctionDefinition => ({
+    id: `auction-${name.replace(/\W/g, '')}-${++made}-${Date.now()}`,
+    roomId: `room-${made}`,
+    hostId: 'host',
+    startingMinor: 1_000,
+    increments: DEFAULT_INCREMENTS,
+    durationMs: 20_000,
+    counterBidMs: 10_000,
+    suddenDeath: false,
+    product: {
+      id: 'p1',
+      title: 'Card',
+      price: { amountMinor: 1_000, currency: 'USD' },
+      imageUrl: null,
+      sku: 'CARD-1',
+    },
+    createdAt: 0,
+    nonce: `n${made}`,
+    ...changes,
+  });
+  const two = async () => {
+    const [a, b] = await nodes(2);
+    if (!a || !b) throw new Error('two nodes');
+    return [a, b] as const;
+  };
+
+  describe(`auction store contract (${name})`, () => {
+    it('creates once, starts once, and shows the price but never a maximum', async () => {
+      const [a, b] = await two();
+      const def = auction();
+      expect(await a.createAuction(def, 0)).toEqual({ created: true });
+      expect(await b.createAuction({ ...def, startingMinor: 5 }, 0)).toEqual({ created: false });
+      expect(await b.auctionsOf(def.roomId)).toEqual([def]);
+      expect(await a.bid(def.id, 'ann', 6_000, 'k1', 100)).toMatchObject({
+        outcome: 'leading',
+        endsAt: null,
+      });
+      expect(await b.startAuction(def.id, 1_000)).toBe(true);
+      expect(await a.startAuction(def.id, 2_000)).toBe(false);
+      expect(await a.startAuction('nope', 2_000)).toBe(false);
+      expect(await b.bid(def.id, 'bob', 2_000, 'k1', 5_000)).toMatchObject({
+        outcome: 'outbid',
+        leaderId: 'ann',
+        priceMinor: 2_100,
+      });
+      const view = await a.auctionView(def.id, 5_000);
+      expect(view).toMatchObject({
+        phase: 'live',
+        startedAt: 1_000,
+        endsAt: 21_000,
+        priceMinor: 2_100,
+        leaderId: 'ann',
+        bids: 2,
+        minimumMinor: 2_200,
+      });
+      expect(JSON.stringify(view)).not.toContain('6000');
+      expect(await b.maxBidOf(def.id, 'ann')).toBe(6_000);
+      expect(await b.maxBidOf(def.id, 'bob')).toBeNull();
+      expect(await a.bid('nope', 'ann', 1, 'k', 0)).toBeUndefined();
+      expect(await a.auctionView('nope', 0)).toBeUndefined();
+    });
+
+    it("limits each buyer's bids by a rate, and a key answered before still gets its answer", async () => {
+      const [a, b] = await two();
+      const def = auction();
+      await a.createAuction(def, 0);
+      await a.startAuction(def.id, 0);
+      const rate = { capacity: 1, refillPerSecond: 0.001 };
+      const first = await a.bid(def.id, 'ann', 1_000, 'k1', 10, rate);
+      expect(first).toMatchObject({ outcome: 'leading' });
+      expect(await b.bid(def.id, 'ann', 1_100, 'k2', 20, rate)).toMatchObject({
+        outcome: 'rate_limited',
+      });
+      expect(await b.bid(def.id, 'ann', 1_000, 'k1', 30, rate)).toEqual(first);
+      // another buyer has a bucket of their own
+      expect(await b.bid(def.id, 'bob', 1_100, 'k1', 40, rate)).toMatchObject({
+        outcome: 'leading',
+      });
+    });
+
+    it('answers every bid as the pure book does, through any node and any node clock', async () => {
+      const ports = await nodes(2);
+      const op = fc.oneof(
+        fc.record({
+          kind: fc.constant('bid' as const),
+          node: fc.nat(1),
+          buyer: fc.constantFrom('a', 'b', 'c', 'host'),
+          maxMinor: fc.integer({ min: 0, max: 20_000 }),
+          key: fc.constantFrom('k1', 'k2', 'k3'),
+          lagMs: fc.constantFrom(0, 0, 400, 3_000),
+        }),
+        fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 12_000 }) }),
+        fc.record({ kind: fc.constant('start' as const), node: fc.nat(1) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.boolean(),
+          fc.array(op, { maxLength: 40 }),
+          async (suddenDeath, ops) => {
+            const def = auction({ suddenDeath });
+            const book = newBook(def);
+            await ports[0]!.createAuction(def, 0);
+            let now = 0;
+            for (const o of ops) {
+              if (o.kind === 'tick') now += o.ms;
+              else if (o.kind === 'start')
+                expect(await ports[o.node]!.startAuction(def.id, now)).toBe(bookStart(book, now));
+              else
+                expect(
+                  await ports[o.node]!.bid(def.id, o.buyer, o.maxMinor, o.key, now - o.lagMs),
+                ).toEqual(bookBid(book, o.buyer, o.maxMinor, o.key, now - o.lagMs));
+            }
+            const view = await ports[1]!.auctionView(def.id, 0);
+            expect(view?.priceMinor ?? null).toBe(book.lead?.priceMinor ?? null);
+            expect(view?.leaderId ?? null).toBe(book.lead?.leader.buyerId ?? null);
+            expect(view?.endsAt ?? null).toBe(book.endsAt);
+            expect(view?.bids).toBe(book.bids);
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+  });
+}
