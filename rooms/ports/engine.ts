@@ -1,3 +1,4 @@
+import type { AuctionPort } from './auctions.js';
 import type { BrokerPort } from './broker.js';
 import type { HistoryPort } from './history.js';
 import type { InventoryPort } from './inventory.js';
@@ -20,6 +21,8 @@ export interface Engine {
   readonly moderation: ModerationStore;
   /** Each room's waiting room (capacity, admission rate, pre-queue). */
   readonly waitingRoom: WaitingRoomPort;
+  /** Auctions: their books, bids and clocks. */
+  readonly auctions: AuctionPort;
   /** The moderation policy every node applies. */
   readonly policies: PolicyStore;
   /** True while every backing service is reachable. */

@@ -105,11 +105,22 @@ export function auctionContract(
           kind: fc.constant('bid' as const),
           node: fc.nat(1),
           buyer: fc.constantFrom('a', 'b', 'c', 'host'),
-          maxMinor: fc.integer({ min: 0, max: 20_000 }),
+          // amounts that meet (equal maxima, exact increments) as well as any amount
+          maxMinor: fc.oneof(
+            fc.constantFrom(999, 1_000, 1_100, 2_000, 2_100, 3_000, 3_200, 5_000, 5_300),
+            fc.integer({ min: 0, max: 20_000 }),
+          ),
           key: fc.constantFrom('k1', 'k2', 'k3'),
-          lagMs: fc.constantFrom(0, 0, 400, 3_000),
+          lagMs: fc.constantFrom(0, 0, 1_000, 3_000),
         }),
-        fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 12_000 }) }),
+        // whole seconds meet the end and the counter-bid window exactly; any step too
+        fc.record({
+          kind: fc.constant('tick' as const),
+          ms: fc.oneof(
+            fc.constantFrom(0, 1_000, 5_000, 10_000),
+            fc.integer({ min: 0, max: 12_000 }),
+          ),
+        }),
         fc.record({ kind: fc.constant('start' as const), node: fc.nat(1) }),
       );
       await fc.assert(
@@ -137,7 +148,7 @@ export function auctionContract(
             expect(view?.bids).toBe(book.bids);
           },
         ),
-        { numRuns: 100 },
+        { numRuns: 150 },
       );
     });
   });

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import { createRedisEngine, type RedisEngine } from '../../server/engines/redis/index.js';
+import { auctionContract } from './auctions.contract.js';
 import { engineContract, type EngineFactoryOptions } from './engine.contract.js';
 import { inventoryContract } from './inventory.contract.js';
 import { mediaBusContract } from './media-bus.contract.js';
@@ -56,4 +57,7 @@ export function redisContracts(
   policyStoreContract(name, async (count) => (await nodes(count)).map((e) => e.policies));
   moderationContract(name, async (count) => (await nodes(count)).map((e) => e.moderation));
   waitingRoomContract(name, async (count) => (await nodes(count)).map((e) => e.waitingRoom));
+  // two nodes' connections to one store, shared by the auction tests (each auction is its own)
+  let hall: Promise<RedisEngine[]> | undefined;
+  auctionContract(name, async () => (await (hall ??= nodes(2))).map((e) => e.auctions));
 }

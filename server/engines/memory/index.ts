@@ -14,6 +14,7 @@ import { MemoryWaitingRoom } from './waiting-room.js';
 import { MemoryPolicyStore } from './policy-store.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
+import { MemoryAuctions } from './auctions.js';
 
 export interface MemoryEngineOptions {
   historyLength: number;
@@ -53,6 +54,7 @@ export function createMemoryEngine(
     merchantOutbox: journal ? durableOutbox(journal, now) : new MemoryMerchantOutbox(now),
     moderation: new MemoryModeration(),
     waitingRoom: new MemoryWaitingRoom(),
+    auctions: new MemoryAuctions(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     // a journal that failed to commit stops the node taking traffic (it restarts from its file)

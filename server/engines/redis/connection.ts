@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CodedError } from '../../../client-sdk/src/protocol/index.js';
+import { auctionScripts } from './auction-scripts.js';
 import { inventoryScripts } from './inventory-scripts.js';
 import { waitingRoomScripts } from './waiting-room-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
@@ -10,7 +11,10 @@ type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
 
 /** The commands this engine defines, callable by name. */
 export type Scripted = Record<
-  ScriptName | keyof typeof inventoryScripts | keyof typeof waitingRoomScripts,
+  | ScriptName
+  | keyof typeof inventoryScripts
+  | keyof typeof waitingRoomScripts
+  | keyof typeof auctionScripts,
   ScriptFn
 >;
 
@@ -59,6 +63,7 @@ export function connect(options: ConnectionOptions): RedisClient {
     ...scripts,
     ...inventoryScripts,
     ...waitingRoomScripts,
+    ...auctionScripts,
   })) {
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }

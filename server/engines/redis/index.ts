@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MediaBusPort } from '../../../media/bus.js';
 import type { Engine } from '../../../rooms/index.js';
+import { RedisAuctions } from './auctions.js';
 import { RedisBroker } from './broker.js';
 import { connect, whenReady } from './connection.js';
 import { RedisHistory } from './history.js';
@@ -111,6 +112,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     merchantOutbox,
     moderation: new RedisModeration(commands, keys),
     waitingRoom: new RedisWaitingRoom(commands, keys),
+    auctions: new RedisAuctions(commands, keys),
     policies,
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     notReadyReason: () => recovery?.notReadyReason() ?? null,

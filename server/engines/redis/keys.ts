@@ -24,6 +24,13 @@ export class Keys {
       `${base}:passes`,
     ];
   };
+  /** A room's auctions, by creation. */
+  roomAuctions = (roomId: string) => `${this.prefix}{${roomId}}:auctions`;
+  /** The five keys of an auction, in the order its scripts take them. */
+  auction = (auctionId: string): [string, string, string, string, string] => {
+    const base = `${this.prefix}auction:{${auctionId}}`;
+    return [base, `${base}:premax`, `${base}:pre`, `${base}:answers`, `${base}:buckets`];
+  };
   /** A room's drops, by start time. */
   roomDrops = (roomId: string) => `${this.prefix}{${roomId}}:drops`;
   /** The seven keys of a drop, in the order its scripts take them. */
