@@ -8,7 +8,7 @@ export { createClient, LiveShopClient, type ClientEventMap, type ClientOptions }
 export { Room, type MediaHook } from './room.js';
 export type { RoomFeatures } from './room-features.js';
 export type { DropFields, DropResult, RoomEventMap, StreamFields } from './room-events.js';
-export { verifyLottery, verifyQueueOrder, type LotteryVerdict } from './lottery.js';
+export { verifyGiveaway, verifyLottery, verifyQueueOrder, type LotteryVerdict } from './lottery.js';
 export {
   CodedError,
   ERROR_CODES,

@@ -1,5 +1,6 @@
 import type { LotteryDraw } from './protocol/drops.js';
 import type { PreQueueAudit } from './protocol/queue.js';
+import { giveawayWinners, type GiveawayDraw } from './protocol/giveaway.js';
 import { drawLottery, lotteryTicket } from './protocol/lottery.js';
 
 /** SHA-256 (hex) through WebCrypto: browsers (secure contexts) and Node 20+. */
@@ -57,4 +58,27 @@ export async function verifyQueueOrder(
   const at = order.indexOf(publicId);
   if (at < 0) return { ok: false, reason: 'your ticket is not listed' };
   return { ok: true, position: at + 1 };
+}
+
+/**
+ * Checks a giveaway's draw on this device: the revealed seed hashes to the hash published when it
+ * opened, and `winners` (the tickets announced, prize by prize) are exactly the ones the seed
+ * picks from the eligible entries, re-draws included. Given `userId`, it also checks that user's
+ * ticket (`"<giveawayId>:<userId>"`, hashed as a lottery ticket) is among the entries.
+ */
+export async function verifyGiveaway(
+  draw: GiveawayDraw & { winnerTickets: readonly string[] },
+  userId?: string,
+): Promise<LotteryVerdict & { won?: boolean }> {
+  if ((await sha256(draw.seed)) !== draw.seedHash)
+    return { ok: false, reason: 'the seed does not match the published hash' };
+  const winners = await giveawayWinners(draw, sha256);
+  const announced = draw.winnerTickets;
+  if (winners.length !== announced.length || winners.some((w, i) => w !== announced[i]))
+    return { ok: false, reason: 'the winners are not the ones the seed picks' };
+  if (userId === undefined) return { ok: true };
+  const ticket = await lotteryTicket(draw.giveawayId, userId, sha256);
+  if (!draw.entries.some((e) => e.ticket === ticket))
+    return { ok: false, reason: 'your ticket is not listed' };
+  return { ok: true, won: winners.includes(ticket) };
 }
