@@ -22,6 +22,7 @@ export * from './auctions/increments.js';
 export * from './chat/batch.js';
 export * from './chat/room-chat.js';
 export * from './drops/decisions.js';
+export * from './giveaways/book.js';
 export * from './drops/drop-feed.js';
 export * from './drops/room-drops.js';
 export * from './products/room-products.js';
