@@ -19,6 +19,7 @@ export * from './ports/waiting-room.js';
 // features
 export * from './auctions/book.js';
 export * from './auctions/increments.js';
+export * from './auctions/settle.js';
 export * from './chat/batch.js';
 export * from './chat/room-chat.js';
 export * from './drops/decisions.js';

@@ -58,7 +58,10 @@ export interface AuctionPort {
     now: number,
     rate?: RateRule,
   ): Promise<BidReply | undefined>;
-  /** Where the auction stands at `now` (or its clock, if later); undefined for an unknown one. */
+  /**
+   * Where the auction stands at `now` (or its clock, if later), moving its clock to `now`: an end
+   * one node has seen holds for every node. Undefined for an unknown auction.
+   */
   auctionView(auctionId: string, now: number): Promise<AuctionView | undefined>;
   /** The buyer's standing maximum, leading or placed before the start (theirs to see only), or null. */
   maxBidOf(auctionId: string, buyerId: string): Promise<number | null>;

@@ -80,6 +80,19 @@ export function auctionContract(
       expect(await a.auctionView('nope', 0)).toBeUndefined();
     });
 
+    it('an end one node has seen, if only by looking, holds for a node whose clock lags', async () => {
+      const [a, b] = await two();
+      const def = auction();
+      await a.createAuction(def, 0);
+      await a.startAuction(def.id, 0);
+      expect(await a.auctionView(def.id, 20_000)).toMatchObject({ phase: 'unsold', at: 20_000 });
+      expect(await b.bid(def.id, 'ann', 5_000, 'k', 19_000)).toEqual({
+        outcome: 'not_live',
+        phase: 'unsold',
+      });
+      expect(await b.auctionView(def.id, 19_000)).toMatchObject({ phase: 'unsold', at: 20_000 });
+    });
+
     it("limits each buyer's bids by a rate, and a key answered before still gets its answer", async () => {
       const [a, b] = await two();
       const def = auction();

@@ -73,7 +73,8 @@ export class MemoryAuctions implements AuctionPort {
     const kept = this.auctions.get(auctionId);
     if (!kept) return Promise.resolve(undefined);
     const { book } = kept;
-    const at = Math.max(now, book.clock);
+    // a look moves the clock too: an end one node has seen holds for every node
+    const at = clockAt(book, now);
     const price = book.lead?.priceMinor ?? null;
     return Promise.resolve({
       auction: structuredClone(kept.auction),

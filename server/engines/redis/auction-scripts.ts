@@ -192,7 +192,8 @@ return answer`,
     numberOfKeys: AUCTION_KEYS,
     lua: `${PRELUDE}
 if redis.call('EXISTS', K_A) == 0 then return nil end
-local now = math.max(tonumber(ARGV[1]), field('clock') or 0)
+-- a look moves the clock too: an end one node has seen holds for every node
+local now = clock(tonumber(ARGV[1]))
 local lead = leadOf()
 local minimum = lead and (lead.price + incrementAt(lead.price)) or field('start')
 return { redis.call('HGET', K_A, 'def'), d(now), redis.call('HGET', K_A, 'started') or '',
