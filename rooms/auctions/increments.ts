@@ -38,6 +38,12 @@ export function validIncrements(table: readonly IncrementStep[]): boolean {
   );
 }
 
+/** Amounts are whole minor units, never negative: anything else is a caller's bug (its error). */
+export function amountError(amountMinor: number): RangeError | null {
+  if (Number.isSafeInteger(amountMinor) && amountMinor >= 0) return null;
+  return new RangeError(`not an amount in minor units: ${amountMinor}`);
+}
+
 /** The increment over a leading bid of `amountMinor`: the last step it has reached. */
 export function incrementAt(table: readonly IncrementStep[], amountMinor: number): number {
   let increment = table[0]?.incrementMinor ?? 1;

@@ -77,6 +77,9 @@ export function auctionContract(
       expect(await b.maxBidOf(def.id, 'ann')).toBe(6_000);
       expect(await b.maxBidOf(def.id, 'bob')).toBeNull();
       expect(await a.bid('nope', 'ann', 1, 'k', 0)).toBeUndefined();
+      // amounts are whole minor units
+      for (const bad of [1.5, -1, Number.NaN, 2 ** 53])
+        await expect(a.bid(def.id, 'cy', bad, 'bad', 6_000)).rejects.toThrow(RangeError);
       expect(await a.auctionView('nope', 0)).toBeUndefined();
     });
 

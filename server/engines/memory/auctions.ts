@@ -1,4 +1,5 @@
 import {
+  amountError,
   bid,
   clockAt,
   newBook,
@@ -55,6 +56,8 @@ export class MemoryAuctions implements AuctionPort {
     now: number,
     rate?: RateRule,
   ): Promise<BidReply | undefined> {
+    const bad = amountError(maxMinor);
+    if (bad) return Promise.reject(bad);
     const kept = this.auctions.get(auctionId);
     if (!kept) return Promise.resolve(undefined);
     const at = clockAt(kept.book, now);

@@ -1,10 +1,11 @@
-import type {
-  AuctionDefinition,
-  AuctionPhase,
-  AuctionPort,
-  AuctionView,
-  BidReply,
-  RateRule,
+import {
+  amountError,
+  type AuctionDefinition,
+  type AuctionPhase,
+  type AuctionPort,
+  type AuctionView,
+  type BidReply,
+  type RateRule,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
@@ -70,6 +71,8 @@ export class RedisAuctions implements AuctionPort {
     now: number,
     rate?: RateRule,
   ): Promise<BidReply | undefined> {
+    const bad = amountError(maxMinor);
+    if (bad) throw bad;
     const raw = await guarded(() =>
       this.redis.auctionBid(
         ...this.keys.auction(auctionId),
