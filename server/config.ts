@@ -457,13 +457,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** What a viewer's transport sends at first, before bandwidth estimation has a figure. */
 const INITIAL_OUTGOING_BITRATE = 1_000_000;
 
-/** A token bucket from a rate (0: none) and a burst (default: one second's worth, at least 1). */
 /** The connection cap the process's open-file limit allows; 0 (none) where it is unknown. */
 function autoConnectionCap(): number {
   const limit = openFileLimit();
   return limit === null ? 0 : connectionCapFor(limit);
 }
 
+/** A token bucket from a rate (0: none) and a burst (default: one second's worth, at least 1). */
 function rateOrNull(
   perSecond: number,
   burst: number | undefined,
