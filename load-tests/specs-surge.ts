@@ -1,7 +1,8 @@
 import { fmt, median } from './lib/report.js';
 import type { TargetName } from './lib/targets.js';
 import { connectCost, type ConnectCostResult } from './scenarios/connect-cost.js';
-import { flashCrowd, peaksBy, type FlashCrowdResult } from './scenarios/flash-crowd.js';
+import { peaksBy } from './lib/measure.js';
+import { flashCrowd, type FlashCrowdResult } from './scenarios/flash-crowd.js';
 import type { BenchSpec } from './lib/bench-spec.js';
 
 type Values = Record<string, string>;

@@ -225,6 +225,19 @@ const floodSpec: BenchSpec<FloodResult> = {
   verdicts: () => [],
 };
 
+/** The reconnect storms' shared columns. */
+type ReconnectColumn = BenchSpec<ReconnectResult>['columns'][number];
+const BACK_99: ReconnectColumn = ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))];
+const BACK_ALL: ReconnectColumn = ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))];
+const serverCpuColumn = (title: string): ReconnectColumn => [
+  title,
+  (rs) =>
+    fmt(
+      med(rs, (r) => r.serverCpuSeconds),
+      2,
+    ),
+];
+
 const reconnectSpec: BenchSpec<ReconnectResult> = {
   options: {
     clients: '10000',
@@ -252,18 +265,11 @@ const reconnectSpec: BenchSpec<ReconnectResult> = {
   line: (r) =>
     `99% back in ${fmt(r.back99Ms)} ms, all in ${fmt(r.backAllMs)} ms, ${fmt(r.lost)} messages lost of ${fmt(r.published)} published, peak ${fmt(r.peakAttemptsPerSecond)} attempts/s and ${fmt(r.peakJoinsPerSecond)} joins/s, ${fmt(r.refusals)} refused`,
   columns: [
-    ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))],
-    ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))],
+    BACK_99,
+    BACK_ALL,
     ['messages lost (sum over clients)', (rs) => fmt(med(rs, (r) => r.lost))],
     ['published during the storm', (rs) => fmt(med(rs, (r) => r.published))],
-    [
-      'server CPU s during the storm',
-      (rs) =>
-        fmt(
-          med(rs, (r) => r.serverCpuSeconds),
-          2,
-        ),
-    ],
+    serverCpuColumn('server CPU s during the storm'),
   ],
   verdicts: (all) => {
     const ours = of(all, 'liveshop');
@@ -304,20 +310,13 @@ const reconnectJitterSpec: BenchSpec<ReconnectResult> = {
       ...cpus,
     }),
   columns: [
-    ['99% back (ms)', (rs) => fmt(med(rs, (r) => r.back99Ms))],
-    ['all back (ms)', (rs) => fmt(med(rs, (r) => r.backAllMs))],
+    BACK_99,
+    BACK_ALL,
     ['peak attempts /s', (rs) => fmt(med(rs, (r) => r.peakAttemptsPerSecond))],
     ['peak joins /s', (rs) => fmt(med(rs, (r) => r.peakJoinsPerSecond))],
     ['refused (then back)', (rs) => fmt(med(rs, (r) => r.refusals))],
     ['messages lost', (rs) => fmt(med(rs, (r) => r.lost))],
-    [
-      'server CPU s',
-      (rs) =>
-        fmt(
-          med(rs, (r) => r.serverCpuSeconds),
-          2,
-        ),
-    ],
+    serverCpuColumn('server CPU s'),
   ],
   verdicts: (all) => {
     const ours = of(all, 'liveshop');

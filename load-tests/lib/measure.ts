@@ -101,3 +101,11 @@ export function peakPerSecond(buckets: readonly number[]): number {
   });
   return peak;
 }
+
+/** The peak of each run of `size` samples. */
+export function peaksBy(samples: number[], size: number): number[] {
+  const peaks: number[] = [];
+  for (let i = 0; i < samples.length; i += size)
+    peaks.push(Math.max(...samples.slice(i, i + size)));
+  return peaks;
+}

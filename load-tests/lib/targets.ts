@@ -14,6 +14,15 @@ import { WireClient } from './wire-client.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BENCH_SECRET = 'load-test-secret-load-test-secret-0123456789';
 
+/** A token the benchmarked servers accept: HS256 with {@link BENCH_SECRET}, valid two hours. */
+export function benchToken(subject: string, claims: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(BENCH_SECRET));
+}
+
 /** Sends chat into a room and resolves with the message's seq once the server accepted it. */
 export interface Publisher {
   send(text: string): Promise<number>;
@@ -267,11 +276,7 @@ async function socketIoPublisher(
   url: string,
   roomId: string,
 ): Promise<Publisher> {
-  const token = await new SignJWT({ role: 'host' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('publisher')
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(BENCH_SECRET));
+  const token = await benchToken('publisher', { role: 'host' });
   const client = await WireClient.connect({ url, auth: { token } });
   if (name === 'liveshop') await client.request('stream:create', { roomId, title: 'Load test' });
   const joined = (await client.request('room:join', { roomId })) as { ok?: boolean };

@@ -1,9 +1,8 @@
-import { SignJWT } from 'jose';
 import { ClaimerPool } from '../lib/claimers.js';
 import { percentiles, type Percentiles } from '../lib/histogram.js';
 import { serverCpuSeconds } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
-import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
+import { BENCH_SECRET, benchToken, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
 
 export interface DropBurstOptions {
@@ -68,11 +67,7 @@ export async function dropBurst(
   const pool = await ClaimerPool.start(options.workers, options.loadCpu);
   const ours = name.startsWith('liveshop');
   try {
-    const token = await new SignJWT({ role: 'host' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('host')
-      .setExpirationTime('2h')
-      .sign(new TextEncoder().encode(BENCH_SECRET));
+    const token = await benchToken('host', { role: 'host' });
     const host = await WireClient.connect({ url: target.url, auth: { token } });
     if (ours) {
       await host.request('stream:create', { roomId: ROOM, title: 'Drop burst' });

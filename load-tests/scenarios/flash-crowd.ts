@@ -1,12 +1,11 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { ClaimerPool } from '../lib/claimers.js';
 import { latencyHistogram, percentiles, type Percentiles } from '../lib/histogram.js';
-import { joinAll, peakPerSecond, waitFor } from '../lib/measure.js';
+import { joinAll, peakPerSecond, peaksBy, waitFor } from '../lib/measure.js';
 import { coreTimes, cpuSeconds, openFiles, rssBytes, type CoreTimes } from '../lib/proc.js';
-import { BENCH_SECRET, startTarget, type TargetName } from '../lib/targets.js';
+import { BENCH_SECRET, benchToken, startTarget, type TargetName } from '../lib/targets.js';
 import { WireClient } from '../lib/wire-client.js';
 import { WorkerPool } from '../lib/workers.js';
 
@@ -76,13 +75,6 @@ const PRODUCT = {
   sku: 'SNK-F',
 };
 
-const hostToken = () =>
-  new SignJWT({ role: 'host' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('host')
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(BENCH_SECRET));
-
 /**
  * A flash crowd: a room with `viewers` watching its chat, then `newcomers` new connections within
  * `surgeSeconds`, and a drop starting in the middle of it. What the existing viewers' chat looked
@@ -112,7 +104,10 @@ export async function flashCrowd(
   const acks = latencyHistogram();
   let sampling: NodeJS.Timeout | undefined;
   try {
-    const host = await WireClient.connect({ url: target.url, auth: { token: await hostToken() } });
+    const host = await WireClient.connect({
+      url: target.url,
+      auth: { token: await benchToken('host', { role: 'host' }) },
+    });
     if (ours) {
       await host.request('stream:create', { roomId: ROOM, title: 'Flash crowd' });
       await host.request('room:join', { roomId: ROOM });
@@ -271,14 +266,6 @@ function shares(from: CoreTimes, to: CoreTimes): Omit<CoreTimes, 'idle'> {
     system: spent('system') / total,
     interrupts: spent('interrupts') / total,
   };
-}
-
-/** The peak of each run of `size` samples. */
-export function peaksBy(samples: number[], size: number): number[] {
-  const peaks: number[] = [];
-  for (let i = 0; i < samples.length; i += size)
-    peaks.push(Math.max(...samples.slice(i, i + size)));
-  return peaks;
 }
 
 /** The p99 of each second the lag probe wrote (`epoch-ms p99-ms max-ms` lines) within [from, to]. */
