@@ -56,6 +56,7 @@ const AUCTION: AuctionDefinition = {
   durationMs: 15_000,
   counterBidMs: 10_000,
   suddenDeath: false,
+  payMs: 600_000,
   product: {
     id: 'card',
     title: 'Rookie card',

@@ -32,6 +32,10 @@ export type BidAnswer =
       leaderId: string;
       /** Null for a pre-bid: it is kept until the auction starts. */
       endsAt: number | null;
+      /** Bids accepted so far, this one included (0 for a pre-bid: none is placed before the start). */
+      bids: number;
+      /** Who led until this bid took the lead from them (they are told), else null. */
+      displacedId: string | null;
     }
   | { outcome: 'too_low'; minimumMinor: number }
   | { outcome: 'not_live'; phase: AuctionPhase }
@@ -142,6 +146,7 @@ function decide(book: AuctionBook, buyerId: string, maxMinor: number, now: numbe
   if (phase === 'scheduled') return preBid(book, buyerId, maxMinor);
   if (phase !== 'live' || book.endsAt === null) return { outcome: 'not_live', phase };
   const incoming = { buyerId, maxMinor, seq: book.seq + 1 };
+  const before = book.lead?.leader.buyerId ?? null;
   const outcome = placeBid(terms.increments, terms.startingMinor, book.lead, incoming);
   if (!outcome.accepted) return { outcome: 'too_low', minimumMinor: outcome.minimumMinor };
   book.seq = incoming.seq;
@@ -155,6 +160,8 @@ function decide(book: AuctionBook, buyerId: string, maxMinor: number, now: numbe
     priceMinor: outcome.lead.priceMinor,
     leaderId: outcome.lead.leader.buyerId,
     endsAt: book.endsAt,
+    bids: book.bids,
+    displacedId: before !== null && before !== outcome.lead.leader.buyerId ? before : null,
   };
 }
 
@@ -183,5 +190,7 @@ function preBid(book: AuctionBook, buyerId: string, maxMinor: number): BidAnswer
     priceMinor: lead?.priceMinor ?? startingMinor,
     leaderId: lead?.leader.buyerId ?? buyerId,
     endsAt: null,
+    bids: 0,
+    displacedId: null,
   };
 }

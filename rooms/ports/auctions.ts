@@ -10,6 +10,27 @@ export interface AuctionDefinition extends AuctionTerms {
   createdAt: number;
   /** Random, fixed at creation: keeps order and event ids unique if the auction id is used again. */
   nonce: string;
+  /** How long the winner has to pay: the settlement hold's length. */
+  payMs: number;
+}
+
+/**
+ * How an ended auction was settled, recorded once (the first record stands): its winner's hold
+ * on the one-unit drop it became, or nobody (unsold).
+ */
+export interface AuctionSettlement {
+  at: number;
+  winnerId: string | null;
+  priceMinor: number | null;
+  dropId: string | null;
+  holdId: string | null;
+  holdExpiresAt: number | null;
+}
+
+/** How a bid is taken: the buyer's bid rate on this auction, and the name others see them by. */
+export interface BidOptions {
+  rate?: RateRule | undefined;
+  name?: string | undefined;
 }
 
 /** An auction as everyone may see it: the leader's maximum stays secret. */
@@ -21,11 +42,15 @@ export interface AuctionView {
   /** The public price, and who leads at it (null before the first bid). */
   priceMinor: number | null;
   leaderId: string | null;
+  /** The leader's display name, as they last bid under it. */
+  leaderName: string | null;
   bids: number;
   /** The least bid that would be taken now. */
   minimumMinor: number;
   /** The auction's clock when this was read. */
   at: number;
+  /** Once settled, how (null before). */
+  settlement: AuctionSettlement | null;
 }
 
 /** A bid's answer, or a refusal by the buyer's bid rate (a retryable error for the client). */
@@ -48,7 +73,7 @@ export interface AuctionPort {
    * A bid (a max bid: `maxMinor` is the most the buyer pays; the engine bids for them one
    * increment at a time). With `rate`, each buyer's bids on this auction are limited by a token
    * bucket: over it, the bid is refused and not stored (a key answered before still gets its
-   * answer). Undefined for an unknown auction.
+   * answer). `name` is kept as the buyer's display name. Undefined for an unknown auction.
    */
   bid(
     auctionId: string,
@@ -56,13 +81,18 @@ export interface AuctionPort {
     maxMinor: number,
     key: string,
     now: number,
-    rate?: RateRule,
+    options?: BidOptions,
   ): Promise<BidReply | undefined>;
   /**
    * Where the auction stands at `now` (or its clock, if later), moving its clock to `now`: an end
    * one node has seen holds for every node. Undefined for an unknown auction.
    */
   auctionView(auctionId: string, now: number): Promise<AuctionView | undefined>;
+  /**
+   * Records how the auction was settled unless it was before; returns the record that stands
+   * (undefined for an unknown auction).
+   */
+  settle(auctionId: string, settlement: AuctionSettlement): Promise<AuctionSettlement | undefined>;
   /** The buyer's standing maximum, leading or placed before the start (theirs to see only), or null. */
   maxBidOf(auctionId: string, buyerId: string): Promise<number | null>;
 }

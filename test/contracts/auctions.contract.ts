@@ -36,6 +36,7 @@ export function auctionContract(
     },
     createdAt: 0,
     nonce: `n${made}`,
+    payMs: 120_000,
     ...changes,
   });
   const two = async () => {
@@ -102,16 +103,58 @@ export function auctionContract(
       await a.createAuction(def, 0);
       await a.startAuction(def.id, 0);
       const rate = { capacity: 1, refillPerSecond: 0.001 };
-      const first = await a.bid(def.id, 'ann', 1_000, 'k1', 10, rate);
+      const first = await a.bid(def.id, 'ann', 1_000, 'k1', 10, { rate });
       expect(first).toMatchObject({ outcome: 'leading' });
-      expect(await b.bid(def.id, 'ann', 1_100, 'k2', 20, rate)).toMatchObject({
+      expect(await b.bid(def.id, 'ann', 1_100, 'k2', 20, { rate })).toMatchObject({
         outcome: 'rate_limited',
       });
-      expect(await b.bid(def.id, 'ann', 1_000, 'k1', 30, rate)).toEqual(first);
+      expect(await b.bid(def.id, 'ann', 1_000, 'k1', 30, { rate })).toEqual(first);
       // another buyer has a bucket of their own
-      expect(await b.bid(def.id, 'bob', 1_100, 'k1', 40, rate)).toMatchObject({
+      expect(await b.bid(def.id, 'bob', 1_100, 'k1', 40, { rate })).toMatchObject({
         outcome: 'leading',
       });
+    });
+
+    it('names the leader as they bid, tells whom a bid displaced, and keeps the first settlement', async () => {
+      const [a, b] = await two();
+      const def = auction();
+      await a.createAuction(def, 0);
+      await a.startAuction(def.id, 0);
+      expect(await a.bid(def.id, 'ann', 1_000, 'k', 10, { name: 'Ann 安' })).toMatchObject({
+        outcome: 'leading',
+        bids: 1,
+        displacedId: null,
+      });
+      expect(await b.auctionView(def.id, 20)).toMatchObject({
+        leaderId: 'ann',
+        leaderName: 'Ann 安',
+        settlement: null,
+      });
+      expect(await b.bid(def.id, 'bob', 3_000, 'k', 30, { name: 'Bob' })).toMatchObject({
+        outcome: 'leading',
+        bids: 2,
+        displacedId: 'ann',
+        priceMinor: 1_100,
+      });
+      // ann bids again but bob's maximum holds: bob still leads, nobody was displaced
+      expect(await a.bid(def.id, 'ann', 2_000, 'k2', 40)).toMatchObject({
+        outcome: 'outbid',
+        displacedId: null,
+        bids: 3,
+      });
+      expect(await a.auctionView(def.id, 50)).toMatchObject({ leaderName: 'Bob', bids: 3 });
+      const first = {
+        at: 20_000,
+        winnerId: 'bob',
+        priceMinor: 2_100,
+        dropId: 'd',
+        holdId: 'h1',
+        holdExpiresAt: 620_000,
+      };
+      expect(await a.settle(def.id, first)).toEqual(first);
+      expect(await b.settle(def.id, { ...first, holdId: 'h2' })).toEqual(first);
+      expect(await b.auctionView(def.id, 20_000)).toMatchObject({ settlement: first });
+      expect(await b.settle('nope', first)).toBeUndefined();
     });
 
     it('answers every bid as the pure book does, through any node and any node clock', async () => {

@@ -10,10 +10,11 @@ import {
   type AuctionBook,
   type AuctionDefinition,
   type AuctionPort,
+  type AuctionSettlement,
   type AuctionView,
+  type BidOptions,
   type BidReply,
   type BucketState,
-  type RateRule,
 } from '../../../rooms/index.js';
 
 interface Kept {
@@ -21,6 +22,9 @@ interface Kept {
   book: AuctionBook;
   /** Each buyer's bid-rate bucket on this auction. */
   buckets: Map<string, BucketState>;
+  /** Each bidder's display name. */
+  names: Map<string, string>;
+  settlement: AuctionSettlement | null;
 }
 
 /** Auctions in this process: each book is the pure state machine itself. */
@@ -31,7 +35,13 @@ export class MemoryAuctions implements AuctionPort {
     if (this.auctions.has(auction.id)) return Promise.resolve({ created: false });
     const book = newBook(structuredClone(auction));
     clockAt(book, now);
-    this.auctions.set(auction.id, { auction: structuredClone(auction), book, buckets: new Map() });
+    this.auctions.set(auction.id, {
+      auction: structuredClone(auction),
+      book,
+      buckets: new Map(),
+      names: new Map(),
+      settlement: null,
+    });
     return Promise.resolve({ created: true });
   }
 
@@ -54,7 +64,7 @@ export class MemoryAuctions implements AuctionPort {
     maxMinor: number,
     key: string,
     now: number,
-    rate?: RateRule,
+    { rate, name }: BidOptions = {},
   ): Promise<BidReply | undefined> {
     const bad = amountError(maxMinor);
     if (bad) return Promise.reject(bad);
@@ -69,6 +79,7 @@ export class MemoryAuctions implements AuctionPort {
         return Promise.resolve({ outcome: 'rate_limited', retryAfterMs: decision.retryAfterMs });
       kept.buckets.set(buyerId, state);
     }
+    if (name !== undefined) kept.names.set(buyerId, name);
     return Promise.resolve(structuredClone(bid(kept.book, buyerId, maxMinor, key, at)));
   }
 
@@ -79,17 +90,27 @@ export class MemoryAuctions implements AuctionPort {
     // a look moves the clock too: an end one node has seen holds for every node
     const at = clockAt(book, now);
     const price = book.lead?.priceMinor ?? null;
+    const leaderId = book.lead?.leader.buyerId ?? null;
     return Promise.resolve({
       auction: structuredClone(kept.auction),
       phase: phaseAt(book, at),
       startedAt: book.startedAt,
       endsAt: book.endsAt,
       priceMinor: price,
-      leaderId: book.lead?.leader.buyerId ?? null,
+      leaderId,
+      leaderName: leaderId === null ? null : (kept.names.get(leaderId) ?? ''),
       bids: book.bids,
       minimumMinor: nextValidBid(book.terms.increments, book.terms.startingMinor, price),
       at,
+      settlement: structuredClone(kept.settlement),
     });
+  }
+
+  settle(auctionId: string, settlement: AuctionSettlement): Promise<AuctionSettlement | undefined> {
+    const kept = this.auctions.get(auctionId);
+    if (!kept) return Promise.resolve(undefined);
+    kept.settlement ??= structuredClone(settlement);
+    return Promise.resolve(structuredClone(kept.settlement));
   }
 
   maxBidOf(auctionId: string, buyerId: string): Promise<number | null> {

@@ -4,16 +4,17 @@ import { TOKEN_BUCKET } from './scripts.js';
  * An auction's scripts. Its keys (one slot: `auction:{id}`):
  * KEYS[1] the book (hash: terms, clock, start and end, the lead, counters, the definition's JSON),
  * KEYS[2] pre-bids' maxima (hash buyer → max), KEYS[3] pre-bids in the order their maxima were
- * set (zset, score: seq), KEYS[4] answers (hash buyer\nkey → JSON), KEYS[5] buyers' bid buckets.
+ * set (zset, score: seq), KEYS[4] answers (hash buyer\nkey → JSON), KEYS[5] buyers' bid buckets,
+ * KEYS[6] bidders' display names (hash buyer → name).
  *
  * The twin of rooms/auctions/book.ts and increments.ts, step for step: change one, change the
  * other (the auction contract checks every answer against the pure book). Amounts are whole minor
  * units and are written with %d, never through cjson (which keeps 14 digits).
  */
-export const AUCTION_KEYS = 5;
+export const AUCTION_KEYS = 6;
 
 const PRELUDE = `
-local K_A, K_PREMAX, K_PRE, K_ANS, K_BUCKETS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local K_A, K_PREMAX, K_PRE, K_ANS, K_BUCKETS, K_NAMES = unpack(KEYS)
 ${TOKEN_BUCKET}
 local function d(n) return string.format('%d', n) end
 local function field(name) return tonumber(redis.call('HGET', K_A, name) or '') end
@@ -103,9 +104,10 @@ local function start(now)
   redis.call('DEL', K_PRE, K_PREMAX)
   return 1
 end
-local function standing(outcome, price, leader, ends)
+local function standing(outcome, price, leader, ends, bids, displaced)
   return '{"outcome":"' .. outcome .. '","priceMinor":' .. d(price) .. ',"leaderId":'
-    .. cjson.encode(leader) .. ',"endsAt":' .. (ends and d(ends) or 'null') .. '}'
+    .. cjson.encode(leader) .. ',"endsAt":' .. (ends and d(ends) or 'null') .. ',"bids":'
+    .. d(bids) .. ',"displacedId":' .. (displaced and cjson.encode(displaced) or 'null') .. '}'
 end
 local function tooLow(minimum) return '{"outcome":"too_low","minimumMinor":' .. d(minimum) .. '}' end
 local function preBid(buyer, max)
@@ -122,7 +124,8 @@ local function preBid(buyer, max)
     if ok then lead = res end
   end
   local outcome = (lead and lead.buyer == buyer) and 'leading' or 'outbid'
-  return standing(outcome, lead and lead.price or startMinor, lead and lead.buyer or buyer, nil)
+  return standing(outcome, lead and lead.price or startMinor, lead and lead.buyer or buyer, nil, 0,
+    nil)
 end
 local function decide(buyer, max, now)
   if buyer == redis.call('HGET', K_A, 'host') then return '{"outcome":"own_auction"}' end
@@ -130,16 +133,20 @@ local function decide(buyer, max, now)
   if ph == 'scheduled' then return preBid(buyer, max) end
   if ph ~= 'live' then return '{"outcome":"not_live","phase":"' .. ph .. '"}' end
   local seq = field('seq') + 1
-  local ok, res = placeBid(field('start'), leadOf(), { buyer = buyer, max = max, seq = seq })
+  local before = leadOf()
+  local ok, res = placeBid(field('start'), before, { buyer = buyer, max = max, seq = seq })
   if not ok then return tooLow(res) end
   saveLead(res)
-  redis.call('HSET', K_A, 'seq', d(seq), 'bids', d(field('bids') + 1), 'last', d(now))
+  local bids = field('bids') + 1
+  redis.call('HSET', K_A, 'seq', d(seq), 'bids', d(bids), 'last', d(now))
   local ends, counter = field('ends'), field('counter')
   if field('sd') == 0 and counter > 0 and ends - now < counter then
     ends = now + counter
     redis.call('HSET', K_A, 'ends', d(ends))
   end
-  return standing(res.buyer == buyer and 'leading' or 'outbid', res.price, res.buyer, ends)
+  local displaced = (before and before.buyer ~= res.buyer) and before.buyer or nil
+  return standing(res.buyer == buyer and 'leading' or 'outbid', res.price, res.buyer, ends, bids,
+    displaced)
 end
 `;
 
@@ -161,7 +168,10 @@ return 1`,
 if redis.call('EXISTS', K_A) == 0 then return 0 end
 return start(clock(tonumber(ARGV[1])))`,
   },
-  /** ARGV buyer, max, key, now, rate capacity, rate per second (0: none) → the answer (JSON), or nil. */
+  /**
+   * ARGV buyer, max, key, now, rate capacity, rate per second (0: none), name ('': keep) → the
+   * answer (JSON), or nil.
+   */
   auctionBid: {
     numberOfKeys: AUCTION_KEYS,
     lua: `${PRELUDE}
@@ -183,11 +193,15 @@ if rate > 0 then
   if tokens < 1 then return '{"outcome":"rate_limited","retryAfterMs":' .. waitMs(1, tokens, rate) .. '}' end
   redis.call('HSET', K_BUCKETS, buyer, digits(tokens - 1) .. ':' .. digits(at))
 end
+if ARGV[7] ~= '' then redis.call('HSET', K_NAMES, buyer, ARGV[7]) end
 local answer = decide(buyer, max, now)
 redis.call('HSET', K_ANS, answerKey, answer)
 return answer`,
   },
-  /** ARGV now → [def, clock, started, ends, leader, price, bids, phase, minimum], or nil. */
+  /**
+   * ARGV now → [def, clock, started, ends, leader, price, bids, phase, minimum, leader's name,
+   * settlement JSON], or nil.
+   */
   auctionView: {
     numberOfKeys: AUCTION_KEYS,
     lua: `${PRELUDE}
@@ -198,7 +212,17 @@ local lead = leadOf()
 local minimum = lead and (lead.price + incrementAt(lead.price)) or field('start')
 return { redis.call('HGET', K_A, 'def'), d(now), redis.call('HGET', K_A, 'started') or '',
   redis.call('HGET', K_A, 'ends') or '', lead and lead.buyer or '', lead and d(lead.price) or '',
-  d(field('bids')), phase(now), d(minimum) }`,
+  d(field('bids')), phase(now), d(minimum),
+  lead and (redis.call('HGET', K_NAMES, lead.buyer) or '') or '',
+  redis.call('HGET', K_A, 'settled') or '' }`,
+  },
+  /** ARGV settlement JSON → the settlement that stands (the first), or nil. */
+  auctionSettle: {
+    numberOfKeys: AUCTION_KEYS,
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_A) == 0 then return nil end
+redis.call('HSETNX', K_A, 'settled', ARGV[1])
+return redis.call('HGET', K_A, 'settled')`,
   },
   /** ARGV buyer → their standing maximum (leading, or a pre-bid), or nil. */
   auctionMaxOf: {

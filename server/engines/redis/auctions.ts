@@ -3,15 +3,16 @@ import {
   type AuctionDefinition,
   type AuctionPhase,
   type AuctionPort,
+  type AuctionSettlement,
   type AuctionView,
+  type BidOptions,
   type BidReply,
-  type RateRule,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
 /**
- * Auctions in Redis: each auction's book in five keys of its own slot, changed only by the
+ * Auctions in Redis: each auction's book in six keys of its own slot, changed only by the
  * scripts in auction-scripts.ts, so bids from every node are one sequence on the auction's own
  * clock. The room's list of auctions sits on the room's slot, written first (a reader skips an id
  * whose auction is not there yet).
@@ -69,7 +70,7 @@ export class RedisAuctions implements AuctionPort {
     maxMinor: number,
     key: string,
     now: number,
-    rate?: RateRule,
+    { rate, name }: BidOptions = {},
   ): Promise<BidReply | undefined> {
     const bad = amountError(maxMinor);
     if (bad) throw bad;
@@ -82,6 +83,7 @@ export class RedisAuctions implements AuctionPort {
         now,
         rate?.capacity ?? 0,
         rate?.refillPerSecond ?? 0,
+        name ?? '',
       ),
     );
     return raw === null ? undefined : (JSON.parse(raw as string) as BidReply);
@@ -92,7 +94,7 @@ export class RedisAuctions implements AuctionPort {
       this.redis.auctionView(...this.keys.auction(auctionId), now),
     )) as string[] | null;
     if (!raw) return undefined;
-    const [def = '', at, started, ends, leader, price, bids, phase, minimum] = raw;
+    const [def = '', at, started, ends, leader, price, bids, phase, minimum, name, settled] = raw;
     const orNull = (v: string | undefined) => (v ? Number(v) : null);
     return {
       auction: JSON.parse(def) as AuctionDefinition,
@@ -101,10 +103,22 @@ export class RedisAuctions implements AuctionPort {
       endsAt: orNull(ends),
       priceMinor: orNull(price),
       leaderId: leader || null,
+      leaderName: leader ? (name ?? '') : null,
       bids: Number(bids),
       minimumMinor: Number(minimum),
       at: Number(at),
+      settlement: settled ? (JSON.parse(settled) as AuctionSettlement) : null,
     };
+  }
+
+  async settle(
+    auctionId: string,
+    settlement: AuctionSettlement,
+  ): Promise<AuctionSettlement | undefined> {
+    const raw = await guarded(() =>
+      this.redis.auctionSettle(...this.keys.auction(auctionId), JSON.stringify(settlement)),
+    );
+    return raw === null ? undefined : (JSON.parse(raw as string) as AuctionSettlement);
   }
 
   async maxBidOf(auctionId: string, buyerId: string): Promise<number | null> {

@@ -26,10 +26,17 @@ export class Keys {
   };
   /** A room's auctions, by creation. */
   roomAuctions = (roomId: string) => `${this.prefix}{${roomId}}:auctions`;
-  /** The five keys of an auction, in the order its scripts take them. */
-  auction = (auctionId: string): [string, string, string, string, string] => {
+  /** The six keys of an auction, in the order its scripts take them. */
+  auction = (auctionId: string): [string, string, string, string, string, string] => {
     const base = `${this.prefix}auction:{${auctionId}}`;
-    return [base, `${base}:premax`, `${base}:pre`, `${base}:answers`, `${base}:buckets`];
+    return [
+      base,
+      `${base}:premax`,
+      `${base}:pre`,
+      `${base}:answers`,
+      `${base}:buckets`,
+      `${base}:names`,
+    ];
   };
   /** A room's drops, by start time. */
   roomDrops = (roomId: string) => `${this.prefix}{${roomId}}:drops`;
