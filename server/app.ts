@@ -249,6 +249,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       now,
       newId,
       dropLogged: (dropId) => relay.poke(dropId),
+      merchantAppended: () => webhooks?.poke(),
       moderation,
       sha256,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'),

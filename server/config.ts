@@ -81,6 +81,8 @@ const EnvSchema = z.object({
   REACTION_RATE_BURST: int(1, 10_000_000).default(100),
   CLAIM_RATE_PER_SECOND: positive.default(2),
   CLAIM_RATE_BURST: int(1, 10_000_000).default(5),
+  BID_RATE_PER_SECOND: positive.default(3),
+  BID_RATE_BURST: int(1, 10_000_000).default(10),
   VIEWER_COUNT_INTERVAL_MS: int(100, 600_000).default(1000),
   HISTORY_LENGTH: int(10, 1_000_000).default(1000),
   REPLAY_LIMIT: int(1, 1_000_000).default(500),
@@ -216,6 +218,7 @@ export interface Config {
     chatRate: { capacity: number; refillPerSecond: number };
     reactionRate: { capacity: number; refillPerSecond: number };
     claimRate: { capacity: number; refillPerSecond: number };
+    bidRate: { capacity: number; refillPerSecond: number };
     viewerCountIntervalMs: number;
     historyLength: number;
     replayLimit: number;
@@ -385,6 +388,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       chatBudgetPerTick: e.CHAT_BUDGET_PER_TICK,
       chatRate: { capacity: e.CHAT_RATE_BURST, refillPerSecond: e.CHAT_RATE_PER_SECOND },
       claimRate: { capacity: e.CLAIM_RATE_BURST, refillPerSecond: e.CLAIM_RATE_PER_SECOND },
+      bidRate: { capacity: e.BID_RATE_BURST, refillPerSecond: e.BID_RATE_PER_SECOND },
       reactionRate: {
         capacity: e.REACTION_RATE_BURST,
         refillPerSecond: e.REACTION_RATE_PER_SECOND,

@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type {
+  AuctionState,
   DropStock,
   ServerEventName,
   ServerPayload,
@@ -82,6 +83,10 @@ export class RoomBroadcaster implements RoomOutput {
 
   dropStock(roomId: string, stock: DropStock): void {
     this.send(roomId, 'ctl', 'drop:stock', { roomId, ...stock });
+  }
+
+  auctionState(roomId: string, state: AuctionState, serverTime: number): void {
+    this.send(roomId, 'ctl', 'auction:update', { roomId, serverTime, ...state });
   }
 
   failed(roomId: string, error: unknown): void {

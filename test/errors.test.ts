@@ -49,6 +49,20 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', seconds: 99999 },
   ],
   'drop:lottery': [{ roomId: 'r' }, { roomId: 'r', dropId: 'a b' }],
+  'auction:create': [
+    { roomId: 'r', auctionId: 'a', productId: 'p', durationSeconds: 2 },
+    { roomId: 'r', auctionId: 'a', productId: 'p', startingMinor: 1.5 },
+    { roomId: 'r', auctionId: 'a', productId: 'p', increments: [] },
+    { roomId: 'r', auctionId: 'a', productId: 'p', counterBidSeconds: -1 },
+  ],
+  'auction:start': [{ roomId: 'r' }, { roomId: 'r', auctionId: 'a b' }],
+  'auction:bid': [
+    { roomId: 'r', auctionId: 'a', maxMinor: 100 },
+    { roomId: 'r', auctionId: 'a', maxMinor: 1.5, idempotencyKey: 'key-12345' },
+    { roomId: 'r', auctionId: 'a', maxMinor: 0, idempotencyKey: 'key-12345' },
+    { roomId: 'r', auctionId: 'a', maxMinor: '100', idempotencyKey: 'key-12345' },
+  ],
+  'auction:get': [{ roomId: 'r' }, { roomId: 'r', auctionId: '' }],
   'moderation:held': [{}, { roomId: 'a b' }],
   'moderation:review': [
     { roomId: 'r', messageId: 'm' },

@@ -34,6 +34,7 @@ function setup() {
       viewers: () => undefined,
       reset: () => undefined,
       dropStock: () => undefined,
+      auctionState: () => undefined,
       failed: () => undefined,
       wake: (room) => due.add(room),
     },

@@ -1,4 +1,9 @@
-import type { DropStock, RoomEvent, RoomSnapshot } from '../../client-sdk/src/protocol/index.js';
+import type {
+  AuctionState,
+  DropStock,
+  RoomEvent,
+  RoomSnapshot,
+} from '../../client-sdk/src/protocol/index.js';
 import type { ChatBatch } from '../chat/batch.js';
 import type { Identity } from '../model/identity.js';
 import type { ModerationHooks } from '../moderation/hooks.js';
@@ -29,6 +34,8 @@ export interface Output<Room> {
   viewers(roomId: string, seq: number, count: number): void;
   /** A drop's stock (control lane). */
   dropStock(roomId: string, stock: DropStock): void;
+  /** An auction's state (control lane), with the server's time when sent. */
+  auctionState(roomId: string, state: AuctionState, serverTime: number): void;
   /** Something in the background failed (logged; nothing is lost, the next change retries). */
   failed(roomId: string, error: unknown): void;
   /** The room restarted from the store (new epoch or lost events): clients must join again. */
@@ -46,6 +53,8 @@ export interface RoomLimits {
   reactionRate: RateRule;
   /** Drop claims per buyer and drop (a retry of an answered claim gets its answer). */
   claimRate: RateRule;
+  /** Bids per buyer and auction (a retry of an answered bid gets its answer); absent: unlimited. */
+  bidRate?: RateRule;
   viewerCountIntervalMs: number;
   /** Most events a resume replays; beyond that the client gets a snapshot. */
   replayLimit: number;
@@ -58,7 +67,15 @@ export interface RoomLimits {
 /** The ports a room uses. */
 export type RoomEngine = Pick<
   Engine,
-  'history' | 'broker' | 'presence' | 'rateLimits' | 'inventory' | 'moderation' | 'waitingRoom'
+  | 'history'
+  | 'broker'
+  | 'presence'
+  | 'rateLimits'
+  | 'inventory'
+  | 'moderation'
+  | 'waitingRoom'
+  | 'auctions'
+  | 'merchantOutbox'
 >;
 
 /** What a room needs from its surroundings. */
@@ -76,6 +93,8 @@ export interface Context<Room> {
   reloaded?(room: Room): void;
   /** A drop of the room changed here (its log may have grown). */
   dropLogged?(dropId: string): void;
+  /** An event went into the merchant outbox here (the webhook sender may look now). */
+  merchantAppended?(): void;
   /** SHA-256, hex; and `bytes` random bytes, hex (lottery seeds). */
   sha256(text: string): string;
   randomHex(bytes: number): string;
@@ -97,6 +116,7 @@ export type JoinOutcome =
       viewers: number;
       serverTime: number;
       drops: DropStock[];
+      auctions: AuctionState[];
     }
   | { recovered: false; snapshot: RoomSnapshot };
 

@@ -48,7 +48,11 @@ export class RoomRegistry {
     this.viewerTimer.unref();
     // drops start, end and let holds expire by the clock: re-read the unfinished ones now and then
     this.dropTimer = setInterval(() => {
-      for (const room of this.rooms.values()) if (room.members.size > 0) room.drops.feed.sweep();
+      for (const room of this.rooms.values())
+        if (room.members.size > 0) {
+          room.drops.feed.sweep();
+          room.auctions.sweep();
+        }
     }, DROP_SWEEP_MS);
     this.dropTimer.unref();
   }

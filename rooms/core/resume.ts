@@ -1,4 +1,4 @@
-import type { DropStock } from '../../client-sdk/src/protocol/index.js';
+import type { AuctionState, DropStock } from '../../client-sdk/src/protocol/index.js';
 import type { Audience } from './audience.js';
 import type { JoinOutcome, Member, ResumePoint, RoomEngine, RoomLimits } from './context.js';
 
@@ -16,6 +16,7 @@ export interface Resumable {
   readonly audience: Audience;
   /** Where the room's drops stand now (stock is not in the log). */
   readonly drops: { readonly feed: { latest(): Promise<DropStock[]> } };
+  readonly auctions: { latest(): Promise<AuctionState[]> };
   now(): number;
 }
 
@@ -56,5 +57,6 @@ export async function resumeFrom(
     viewers,
     serverTime: room.now(),
     drops: await room.drops.feed.latest(),
+    auctions: await room.auctions.latest(),
   };
 }

@@ -1,5 +1,6 @@
 import {
   SNAPSHOT_CHAT_LIMIT,
+  type AuctionState,
   type DropStock,
   type RoomSnapshot,
 } from '../../client-sdk/src/protocol/index.js';
@@ -18,6 +19,7 @@ export interface Snapshotted {
   readonly engine: RoomEngine;
   readonly audience: Audience;
   readonly drops: { readonly feed: { current(): Promise<DropStock[]> } };
+  readonly auctions: { current(): Promise<AuctionState[]> };
   now(): number;
 }
 
@@ -40,6 +42,7 @@ export async function snapshotOf(room: Snapshotted, member: Member): Promise<Roo
     products: [...s.products],
     pinnedProducts: [...s.pinnedProducts],
     drops: await room.drops.feed.current(),
+    auctions: await room.auctions.current(),
     moderators: [...s.moderators],
     role: roleIn(member.identity, room),
   };

@@ -8,7 +8,8 @@ import {
 import { TickBuffer } from '../chat/batch.js';
 import { maybeNotYetSeen } from '../chat/decisions.js';
 import { RoomChat } from '../chat/room-chat.js';
-import { RoomDrops } from '../drops/room-drops.js';
+import type { RoomDrops } from '../drops/room-drops.js';
+import type { RoomAuctions } from '../auctions/room-auctions.js';
 import type { Decision } from '../model/decision.js';
 import type { Identity } from '../model/identity.js';
 import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
@@ -26,7 +27,8 @@ import { resumeFrom } from './resume.js';
 import { ViewerCount } from './viewers.js';
 import { snapshotOf } from './snapshot.js';
 import { RoomShield } from '../shield/room-shield.js';
-import { RoomAdmissionSettings } from '../queue/room-admission.js';
+import type { RoomAdmissionSettings } from '../queue/room-admission.js';
+import { commerceOf } from './commerce.js';
 import type { RoomScope } from './scope.js';
 
 /** What a room needs from its surroundings. */
@@ -50,6 +52,7 @@ export class StreamRoom implements RoomScope {
   readonly products: RoomProducts;
   readonly stream: RoomStream;
   readonly drops: RoomDrops;
+  readonly auctions: RoomAuctions;
   readonly moderation: RoomModeration;
   readonly shield: RoomShield;
   /** The waiting room's settings (the line is the engine's; the server admits from it). */
@@ -85,19 +88,11 @@ export class StreamRoom implements RoomScope {
     this.chat = new RoomChat(this, this.buffer, this.moderation, this.shield);
     this.products = new RoomProducts(this);
     this.stream = new RoomStream(this);
-    this.drops = new RoomDrops(this, {
-      send: (stock) => ctx.output.dropStock(id, stock),
-      failed: (error) => ctx.output.failed(id, error),
-      logged: (dropId) => ctx.dropLogged?.(dropId),
-      sha256: (text) => ctx.sha256(text),
-      randomHex: (bytes) => ctx.randomHex(bytes),
-    });
-    this.admission = new RoomAdmissionSettings(this, {
-      startsAt: async (dropId) =>
-        (await this.drops.feed.current()).find((d) => d.dropId === dropId)?.startsAt,
-      sha256: (text) => ctx.sha256(text),
-      randomHex: (bytes) => ctx.randomHex(bytes),
-    });
+    ({
+      drops: this.drops,
+      auctions: this.auctions,
+      admission: this.admission,
+    } = commerceOf(this, ctx, (identity) => this.moderation.assertMayAct(identity)));
     this.viewers = new ViewerCount(id, {
       presence: ctx.engine.presence,
       intervalMs: ctx.limits.viewerCountIntervalMs,
@@ -178,7 +173,7 @@ export class StreamRoom implements RoomScope {
     const load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
     if (!load) return false;
     this.replica.init(load);
-    await this.drops.load();
+    await Promise.all([this.drops.load(), this.auctions.load()]);
     return true;
   }
 
@@ -197,6 +192,7 @@ export class StreamRoom implements RoomScope {
   onDispose(): Promise<void> {
     this.disposed = true;
     this.drops.feed.close();
+    this.auctions.close();
     this.chat.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
@@ -318,10 +314,8 @@ export class StreamRoom implements RoomScope {
 
   private message(message: BrokerMessage): void {
     if (this.disposed) return;
-    if (message.kind === 'drop') {
-      this.drops.feed.changed(message.dropId, false);
-      return;
-    }
+    if (message.kind === 'drop') return this.drops.feed.changed(message.dropId, false);
+    if (message.kind === 'auction') return this.auctions.received(message.state);
     if (message.kind === 'user') {
       this.ctx.output.notice(this, message.userId, message.notice);
       return;

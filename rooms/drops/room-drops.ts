@@ -14,6 +14,7 @@ import { assertCanWrite, assertRole, type Identity } from '../model/identity.js'
 import type { DropDefinition } from '../ports/inventory.js';
 import { defineDrop, eligibleAt, type DropFields } from './decisions.js';
 import { DropFeed } from './drop-feed.js';
+import { isSettlementDrop } from '../auctions/settle.js';
 
 /** Times a lottery's draw is computed again when entries keep arriving during it. */
 const DRAW_ATTEMPTS = 5;
@@ -74,6 +75,8 @@ export class RoomDrops {
   ): Promise<{ created: boolean; stock: DropStock }> {
     assertRole(identity, this.room, 'host', 'create drops');
     this.room.assertOpen();
+    if (isSettlementDrop(fields.id))
+      throw new CodedError('BAD_REQUEST', 'Drop ids starting "auction-" are for sold auctions');
     // a lottery's seed is fixed now and only its hash shown, until the draw reveals it
     const seed = fields.mode === 'lottery' ? this.ctx.randomHex(32) : null;
     const secrets = {
@@ -104,6 +107,8 @@ export class RoomDrops {
   async claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
     this.assertBuyer(member);
     const buyerId = member.identity.id;
+    if (isSettlementDrop(dropId))
+      throw new CodedError('FORBIDDEN', 'This item was sold at auction: it is the winner’s');
     // a known drop without an await: claims are the hot path
     const drop = this.feed.known(dropId) ?? (await this.assertOurs(dropId));
     const now = this.room.now();

@@ -11,6 +11,7 @@ import { GLOBAL_SCOPE, type HeldEntry, type Standing } from '../ports/moderation
 import type { UserNotice } from '../ports/broker.js';
 import type { ModerationHooks, Trust } from './hooks.js';
 import { trustOf } from './hooks.js';
+import { banned, sanctionError } from './refusal.js';
 import { contextOf, recordOf, verdictRecord } from './records.js';
 import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
 import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
@@ -58,6 +59,12 @@ export class RoomModeration {
     if (ban) throw banned(ban);
   }
 
+  /** Refuses a banned or timed-out user (bids: a sanction stops more than chat). */
+  async assertMayAct(identity: Identity): Promise<void> {
+    const refused = sanctionError((await this.standingOf(identity)).sanctions, this.room.now());
+    if (refused) throw refused;
+  }
+
   /**
    * Decides what a message becomes: refused for a sanction (BANNED, TIMED_OUT), or an outcome
    * from the policy's verdicts (terms, links, mentions, account age, then classifiers). Staff
@@ -72,15 +79,8 @@ export class RoomModeration {
     const { room } = this;
     const now = room.now();
     const { sanctions } = standing;
-    const ban = sanctions.find((s) => s.kind === 'ban');
-    if (ban) throw banned(ban);
-    const timeout = sanctions.find((s) => s.kind === 'timeout');
-    if (timeout)
-      throw new CodedError(
-        'TIMED_OUT',
-        `You are timed out in this room${timeout.reason ? ` (${timeout.reason})` : ''}`,
-        (timeout.until ?? now) - now,
-      );
+    const refused = sanctionError(sanctions, now);
+    if (refused) throw refused;
     const shadowBanned = sanctions.some((s) => s.kind === 'shadow');
     const policy = this.hooks?.policy() ?? null;
     if (isStaff(roleIn(identity, room)) || (!policy && !shadowBanned))
@@ -390,9 +390,3 @@ export const REPORTS_TO_HIDE = 3;
 
 /** The partition of every viewer when no policy is in force. */
 export const DEFAULT_PARTITION = '0';
-
-const banned = (ban: Sanction) =>
-  new CodedError(
-    'BANNED',
-    `You are banned from ${ban.scope === GLOBAL_SCOPE ? 'every room' : 'this room'}${ban.reason ? ` (${ban.reason})` : ''}`,
-  );

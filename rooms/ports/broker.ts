@@ -1,4 +1,8 @@
-import type { RoomEvent, ServerPayload } from '../../client-sdk/src/protocol/index.js';
+import type {
+  AuctionState,
+  RoomEvent,
+  ServerPayload,
+} from '../../client-sdk/src/protocol/index.js';
 
 /** Reactions summed per kind (a tick's worth, or what another node summed). */
 export type ReactionCounts = ServerPayload<'reaction:batch'>['counts'];
@@ -9,6 +13,8 @@ export type BrokerMessage =
   | { kind: 'reactions'; node: string; counts: ReactionCounts }
   /** A drop of the room changed: nodes re-read its stock. */
   | { kind: 'drop'; dropId: string }
+  /** An auction of the room changed: its state as read after the change (nodes keep the newest). */
+  | { kind: 'auction'; state: AuctionState }
   /** For one user's connections in the room, wherever they are (moderation notices). */
   | { kind: 'user'; userId: string; notice: UserNotice };
 
@@ -32,4 +38,5 @@ export interface BrokerPort {
 /** A notice for one user's connections in a room. */
 export type UserNotice =
   | { type: 'chat:reviewed'; payload: ServerPayload<'chat:reviewed'> }
-  | { type: 'room:removed'; payload: ServerPayload<'room:removed'> };
+  | { type: 'room:removed'; payload: ServerPayload<'room:removed'> }
+  | { type: 'auction:outbid'; payload: ServerPayload<'auction:outbid'> };

@@ -1,4 +1,5 @@
 import type { HandlerTable } from './context.js';
+import { auctionHandlers } from './auctions.js';
 import { chatHandlers } from './chat.js';
 import { dropHandlers } from './drops.js';
 import { mediaHandlers } from './media.js';
@@ -14,6 +15,7 @@ export const handlers: HandlerTable = {
   ...streamHandlers,
   ...productHandlers,
   ...dropHandlers,
+  ...auctionHandlers,
   ...mediaHandlers,
   ...moderationHandlers,
 };

@@ -173,17 +173,21 @@ export function startNodes(
   redis: { url: string; prefix(): string },
   count: number,
   env: Partial<Record<keyof Env, string>> = {},
+  options?: Parameters<ReturnType<typeof useServers>>[1],
 ): Promise<TestServer[]> {
   const prefix = redis.prefix();
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      start({
-        ...NODE_ENV_DEFAULTS,
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: prefix,
-        NODE_ID: `node${i}`,
-        ...env,
-      }),
+      start(
+        {
+          ...NODE_ENV_DEFAULTS,
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: prefix,
+          NODE_ID: `node${i}`,
+          ...env,
+        },
+        options,
+      ),
     ),
   );
 }

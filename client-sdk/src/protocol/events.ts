@@ -38,6 +38,7 @@ import {
   TransportOptions,
 } from './media.js';
 import { PreQueueAudit, QueueStatus, RoomAdmission } from './queue.js';
+import { AuctionId, AuctionState, BidIncrement, BidResult } from './auctions.js';
 import {
   HeldMessage,
   MAX_TIMEOUT_SECONDS,
@@ -77,6 +78,8 @@ export const JoinResult = z.discriminatedUnion('recovered', [
      * brings a client that was away up to date).
      */
     drops: z.array(DropStock),
+    /** Where each auction of the room stands now (bids are not in the room's log either). */
+    auctions: z.array(AuctionState),
     pass: Pass,
   }),
   z.object({ recovered: z.literal(false), snapshot: RoomSnapshot, pass: Pass }),
@@ -354,6 +357,59 @@ export const clientEvents = {
     z.object({ ...roomRef, dropId: DropId, holdId: z.string().min(1).max(200) }),
     CancelResult,
   ),
+  'auction:create': event(
+    'Create an auction of a listed product (the auction keeps a copy of it): bids start at ' +
+      '`startingMinor` and rise by the increment table (default: $1 steps from $1, $2 from $30, ' +
+      '$3 from $50, $5 from $100, $10 from $300, $20 from $1,000, $50 from $2,000); once ' +
+      'started it runs `durationSeconds`, and a bid with less than `counterBidSeconds` left sets ' +
+      'the time left back to it, unless `suddenDeath`. The winner holds the item at the winning ' +
+      "price for `paySeconds` and checks out as with drops. The room's hosts.",
+    z.object({
+      ...roomRef,
+      auctionId: AuctionId,
+      productId: z.string().min(1).max(64),
+      startingMinor: z.number().int().min(1).max(1e12).default(100),
+      durationSeconds: z.number().int().min(5).max(3600).default(20),
+      counterBidSeconds: z.number().int().min(0).max(60).default(10),
+      suddenDeath: z.boolean().default(false),
+      increments: z
+        .array(BidIncrement)
+        .min(1)
+        .max(32)
+        .optional()
+        .describe('The first step from 0, each next from a higher amount'),
+      paySeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86_400)
+        .default(900),
+      start: z.boolean().default(false).describe('Start it at once'),
+    }),
+    z.object({ created: z.boolean(), auction: AuctionState }),
+  ),
+  'auction:start': event(
+    "Start a scheduled auction now (once; a started auction runs to its end). The room's hosts.",
+    z.object({ ...roomRef, auctionId: AuctionId }),
+    z.object({ auction: AuctionState }),
+  ),
+  'auction:bid': event(
+    'Bid up to `maxMinor`: the server bids for you one increment at a time, never above it ' +
+      '(a max bid; bid the current `minimumMinor` for a plain bid). Before the start, a pre-bid. ' +
+      'Equal maxima go to the earlier one. The same key always gets the same answer.',
+    z.object({
+      ...roomRef,
+      auctionId: AuctionId,
+      maxMinor: z.number().int().min(1).max(1e12),
+      idempotencyKey: IdempotencyKey,
+    }),
+    BidResult,
+  ),
+  'auction:get': event(
+    'An auction as it stands, with your own maximum (secret to everyone else).',
+    z.object({ ...roomRef, auctionId: AuctionId }),
+    z.object({ auction: AuctionState, myMaxMinor: z.number().int().nullable() }),
+  ),
   'media:capabilities': event(
     "Media signalling (mediasoup), for a joined room. First: the router's RTP capabilities (load " +
       'them into a mediasoup-client Device) and the tracks the host publishes.',
@@ -553,6 +609,22 @@ export const serverEvents = {
     "Control lane. A drop's stock: at once when its state changes (live, sold out, ended) and " +
       'when a lottery is drawn, else at most ten times a second while it sells.',
   ),
+  'auction:update': AuctionState.extend({
+    roomId: z.string(),
+    serverTime: z.number().int(),
+  }).describe(
+    'Control lane. An auction changed: created, started, each bid taken, ended, settled. Keep ' +
+      'the newest state (`compareAuctionStates`): two may arrive out of order from two servers.',
+  ),
+  'auction:outbid': z
+    .object({
+      roomId: z.string(),
+      auctionId: AuctionId,
+      priceMinor: z.number().int(),
+      minimumMinor: z.number().int(),
+      endsAt: z.number().int().nullable(),
+    })
+    .describe('Direct. Another bid took the lead from you; bid `minimumMinor` or more to lead.'),
   'media:track': PublishedTrack.extend({ roomId: z.string() }).describe(
     'Direct. The host published a track: consume it (sent to connections using media in the room).',
   ),

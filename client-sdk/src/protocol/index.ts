@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './events.js';
 export * from './drops.js';
+export * from './auctions.js';
 export * from './giveaway.js';
 export * from './lottery.js';
 export * from './media.js';

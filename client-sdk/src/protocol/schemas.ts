@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AuctionState } from './auctions.js';
 import { DropStock } from './drops.js';
 import {
   CHAT_MAX_LENGTH,
@@ -258,6 +259,9 @@ export const RoomSnapshot = z
     drops: z
       .array(DropStock)
       .describe("The room's drops with their current stock and deadlines (for late joiners)"),
+    auctions: z
+      .array(AuctionState)
+      .describe("The room's auctions: current bid, leader, bid count and end, by creation"),
     moderators: z
       .array(z.string())
       .describe("Users the host made moderators of this room (besides the token's roles)"),

@@ -1,0 +1,380 @@
+import {
+  CodedError,
+  compareAuctionStates,
+  type AuctionState,
+  type BidResult,
+} from '../../client-sdk/src/protocol/index.js';
+import type { Member } from '../core/context.js';
+import type { RoomScope } from '../core/scope.js';
+import { assertCanWrite, assertRole, roleIn, type Identity } from '../model/identity.js';
+import type { AuctionDefinition, AuctionSettlement, AuctionView } from '../ports/auctions.js';
+import type { UserNotice } from '../ports/broker.js';
+import { defineAuction, stateOf, type AuctionFields } from './decisions.js';
+import { settleAuction } from './settle.js';
+import { nextValidBid } from './increments.js';
+import { settledEvent } from './merchant.js';
+
+export interface RoomAuctionsContext {
+  /** Sends an auction's state to the room's members here (control lane). */
+  send(state: AuctionState): void;
+  /** Refuses a user who may not bid (banned or timed out). */
+  assertMayBid(identity: Identity): Promise<void>;
+  /** The settlement drop changed (its stock goes out; its log may have grown). */
+  dropChanged(dropId: string): void;
+  /** An event went into the merchant outbox here. */
+  merchantAppended?(): void;
+  failed(error: unknown): void;
+  randomHex(bytes: number): string;
+}
+
+interface Tracked {
+  auction: AuctionDefinition;
+  /** The newest state this node has sent (from here or another node). */
+  sent: AuctionState | undefined;
+  reading: boolean;
+  again: boolean;
+  /** A change made here is waiting to be read: the read is shared with the other nodes. */
+  share: boolean;
+  /** Fires at the end this node last saw. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  settling: Promise<void> | undefined;
+}
+
+/** How long after a failed settlement it is tried again. */
+const SETTLE_RETRY_MS = 1_000;
+
+/**
+ * The auctions of one room on this node. Books and clocks live in the engine (atomic there); this
+ * reads an auction after each change made here and sends its state to the room and to the other
+ * nodes (every node keeps the newest), watches each end, and settles it (any node may: every step
+ * is idempotent).
+ */
+export class RoomAuctions {
+  private readonly tracked = new Map<string, Tracked>();
+  private closed = false;
+
+  constructor(
+    private readonly room: RoomScope,
+    private readonly ctx: RoomAuctionsContext,
+  ) {}
+
+  private get store() {
+    return this.room.engine.auctions;
+  }
+
+  /** Follows the auctions the room already has (when this node loads the room). */
+  async load(): Promise<void> {
+    for (const auction of await this.store.auctionsOf(this.room.id)) {
+      this.entry(auction);
+      this.changed(auction.id, false);
+    }
+  }
+
+  /** What the room was last sent of each auction (read for one not sent yet). */
+  async latest(): Promise<AuctionState[]> {
+    const states = await Promise.all(
+      [...this.tracked.values()].map((t) => (t.sent ? Promise.resolve(t.sent) : this.read(t))),
+    );
+    return states.filter((s): s is AuctionState => s !== undefined);
+  }
+
+  /** Every auction of the room as it stands now (snapshots). */
+  async current(): Promise<AuctionState[]> {
+    const states = await Promise.all([...this.tracked.values()].map((t) => this.read(t)));
+    return states.filter((s): s is AuctionState => s !== undefined);
+  }
+
+  /** Creates an auction of a listed product (hosts); `start`: it starts at once. */
+  create(
+    identity: Identity,
+    fields: AuctionFields,
+  ): Promise<{ created: boolean; auction: AuctionState }> {
+    assertRole(identity, this.room, 'host', 'create auctions');
+    this.room.assertOpen();
+    const auction = defineAuction(this.room.state, this.room.id, fields, {
+      hostId: this.room.hostId,
+      now: this.room.now(),
+      nonce: this.ctx.randomHex(4),
+    });
+    return this.room.holding(async () => {
+      const { created } = await this.store.createAuction(auction, this.room.now());
+      const ours = created ? auction : await this.assertOurs(auction.id, 'BAD_REQUEST');
+      this.entry(ours);
+      if (fields.start) await this.store.startAuction(ours.id, this.room.now());
+      return { created, auction: await this.publish(ours.id) };
+    });
+  }
+
+  /** Starts a scheduled auction now (hosts; a started one runs to its end). */
+  async start(identity: Identity, auctionId: string): Promise<{ auction: AuctionState }> {
+    assertRole(identity, this.room, 'host', 'start auctions');
+    await this.assertOurs(auctionId);
+    return this.room.holding(async () => {
+      await this.store.startAuction(auctionId, this.room.now());
+      return { auction: await this.publish(auctionId) };
+    });
+  }
+
+  /**
+   * A member's (max) bid. Hosts of the room may not bid, nor may a banned or timed-out user; each
+   * buyer's bids are rate-limited in the same atomic step as the bid (a retried key costs nothing).
+   */
+  async bid(member: Member, auctionId: string, maxMinor: number, key: string): Promise<BidResult> {
+    const { identity } = member;
+    assertCanWrite(identity);
+    this.room.assertMember(member);
+    const auction = this.tracked.get(auctionId)?.auction ?? (await this.assertOurs(auctionId));
+    if (identity.id === auction.hostId || roleIn(identity, this.room) === 'host')
+      throw new CodedError('FORBIDDEN', 'Hosts cannot bid in their own auctions');
+    await this.ctx.assertMayBid(identity);
+    const reply = await this.store.bid(auctionId, identity.id, maxMinor, key, this.room.now(), {
+      rate: this.room.limits.bidRate,
+      name: identity.name,
+    });
+    if (!reply) throw notFound(auctionId, this.room.id);
+    switch (reply.outcome) {
+      case 'rate_limited': {
+        const wait = Math.ceil(reply.retryAfterMs / 1000);
+        throw new CodedError('RATE_LIMITED', `Too many bids: wait ${wait}s`, reply.retryAfterMs);
+      }
+      case 'own_auction':
+        throw new CodedError('FORBIDDEN', 'Hosts cannot bid in their own auctions');
+      case 'too_low':
+      case 'not_live':
+        return reply;
+    }
+    this.changed(auctionId, true);
+    if (reply.displacedId !== null && reply.endsAt !== null)
+      this.outbid(reply.displacedId, auctionId, reply.priceMinor, reply.endsAt);
+    return {
+      outcome: reply.outcome,
+      priceMinor: reply.priceMinor,
+      endsAt: reply.endsAt,
+      bids: reply.bids,
+    };
+  }
+
+  /** An auction as it stands, with the member's own maximum. */
+  async get(
+    member: Member,
+    auctionId: string,
+  ): Promise<{ auction: AuctionState; myMaxMinor: number | null }> {
+    this.room.assertMember(member);
+    await this.assertOurs(auctionId);
+    const [auction, myMaxMinor] = await Promise.all([
+      this.publish(auctionId),
+      member.identity.anonymous
+        ? Promise.resolve(null)
+        : this.store.maxBidOf(auctionId, member.identity.id),
+    ]);
+    return { auction, myMaxMinor };
+  }
+
+  /** Another node sent an auction's state: keep it if newer. */
+  received(state: AuctionState): void {
+    if (this.closed) return;
+    const tracked = this.tracked.get(state.auctionId);
+    if (!tracked) {
+      // created on another node: learn its definition, then follow it
+      this.changed(state.auctionId, false);
+      return;
+    }
+    this.offer(tracked, state);
+  }
+
+  /** Re-reads every auction not yet settled (ends and settlements go by the clock). */
+  sweep(): void {
+    for (const [id, t] of this.tracked) if (!t.sent?.settled) this.changed(id, false);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.tracked.values()) clearTimeout(t.timer);
+    this.tracked.clear();
+  }
+
+  /**
+   * An auction changed here (`local`) or may have: read it (one read at a time; a change during a
+   * read reads again), send it here and, when local, to the other nodes.
+   */
+  private changed(auctionId: string, local: boolean): void {
+    if (this.closed) return;
+    const tracked = this.tracked.get(auctionId);
+    if (!tracked) {
+      void this.assertOurs(auctionId)
+        .then(() => this.changed(auctionId, local))
+        .catch((error: unknown) => this.ctx.failed(error));
+      return;
+    }
+    tracked.share ||= local;
+    if (tracked.reading) tracked.again = true;
+    else void this.refresh(tracked);
+  }
+
+  private async refresh(tracked: Tracked): Promise<void> {
+    tracked.reading = true;
+    tracked.again = false;
+    const local = tracked.share;
+    tracked.share = false;
+    try {
+      const state = await this.read(tracked);
+      if (state && this.offer(tracked, state) && local) this.share(state);
+    } catch (error) {
+      this.ctx.failed(error);
+    } finally {
+      tracked.reading = false;
+      if (askedAgain(tracked) && !this.closed) void this.refresh(tracked);
+    }
+  }
+
+  /** Reads, sends and shares an auction now; returns its state. */
+  private async publish(auctionId: string): Promise<AuctionState> {
+    const tracked = this.tracked.get(auctionId) ?? this.entry(await this.assertOurs(auctionId));
+    const state = await this.read(tracked);
+    if (!state) throw notFound(auctionId, this.room.id);
+    if (this.offer(tracked, state)) this.share(state);
+    return state;
+  }
+
+  private async read(tracked: Tracked): Promise<AuctionState | undefined> {
+    const view = await this.store.auctionView(tracked.auction.id, this.room.now());
+    if (view) this.watch(tracked, view);
+    return view && stateOf(view);
+  }
+
+  /** Sends `state` here if it is newer than what was sent; true if it was. */
+  private offer(tracked: Tracked, state: AuctionState): boolean {
+    if (this.closed) return false;
+    if (tracked.sent && compareAuctionStates(state, tracked.sent) <= 0) return false;
+    tracked.sent = state;
+    this.ctx.send(state);
+    this.armEnd(tracked, state);
+    return true;
+  }
+
+  private share(state: AuctionState): void {
+    this.room.engine.broker
+      .publish(this.room.id, { kind: 'auction', state })
+      .catch((error: unknown) => this.ctx.failed(error));
+  }
+
+  /** An ended auction not settled yet is settled (once at a time here). */
+  private watch(tracked: Tracked, view: AuctionView): void {
+    const ended = view.phase === 'sold' || view.phase === 'unsold';
+    if (!ended || view.settlement || tracked.settling || this.closed) return;
+    tracked.settling = this.settle(tracked, view).finally(() => {
+      tracked.settling = undefined;
+    });
+  }
+
+  private armEnd(tracked: Tracked, state: AuctionState): void {
+    clearTimeout(tracked.timer);
+    tracked.timer = undefined;
+    if (state.phase !== 'live' || state.endsAt === null) return;
+    const wait = Math.max(0, state.endsAt - this.room.now());
+    tracked.timer = setTimeout(() => this.changed(state.auctionId, true), wait);
+  }
+
+  private async settle(tracked: Tracked, view: AuctionView): Promise<void> {
+    const { auction } = tracked;
+    try {
+      const ports = { auctions: this.store, inventory: this.room.engine.inventory };
+      const done = await settleAuction(ports, auction.id, this.room.now(), auction.payMs);
+      if (done.outcome === 'not_ended') return;
+      let record: AuctionSettlement = {
+        at: view.at,
+        winnerId: null,
+        priceMinor: null,
+        dropId: null,
+        holdId: null,
+        holdExpiresAt: null,
+      };
+      if (done.outcome === 'sold') {
+        if (done.hold.outcome !== 'held')
+          throw new Error(
+            `auction ${auction.id}: the winner's hold was refused (${done.hold.outcome})`,
+          );
+        record = {
+          at: view.at,
+          winnerId: done.winnerId,
+          priceMinor: done.priceMinor,
+          dropId: done.dropId,
+          holdId: done.hold.holdId,
+          holdExpiresAt: done.hold.expiresAt,
+        };
+        // the merchant hears of it before it counts as settled: a crash in between settles again
+        const event = settledEvent(view, record);
+        const { appended } = await this.room.engine.merchantOutbox.append(event, this.room.now());
+        if (appended) this.ctx.merchantAppended?.();
+        this.ctx.dropChanged(done.dropId);
+      }
+      await this.store.settle(auction.id, record);
+      this.changed(auction.id, true);
+    } catch (error) {
+      this.ctx.failed(error);
+      if (!this.closed)
+        tracked.timer ??= setTimeout(() => {
+          tracked.timer = undefined;
+          this.changed(auction.id, true);
+        }, SETTLE_RETRY_MS);
+    }
+  }
+
+  /** Tells the buyer who lost the lead, on every node. */
+  private outbid(userId: string, auctionId: string, priceMinor: number, endsAt: number): void {
+    const auction = this.tracked.get(auctionId)?.auction;
+    if (!auction) return;
+    const notice: UserNotice = {
+      type: 'auction:outbid',
+      payload: {
+        roomId: this.room.id,
+        auctionId,
+        priceMinor,
+        minimumMinor: nextValidBid(auction.increments, auction.startingMinor, priceMinor),
+        endsAt,
+      },
+    };
+    this.room.engine.broker
+      .publish(this.room.id, { kind: 'user', userId, notice })
+      .catch((error: unknown) => this.ctx.failed(error));
+  }
+
+  private entry(auction: AuctionDefinition): Tracked {
+    let tracked = this.tracked.get(auction.id);
+    if (!tracked) {
+      tracked = {
+        auction,
+        sent: undefined,
+        reading: false,
+        again: false,
+        share: false,
+        timer: undefined,
+        settling: undefined,
+      };
+      this.tracked.set(auction.id, tracked);
+    }
+    return tracked;
+  }
+
+  /** The auction, when it is this room's (one created on another node is read then). */
+  private async assertOurs(
+    auctionId: string,
+    code: 'AUCTION_NOT_FOUND' | 'BAD_REQUEST' = 'AUCTION_NOT_FOUND',
+  ): Promise<AuctionDefinition> {
+    const known = this.tracked.get(auctionId)?.auction;
+    if (known) return known;
+    const ours = await this.store.auctionsOf(this.room.id);
+    for (const auction of ours) this.entry(auction);
+    const found = ours.find((a) => a.id === auctionId);
+    if (found) return found;
+    throw code === 'BAD_REQUEST'
+      ? new CodedError('BAD_REQUEST', `Auction id ${auctionId} is taken by another room`)
+      : notFound(auctionId, this.room.id);
+  }
+}
+
+/** Read after an await: another change may have asked meanwhile. */
+const askedAgain = (tracked: Tracked): boolean => tracked.again;
+
+const notFound = (auctionId: string, roomId: string) =>
+  new CodedError('AUCTION_NOT_FOUND', `No auction ${auctionId} in room ${roomId}`);
