@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuctionState, ServerPayload } from '../client-sdk/src/protocol/index.js';
 import { compareAuctionStates } from '../client-sdk/src/protocol/index.js';
+import { cut, stayAway } from './helpers/clients.js';
 import { nextEvent, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
@@ -246,5 +247,86 @@ describe('auctions over sockets', () => {
         productId: 'nope',
       }),
     ).toMatchObject({ ok: false, error: { code: 'PRODUCT_NOT_FOUND' } });
+  });
+});
+
+describe('auctions through the SDK', () => {
+  it('room.auctions bids at the minimum or up to a secret maximum, tells the outbid and the winner, and a resume brings the bids missed', async () => {
+    let clock = Date.now();
+    const server = await start({}, { now: () => clock });
+    const hostClient = await server.client(HOST);
+    await hostClient.createStream('show', { title: 'Auction night' });
+    const hosting = await hostClient.join('show');
+    await hosting.products.upsert(SNEAKER);
+    const annClient = await server.client({ sub: 'ann', name: 'Ann' });
+    const bobClient = await server.client({ sub: 'bob', name: 'Bob' });
+    const ann = await annClient.join('show');
+    const bob = await bobClient.join('show');
+    const created = await hosting.auctions.create({
+      auctionId: 'lot-9',
+      productId: SNEAKER.id,
+      startingMinor: 2_000,
+      durationSeconds: 20,
+      start: true,
+    });
+    expect(created.auction).toMatchObject({ phase: 'live', minimumMinor: 2_000 });
+    await until(ann, 'auction:update', () => ann.state.auctions.length === 1);
+    expect(ann.auctions.timeLeft('lot-9')).toBeGreaterThan(0);
+    // a plain bid: the least amount taken now
+    expect(await ann.auctions.bid('lot-9')).toMatchObject({
+      outcome: 'leading',
+      priceMinor: 2_000,
+    });
+    await until(bob, 'auction:update', () => bob.state.auctions[0]?.bids === 1);
+    expect(bob.state.auctions[0]).toMatchObject({ leader: { name: 'Ann' }, minimumMinor: 2_100 });
+    const outbid = nextEvent<ServerPayload<'auction:outbid'>>(ann, 'auction:outbid');
+    expect(await bob.auctions.maxBid('lot-9', 4_000)).toMatchObject({
+      outcome: 'leading',
+      priceMinor: 2_100,
+    });
+    expect(await outbid).toMatchObject({
+      auctionId: 'lot-9',
+      priceMinor: 2_100,
+      minimumMinor: 2_200,
+    });
+    expect(await bob.auctions.get('lot-9')).toMatchObject({ myMaxMinor: 4_000 });
+    expect(await ann.auctions.get('lot-9')).toMatchObject({ myMaxMinor: null });
+
+    // ann is away while the bidding goes on; her resume brings the auction up to date
+    const away = stayAway(annClient);
+    const disconnected = nextEvent(annClient, 'disconnected');
+    cut(server, 'ann');
+    await disconnected;
+    const cyClient = await server.client({ sub: 'cy', name: 'Cy' });
+    const cy = await cyClient.join('show');
+    await until(cy, 'auction:update', () => cy.state.auctions.length === 1);
+    expect(await cy.auctions.bid('lot-9', 3_000)).toMatchObject({
+      outcome: 'outbid',
+      priceMinor: 3_200,
+    });
+    const resumed = nextEvent(ann, 'room:resumed');
+    away.back();
+    await resumed;
+    expect(ann.state.auctions[0]).toMatchObject({
+      bids: 3,
+      priceMinor: 3_200,
+      leader: { id: 'bob' },
+    });
+
+    // the end: bob wins and is told; his hold is at the winning price
+    const won = nextEvent<ServerPayload<'auction:update'>>(bob, 'auction:won', undefined, 10_000);
+    clock += 20_000;
+    const final = await won;
+    expect(final).toMatchObject({
+      phase: 'sold',
+      settled: true,
+      settlement: { winnerId: 'bob', priceMinor: 3_200 },
+    });
+    // the server's clock jumped: the client measures it again before reading the time left
+    await bobClient.syncTime(1);
+    expect(bob.auctions.timeLeft('lot-9')).toBe(0);
+    const { dropId = '', holdId = '' } = final.settlement ?? {};
+    expect(await bob.drops.checkout(dropId, holdId)).toMatchObject({ outcome: 'ordered' });
+    await until(ann, 'auction:update', () => ann.state.auctions[0]?.settled === true);
   });
 });

@@ -1,35 +1,12 @@
-import type { Socket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import type { LiveShopClient, Room } from '../client-sdk/src/index.js';
+import type { Room } from '../client-sdk/src/index.js';
 import type { RoomSnapshot } from '../client-sdk/src/protocol/index.js';
 import { collect, nextEvent, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
+import { cut, stayAway } from './helpers/clients.js';
 import { useServers, type TestServer } from './helpers/server.js';
 
 const start = useServers();
-
-/** Cuts a client's connection from the server side, as a network failure would (the client reconnects). */
-function cut(server: TestServer, userId: string): void {
-  for (const socket of server.app.internals.io.of('/').sockets.values()) {
-    if (socket.data.session.identity.id === userId) socket.conn.close();
-  }
-}
-
-/**
- * Keeps an SDK client away once its connection drops (its reconnections do nothing) until
- * `back()`, so a test decides what it misses.
- */
-function stayAway(client: LiveShopClient): { back(): void } {
-  const socket = (client as unknown as { socket: Socket }).socket;
-  const connect = socket.connect.bind(socket);
-  socket.connect = () => socket;
-  return {
-    back: () => {
-      socket.connect = connect;
-      socket.connect();
-    },
-  };
-}
 
 async function showWithChat(server: TestServer) {
   const host = await server.client({ sub: 'hana', role: 'host' });

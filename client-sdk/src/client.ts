@@ -218,6 +218,8 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
         entered: () => undefined,
         result: () => undefined,
         sent: () => undefined,
+        auction: () => undefined,
+        serverNow: () => this.serverNow(),
       },
     );
   }

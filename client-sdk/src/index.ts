@@ -7,7 +7,13 @@
 export { createClient, LiveShopClient, type ClientEventMap, type ClientOptions } from './client.js';
 export { Room, type MediaHook } from './room.js';
 export type { RoomFeatures } from './room-features.js';
-export type { DropFields, DropResult, RoomEventMap, StreamFields } from './room-events.js';
+export type {
+  AuctionFields,
+  DropFields,
+  DropResult,
+  RoomEventMap,
+  StreamFields,
+} from './room-events.js';
 export { verifyGiveaway, verifyLottery, verifyQueueOrder, type LotteryVerdict } from './lottery.js';
 export {
   CodedError,
@@ -24,8 +30,10 @@ export * from './protocol/limits.js';
 export * from './protocol/fold.js';
 export { PROTOCOL_VERSION } from './protocol/version.js';
 export { drawLottery, lotteryTicket } from './protocol/lottery.js';
+export { compareAuctionStates } from './protocol/auction-order.js';
 export type * from './protocol/schemas.js';
 export type * from './protocol/drops.js';
+export type * from './protocol/auctions.js';
 export type * from './protocol/events.js';
 export type * from './protocol/media.js';
 export type * from './protocol/queue.js';

@@ -15,6 +15,9 @@ export type DropResult = { dropId: string } & (
   | { action: 'cancel'; result: ClientResponse<'drop:cancel'> }
 );
 
+/** What a host sets when creating an auction. */
+export type AuctionFields = Omit<ClientRequest<'auction:create'>, 'roomId'>;
+
 /** What a host sets when creating a drop. */
 export type DropFields = Omit<ClientRequest<'drop:create'>, 'roomId'>;
 
@@ -82,6 +85,15 @@ export interface RoomEventMap {
   'drop:result': (result: DropResult) => void;
   /** A lottery this client entered was drawn: the draw, with this buyer's result in `mine`. */
   'drop:lottery': (draw: ClientResponse<'drop:lottery'>) => void;
+  /**
+   * An auction changed (created, started, a bid taken, ended, settled): `state.auctions` holds the
+   * newest. Never sampled; an update older than one already seen is not announced.
+   */
+  'auction:update': (state: ServerPayload<'auction:update'>) => void;
+  /** Another buyer's bid took the lead from this one. */
+  'auction:outbid': (notice: ServerPayload<'auction:outbid'>) => void;
+  /** This buyer won an auction: the item is held for them at the winning price (check out with `drops.checkout`). */
+  'auction:won': (state: ServerPayload<'auction:update'>) => void;
   /** The simulcast layers a watched video now arrives in (lower when bandwidth drops). */
   'media:layers': (event: ServerPayload<'media:layers'>) => void;
 }

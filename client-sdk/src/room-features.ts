@@ -1,4 +1,6 @@
+import { CodedError } from './protocol/error-codes.js';
 import type {
+  AuctionState,
   ClientEventName,
   ClientRequest,
   ClientResponse,
@@ -7,7 +9,7 @@ import type {
   SanctionKind,
   StreamInfo,
 } from './protocol/index.js';
-import type { DropFields, DropResult, StreamFields } from './room-events.js';
+import type { AuctionFields, DropFields, DropResult, StreamFields } from './room-events.js';
 
 /** A room's commands, one namespace per feature (named as in the protocol and the server). */
 export interface RoomFeatures {
@@ -83,6 +85,30 @@ export interface RoomFeatures {
      */
     lottery(dropId: string): Promise<ClientResponse<'drop:lottery'>>;
   };
+  /**
+   * Auctions: the room's live ones are in `room.state.auctions` (current bid, leader, bid count,
+   * end on server time), kept newest by `auction:update`.
+   */
+  readonly auctions: {
+    /** Creates an auction of a listed product (`start: true` starts it at once). Hosts. */
+    create(auction: AuctionFields): Promise<ClientResponse<'auction:create'>>;
+    /** Starts a scheduled auction (it then runs to its end; it cannot be cancelled). Hosts. */
+    start(auctionId: string): Promise<ClientResponse<'auction:start'>>;
+    /**
+     * Bids the least amount taken now (`minimumMinor` as this client last saw it), or `amountMinor`.
+     * Safe across reconnects: every attempt carries the same idempotency key.
+     */
+    bid(auctionId: string, amountMinor?: number): Promise<ClientResponse<'auction:bid'>>;
+    /**
+     * A max bid: the server bids for this buyer one increment at a time, up to `maxMinor`, and
+     * nobody else ever sees it. Before the start it is a pre-bid.
+     */
+    maxBid(auctionId: string, maxMinor: number): Promise<ClientResponse<'auction:bid'>>;
+    /** The auction as it stands now, with this buyer's own maximum. */
+    get(auctionId: string): Promise<ClientResponse<'auction:get'>>;
+    /** Milliseconds left on the server's clock (0 once ended; null before the start or unknown). */
+    timeLeft(auctionId: string): number | null;
+  };
   readonly stream: {
     /** Edits the stream's fields (until it ends). Hosts. */
     update(fields: StreamFields): Promise<{ seq: number; stream: StreamInfo }>;
@@ -104,6 +130,10 @@ export interface FeatureLink {
   result(result: DropResult): void;
   /** A chat message was answered (published, or held for review). */
   sent(text: string, result: ClientResponse<'chat:send'>): void;
+  /** An auction as this client last saw it. */
+  auction(auctionId: string): AuctionState | undefined;
+  /** The server's clock, as this client estimates it. */
+  serverNow(): number;
 }
 
 /**
@@ -192,6 +222,25 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
         return result;
       },
       lottery: (dropId) => once('drop:lottery', { roomId, dropId }),
+    },
+    auctions: {
+      create: (auction) => link.request('auction:create', { roomId, ...auction }),
+      start: (auctionId) => link.request('auction:start', { roomId, auctionId }),
+      bid(auctionId, amountMinor) {
+        const maxMinor = amountMinor ?? link.auction(auctionId)?.minimumMinor;
+        if (maxMinor === undefined)
+          return Promise.reject(
+            new CodedError('AUCTION_NOT_FOUND', `No auction ${auctionId} seen here`),
+          );
+        return this.maxBid(auctionId, maxMinor);
+      },
+      maxBid: (auctionId, maxMinor) =>
+        once('auction:bid', { roomId, auctionId, maxMinor, idempotencyKey: idempotencyKey() }),
+      get: (auctionId) => link.request('auction:get', { roomId, auctionId }),
+      timeLeft(auctionId) {
+        const endsAt = link.auction(auctionId)?.endsAt ?? null;
+        return endsAt === null ? null : Math.max(0, endsAt - link.serverNow());
+      },
     },
     stream: {
       update: (fields) => link.request('stream:create', { roomId, ...fields }),

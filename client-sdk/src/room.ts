@@ -83,6 +83,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   readonly reactions: RoomFeatures['reactions'];
   readonly products: RoomFeatures['products'];
   readonly drops: RoomFeatures['drops'];
+  readonly auctions: RoomFeatures['auctions'];
   readonly moderation: RoomFeatures['moderation'];
   readonly stream: RoomFeatures['stream'];
   private view: RoomView | null = null;
@@ -119,11 +120,14 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       entered: (dropId) => this.entered.add(dropId),
       result: (result) => this.emit('drop:result', result),
       sent: (text, result) => this.sent(text, result),
+      auction: (auctionId) => this.view?.auctions.find((a) => a.auctionId === auctionId),
+      serverNow: () => link.serverNow(),
     });
     this.chat = features.chat;
     this.reactions = features.reactions;
     this.products = features.products;
     this.drops = features.drops;
+    this.auctions = features.auctions;
     this.moderation = features.moderation;
     this.stream = features.stream;
   }
@@ -263,6 +267,10 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
         );
       case 'drop:stock':
         return this.onStock(p);
+      case 'auction:update':
+        return this.onAuction(p);
+      case 'auction:outbid':
+        return this.emit('auction:outbid', p);
       case 'room:reset':
         return this.onReset(p);
       case 'chat:reviewed':
@@ -319,6 +327,21 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       // the batch's last seq counts as seen even when sampling left it out
       if (this.view && this.view.seq < batch.to) this.view = { ...this.view, seq: batch.to };
     });
+  }
+
+  private onAuction(state: ServerPayload<'auction:update'>): void {
+    const before = this.view?.auctions.find((a) => a.auctionId === state.auctionId);
+    this.update({ type: 'auction:update', ...state }, () => undefined);
+    const after = this.view?.auctions.find((a) => a.auctionId === state.auctionId);
+    // an update older than one already seen changes nothing and is not announced
+    if (after === before) return;
+    this.emit('auction:update', state);
+    if (
+      after?.settlement &&
+      !before?.settlement &&
+      after.settlement.winnerId === this.link.user()?.id
+    )
+      this.emit('auction:won', state);
   }
 
   private onStock(stock: ServerPayload<'drop:stock'>): void {
@@ -455,6 +478,9 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
           }
           // stock is not in the log: where each drop stands now
           for (const stock of result.drops) this.onStock({ roomId: this.id, ...stock });
+          // nor are bids
+          for (const auction of result.auctions)
+            this.onAuction({ roomId: this.id, serverTime: result.serverTime, ...auction });
           this.emit('room:resumed', { missed: replayed });
           this.update(
             { type: 'room:viewers', roomId: this.id, seq: result.seq, count: result.viewers },
@@ -538,6 +564,8 @@ export const ROOM_EVENTS = [
   'reaction:batch',
   'room:viewers',
   'drop:stock',
+  'auction:update',
+  'auction:outbid',
   'room:reset',
   'chat:reviewed',
   'room:removed',

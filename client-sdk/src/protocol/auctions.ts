@@ -66,21 +66,6 @@ export const AuctionState = z
   .meta({ id: 'AuctionState' });
 export type AuctionState = z.infer<typeof AuctionState>;
 
-const PHASE_RANK: Record<AuctionPhase, number> = { scheduled: 0, live: 1, sold: 2, unsold: 2 };
-
-/**
- * Orders two states of one auction: positive when `a` is newer. States only move forward (phase,
- * then bids, then settlement), so a client keeps the newer of any two it receives, whatever order
- * they arrive in.
- */
-export function compareAuctionStates(a: AuctionState, b: AuctionState): number {
-  return (
-    PHASE_RANK[a.phase] - PHASE_RANK[b.phase] ||
-    a.bids - b.bids ||
-    Number(a.settled) - Number(b.settled)
-  );
-}
-
 /**
  * The answer to a bid. `leading`: you lead at `priceMinor`; `outbid`: it was taken but another
  * buyer's maximum is higher (they lead at `priceMinor`); `too_low`: bid at least `minimumMinor`;

@@ -1,3 +1,5 @@
+import { compareAuctionStates } from './auction-order.js';
+import type { AuctionState } from './auctions.js';
 import type { DropStock } from './drops.js';
 import type { RoomAdmission } from './queue.js';
 import type { ServerPayload } from './events.js';
@@ -124,13 +126,16 @@ export interface RoomView extends RoomControl {
   chat: ChatMessage[];
   /** The room's drops and their stock, in the order they were first seen. */
   drops: DropStock[];
+  /** The room's auctions, each as newest seen, in the order they were first seen. */
+  auctions: AuctionState[];
 }
 
-/** What changes a {@link RoomView}: a room event, the viewer count, or a drop's stock. */
+/** What changes a {@link RoomView}: a room event, the viewer count, a drop's stock or an auction. */
 export type RoomUpdate =
   | RoomEvent
   | ({ type: 'room:viewers' } & ServerPayload<'room:viewers'>)
-  | ({ type: 'drop:stock' } & ServerPayload<'drop:stock'>);
+  | ({ type: 'drop:stock' } & ServerPayload<'drop:stock'>)
+  | ({ type: 'auction:update' } & ServerPayload<'auction:update'>);
 
 /** The view a snapshot describes. */
 export function viewOf(snapshot: RoomSnapshot): RoomView {
@@ -153,6 +158,18 @@ export function reduceRoom(
       const drops =
         at < 0 ? [...view.drops, stock] : view.drops.map((d, i) => (i === at ? stock : d));
       return { ...view, drops };
+    }
+    case 'auction:update': {
+      const { roomId: _, type: __, serverTime: ___, ...auction } = update;
+      const at = view.auctions.findIndex((a) => a.auctionId === auction.auctionId);
+      const held = view.auctions[at];
+      // two servers' updates may cross: an older state never replaces a newer one
+      if (held && compareAuctionStates(auction, held) <= 0) return view;
+      const auctions =
+        at < 0
+          ? [...view.auctions, auction]
+          : view.auctions.map((a, i) => (i === at ? auction : a));
+      return { ...view, auctions };
     }
     case 'chat:message': {
       const chat = [...view.chat, toChatMessage(update)];

@@ -4,6 +4,7 @@ export * from './schemas.js';
 export * from './events.js';
 export * from './drops.js';
 export * from './auctions.js';
+export * from './auction-order.js';
 export * from './giveaway.js';
 export * from './lottery.js';
 export * from './media.js';
