@@ -8,6 +8,7 @@ import {
   type AuctionDefinition,
   type AuctionPort,
 } from '../../rooms/index.js';
+import { AuctionInvariants } from './auction-invariants.js';
 
 /**
  * What every auction store must guarantee, memory or Redis. `nodes(n)` gives the ports of `n`
@@ -157,7 +158,7 @@ export function auctionContract(
       expect(await b.settle('nope', first)).toBeUndefined();
     });
 
-    it('answers every bid as the pure book does, through any node and any node clock', async () => {
+    it('keeps the rules (one answer per key, nothing after the end, the increment, the window, the highest maximum leads at no more than it) and answers every bid as the pure book does, through any node and any node clock', async () => {
       const ports = await nodes(2);
       const op = fc.oneof(
         fc.record({
@@ -169,6 +170,8 @@ export function auctionContract(
             fc.constantFrom(999, 1_000, 1_100, 2_000, 2_100, 3_000, 3_200, 5_000, 5_300),
             fc.integer({ min: 0, max: 20_000 }),
           ),
+          // or an amount near the least one taken now (just below it, at it, one increment up)
+          near: fc.option(fc.constantFrom(-200, -1, 0, 1, 99, 100, 101, 200), { freq: 2 }),
           key: fc.constantFrom('k1', 'k2', 'k3'),
           lagMs: fc.constantFrom(0, 0, 1_000, 3_000),
         }),
@@ -189,22 +192,31 @@ export function auctionContract(
           async (suddenDeath, ops) => {
             const def = auction({ suddenDeath });
             const book = newBook(def);
+            const rules = new AuctionInvariants(def);
             await ports[0]!.createAuction(def, 0);
             let now = 0;
             for (const o of ops) {
               if (o.kind === 'tick') now += o.ms;
-              else if (o.kind === 'start')
-                expect(await ports[o.node]!.startAuction(def.id, now)).toBe(bookStart(book, now));
-              else
-                expect(
-                  await ports[o.node]!.bid(def.id, o.buyer, o.maxMinor, o.key, now - o.lagMs),
-                ).toEqual(bookBid(book, o.buyer, o.maxMinor, o.key, now - o.lagMs));
+              else if (o.kind === 'start') {
+                const started = await ports[o.node]!.startAuction(def.id, now);
+                expect(started).toBe(bookStart(book, now));
+                rules.start(started, now);
+                const look = await ports[o.node]!.auctionView(def.id, now);
+                if (look && started) rules.viewedAtStart(look);
+              } else {
+                const at = now - o.lagMs;
+                const max = o.near === null ? o.maxMinor : Math.max(1, rules.least() + o.near);
+                const answer = await ports[o.node]!.bid(def.id, o.buyer, max, o.key, at);
+                rules.bid(o.buyer, max, o.key, at, answer);
+                expect(answer).toEqual(bookBid(book, o.buyer, max, o.key, at));
+              }
             }
             const view = await ports[1]!.auctionView(def.id, 0);
             expect(view?.priceMinor ?? null).toBe(book.lead?.priceMinor ?? null);
             expect(view?.leaderId ?? null).toBe(book.lead?.leader.buyerId ?? null);
             expect(view?.endsAt ?? null).toBe(book.endsAt);
             expect(view?.bids).toBe(book.bids);
+            if (view) rules.checkLeader(view);
           },
         ),
         { numRuns: 150 },
