@@ -6,6 +6,7 @@ export * from './model/room-state.js';
 export * from './model/token-bucket.js';
 // ports: what the engines implement
 export * from './ports/auctions.js';
+export * from './ports/giveaways.js';
 export * from './ports/broker.js';
 export * from './ports/engine.js';
 export * from './ports/history.js';

@@ -1,5 +1,6 @@
 import type { AuctionPort } from './auctions.js';
 import type { BrokerPort } from './broker.js';
+import type { GiveawayPort } from './giveaways.js';
 import type { HistoryPort } from './history.js';
 import type { InventoryPort } from './inventory.js';
 import type { MerchantOutboxPort } from './merchant-outbox.js';
@@ -23,6 +24,8 @@ export interface Engine {
   readonly waitingRoom: WaitingRoomPort;
   /** Auctions: their books, bids and clocks. */
   readonly auctions: AuctionPort;
+  /** Giveaways: entries, windows and draws. */
+  readonly giveaways: GiveawayPort;
   /** The moderation policy every node applies. */
   readonly policies: PolicyStore;
   /** True while every backing service is reachable. */

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import { createRedisEngine, type RedisEngine } from '../../server/engines/redis/index.js';
 import { auctionContract } from './auctions.contract.js';
+import { giveawayContract } from './giveaways.contract.js';
 import { engineContract, type EngineFactoryOptions } from './engine.contract.js';
 import { inventoryContract } from './inventory.contract.js';
 import { mediaBusContract } from './media-bus.contract.js';
@@ -60,4 +61,5 @@ export function redisContracts(
   // two nodes' connections to one store, shared by the auction tests (each auction is its own)
   let hall: Promise<RedisEngine[]> | undefined;
   auctionContract(name, async () => (await (hall ??= nodes(2))).map((e) => e.auctions));
+  giveawayContract(name, async () => (await (hall ??= nodes(2))).map((e) => e.giveaways));
 }

@@ -15,6 +15,7 @@ import { MemoryPolicyStore } from './policy-store.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryRateLimits } from './rate-limits.js';
 import { MemoryAuctions } from './auctions.js';
+import { MemoryGiveaways } from './giveaways.js';
 
 export interface MemoryEngineOptions {
   historyLength: number;
@@ -55,6 +56,7 @@ export function createMemoryEngine(
     moderation: new MemoryModeration(),
     waitingRoom: new MemoryWaitingRoom(),
     auctions: new MemoryAuctions(),
+    giveaways: new MemoryGiveaways(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     // a journal that failed to commit stops the node taking traffic (it restarts from its file)

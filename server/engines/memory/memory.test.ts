@@ -1,4 +1,5 @@
 import { auctionContract } from '../../../test/contracts/auctions.contract.js';
+import { giveawayContract } from '../../../test/contracts/giveaways.contract.js';
 import { engineContract } from '../../../test/contracts/engine.contract.js';
 import { inventoryContract } from '../../../test/contracts/inventory.contract.js';
 import { mediaBusContract } from '../../../test/contracts/media-bus.contract.js';
@@ -7,6 +8,7 @@ import { moderationContract } from '../../../test/contracts/moderation.contract.
 import { waitingRoomContract } from '../../../test/contracts/waiting-room.contract.js';
 import { MemoryWaitingRoom } from './waiting-room.js';
 import { MemoryAuctions } from './auctions.js';
+import { MemoryGiveaways } from './giveaways.js';
 import { policyStoreContract } from '../../../test/contracts/policy-store.contract.js';
 import {
   createMemoryEngine,
@@ -64,4 +66,8 @@ mediaBusContract('memory', (count) => {
   // one store, as every node of the embedded engine shares its process
   const store = new MemoryAuctions();
   auctionContract('memory', (count) => Promise.resolve(Array.from({ length: count }, () => store)));
+  const giveaways = new MemoryGiveaways();
+  giveawayContract('memory', (count) =>
+    Promise.resolve(Array.from({ length: count }, () => giveaways)),
+  );
 }

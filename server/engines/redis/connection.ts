@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import { auctionScripts } from './auction-scripts.js';
+import { giveawayScripts } from './giveaway-scripts.js';
 import { inventoryScripts } from './inventory-scripts.js';
 import { waitingRoomScripts } from './waiting-room-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
@@ -14,7 +15,8 @@ export type Scripted = Record<
   | ScriptName
   | keyof typeof inventoryScripts
   | keyof typeof waitingRoomScripts
-  | keyof typeof auctionScripts,
+  | keyof typeof auctionScripts
+  | keyof typeof giveawayScripts,
   ScriptFn
 >;
 
@@ -64,6 +66,7 @@ export function connect(options: ConnectionOptions): RedisClient {
     ...inventoryScripts,
     ...waitingRoomScripts,
     ...auctionScripts,
+    ...giveawayScripts,
   })) {
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { MediaBusPort } from '../../../media/bus.js';
 import type { Engine } from '../../../rooms/index.js';
 import { RedisAuctions } from './auctions.js';
+import { RedisGiveaways } from './giveaways.js';
 import { RedisBroker } from './broker.js';
 import { connect, whenReady } from './connection.js';
 import { RedisHistory } from './history.js';
@@ -113,6 +114,7 @@ export function createRedisEngine(options: RedisEngineOptions): RedisEngine {
     moderation: new RedisModeration(commands, keys),
     waitingRoom: new RedisWaitingRoom(commands, keys),
     auctions: new RedisAuctions(commands, keys),
+    giveaways: new RedisGiveaways(commands, keys),
     policies,
     isReady: () => commands.status === 'ready' && subscriber.status === 'ready',
     notReadyReason: () => recovery?.notReadyReason() ?? null,

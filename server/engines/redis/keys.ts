@@ -38,6 +38,14 @@ export class Keys {
       `${base}:names`,
     ];
   };
+  /** A room's giveaways, by creation; and who bought in the room. */
+  roomGiveaways = (roomId: string) => `${this.prefix}{${roomId}}:giveaways`;
+  roomBuyers = (roomId: string) => `${this.prefix}{${roomId}}:buyers`;
+  /** The four keys of a giveaway, in the order its scripts take them. */
+  giveaway = (giveawayId: string): [string, string, string, string] => {
+    const base = `${this.prefix}giveaway:{${giveawayId}}`;
+    return [base, `${base}:entries`, `${base}:seen`, `${base}:watched`];
+  };
   /** A room's drops, by start time. */
   roomDrops = (roomId: string) => `${this.prefix}{${roomId}}:drops`;
   /** The seven keys of a drop, in the order its scripts take them. */
