@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type {
   AuctionState,
   DropStock,
+  GiveawayState,
   ServerEventName,
   ServerPayload,
 } from '../client-sdk/src/protocol/index.js';
@@ -87,6 +88,10 @@ export class RoomBroadcaster implements RoomOutput {
 
   auctionState(roomId: string, state: AuctionState, serverTime: number): void {
     this.send(roomId, 'ctl', 'auction:update', { roomId, serverTime, ...state });
+  }
+
+  giveawayState(roomId: string, state: GiveawayState, serverTime: number): void {
+    this.send(roomId, 'ctl', 'giveaway:update', { roomId, serverTime, ...state });
   }
 
   failed(roomId: string, error: unknown): void {

@@ -63,6 +63,14 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
     { roomId: 'r', auctionId: 'a', maxMinor: '100', idempotencyKey: 'key-12345' },
   ],
   'auction:get': [{ roomId: 'r' }, { roomId: 'r', auctionId: '' }],
+  'giveaway:create': [
+    { roomId: 'r', giveawayId: 'g', productId: 'p', winners: 0 },
+    { roomId: 'r', giveawayId: 'g', productId: 'p', durationSeconds: 1 },
+    { roomId: 'r', giveawayId: 'g b', productId: 'p' },
+  ],
+  'giveaway:enter': [{ roomId: 'r' }, { roomId: 'r', giveawayId: 'g', route: 'back-door' }],
+  'giveaway:draw': [{ roomId: 'r' }],
+  'giveaway:audit': [{ roomId: 'r', giveawayId: 7 }],
   'moderation:held': [{}, { roomId: 'a b' }],
   'moderation:review': [
     { roomId: 'r', messageId: 'm' },

@@ -35,6 +35,7 @@ function setup() {
       reset: () => undefined,
       dropStock: () => undefined,
       auctionState: () => undefined,
+      giveawayState: () => undefined,
       failed: () => undefined,
       wake: (room) => due.add(room),
     },

@@ -11,6 +11,7 @@ export type {
   AuctionFields,
   DropFields,
   DropResult,
+  GiveawayFields,
   RoomEventMap,
   StreamFields,
 } from './room-events.js';
@@ -31,9 +32,11 @@ export * from './protocol/fold.js';
 export { PROTOCOL_VERSION } from './protocol/version.js';
 export { drawLottery, lotteryTicket } from './protocol/lottery.js';
 export { compareAuctionStates } from './protocol/auction-order.js';
+export { compareGiveawayStates } from './protocol/giveaway-order.js';
 export type * from './protocol/schemas.js';
 export type * from './protocol/drops.js';
 export type * from './protocol/auctions.js';
+export type * from './protocol/giveaways.js';
 export type * from './protocol/events.js';
 export type * from './protocol/media.js';
 export type * from './protocol/queue.js';

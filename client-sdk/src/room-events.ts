@@ -18,6 +18,9 @@ export type DropResult = { dropId: string } & (
 /** What a host sets when creating an auction. */
 export type AuctionFields = Omit<ClientRequest<'auction:create'>, 'roomId'>;
 
+/** What a host sets when opening a giveaway. */
+export type GiveawayFields = Omit<ClientRequest<'giveaway:create'>, 'roomId'>;
+
 /** What a host sets when creating a drop. */
 export type DropFields = Omit<ClientRequest<'drop:create'>, 'roomId'>;
 
@@ -94,6 +97,13 @@ export interface RoomEventMap {
   'auction:outbid': (notice: ServerPayload<'auction:outbid'>) => void;
   /** This buyer won an auction: the item is held for them at the winning price (check out with `drops.checkout`). */
   'auction:won': (state: ServerPayload<'auction:update'>) => void;
+  /**
+   * A giveaway changed (opened, closed, drawn with its seed revealed, a prize claimed or drawn
+   * again; its entry count at most twice a second): `state.giveaways` holds the newest.
+   */
+  'giveaway:update': (state: ServerPayload<'giveaway:update'>) => void;
+  /** This user won a giveaway: the prize is held for them at 0 until `claimBy` (claim it with `drops.checkout`). */
+  'giveaway:won': (state: ServerPayload<'giveaway:update'>) => void;
   /** The simulcast layers a watched video now arrives in (lower when bandwidth drops). */
   'media:layers': (event: ServerPayload<'media:layers'>) => void;
 }

@@ -9,7 +9,13 @@ import type {
   SanctionKind,
   StreamInfo,
 } from './protocol/index.js';
-import type { AuctionFields, DropFields, DropResult, StreamFields } from './room-events.js';
+import type {
+  AuctionFields,
+  DropFields,
+  DropResult,
+  GiveawayFields,
+  StreamFields,
+} from './room-events.js';
 
 /** A room's commands, one namespace per feature (named as in the protocol and the server). */
 export interface RoomFeatures {
@@ -108,6 +114,20 @@ export interface RoomFeatures {
     get(auctionId: string): Promise<ClientResponse<'auction:get'>>;
     /** Milliseconds left on the server's clock (0 once ended; null before the start or unknown). */
     timeLeft(auctionId: string): number | null;
+  };
+  /** Giveaways: the room's are in `room.state.giveaways`, kept newest by `giveaway:update`. */
+  readonly giveaways: {
+    /** Opens a giveaway of a listed product (one at a time per room). Hosts. */
+    create(giveaway: GiveawayFields): Promise<ClientResponse<'giveaway:create'>>;
+    /** Enters (once; again answers the same ticket). `free`: the no-purchase route. */
+    enter(
+      giveawayId: string,
+      route?: 'standard' | 'free',
+    ): Promise<ClientResponse<'giveaway:enter'>>;
+    /** Closes the window now and draws. Hosts. */
+    draw(giveawayId: string): Promise<ClientResponse<'giveaway:draw'>>;
+    /** The drawn giveaway's audit: check it with `verifyGiveaway(audit, userId)`. */
+    audit(giveawayId: string): Promise<ClientResponse<'giveaway:audit'>>;
   };
   readonly stream: {
     /** Edits the stream's fields (until it ends). Hosts. */
@@ -241,6 +261,13 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
         const endsAt = link.auction(auctionId)?.endsAt ?? null;
         return endsAt === null ? null : Math.max(0, endsAt - link.serverNow());
       },
+    },
+    giveaways: {
+      create: (giveaway) => link.request('giveaway:create', { roomId, ...giveaway }),
+      enter: (giveawayId, route = 'standard') =>
+        once('giveaway:enter', { roomId, giveawayId, route }),
+      draw: (giveawayId) => link.request('giveaway:draw', { roomId, giveawayId }),
+      audit: (giveawayId) => once('giveaway:audit', { roomId, giveawayId }),
     },
     stream: {
       update: (fields) => link.request('stream:create', { roomId, ...fields }),

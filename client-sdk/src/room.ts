@@ -84,6 +84,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   readonly products: RoomFeatures['products'];
   readonly drops: RoomFeatures['drops'];
   readonly auctions: RoomFeatures['auctions'];
+  readonly giveaways: RoomFeatures['giveaways'];
   readonly moderation: RoomFeatures['moderation'];
   readonly stream: RoomFeatures['stream'];
   private view: RoomView | null = null;
@@ -128,6 +129,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
     this.products = features.products;
     this.drops = features.drops;
     this.auctions = features.auctions;
+    this.giveaways = features.giveaways;
     this.moderation = features.moderation;
     this.stream = features.stream;
   }
@@ -271,6 +273,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
         return this.onAuction(p);
       case 'auction:outbid':
         return this.emit('auction:outbid', p);
+      case 'giveaway:update':
+        return this.onGiveaway(p);
       case 'room:reset':
         return this.onReset(p);
       case 'chat:reviewed':
@@ -342,6 +346,18 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
       after.settlement.winnerId === this.link.user()?.id
     )
       this.emit('auction:won', state);
+  }
+
+  private onGiveaway(state: ServerPayload<'giveaway:update'>): void {
+    const find = () => this.view?.giveaways.find((g) => g.giveawayId === state.giveawayId);
+    const before = find();
+    this.update({ type: 'giveaway:update', ...state }, () => undefined);
+    const after = find();
+    if (after === before) return;
+    this.emit('giveaway:update', state);
+    const me = this.link.user()?.id;
+    const won = (g: typeof after) => g?.prizes.some((p) => p.userId === me && p.holdId !== null);
+    if (me !== undefined && won(after) && !won(before)) this.emit('giveaway:won', state);
   }
 
   private onStock(stock: ServerPayload<'drop:stock'>): void {
@@ -481,6 +497,8 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
           // nor are bids
           for (const auction of result.auctions)
             this.onAuction({ roomId: this.id, serverTime: result.serverTime, ...auction });
+          for (const giveaway of result.giveaways)
+            this.onGiveaway({ roomId: this.id, serverTime: result.serverTime, ...giveaway });
           this.emit('room:resumed', { missed: replayed });
           this.update(
             { type: 'room:viewers', roomId: this.id, seq: result.seq, count: result.viewers },
@@ -566,6 +584,7 @@ export const ROOM_EVENTS = [
   'drop:stock',
   'auction:update',
   'auction:outbid',
+  'giveaway:update',
   'room:reset',
   'chat:reviewed',
   'room:removed',

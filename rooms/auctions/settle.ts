@@ -9,10 +9,8 @@ import type { ClaimAnswer, DropDefinition, InventoryPort } from '../ports/invent
  * and its hold lasts as long: nobody else can claim the unit while it is held, nor after.
  */
 
-const SETTLEMENT_PREFIX = 'auction-';
-export const settlementDropId = (auctionId: string) => `${SETTLEMENT_PREFIX}${auctionId}`;
-/** A drop an auction became: its unit is the winner's, and no host may make one by hand. */
-export const isSettlementDrop = (dropId: string) => dropId.startsWith(SETTLEMENT_PREFIX);
+/** The drop an auction becomes (its prefix is reserved: see `isReservedDrop`). */
+export const settlementDropId = (auctionId: string) => `auction-${auctionId}`;
 
 export type Settlement =
   | { outcome: 'not_ended' | 'unsold' }

@@ -1,6 +1,7 @@
 import type {
   AuctionState,
   DropStock,
+  GiveawayState,
   RoomEvent,
   RoomSnapshot,
 } from '../../client-sdk/src/protocol/index.js';
@@ -36,6 +37,8 @@ export interface Output<Room> {
   dropStock(roomId: string, stock: DropStock): void;
   /** An auction's state (control lane), with the server's time when sent. */
   auctionState(roomId: string, state: AuctionState, serverTime: number): void;
+  /** A giveaway's state (control lane), with the server's time when sent. */
+  giveawayState(roomId: string, state: GiveawayState, serverTime: number): void;
   /** Something in the background failed (logged; nothing is lost, the next change retries). */
   failed(roomId: string, error: unknown): void;
   /** The room restarted from the store (new epoch or lost events): clients must join again. */
@@ -75,6 +78,7 @@ export type RoomEngine = Pick<
   | 'moderation'
   | 'waitingRoom'
   | 'auctions'
+  | 'giveaways'
   | 'merchantOutbox'
 >;
 
@@ -117,6 +121,7 @@ export type JoinOutcome =
       serverTime: number;
       drops: DropStock[];
       auctions: AuctionState[];
+      giveaways: GiveawayState[];
     }
   | { recovered: false; snapshot: RoomSnapshot };
 

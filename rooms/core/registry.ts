@@ -52,6 +52,7 @@ export class RoomRegistry {
         if (room.members.size > 0) {
           room.drops.feed.sweep();
           room.auctions.sweep();
+          room.giveaways.sweep();
         }
     }, DROP_SWEEP_MS);
     this.dropTimer.unref();

@@ -1,4 +1,8 @@
-import type { AuctionState, DropStock } from '../../client-sdk/src/protocol/index.js';
+import type {
+  AuctionState,
+  DropStock,
+  GiveawayState,
+} from '../../client-sdk/src/protocol/index.js';
 import type { Audience } from './audience.js';
 import type { JoinOutcome, Member, ResumePoint, RoomEngine, RoomLimits } from './context.js';
 
@@ -17,6 +21,7 @@ export interface Resumable {
   /** Where the room's drops stand now (stock is not in the log). */
   readonly drops: { readonly feed: { latest(): Promise<DropStock[]> } };
   readonly auctions: { latest(): Promise<AuctionState[]> };
+  readonly giveaways: { latest(): Promise<GiveawayState[]> };
   now(): number;
 }
 
@@ -58,5 +63,6 @@ export async function resumeFrom(
     serverTime: room.now(),
     drops: await room.drops.feed.latest(),
     auctions: await room.auctions.latest(),
+    giveaways: await room.giveaways.latest(),
   };
 }

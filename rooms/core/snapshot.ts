@@ -2,6 +2,7 @@ import {
   SNAPSHOT_CHAT_LIMIT,
   type AuctionState,
   type DropStock,
+  type GiveawayState,
   type RoomSnapshot,
 } from '../../client-sdk/src/protocol/index.js';
 import { roleIn } from '../model/identity.js';
@@ -20,6 +21,7 @@ export interface Snapshotted {
   readonly audience: Audience;
   readonly drops: { readonly feed: { current(): Promise<DropStock[]> } };
   readonly auctions: { current(): Promise<AuctionState[]> };
+  readonly giveaways: { current(): Promise<GiveawayState[]> };
   now(): number;
 }
 
@@ -43,6 +45,7 @@ export async function snapshotOf(room: Snapshotted, member: Member): Promise<Roo
     pinnedProducts: [...s.pinnedProducts],
     drops: await room.drops.feed.current(),
     auctions: await room.auctions.current(),
+    giveaways: await room.giveaways.current(),
     moderators: [...s.moderators],
     role: roleIn(member.identity, room),
   };

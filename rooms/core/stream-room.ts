@@ -10,6 +10,7 @@ import { maybeNotYetSeen } from '../chat/decisions.js';
 import { RoomChat } from '../chat/room-chat.js';
 import type { RoomDrops } from '../drops/room-drops.js';
 import type { RoomAuctions } from '../auctions/room-auctions.js';
+import type { RoomGiveaways } from '../giveaways/room-giveaways.js';
 import type { Decision } from '../model/decision.js';
 import type { Identity } from '../model/identity.js';
 import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
@@ -53,6 +54,7 @@ export class StreamRoom implements RoomScope {
   readonly stream: RoomStream;
   readonly drops: RoomDrops;
   readonly auctions: RoomAuctions;
+  readonly giveaways: RoomGiveaways;
   readonly moderation: RoomModeration;
   readonly shield: RoomShield;
   /** The waiting room's settings (the line is the engine's; the server admits from it). */
@@ -91,6 +93,7 @@ export class StreamRoom implements RoomScope {
     ({
       drops: this.drops,
       auctions: this.auctions,
+      giveaways: this.giveaways,
       admission: this.admission,
     } = commerceOf(this, ctx, (identity) => this.moderation.assertMayAct(identity)));
     this.viewers = new ViewerCount(id, {
@@ -173,18 +176,20 @@ export class StreamRoom implements RoomScope {
     const load = await this.ctx.engine.history.load(this.id, RECENT_MESSAGES);
     if (!load) return false;
     this.replica.init(load);
-    await Promise.all([this.drops.load(), this.auctions.load()]);
+    await Promise.all([this.drops.load(), this.auctions.load(), this.giveaways.load()]);
     return true;
   }
 
   /** Lifecycle: a connection joined. */
-  protected onJoin(_member: Member): Promise<void> | void {
+  protected onJoin(member: Member): Promise<void> | void {
     this.viewers.mark();
+    this.giveaways.joined(member.identity);
   }
 
   /** Lifecycle: a connection left. */
-  protected onLeave(_member: Member): Promise<void> | void {
+  protected onLeave(member: Member): Promise<void> | void {
     this.viewers.mark();
+    this.giveaways.left(member.identity);
     this.ctx.release(this);
   }
 
@@ -193,6 +198,7 @@ export class StreamRoom implements RoomScope {
     this.disposed = true;
     this.drops.feed.close();
     this.auctions.close();
+    this.giveaways.close();
     this.chat.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
@@ -316,6 +322,7 @@ export class StreamRoom implements RoomScope {
     if (this.disposed) return;
     if (message.kind === 'drop') return this.drops.feed.changed(message.dropId, false);
     if (message.kind === 'auction') return this.auctions.received(message.state);
+    if (message.kind === 'giveaway') return this.giveaways.received(message.state);
     if (message.kind === 'user') {
       this.ctx.output.notice(this, message.userId, message.notice);
       return;

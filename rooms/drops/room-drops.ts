@@ -12,9 +12,8 @@ import type { Member } from '../core/context.js';
 import type { RoomScope } from '../core/scope.js';
 import { assertCanWrite, assertRole, type Identity } from '../model/identity.js';
 import type { DropDefinition } from '../ports/inventory.js';
-import { defineDrop, eligibleAt, type DropFields } from './decisions.js';
+import { defineDrop, eligibleAt, isReservedDrop, type DropFields } from './decisions.js';
 import { DropFeed } from './drop-feed.js';
-import { isSettlementDrop } from '../auctions/settle.js';
 
 /** Times a lottery's draw is computed again when entries keep arriving during it. */
 const DRAW_ATTEMPTS = 5;
@@ -26,6 +25,8 @@ export interface RoomDropsContext {
   failed(error: unknown): void;
   /** An order was written to the drop's log here (the merchant relay sends it at once). */
   logged?(dropId: string): void;
+  /** A buyer's checkout made an order (or found the one it made before). */
+  ordered?(dropId: string, buyerId: string): void;
   /** SHA-256, hex (lottery tickets and draws); `bytes` random bytes, hex (seeds, nonces). */
   sha256(text: string): string;
   randomHex(bytes: number): string;
@@ -75,8 +76,11 @@ export class RoomDrops {
   ): Promise<{ created: boolean; stock: DropStock }> {
     assertRole(identity, this.room, 'host', 'create drops');
     this.room.assertOpen();
-    if (isSettlementDrop(fields.id))
-      throw new CodedError('BAD_REQUEST', 'Drop ids starting "auction-" are for sold auctions');
+    if (isReservedDrop(fields.id))
+      throw new CodedError(
+        'BAD_REQUEST',
+        'Drop ids starting "auction-" or "giveaway-" are for auctions and giveaways',
+      );
     // a lottery's seed is fixed now and only its hash shown, until the draw reveals it
     const seed = fields.mode === 'lottery' ? this.ctx.randomHex(32) : null;
     const secrets = {
@@ -107,8 +111,11 @@ export class RoomDrops {
   async claim(member: Member, dropId: string, key: string): Promise<ClaimResult> {
     this.assertBuyer(member);
     const buyerId = member.identity.id;
-    if (isSettlementDrop(dropId))
-      throw new CodedError('FORBIDDEN', 'This item was sold at auction: it is the winner’s');
+    if (isReservedDrop(dropId))
+      throw new CodedError(
+        'FORBIDDEN',
+        'This item was won (an auction or a giveaway): it is the winner’s',
+      );
     // a known drop without an await: claims are the hot path
     const drop = this.feed.known(dropId) ?? (await this.assertOurs(dropId));
     const now = this.room.now();
@@ -144,7 +151,10 @@ export class RoomDrops {
     const buyerId = member.identity.id;
     const result = await this.inventory.checkout(dropId, holdId, buyerId, key, this.room.now());
     // an order: the merchant hears of it now (changes of state go with the relay's sweep)
-    if (result.outcome === 'ordered') this.ctx.logged?.(dropId);
+    if (result.outcome === 'ordered') {
+      this.ctx.logged?.(dropId);
+      this.ctx.ordered?.(dropId, buyerId);
+    }
     this.feed.changed(dropId, true);
     return result;
   }

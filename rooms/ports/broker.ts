@@ -1,5 +1,6 @@
 import type {
   AuctionState,
+  GiveawayState,
   RoomEvent,
   ServerPayload,
 } from '../../client-sdk/src/protocol/index.js';
@@ -15,6 +16,8 @@ export type BrokerMessage =
   | { kind: 'drop'; dropId: string }
   /** An auction of the room changed: its state as read after the change (nodes keep the newest). */
   | { kind: 'auction'; state: AuctionState }
+  /** A giveaway of the room changed: its state as read after the change. */
+  | { kind: 'giveaway'; state: GiveawayState }
   /** For one user's connections in the room, wherever they are (moderation notices). */
   | { kind: 'user'; userId: string; notice: UserNotice };
 

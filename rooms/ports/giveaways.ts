@@ -51,6 +51,9 @@ export interface GiveawayRecord {
   version: number;
 }
 
+/** A giveaway as stored, its entries counted, not listed. */
+export type GiveawaySummary = Omit<GiveawayRecord, 'entries'> & { entries: number };
+
 /**
  * Giveaways, shared by every node. Entries are atomic and once per person, on the giveaway's own
  * clock (a lagging node cannot enter anyone after the window closed); draws are computed by a
@@ -86,6 +89,8 @@ export interface GiveawayPort {
   left(giveawayId: string, ticket: string): Promise<void>;
   /** Closes the window at `now` if it is still open (the host draws early); returns its end. */
   close(giveawayId: string, now: number): Promise<number | undefined>;
+  /** The giveaway without its entries (their count only), moving its clock to `now`. */
+  summary(giveawayId: string, now: number): Promise<GiveawaySummary | undefined>;
   /** The giveaway as stored now, moving its clock to `now`. */
   record(giveawayId: string, now: number): Promise<GiveawayRecord | undefined>;
   /** Commits a draw (or re-draw) if the stored version is still `version`; true if it was. */

@@ -2,6 +2,7 @@ import type { HandlerTable } from './context.js';
 import { auctionHandlers } from './auctions.js';
 import { chatHandlers } from './chat.js';
 import { dropHandlers } from './drops.js';
+import { giveawayHandlers } from './giveaways.js';
 import { mediaHandlers } from './media.js';
 import { moderationHandlers } from './moderation.js';
 import { productHandlers } from './products.js';
@@ -16,6 +17,7 @@ export const handlers: HandlerTable = {
   ...productHandlers,
   ...dropHandlers,
   ...auctionHandlers,
+  ...giveawayHandlers,
   ...mediaHandlers,
   ...moderationHandlers,
 };

@@ -73,6 +73,8 @@ export function giveawayContract(
       expect(record?.entries).toEqual([
         { ticket: 't-ann', userId: 'ann', route: 'standard', watchedMs: 1_500, seenAt: 1_000 },
       ]);
+      expect(await b.summary(def.id, 0)).toEqual({ ...record, entries: 1 });
+      expect(await b.summary('nope', 0)).toBeUndefined();
     });
 
     it('asks a purchase unless the free route is taken, and remembers who bought in a room', async () => {

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
     description: 'The stream already lists the maximum number of products.',
   },
   DROP_NOT_FOUND: { retryable: false, description: 'No drop with this id.' },
+  GIVEAWAY_NOT_FOUND: { retryable: false, description: 'This room has no giveaway with this id.' },
   AUCTION_NOT_FOUND: { retryable: false, description: 'This room has no auction with this id.' },
   MEDIA_UNAVAILABLE: {
     retryable: true,

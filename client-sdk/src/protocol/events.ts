@@ -39,6 +39,7 @@ import {
 } from './media.js';
 import { PreQueueAudit, QueueStatus, RoomAdmission } from './queue.js';
 import { AuctionId, AuctionState, BidIncrement, BidResult } from './auctions.js';
+import { EntryResult, EntryRoute, GiveawayAudit, GiveawayId, GiveawayState } from './giveaways.js';
 import {
   HeldMessage,
   MAX_TIMEOUT_SECONDS,
@@ -80,6 +81,8 @@ export const JoinResult = z.discriminatedUnion('recovered', [
     drops: z.array(DropStock),
     /** Where each auction of the room stands now (bids are not in the room's log either). */
     auctions: z.array(AuctionState),
+    /** And each giveaway (entries are not in the log). */
+    giveaways: z.array(GiveawayState),
     pass: Pass,
   }),
   z.object({ recovered: z.literal(false), snapshot: RoomSnapshot, pass: Pass }),
@@ -410,6 +413,45 @@ export const clientEvents = {
     z.object({ ...roomRef, auctionId: AuctionId }),
     z.object({ auction: AuctionState, myMaxMinor: z.number().int().nullable() }),
   ),
+  'giveaway:create': event(
+    'Open a giveaway of a listed product (the prize) for `durationSeconds` (default 5 minutes), ' +
+      'one at a time per room. Entrants must be in the room at the draw and, if asked, have ' +
+      'watched `minWatchSeconds` and bought in the stream (or entered by the free route). The ' +
+      "draw is commit-reveal: the seed's hash is published now, the seed at the draw. Each " +
+      "winner holds the prize at price 0 for `claimSeconds`, then it is drawn again. The room's hosts.",
+    z.object({
+      ...roomRef,
+      giveawayId: GiveawayId,
+      productId: z.string().min(1).max(64),
+      winners: z.number().int().min(1).max(100).default(1),
+      durationSeconds: z.number().int().min(10).max(86_400).default(300),
+      claimSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(7 * 86_400)
+        .default(600),
+      minWatchSeconds: z.number().int().min(0).max(86_400).default(0),
+      purchaseRequired: z.boolean().default(false),
+    }),
+    z.object({ created: z.boolean(), giveaway: GiveawayState }),
+  ),
+  'giveaway:enter': event(
+    'Enter a giveaway (once; again gives the same ticket). `route: "free"` is the no-purchase ' +
+      'route when the giveaway asks for a purchase.',
+    z.object({ ...roomRef, giveawayId: GiveawayId, route: EntryRoute.default('standard') }),
+    EntryResult,
+  ),
+  'giveaway:draw': event(
+    "Close the window now and draw (before its end). The room's hosts.",
+    z.object({ ...roomRef, giveawayId: GiveawayId }),
+    z.object({ giveaway: GiveawayState }),
+  ),
+  'giveaway:audit': event(
+    "A drawn giveaway's audit, to recompute with `verifyGiveaway()`.",
+    z.object({ ...roomRef, giveawayId: GiveawayId }),
+    GiveawayAudit,
+  ),
   'media:capabilities': event(
     "Media signalling (mediasoup), for a joined room. First: the router's RTP capabilities (load " +
       'them into a mediasoup-client Device) and the tracks the host publishes.',
@@ -625,6 +667,14 @@ export const serverEvents = {
       endsAt: z.number().int().nullable(),
     })
     .describe('Direct. Another bid took the lead from you; bid `minimumMinor` or more to lead.'),
+  'giveaway:update': GiveawayState.extend({
+    roomId: z.string(),
+    serverTime: z.number().int(),
+  }).describe(
+    'Control lane. A giveaway opened, closed, was drawn (the seed revealed), a prize was claimed ' +
+      'or drawn again; its entry count at most twice a second. Keep the newest ' +
+      '(`compareGiveawayStates`).',
+  ),
   'media:track': PublishedTrack.extend({ roomId: z.string() }).describe(
     'Direct. The host published a track: consume it (sent to connections using media in the room).',
   ),

@@ -1,5 +1,7 @@
 import { compareAuctionStates } from './auction-order.js';
 import type { AuctionState } from './auctions.js';
+import { compareGiveawayStates } from './giveaway-order.js';
+import type { GiveawayState } from './giveaways.js';
 import type { DropStock } from './drops.js';
 import type { RoomAdmission } from './queue.js';
 import type { ServerPayload } from './events.js';
@@ -128,6 +130,8 @@ export interface RoomView extends RoomControl {
   drops: DropStock[];
   /** The room's auctions, each as newest seen, in the order they were first seen. */
   auctions: AuctionState[];
+  /** The room's giveaways, likewise. */
+  giveaways: GiveawayState[];
 }
 
 /** What changes a {@link RoomView}: a room event, the viewer count, a drop's stock or an auction. */
@@ -135,7 +139,8 @@ export type RoomUpdate =
   | RoomEvent
   | ({ type: 'room:viewers' } & ServerPayload<'room:viewers'>)
   | ({ type: 'drop:stock' } & ServerPayload<'drop:stock'>)
-  | ({ type: 'auction:update' } & ServerPayload<'auction:update'>);
+  | ({ type: 'auction:update' } & ServerPayload<'auction:update'>)
+  | ({ type: 'giveaway:update' } & ServerPayload<'giveaway:update'>);
 
 /** The view a snapshot describes. */
 export function viewOf(snapshot: RoomSnapshot): RoomView {
@@ -170,6 +175,17 @@ export function reduceRoom(
           ? [...view.auctions, auction]
           : view.auctions.map((a, i) => (i === at ? auction : a));
       return { ...view, auctions };
+    }
+    case 'giveaway:update': {
+      const { roomId: _, type: __, serverTime: ___, ...giveaway } = update;
+      const at = view.giveaways.findIndex((g) => g.giveawayId === giveaway.giveawayId);
+      const held = view.giveaways[at];
+      if (held && compareGiveawayStates(giveaway, held) <= 0) return view;
+      const giveaways =
+        at < 0
+          ? [...view.giveaways, giveaway]
+          : view.giveaways.map((g, i) => (i === at ? giveaway : g));
+      return { ...view, giveaways };
     }
     case 'chat:message': {
       const chat = [...view.chat, toChatMessage(update)];

@@ -6,6 +6,8 @@ export * from './drops.js';
 export * from './auctions.js';
 export * from './auction-order.js';
 export * from './giveaway.js';
+export * from './giveaways.js';
+export * from './giveaway-order.js';
 export * from './lottery.js';
 export * from './media.js';
 export * from './text.js';

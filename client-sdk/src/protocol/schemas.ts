@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AuctionState } from './auctions.js';
 import { DropStock } from './drops.js';
+import { GiveawayState } from './giveaways.js';
 import {
   CHAT_MAX_LENGTH,
   ID_PATTERN,
@@ -262,6 +263,9 @@ export const RoomSnapshot = z
     auctions: z
       .array(AuctionState)
       .describe("The room's auctions: current bid, leader, bid count and end, by creation"),
+    giveaways: z
+      .array(GiveawayState)
+      .describe("The room's giveaways: window, entries, and once drawn the winners, by creation"),
     moderators: z
       .array(z.string())
       .describe("Users the host made moderators of this room (besides the token's roles)"),

@@ -5,6 +5,7 @@ import type {
   GiveawayEntryRecord,
   GiveawayPort,
   GiveawayRecord,
+  GiveawaySummary,
 } from '../../../rooms/index.js';
 
 interface Kept {
@@ -92,6 +93,11 @@ export class MemoryGiveaways implements GiveawayPort {
     if (!kept) return Promise.resolve(undefined);
     kept.closesAt = Math.min(kept.closesAt, this.clockAt(kept, now));
     return Promise.resolve(kept.closesAt);
+  }
+
+  async summary(giveawayId: string, now: number): Promise<GiveawaySummary | undefined> {
+    const record = await this.record(giveawayId, now);
+    return record && { ...record, entries: record.entries.length };
   }
 
   record(giveawayId: string, now: number): Promise<GiveawayRecord | undefined> {

@@ -101,6 +101,15 @@ return { redis.call('HGET', K_G, 'def'), redis.call('HGET', K_G, 'closes'), d(no
   redis.call('HGET', K_G, 'draw') or '', redis.call('HGET', K_G, 'ver'),
   redis.call('HGETALL', K_E), redis.call('HGETALL', K_SEEN), redis.call('HGETALL', K_WATCH) }`,
   },
+  /** ARGV now → [def, closesAt, clock, draw JSON or '', version, entries], or nil. */
+  giveawaySummary: {
+    numberOfKeys: GIVEAWAY_KEYS,
+    lua: `${PRELUDE}
+if redis.call('EXISTS', K_G) == 0 then return nil end
+local now = clock(tonumber(ARGV[1]))
+return { redis.call('HGET', K_G, 'def'), redis.call('HGET', K_G, 'closes'), d(now),
+  redis.call('HGET', K_G, 'draw') or '', redis.call('HGET', K_G, 'ver'), redis.call('HLEN', K_E) }`,
+  },
   /** ARGV version, draw JSON → 1 if committed (the stored version was still ARGV[1]). */
   giveawayCommit: {
     numberOfKeys: GIVEAWAY_KEYS,

@@ -5,6 +5,7 @@ import type {
   GiveawayDrawRecord,
   GiveawayPort,
   GiveawayRecord,
+  GiveawaySummary,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
@@ -99,6 +100,22 @@ export class RedisGiveaways implements GiveawayPort {
       this.redis.giveawayClose(...this.keys.giveaway(giveawayId), now),
     );
     return raw === null ? undefined : Number(raw);
+  }
+
+  async summary(giveawayId: string, now: number): Promise<GiveawaySummary | undefined> {
+    const raw = (await guarded(() =>
+      this.redis.giveawaySummary(...this.keys.giveaway(giveawayId), now),
+    )) as [string, string, string, string, string, number] | null;
+    if (!raw) return undefined;
+    const [def, closes, clock, draw, version, entries] = raw;
+    return {
+      giveaway: JSON.parse(def) as GiveawayDefinition,
+      closesAt: Number(closes),
+      clock: Number(clock),
+      entries,
+      drawn: draw ? (JSON.parse(draw) as GiveawayDrawRecord) : null,
+      version: Number(version),
+    };
   }
 
   async record(giveawayId: string, now: number): Promise<GiveawayRecord | undefined> {
