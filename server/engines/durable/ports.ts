@@ -3,6 +3,7 @@ import { holdSecret } from '../../ids.js';
 import { MemoryInventory, type InventorySnapshot } from '../memory/inventory.js';
 import { MemoryMerchantOutbox, type OutboxSnapshot } from '../memory/merchant-outbox.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { trimArgs } from './replayed.js';
 
 /** Journal entries of a port after which its state replaces them (a snapshot). */
 const COMPACT_EVERY = 20_000;
@@ -100,13 +101,6 @@ export function durableInventory(journal: Journal, compactEvery = COMPACT_EVERY)
     };
   }
   return port as unknown as InventoryPort;
-}
-
-/** JSON keeps `undefined` array slots as null: optional trailing arguments are left out. */
-function trimArgs(args: unknown[]): unknown[] {
-  const out = [...args];
-  while (out.length > 0 && out.at(-1) === undefined) out.pop();
-  return out;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type AuctionSettlement,
   type AuctionView,
   type BidOptions,
+  type BidAnswer,
   type BidReply,
   type BucketState,
 } from '../../../rooms/index.js';
@@ -27,9 +28,37 @@ interface Kept {
   settlement: AuctionSettlement | null;
 }
 
+/** Kept, as JSON holds it. */
+type KeptData = Omit<Kept, 'book' | 'buckets' | 'names'> & {
+  book: Omit<AuctionBook, 'answers'> & { answers: [string, BidAnswer][] };
+  buckets: [string, BucketState][];
+  names: [string, string][];
+};
+
 /** Auctions in this process: each book is the pure state machine itself. */
 export class MemoryAuctions implements AuctionPort {
   private readonly auctions = new Map<string, Kept>();
+
+  /** Every auction, as JSON can hold it (the embedded engine's journal snapshots it). */
+  snapshot(): KeptData[] {
+    return [...this.auctions.values()].map((k) => ({
+      ...structuredClone(k),
+      book: { ...structuredClone(k.book), answers: [...k.book.answers] },
+      buckets: [...k.buckets],
+      names: [...k.names],
+    }));
+  }
+
+  restore(snapshot: unknown): void {
+    this.auctions.clear();
+    for (const k of snapshot as KeptData[])
+      this.auctions.set(k.auction.id, {
+        ...k,
+        book: { ...k.book, answers: new Map(k.book.answers) },
+        buckets: new Map(k.buckets),
+        names: new Map(k.names),
+      });
+  }
 
   createAuction(auction: AuctionDefinition, now: number): Promise<{ created: boolean }> {
     if (this.auctions.has(auction.id)) return Promise.resolve({ created: false });

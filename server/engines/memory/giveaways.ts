@@ -17,10 +17,35 @@ interface Kept {
   version: number;
 }
 
+type KeptData = Omit<Kept, 'entries'> & { entries: GiveawayEntryRecord[] };
+
 /** Giveaways in this process (the Redis engine's scripts do the same, step for step). */
 export class MemoryGiveaways implements GiveawayPort {
   private readonly giveaways = new Map<string, Kept>();
   private readonly buyers = new Map<string, Set<string>>();
+
+  /** Every giveaway and room's buyers, as JSON can hold them (for the embedded journal). */
+  snapshot(): { giveaways: KeptData[]; buyers: [string, string[]][] } {
+    return {
+      giveaways: [...this.giveaways.values()].map((k) => ({
+        ...structuredClone(k),
+        entries: [...k.entries.values()],
+      })),
+      buyers: [...this.buyers].map(([room, set]) => [room, [...set]]),
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const data = snapshot as ReturnType<MemoryGiveaways['snapshot']>;
+    this.giveaways.clear();
+    this.buyers.clear();
+    for (const k of data.giveaways)
+      this.giveaways.set(k.giveaway.id, {
+        ...k,
+        entries: new Map(k.entries.map((e) => [e.ticket, e])),
+      });
+    for (const [room, users] of data.buyers) this.buyers.set(room, new Set(users));
+  }
 
   createGiveaway(giveaway: GiveawayDefinition, now: number): Promise<{ created: boolean }> {
     if (this.giveaways.has(giveaway.id)) return Promise.resolve({ created: false });

@@ -3,6 +3,7 @@ import type { Engine } from '../../../rooms/index.js';
 import { join } from 'node:path';
 import { Journal } from '../durable/journal.js';
 import { durableInventory, durableOutbox } from '../durable/ports.js';
+import { durableAuctions, durableGiveaways } from '../durable/replayed.js';
 import { DurableRooms } from '../durable/rooms.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryHistory } from './history.js';
@@ -55,8 +56,8 @@ export function createMemoryEngine(
     merchantOutbox: journal ? durableOutbox(journal, now) : new MemoryMerchantOutbox(now),
     moderation: new MemoryModeration(),
     waitingRoom: new MemoryWaitingRoom(),
-    auctions: new MemoryAuctions(),
-    giveaways: new MemoryGiveaways(),
+    auctions: journal ? durableAuctions(journal) : new MemoryAuctions(),
+    giveaways: journal ? durableGiveaways(journal) : new MemoryGiveaways(),
     policies: new MemoryPolicyStore(),
     mediaBus: new MemoryMediaBus(new MemoryMediaHub(now)),
     // a journal that failed to commit stops the node taking traffic (it restarts from its file)
