@@ -3,7 +3,8 @@
  * baselines in the same run (alternating their order), prints a table and updates its section
  * of BENCHMARKS.md. Scenarios: fanout, idle, flood, reconnect, crossnode (fan-out over two nodes
  * and Redis) and relay (node-to-node fan-out against socket.io's Redis adapters, across a Redis
- * restart). drop-burst (claims against a drop, memory and Redis, against a naive socket.io handler).
+ * restart). drop-burst (claims against a drop, memory and Redis, against a naive socket.io handler),
+ * auction-snipe (a crowd of max bids in an auction's last seconds, likewise).
  *
  *   npm run bench -- fanout --subscribers 10000
  *   npm run bench -- crossnode --subscribers 10000

@@ -1,5 +1,5 @@
 /**
- * A claim worker process: holds many signed-in buyers (socket.io's wire protocol over the minimal
+ * A claim worker process (claims, or bids in an auction): holds many signed-in buyers (socket.io's wire protocol over the minimal
  * WebSocket client, so one load core can offer tens of thousands of claims a second), each joined
  * to the drop's room, and fires their claims at a given instant, all at once or paced at a rate.
  * It counts the answers by outcome, the claims never answered, and each claim's latency (send to
@@ -127,11 +127,19 @@ async function burst(m: Extract<ToClaimer, { type: 'burst' }>): Promise<void> {
     const key = `${m.runId}-${offset + (n % live.length)}-${round}`;
     const sentAt = Date.now();
     firstSentAt = Math.min(firstSentAt, sentAt);
-    const claimed = client.request('drop:claim', {
-      roomId: m.roomId,
-      dropId: m.dropId,
-      idempotencyKey: key,
-    });
+    // a bid: every buyer's maximum its own (spread over the range, none equal)
+    const claimed = m.bid
+      ? client.request('auction:bid', {
+          roomId: m.roomId,
+          auctionId: m.bid.auctionId,
+          maxMinor: m.bid.baseMinor + (((offset + n) * 7_919) % m.bid.spread) * 10,
+          idempotencyKey: key,
+        })
+      : client.request('drop:claim', {
+          roomId: m.roomId,
+          dropId: m.dropId,
+          idempotencyKey: key,
+        });
     // checkout mode: a hold is checked out at once, and what is timed is the checkout
     let checkoutSentAt = sentAt;
     const answer = !m.checkout

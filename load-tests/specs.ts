@@ -10,6 +10,7 @@ import { reconnect, type ReconnectResult } from './scenarios/reconnect.js';
 import { relay, type RelayResult } from './scenarios/relay.js';
 import type { BenchSpec } from './lib/bench-spec.js';
 import { connectCostSpec, flashCrowdSpec } from './specs-surge.js';
+import { auctionSnipeSpec } from './specs-auction.js';
 
 type Values = Record<string, string>;
 
@@ -647,6 +648,7 @@ export const SPECS = {
   fuzz: fuzzSpec,
   'drop-burst': dropBurstSpec,
   'drop-checkout': dropCheckoutSpec,
+  'auction-snipe': auctionSnipeSpec,
   fanout: fanoutSpec,
   crossnode: crossnodeSpec,
   relay: relaySpec,

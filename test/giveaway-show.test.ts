@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyGiveaway, type Room } from '../client-sdk/src/index.js';
 import type { GiveawayState } from '../client-sdk/src/protocol/index.js';
-import { until } from './helpers/events.js';
+import { eventuallyAsync, until } from './helpers/events.js';
 import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { startNodes, useServers, type TestServer } from './helpers/server.js';
@@ -159,5 +159,37 @@ describe('giveaways in a show', () => {
     });
     await expect(bob.giveaways.draw('buyers')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(ann.giveaways.audit('buyers')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  });
+
+  it('on two nodes, an entrant another node sees is present at the draw; one who joined too late has not watched long enough', async () => {
+    let clock = Date.now();
+    const servers = await startNodes(start, redis, 2, {}, { now: () => clock });
+    // ann has watched for two minutes on node 1 when she enters; bob arrives on node 0 and enters
+    const { host, rooms } = await showOn([servers[1]!], ['ann']);
+    const ann = rooms[0]!;
+    await host.giveaways.create({
+      giveawayId: 'watchers',
+      productId: SNEAKER.id,
+      minWatchSeconds: 60,
+    });
+    clock += 120_000;
+    expect(await ann.giveaways.enter('watchers')).toMatchObject({ outcome: 'entered' });
+    const bob = await (await servers[0]!.client({ sub: 'bob' })).join('show');
+    expect(await bob.giveaways.enter('watchers')).toMatchObject({ outcome: 'entered' });
+    // later than an entry's own sighting counts: node 1 must report ann as still there
+    clock += 8_000;
+    const store = servers[0]!.app.internals.engine.giveaways;
+    await eventuallyAsync(async () => {
+      const record = await store.record('watchers', 0);
+      return record?.entries.find((e) => e.userId === 'ann')?.seenAt === clock;
+    }, 10_000);
+    const hostOn0 = await (await servers[0]!.client({ sub: 'hana', role: 'host' })).join('show');
+    const drawn = (await hostOn0.giveaways.draw('watchers')).giveaway;
+    expect(drawn.prizes.map((p) => p.userId)).toEqual(['ann']);
+    const audit = await bob.giveaways.audit('watchers');
+    const ticketOf = (user: string) => sha(`watchers:${user}`).slice(0, 32);
+    expect(audit.entries.find((e) => e.ticket === ticketOf('bob'))?.eligible).toBe(false);
+    expect(audit.entries.find((e) => e.ticket === ticketOf('ann'))?.eligible).toBe(true);
+    expect(await verifyGiveaway(audit, 'bob')).toEqual({ ok: true, won: false });
   });
 });

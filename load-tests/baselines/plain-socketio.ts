@@ -38,6 +38,7 @@ const stock = new Map<string, number>();
 const bought = new Set<string>();
 const answers = new Map<string, { ok: true; outcome: string }>();
 const stockRooms = new Map<string, string>();
+const auctions = new Map<string, { price: number; leader: string | null; bids: number }>();
 setInterval(() => {
   for (const [dropId, roomId] of stockRooms)
     io.to(roomId).emit('drop:stock', { roomId, dropId, remaining: stock.get(dropId) ?? 0 });
@@ -71,6 +72,41 @@ io.on('connection', (socket) => {
         answers.set(key, answer);
       }
       ack?.(answer);
+    },
+  );
+
+  // an auction the way a quick in-memory handler would: the highest amount leads (no increments,
+  // no max bids, no clock of its own, no durability); each new leader is broadcast to the room
+  socket.on(
+    'auction:create',
+    (
+      p: { roomId: string; auctionId: string; startingMinor?: number },
+      ack?: (r: unknown) => void,
+    ) => {
+      auctions.set(p.auctionId, { price: p.startingMinor ?? 100, leader: null, bids: 0 });
+      ack?.({ ok: true, created: true });
+    },
+  );
+  socket.on(
+    'auction:bid',
+    (
+      p: { roomId: string; auctionId: string; maxMinor: number; idempotencyKey: string },
+      ack?: (r: unknown) => void,
+    ) => {
+      const key = `${socket.id}:${p.idempotencyKey}`;
+      let answer = answers.get(key);
+      const auction = auctions.get(p.auctionId);
+      if (!answer && auction) {
+        if (p.maxMinor > auction.price) {
+          auction.price = p.maxMinor;
+          auction.leader = socket.id;
+          auction.bids++;
+          io.to(p.roomId).emit('auction:update', { roomId: p.roomId, ...auction });
+          answer = { ok: true, outcome: 'leading' };
+        } else answer = { ok: true, outcome: 'too_low' };
+        answers.set(key, answer);
+      }
+      ack?.(answer ?? { ok: false, error: { code: 'AUCTION_NOT_FOUND' } });
     },
   );
 

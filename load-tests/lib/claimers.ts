@@ -28,6 +28,8 @@ export type ToClaimer =
       runId: string;
       /** Check out every hold at once (the latency is then the checkout's). */
       checkout: boolean;
+      /** Bid in this auction instead of claiming (each buyer a maximum of its own). */
+      bid?: { auctionId: string; baseMinor: number; spread: number } | undefined;
     }
   | { type: 'close' };
 
@@ -104,6 +106,7 @@ export class ClaimerPool {
     claimsPerClient?: number;
     timeoutMs?: number;
     checkout?: boolean;
+    bid?: { auctionId: string; baseMinor: number; spread: number };
   }): Promise<BurstReport> {
     const runId = `r${Date.now().toString(36)}`;
     const rate = (plan.rate ?? 0) / this.children.length;
@@ -119,6 +122,7 @@ export class ClaimerPool {
           timeoutMs: plan.timeoutMs ?? 30_000,
           runId,
           checkout: plan.checkout ?? false,
+          bid: plan.bid,
         } satisfies ToClaimer);
         return next(child, 'done');
       }),

@@ -9,6 +9,7 @@ import type { RoomScope } from '../core/scope.js';
 import { assertCanWrite, assertRole, roleIn, type Identity } from '../model/identity.js';
 import type { AuctionDefinition, AuctionSettlement, AuctionView } from '../ports/auctions.js';
 import type { UserNotice } from '../ports/broker.js';
+import { StateFeed } from '../core/state-feed.js';
 import { defineAuction, stateOf, type AuctionFields } from './decisions.js';
 import { settleAuction } from './settle.js';
 import { nextValidBid } from './increments.js';
@@ -29,16 +30,16 @@ export interface RoomAuctionsContext {
 
 interface Tracked {
   auction: AuctionDefinition;
-  /** The newest state this node has sent (from here or another node). */
-  sent: AuctionState | undefined;
-  reading: boolean;
-  again: boolean;
-  /** A change made here is waiting to be read: the read is shared with the other nodes. */
-  share: boolean;
   /** Fires at the end this node last saw. */
   timer: ReturnType<typeof setTimeout> | undefined;
   settling: Promise<void> | undefined;
 }
+
+/**
+ * While bids keep coming, an auction's state goes to the room at most this often (the newest;
+ * the last one always goes); its start, end and settlement go at once.
+ */
+export const UPDATE_INTERVAL_MS = 100;
 
 /** How long after a failed settlement it is tried again. */
 const SETTLE_RETRY_MS = 1_000;
@@ -52,11 +53,35 @@ const SETTLE_RETRY_MS = 1_000;
 export class RoomAuctions {
   private readonly tracked = new Map<string, Tracked>();
   private closed = false;
+  /** The newest state of each auction, as sent here. */
+  private readonly feed: StateFeed<AuctionState>;
 
   constructor(
     private readonly room: RoomScope,
     private readonly ctx: RoomAuctionsContext,
-  ) {}
+  ) {
+    this.feed = new StateFeed<AuctionState>({
+      read: async (id) => {
+        const tracked = this.tracked.get(id);
+        return tracked && this.read(tracked);
+      },
+      compare: compareAuctionStates,
+      send: (id, state) => {
+        ctx.send(state);
+        const tracked = this.tracked.get(id);
+        if (tracked) this.armEnd(tracked, state);
+      },
+      share: (state) => {
+        room.engine.broker
+          .publish(room.id, { kind: 'auction', state })
+          .catch((error: unknown) => ctx.failed(error));
+      },
+      failed: (error) => ctx.failed(error),
+      now: () => room.now(),
+      intervalMs: UPDATE_INTERVAL_MS,
+      urgent: (next, last) => next.phase !== last.phase || next.settled !== last.settled,
+    });
+  }
 
   private get store() {
     return this.room.engine.auctions;
@@ -73,7 +98,10 @@ export class RoomAuctions {
   /** What the room was last sent of each auction (read for one not sent yet). */
   async latest(): Promise<AuctionState[]> {
     const states = await Promise.all(
-      [...this.tracked.values()].map((t) => (t.sent ? Promise.resolve(t.sent) : this.read(t))),
+      [...this.tracked.values()].map((t) => {
+        const sent = this.feed.sent(t.auction.id);
+        return sent ? Promise.resolve(sent) : this.read(t);
+      }),
     );
     return states.filter((s): s is AuctionState => s !== undefined);
   }
@@ -179,24 +207,22 @@ export class RoomAuctions {
       this.changed(state.auctionId, false);
       return;
     }
-    this.offer(tracked, state);
+    this.feed.offer(state.auctionId, state);
   }
 
   /** Re-reads every auction not yet settled (ends and settlements go by the clock). */
   sweep(): void {
-    for (const [id, t] of this.tracked) if (!t.sent?.settled) this.changed(id, false);
+    for (const id of this.tracked.keys()) if (!this.feed.sent(id)?.settled) this.changed(id, false);
   }
 
   close(): void {
     this.closed = true;
+    this.feed.close();
     for (const t of this.tracked.values()) clearTimeout(t.timer);
     this.tracked.clear();
   }
 
-  /**
-   * An auction changed here (`local`) or may have: read it (one read at a time; a change during a
-   * read reads again), send it here and, when local, to the other nodes.
-   */
+  /** An auction changed here (`local`: the other nodes hear of it too) or may have: read it. */
   private changed(auctionId: string, local: boolean): void {
     if (this.closed) return;
     const tracked = this.tracked.get(auctionId);
@@ -206,33 +232,14 @@ export class RoomAuctions {
         .catch((error: unknown) => this.ctx.failed(error));
       return;
     }
-    tracked.share ||= local;
-    if (tracked.reading) tracked.again = true;
-    else void this.refresh(tracked);
-  }
-
-  private async refresh(tracked: Tracked): Promise<void> {
-    tracked.reading = true;
-    tracked.again = false;
-    const local = tracked.share;
-    tracked.share = false;
-    try {
-      const state = await this.read(tracked);
-      if (state && this.offer(tracked, state) && local) this.share(state);
-    } catch (error) {
-      this.ctx.failed(error);
-    } finally {
-      tracked.reading = false;
-      if (askedAgain(tracked) && !this.closed) void this.refresh(tracked);
-    }
+    this.feed.changed(auctionId, local);
   }
 
   /** Reads, sends and shares an auction now; returns its state. */
   private async publish(auctionId: string): Promise<AuctionState> {
-    const tracked = this.tracked.get(auctionId) ?? this.entry(await this.assertOurs(auctionId));
-    const state = await this.read(tracked);
+    if (!this.tracked.has(auctionId)) this.entry(await this.assertOurs(auctionId));
+    const state = await this.feed.publish(auctionId);
     if (!state) throw notFound(auctionId, this.room.id);
-    if (this.offer(tracked, state)) this.share(state);
     return state;
   }
 
@@ -240,22 +247,6 @@ export class RoomAuctions {
     const view = await this.store.auctionView(tracked.auction.id, this.room.now());
     if (view) this.watch(tracked, view);
     return view && stateOf(view);
-  }
-
-  /** Sends `state` here if it is newer than what was sent; true if it was. */
-  private offer(tracked: Tracked, state: AuctionState): boolean {
-    if (this.closed) return false;
-    if (tracked.sent && compareAuctionStates(state, tracked.sent) <= 0) return false;
-    tracked.sent = state;
-    this.ctx.send(state);
-    this.armEnd(tracked, state);
-    return true;
-  }
-
-  private share(state: AuctionState): void {
-    this.room.engine.broker
-      .publish(this.room.id, { kind: 'auction', state })
-      .catch((error: unknown) => this.ctx.failed(error));
   }
 
   /** An ended auction not settled yet is settled (once at a time here). */
@@ -342,15 +333,7 @@ export class RoomAuctions {
   private entry(auction: AuctionDefinition): Tracked {
     let tracked = this.tracked.get(auction.id);
     if (!tracked) {
-      tracked = {
-        auction,
-        sent: undefined,
-        reading: false,
-        again: false,
-        share: false,
-        timer: undefined,
-        settling: undefined,
-      };
+      tracked = { auction, timer: undefined, settling: undefined };
       this.tracked.set(auction.id, tracked);
     }
     return tracked;
@@ -372,9 +355,6 @@ export class RoomAuctions {
       : notFound(auctionId, this.room.id);
   }
 }
-
-/** Read after an await: another change may have asked meanwhile. */
-const askedAgain = (tracked: Tracked): boolean => tracked.again;
 
 const notFound = (auctionId: string, roomId: string) =>
   new CodedError('AUCTION_NOT_FOUND', `No auction ${auctionId} in room ${roomId}`);

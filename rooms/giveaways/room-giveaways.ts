@@ -7,6 +7,7 @@ import {
 } from '../../client-sdk/src/protocol/index.js';
 import type { Member } from '../core/context.js';
 import type { RoomScope } from '../core/scope.js';
+import { StateFeed } from '../core/state-feed.js';
 import { assertCanWrite, assertRole, type Identity } from '../model/identity.js';
 import type { GiveawayDefinition } from '../ports/giveaways.js';
 import { publishedDraw, type EntryRoute } from './book.js';
@@ -27,12 +28,6 @@ export interface RoomGiveawaysContext {
 
 interface Tracked {
   giveaway: GiveawayDefinition;
-  sent: GiveawayState | undefined;
-  reading: boolean;
-  again: boolean;
-  share: boolean;
-  /** An entry-count update waits (entries go out at most every {@link ENTRIES_INTERVAL_MS}). */
-  timer: ReturnType<typeof setTimeout> | undefined;
   drawing: Promise<void> | undefined;
   /** Tickets of this node's users, computed once. */
   tickets: Map<string, string>;
@@ -55,11 +50,34 @@ export class RoomGiveaways {
   private lastSeenAt = 0;
   /** Connections here per signed-in user: the entrants this node reports as present. */
   private readonly here = new Map<string, number>();
+  /** The newest state of each giveaway, as sent here. */
+  private readonly feed: StateFeed<GiveawayState>;
 
   constructor(
     private readonly room: RoomScope,
     private readonly ctx: RoomGiveawaysContext,
-  ) {}
+  ) {
+    this.feed = new StateFeed<GiveawayState>({
+      read: async (id) => {
+        const tracked = this.tracked.get(id);
+        return tracked && this.read(tracked);
+      },
+      compare: compareGiveawayStates,
+      send: (_id, state) => ctx.send(state),
+      share: (state) => {
+        room.engine.broker
+          .publish(room.id, { kind: 'giveaway', state })
+          .catch((error: unknown) => ctx.failed(error));
+      },
+      failed: (error) => ctx.failed(error),
+      now: () => room.now(),
+      intervalMs: ENTRIES_INTERVAL_MS,
+      urgent: (next, last) =>
+        next.phase !== last.phase ||
+        next.version !== last.version ||
+        next.prizes.some((p, i) => p.claimed !== last.prizes[i]?.claimed),
+    });
+  }
 
   private get store() {
     return this.room.engine.giveaways;
@@ -72,7 +90,10 @@ export class RoomGiveaways {
 
   async latest(): Promise<GiveawayState[]> {
     const states = await Promise.all(
-      [...this.tracked.values()].map((t) => (t.sent ? Promise.resolve(t.sent) : this.read(t))),
+      [...this.tracked.values()].map((t) => {
+        const sent = this.feed.sent(t.giveaway.id);
+        return sent ? Promise.resolve(sent) : this.read(t);
+      }),
     );
     return states.filter((s): s is GiveawayState => s !== undefined);
   }
@@ -147,7 +168,7 @@ export class RoomGiveaways {
     if (!answer) throw notFound(giveawayId, this.room.id);
     if (answer.outcome === 'own_giveaway')
       throw new CodedError('FORBIDDEN', 'Hosts cannot enter their own giveaways');
-    if (answer.outcome === 'entered') this.countLater(tracked);
+    if (answer.outcome === 'entered') this.changed(giveawayId, true);
     return answer.outcome === 'entered' || answer.outcome === 'already_entered'
       ? { outcome: answer.outcome, ticket: answer.ticket }
       : { outcome: answer.outcome };
@@ -188,13 +209,13 @@ export class RoomGiveaways {
     if (this.closed) return;
     const tracked = this.tracked.get(state.giveawayId);
     if (!tracked) return this.changed(state.giveawayId, false);
-    this.offer(tracked, state);
+    this.feed.offer(state.giveawayId, state);
   }
 
   /** A prize drop's hold was checked out, or may have been: look again. */
   prizeChanged(dropId: string): void {
-    for (const [id, t] of this.tracked)
-      if (t.sent?.prizes.some((p) => p.dropId === dropId)) this.changed(id, true);
+    for (const id of this.tracked.keys())
+      if (this.feed.sent(id)?.prizes.some((p) => p.dropId === dropId)) this.changed(id, true);
   }
 
   /** A connection joined the room here. */
@@ -212,7 +233,8 @@ export class RoomGiveaways {
     }
     this.here.delete(userId);
     for (const t of this.tracked.values()) {
-      if (t.sent?.phase !== 'open' && t.sent?.phase !== 'closed') continue;
+      const phase = this.feed.sent(t.giveaway.id)?.phase;
+      if (phase !== 'open' && phase !== 'closed') continue;
       const ticket = t.tickets.get(userId);
       if (ticket) this.store.left(t.giveaway.id, ticket).catch((e: unknown) => this.ctx.failed(e));
     }
@@ -229,7 +251,7 @@ export class RoomGiveaways {
     const report = now - this.lastSeenAt >= SEEN_EVERY_MS;
     if (report) this.lastSeenAt = now;
     for (const t of this.tracked.values()) {
-      const state = t.sent;
+      const state = this.feed.sent(t.giveaway.id);
       if (!state) continue;
       if (report && (state.phase === 'open' || state.phase === 'closed'))
         void this.reportSeen(t).catch((e: unknown) => this.ctx.failed(e));
@@ -242,7 +264,7 @@ export class RoomGiveaways {
 
   close(): void {
     this.closed = true;
-    for (const t of this.tracked.values()) clearTimeout(t.timer);
+    this.feed.close();
     this.tracked.clear();
     this.here.clear();
   }
@@ -286,40 +308,12 @@ export class RoomGiveaways {
         .catch((error: unknown) => this.ctx.failed(error));
       return;
     }
-    tracked.share ||= local;
-    if (tracked.reading) tracked.again = true;
-    else void this.refresh(tracked);
-  }
-
-  /** Entries go out at most every {@link ENTRIES_INTERVAL_MS}. */
-  private countLater(t: Tracked): void {
-    if (t.timer || this.closed) return;
-    t.timer = setTimeout(() => {
-      t.timer = undefined;
-      this.changed(t.giveaway.id, true);
-    }, ENTRIES_INTERVAL_MS);
-  }
-
-  private async refresh(t: Tracked): Promise<void> {
-    t.reading = true;
-    t.again = false;
-    const local = t.share;
-    t.share = false;
-    try {
-      const state = await this.read(t);
-      if (state && this.offer(t, state) && local) this.share(state);
-    } catch (error) {
-      this.ctx.failed(error);
-    } finally {
-      t.reading = false;
-      if (askedAgain(t) && !this.closed) void this.refresh(t);
-    }
+    this.feed.changed(giveawayId, local);
   }
 
   private async publish(t: Tracked): Promise<GiveawayState> {
-    const state = await this.read(t);
+    const state = await this.feed.publish(t.giveaway.id);
     if (!state) throw notFound(t.giveaway.id, this.room.id);
-    if (this.offer(t, state)) this.share(state);
     return state;
   }
 
@@ -328,20 +322,6 @@ export class RoomGiveaways {
     return (
       summary && giveawayStateOf(summary, await prizeStates(this.room.engine.inventory, summary))
     );
-  }
-
-  private offer(t: Tracked, state: GiveawayState): boolean {
-    if (this.closed) return false;
-    if (t.sent && compareGiveawayStates(state, t.sent) <= 0) return false;
-    t.sent = state;
-    this.ctx.send(state);
-    return true;
-  }
-
-  private share(state: GiveawayState): void {
-    this.room.engine.broker
-      .publish(this.room.id, { kind: 'giveaway', state })
-      .catch((error: unknown) => this.ctx.failed(error));
   }
 
   private async ticketOf(t: Tracked, userId: string): Promise<string> {
@@ -358,11 +338,6 @@ export class RoomGiveaways {
     if (!tracked) {
       tracked = {
         giveaway,
-        sent: undefined,
-        reading: false,
-        again: false,
-        share: false,
-        timer: undefined,
         drawing: undefined,
         tickets: new Map(),
       };
@@ -385,9 +360,6 @@ export class RoomGiveaways {
       : notFound(giveawayId, this.room.id);
   }
 }
-
-/** Read after an await: another change may have asked meanwhile. */
-const askedAgain = (t: Tracked): boolean => t.again;
 
 const notFound = (giveawayId: string, roomId: string) =>
   new CodedError('GIVEAWAY_NOT_FOUND', `No giveaway ${giveawayId} in room ${roomId}`);

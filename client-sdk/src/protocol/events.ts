@@ -655,8 +655,9 @@ export const serverEvents = {
     roomId: z.string(),
     serverTime: z.number().int(),
   }).describe(
-    'Control lane. An auction changed: created, started, each bid taken, ended, settled. Keep ' +
-      'the newest state (`compareAuctionStates`): two may arrive out of order from two servers.',
+    'Control lane. An auction changed: created, started, a bid taken, ended, settled. A change ' +
+      'of phase goes at once; while bids come, at most ten times a second (always the whole, ' +
+      'newest state). Keep the newest (`compareAuctionStates`): two may cross from two servers.',
   ),
   'auction:outbid': z
     .object({
