@@ -8,7 +8,7 @@ import {
 import { signToken, type Claims } from '../server/auth.js';
 import { startBalancer } from '../server/cluster/balancer.js';
 import { nextEvent, until } from './helpers/events.js';
-import { useServerProcesses } from './helpers/process.js';
+import { nodeEnv, useServerProcesses } from './helpers/process.js';
 import { SNEAKER } from './helpers/products.js';
 import { useRedis } from './helpers/redis.js';
 import { TEST_SECRET } from './helpers/server.js';
@@ -53,15 +53,7 @@ async function inLanes<T, R>(items: T[], lanes: number, task: (item: T) => Promi
 describe('sniping an auction: three server processes on one Redis', () => {
   it('2,000 bidders snipe the last second of a 15-second sudden-death auction while a node is SIGKILLed: every bid answered, one winner, the highest maximum, every view the same', async () => {
     const prefix = redis.prefix();
-    const env = (i: number) => ({
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: prefix,
-      NODE_ID: `node${i}`,
-      CONNECTION_EVENTS_PER_SECOND: '10000',
-      CONNECTION_EVENTS_BURST: '10000',
-      USER_EVENTS_PER_SECOND: '10000',
-      USER_EVENTS_BURST: '10000',
-    });
+    const env = (i: number) => nodeEnv(redis, prefix, i);
     const servers = await Promise.all([0, 1, 2].map((i) => startProcess(env(i))));
     const balancer = await startBalancer(servers.map((s) => s.port));
     cleanups.push(() => balancer.close());

@@ -4,7 +4,7 @@ import { createClient, type LiveShopClient, type Room } from '../client-sdk/src/
 import { signToken, type Claims } from '../server/auth.js';
 import { startBalancer, type Balancer } from '../server/cluster/balancer.js';
 import { collect, eventuallyAsync, nextEvent, until } from './helpers/events.js';
-import { useServerProcesses } from './helpers/process.js';
+import { nodeEnv, useServerProcesses } from './helpers/process.js';
 import { useRedis } from './helpers/redis.js';
 import { TEST_SECRET } from './helpers/server.js';
 
@@ -31,20 +31,14 @@ async function client(url: string, claims: Claims): Promise<LiveShopClient> {
 describe('three server processes on one Redis', () => {
   it('lose nothing when a node is killed with SIGKILL (its clients resume elsewhere, its viewers stop counting) or when Redis restarts mid-chat', async () => {
     const prefix = redis.prefix();
-    const env = (i: number) => ({
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: prefix,
-      NODE_ID: `node${i}`,
-      PRESENCE_TTL_MS: '1500',
-      VIEWER_COUNT_INTERVAL_MS: '100',
-      CHAT_RATE_BURST: '1000',
-      CHAT_RATE_PER_SECOND: '1000',
-      CHAT_BUDGET_PER_TICK: '1000',
-      CONNECTION_EVENTS_PER_SECOND: '10000',
-      CONNECTION_EVENTS_BURST: '10000',
-      USER_EVENTS_PER_SECOND: '10000',
-      USER_EVENTS_BURST: '10000',
-    });
+    const env = (i: number) =>
+      nodeEnv(redis, prefix, i, {
+        PRESENCE_TTL_MS: '1500',
+        VIEWER_COUNT_INTERVAL_MS: '100',
+        CHAT_RATE_BURST: '1000',
+        CHAT_RATE_PER_SECOND: '1000',
+        CHAT_BUDGET_PER_TICK: '1000',
+      });
     const servers = await Promise.all([0, 1, 2].map((i) => startProcess(env(i))));
     const balancer: Balancer = await startBalancer(servers.map((s) => s.port));
     cleanups.push(() => balancer.close());

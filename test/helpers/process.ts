@@ -68,3 +68,22 @@ export function useServerProcesses(): (env?: Record<string, string>) => Promise<
       });
     });
 }
+
+/** The environment of node `i` of a many-node test on one Redis, with limits a crowd of test clients needs. */
+export function nodeEnv(
+  redis: { url: string },
+  prefix: string,
+  i: number,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    NODE_ID: `node${i}`,
+    CONNECTION_EVENTS_PER_SECOND: '10000',
+    CONNECTION_EVENTS_BURST: '10000',
+    USER_EVENTS_PER_SECOND: '10000',
+    USER_EVENTS_BURST: '10000',
+    ...extra,
+  };
+}

@@ -159,33 +159,22 @@ export function reduceRoom(
       return update.count === view.viewers ? view : { ...view, viewers: update.count };
     case 'drop:stock': {
       const { roomId: _, type: __, ...stock } = update;
-      const at = view.drops.findIndex((d) => d.dropId === stock.dropId);
-      const drops =
-        at < 0 ? [...view.drops, stock] : view.drops.map((d, i) => (i === at ? stock : d));
-      return { ...view, drops };
+      return { ...view, drops: upsert(view.drops, stock, (d) => d.dropId) };
     }
     case 'auction:update': {
       const { roomId: _, type: __, serverTime: ___, ...auction } = update;
-      const at = view.auctions.findIndex((a) => a.auctionId === auction.auctionId);
-      const held = view.auctions[at];
-      // two servers' updates may cross: an older state never replaces a newer one
-      if (held && compareAuctionStates(auction, held) <= 0) return view;
-      const auctions =
-        at < 0
-          ? [...view.auctions, auction]
-          : view.auctions.map((a, i) => (i === at ? auction : a));
-      return { ...view, auctions };
+      const auctions = upsert(view.auctions, auction, (a) => a.auctionId, compareAuctionStates);
+      return auctions === view.auctions ? view : { ...view, auctions };
     }
     case 'giveaway:update': {
       const { roomId: _, type: __, serverTime: ___, ...giveaway } = update;
-      const at = view.giveaways.findIndex((g) => g.giveawayId === giveaway.giveawayId);
-      const held = view.giveaways[at];
-      if (held && compareGiveawayStates(giveaway, held) <= 0) return view;
-      const giveaways =
-        at < 0
-          ? [...view.giveaways, giveaway]
-          : view.giveaways.map((g, i) => (i === at ? giveaway : g));
-      return { ...view, giveaways };
+      const giveaways = upsert(
+        view.giveaways,
+        giveaway,
+        (g) => g.giveawayId,
+        compareGiveawayStates,
+      );
+      return giveaways === view.giveaways ? view : { ...view, giveaways };
     }
     case 'chat:message': {
       const chat = [...view.chat, toChatMessage(update)];
@@ -205,4 +194,21 @@ export function reduceRoom(
       return { ...view, ...applyControl(view, update), seq: update.seq, chat };
     }
   }
+}
+
+/**
+ * `list` with `item` in the place of the one of its id (or added last); with `compare`, only if
+ * newer than the one held (two servers' updates may cross), else `list` itself.
+ */
+function upsert<T>(
+  list: T[],
+  item: T,
+  idOf: (t: T) => string,
+  compare?: (a: T, b: T) => number,
+): T[] {
+  const at = list.findIndex((t) => idOf(t) === idOf(item));
+  const held = list[at];
+  if (held === undefined) return [...list, item];
+  if (compare && compare(item, held) <= 0) return list;
+  return list.map((t, i) => (i === at ? item : t));
 }
