@@ -248,6 +248,34 @@ describe('auctions over sockets', () => {
       }),
     ).toMatchObject({ ok: false, error: { code: 'PRODUCT_NOT_FOUND' } });
   });
+  it('a late joiner is shown the auctions not settled and the last three settled', async () => {
+    let clock = Date.now();
+    const server = await start({}, { now: () => clock });
+    const { host } = await show([server], []);
+    const updates = watch(host);
+    for (let i = 1; i <= 5; i++)
+      await host.emitWithAck('auction:create', {
+        roomId: 'show',
+        auctionId: `lot-${i}`,
+        productId: SNEAKER.id,
+        durationSeconds: 5,
+        start: i <= 4,
+      });
+    // four end unsold and settle; the fifth was never started
+    clock += 5_000;
+    await until(host, 'auction:update', () =>
+      [1, 2, 3, 4].every((i) => updates.get(`lot-${i}`)?.settled === true),
+    );
+    const late = await server.socket({ sub: 'late' });
+    const joined = await late.emitWithAck('room:join', { roomId: 'show' });
+    const shown = joined.ok && !joined.recovered ? joined.snapshot.auctions : [];
+    expect(shown.map((a) => [a.auctionId, a.phase, a.settled])).toEqual([
+      ['lot-2', 'unsold', true],
+      ['lot-3', 'unsold', true],
+      ['lot-4', 'unsold', true],
+      ['lot-5', 'scheduled', false],
+    ]);
+  });
 });
 
 describe('auctions through the SDK', () => {

@@ -41,6 +41,9 @@ interface Tracked {
  */
 export const UPDATE_INTERVAL_MS = 100;
 
+/** Settled auctions a snapshot still shows (the latest). */
+const SHOWN_SETTLED = 3;
+
 /** How long after a failed settlement it is tried again. */
 const SETTLE_RETRY_MS = 1_000;
 
@@ -95,20 +98,33 @@ export class RoomAuctions {
     }
   }
 
-  /** What the room was last sent of each auction (read for one not sent yet). */
+  /** What the room was last sent of each auction shown (read for one not sent yet). */
   async latest(): Promise<AuctionState[]> {
-    const states = await Promise.all(
-      [...this.tracked.values()].map((t) => {
-        const sent = this.feed.sent(t.auction.id);
-        return sent ? Promise.resolve(sent) : this.read(t);
-      }),
-    );
-    return states.filter((s): s is AuctionState => s !== undefined);
+    return this.states((t) => {
+      const sent = this.feed.sent(t.auction.id);
+      return sent ? Promise.resolve(sent) : this.read(t);
+    });
   }
 
-  /** Every auction of the room as it stands now (snapshots). */
+  /** Every auction shown, as it stands now (snapshots); a settled one is final, not read again. */
   async current(): Promise<AuctionState[]> {
-    const states = await Promise.all([...this.tracked.values()].map((t) => this.read(t)));
+    return this.states((t) => {
+      const sent = this.feed.sent(t.auction.id);
+      return sent?.settled ? Promise.resolve(sent) : this.read(t);
+    });
+  }
+
+  /**
+   * The auctions a joining member is shown: every one not settled, and the last
+   * {@link SHOWN_SETTLED} settled (a show may run a hundred; its past ones are history).
+   */
+  private async states(
+    of: (t: Tracked) => Promise<AuctionState | undefined>,
+  ): Promise<AuctionState[]> {
+    const all = [...this.tracked.values()];
+    const settled = all.filter((t) => this.feed.sent(t.auction.id)?.settled);
+    const hidden = new Set(settled.slice(0, -SHOWN_SETTLED));
+    const states = await Promise.all(all.filter((t) => !hidden.has(t)).map(of));
     return states.filter((s): s is AuctionState => s !== undefined);
   }
 

@@ -88,18 +88,27 @@ export class RoomGiveaways {
     for (const id of this.tracked.keys()) this.changed(id, false);
   }
 
+  /** What the room was last sent of each giveaway shown (read for one not sent yet). */
   async latest(): Promise<GiveawayState[]> {
-    const states = await Promise.all(
-      [...this.tracked.values()].map((t) => {
-        const sent = this.feed.sent(t.giveaway.id);
-        return sent ? Promise.resolve(sent) : this.read(t);
-      }),
-    );
-    return states.filter((s): s is GiveawayState => s !== undefined);
+    return this.states((t) => {
+      const sent = this.feed.sent(t.giveaway.id);
+      return sent ? Promise.resolve(sent) : this.read(t);
+    });
   }
 
+  /** Every giveaway shown, as it stands now (snapshots). */
   async current(): Promise<GiveawayState[]> {
-    const states = await Promise.all([...this.tracked.values()].map((t) => this.read(t)));
+    return this.states((t) => this.read(t));
+  }
+
+  /** The giveaways a joining member is shown: the running one, and the last two drawn. */
+  private async states(
+    of: (t: Tracked) => Promise<GiveawayState | undefined>,
+  ): Promise<GiveawayState[]> {
+    const all = [...this.tracked.values()];
+    const drawn = all.filter((t) => this.feed.sent(t.giveaway.id)?.phase === 'drawn');
+    const hidden = new Set(drawn.slice(0, -2));
+    const states = await Promise.all(all.filter((t) => !hidden.has(t)).map(of));
     return states.filter((s): s is GiveawayState => s !== undefined);
   }
 
