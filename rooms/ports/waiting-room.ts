@@ -68,7 +68,8 @@ export interface WaitingRoomPort {
   /** Gives up a place in line, or a pass. */
   leave(roomId: string, ticket: string): Promise<void>;
   /**
-   * Admits the next in line: at most `free` minus the passes given and not used yet, and as many as
+   * Admits the next in line: at most `free` minus the seats passes hold (given and not used yet, or
+   * used a moment ago), and as many as
    * the bucket `rate` allows (null: no rate). Nobody is admitted while a pre-queue runs or waits to
    * be ordered. Each admitted ticket's pass is good for `passMs`. Returns the tickets admitted.
    */
@@ -81,7 +82,9 @@ export interface WaitingRoomPort {
   ): Promise<string[]>;
   /**
    * Joins with a ticket: true when its turn came and its pass is good (not expired unused, or used
-   * within `keepMs`, for a viewer coming back); it then counts as a viewer, not a reserved seat.
+   * within `keepMs`, for a viewer coming back); it then counts as a viewer. Its seat stays
+   * reserved for {@link USED_PASS_GRACE_MS} more, until the join shows in the room's presence
+   * (else a seat would look free in between, and be given twice).
    */
   use(roomId: string, ticket: string, now: number, keepMs: number): Promise<boolean>;
   state(roomId: string): Promise<QueueState>;
@@ -98,3 +101,6 @@ export interface WaitingRoomPort {
   orderPreQueue(roomId: string, order: readonly string[]): Promise<void>;
   audit(roomId: string): Promise<PreQueueAudit | undefined>;
 }
+
+/** How long a pass just used still reserves its seat: until its holder counts as a viewer. */
+export const USED_PASS_GRACE_MS = 1_000;

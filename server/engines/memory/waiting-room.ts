@@ -1,5 +1,6 @@
 import {
   takeUpTo,
+  USED_PASS_GRACE_MS,
   type BucketState,
   type PreQueue,
   type PreQueueAudit,
@@ -23,7 +24,7 @@ interface Line {
   byUser: Map<string, string>;
   /** Waiting numbered tickets, by number. */
   line: Map<number, string>;
-  /** Unused passes: ticket → when the pass lapses. */
+  /** Seats passes hold: an unused one's until it lapses, a used one's a moment more. */
   passes: Map<string, number>;
   pre:
     | (PreQueue & {
@@ -131,7 +132,12 @@ export class MemoryWaitingRoom implements WaitingRoomPort {
     this.close(line, now);
     if (line.pre && line.pre.state !== 'ordered') return Promise.resolve([]);
     // a pass not used in time is gone with its place: its holder queues again at the back
-    for (const [ticket, until] of line.passes) if (until <= now) this.forget(line, ticket);
+    // a used pass only lets its seat go (its holder is a viewer by now)
+    for (const [ticket, until] of line.passes)
+      if (until <= now) {
+        if (line.entries.get(ticket)?.usedAt != null) line.passes.delete(ticket);
+        else this.forget(line, ticket);
+      }
     let slots = Math.min(free - line.passes.size, line.line.size);
     if (slots <= 0) return Promise.resolve([]);
     if (rate) {
@@ -169,7 +175,7 @@ export class MemoryWaitingRoom implements WaitingRoomPort {
       return Promise.resolve(false);
     }
     entry.usedAt = now;
-    line.passes.delete(ticket);
+    line.passes.set(ticket, now + USED_PASS_GRACE_MS);
     return Promise.resolve(true);
   }
 

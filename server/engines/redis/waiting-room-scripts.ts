@@ -1,3 +1,4 @@
+import { USED_PASS_GRACE_MS } from '../../../rooms/index.js';
 import { TOKEN_BUCKET } from './scripts.js';
 
 /**
@@ -5,7 +6,8 @@ import { TOKEN_BUCKET } from './scripts.js';
  * hash tag): the line's hash (head, next number, admitted count, the admission bucket, the
  * pre-queue), the waiting numbered tickets (a sorted set by number), the pre-queue's entrants (a
  * sorted set by arrival: public id), the entries (ticket → JSON), users (user → ticket) and the
- * unused passes (a sorted set by when each lapses). Each first closes a pre-queue whose end has
+ * the seats passes hold (a sorted set by when each lets go: an unused pass when it lapses, a used one
+ * a moment after its use). Each first closes a pre-queue whose end has
  * come, so whichever node looks first sets aside the entrants' numbers.
  */
 const PRELUDE = `${TOKEN_BUCKET}
@@ -118,7 +120,11 @@ local cap, rate, passMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]
 closeIfDue(now)
 local pre = redis.call('HGET', K_Q, 'pre_state')
 if pre == 'open' or pre == 'closed' then return {} end
-for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', K_PASSES, '-inf', now)) do forget(ticket) end
+-- a used pass only lets its seat go (its holder is a viewer by now)
+for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', K_PASSES, '-inf', now)) do
+  local raw = redis.call('HGET', K_ENTRIES, ticket)
+  if raw and cjson.decode(raw).s then redis.call('ZREM', K_PASSES, ticket) else forget(ticket) end
+end
 local slots = math.min(free - redis.call('ZCARD', K_PASSES), redis.call('ZCARD', K_LINE))
 if slots <= 0 then return {} end
 local tokens, at
@@ -150,7 +156,7 @@ if rate > 0 then redis.call('HSET', K_Q, 't', digits(tokens - #admitted), 'a', d
 keep()
 return admitted`,
   },
-  /** ARGV ticket, now, keepMs → 1 when the pass is good (and is now used). */
+  /** ARGV ticket, now, keepMs → 1 when the pass is good (and is now used, its seat held a moment). */
   queueUse: {
     numberOfKeys: WAITING_ROOM_KEYS,
     lua: `${PRELUDE}
@@ -167,7 +173,8 @@ else
 end
 entry.s = now
 redis.call('HSET', K_ENTRIES, ARGV[1], cjson.encode(entry))
-redis.call('ZREM', K_PASSES, ARGV[1])
+-- its seat stays reserved until the join shows in the room's presence
+redis.call('ZADD', K_PASSES, now + ${USED_PASS_GRACE_MS}, ARGV[1])
 return 1`,
   },
   /** → {head, waiting, pre count, admitted, pre state, until, seedHash, seed, dropId}. */
