@@ -26,9 +26,13 @@ export interface RoomGiveawaysContext {
   randomHex(bytes: number): string;
 }
 
+type Audit = Omit<ClientResponse<'giveaway:audit'>, 'mine'>;
+
 interface Tracked {
   giveaway: GiveawayDefinition;
   drawing: Promise<void> | undefined;
+  /** The audit of the draw's last version (a crowd of auditors costs one read of the entries). */
+  audit: { version: number; audit: Audit; tickets: Set<string> } | undefined;
   /** Tickets of this node's users, computed once. */
   tickets: Map<string, string>;
 }
@@ -198,20 +202,31 @@ export class RoomGiveaways {
   async audit(member: Member, giveawayId: string): Promise<ClientResponse<'giveaway:audit'>> {
     this.room.assertMember(member);
     const tracked = this.tracked.get(giveawayId) ?? this.entry(await this.assertOurs(giveawayId));
-    const record = await this.store.record(giveawayId, this.room.now());
-    const draw = record && publishedDraw(bookOf(record));
-    if (!record || !draw)
+    const summary = await this.store.summary(giveawayId, this.room.now());
+    if (!summary?.drawn)
       throw new CodedError('INVALID_STATE', `Giveaway ${giveawayId} is not drawn yet`);
+    let cached = tracked.audit;
+    if (cached?.version !== summary.version) {
+      // entries are closed once drawn: only a re-draw (a new version) changes the audit
+      const record = await this.store.record(giveawayId, this.room.now());
+      const draw = record && publishedDraw(bookOf(record));
+      if (!record || !draw) throw notFound(giveawayId, this.room.id);
+      const audit = {
+        ...draw,
+        entries: draw.entries.map((e) => ({ ...e })),
+        lapsed: [...draw.lapsed],
+      };
+      cached = {
+        version: record.version,
+        audit,
+        tickets: new Set(record.entries.map((e) => e.ticket)),
+      };
+      tracked.audit = cached;
+    }
     const ticket = member.identity.anonymous
       ? null
       : await this.ticketOf(tracked, member.identity.id);
-    const mine = ticket !== null && record.entries.some((e) => e.ticket === ticket) ? ticket : null;
-    return {
-      ...draw,
-      entries: draw.entries.map((e) => ({ ...e })),
-      lapsed: [...draw.lapsed],
-      mine,
-    };
+    return { ...cached.audit, mine: ticket !== null && cached.tickets.has(ticket) ? ticket : null };
   }
 
   received(state: GiveawayState): void {
@@ -348,6 +363,7 @@ export class RoomGiveaways {
       tracked = {
         giveaway,
         drawing: undefined,
+        audit: undefined,
         tickets: new Map(),
       };
       this.tracked.set(giveaway.id, tracked);
