@@ -96,3 +96,9 @@ export interface AuctionPort {
   /** The buyer's standing maximum, leading or placed before the start (theirs to see only), or null. */
   maxBidOf(auctionId: string, buyerId: string): Promise<number | null>;
 }
+
+/** How a room's auctions and giveaways are listed: by creation, then id. */
+export const byCreation = (
+  x: { createdAt: number; id: string },
+  y: { createdAt: number; id: string },
+): number => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);

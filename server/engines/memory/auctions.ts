@@ -16,6 +16,7 @@ import {
   type BidAnswer,
   type BidReply,
   type BucketState,
+  byCreation,
 } from '../../../rooms/index.js';
 
 interface Kept {
@@ -78,7 +79,7 @@ export class MemoryAuctions implements AuctionPort {
     const mine = [...this.auctions.values()]
       .map((k) => k.auction)
       .filter((a) => a.roomId === roomId)
-      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      .sort(byCreation);
     return Promise.resolve(structuredClone(mine));
   }
 

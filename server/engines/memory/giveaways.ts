@@ -1,11 +1,12 @@
-import type {
-  EntryAnswer,
-  GiveawayDefinition,
-  GiveawayDrawRecord,
-  GiveawayEntryRecord,
-  GiveawayPort,
-  GiveawayRecord,
-  GiveawaySummary,
+import {
+  byCreation,
+  type EntryAnswer,
+  type GiveawayDefinition,
+  type GiveawayDrawRecord,
+  type GiveawayEntryRecord,
+  type GiveawayPort,
+  type GiveawayRecord,
+  type GiveawaySummary,
 } from '../../../rooms/index.js';
 
 interface Kept {
@@ -64,7 +65,7 @@ export class MemoryGiveaways implements GiveawayPort {
     const mine = [...this.giveaways.values()]
       .map((k) => k.giveaway)
       .filter((g) => g.roomId === roomId)
-      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      .sort(byCreation);
     return Promise.resolve(structuredClone(mine));
   }
 

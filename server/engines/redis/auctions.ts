@@ -9,6 +9,7 @@ import {
   type BidReply,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
+import { roomDefinitions } from './definitions.js';
 import type { Keys } from './keys.js';
 
 /**
@@ -45,16 +46,13 @@ export class RedisAuctions implements AuctionPort {
     return { created: created === 1 };
   }
 
-  async auctionsOf(roomId: string): Promise<AuctionDefinition[]> {
-    const ids = await guarded(() => this.redis.zrange(this.keys.roomAuctions(roomId), '0', '-1'));
-    const defs = await Promise.all(
-      ids.map((id) => guarded(() => this.redis.hget(this.keys.auction(id)[0], 'def'))),
+  auctionsOf(roomId: string): Promise<AuctionDefinition[]> {
+    return roomDefinitions<AuctionDefinition>(
+      this.redis,
+      this.keys.roomAuctions(roomId),
+      (id) => this.keys.auction(id)[0],
+      roomId,
     );
-    return defs
-      .filter((raw): raw is string => raw !== null)
-      .map((raw) => JSON.parse(raw) as AuctionDefinition)
-      .filter((a) => a.roomId === roomId)
-      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   }
 
   async startAuction(auctionId: string, now: number): Promise<boolean> {

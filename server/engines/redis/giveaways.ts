@@ -8,6 +8,7 @@ import type {
   GiveawaySummary,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
+import { roomDefinitions } from './definitions.js';
 import type { Keys } from './keys.js';
 
 /** How long a room remembers who bought in it (for giveaways that ask for a purchase). */
@@ -53,16 +54,13 @@ export class RedisGiveaways implements GiveawayPort {
     return { created: created === 1 };
   }
 
-  async giveawaysOf(roomId: string): Promise<GiveawayDefinition[]> {
-    const ids = await guarded(() => this.redis.zrange(this.keys.roomGiveaways(roomId), '0', '-1'));
-    const defs = await Promise.all(
-      ids.map((id) => guarded(() => this.redis.hget(this.keys.giveaway(id)[0], 'def'))),
+  giveawaysOf(roomId: string): Promise<GiveawayDefinition[]> {
+    return roomDefinitions<GiveawayDefinition>(
+      this.redis,
+      this.keys.roomGiveaways(roomId),
+      (id) => this.keys.giveaway(id)[0],
+      roomId,
     );
-    return defs
-      .filter((raw): raw is string => raw !== null)
-      .map((raw) => JSON.parse(raw) as GiveawayDefinition)
-      .filter((g) => g.roomId === roomId)
-      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   }
 
   async enter(
