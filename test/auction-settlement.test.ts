@@ -1,14 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_INCREMENTS,
-  settleAuction,
-  settlementDropId,
-  type AuctionDefinition,
-  type Engine,
-} from '../rooms/index.js';
+import { settleAuction, settlementDropId, type Engine } from '../rooms/index.js';
 import { createMemoryEngine } from '../server/engines/memory/index.js';
 import { createRedisEngine } from '../server/engines/redis/index.js';
+import { sampleAuction } from './helpers/auctions.js';
 import { useRedis } from './helpers/redis.js';
 
 const redis = useRedis();
@@ -47,15 +42,9 @@ const ENGINES = [
   },
 ] as const;
 
-const AUCTION: AuctionDefinition = {
+const AUCTION = sampleAuction({
   id: 'card-7',
-  roomId: 'show',
-  hostId: 'host',
-  startingMinor: 1_000,
-  increments: DEFAULT_INCREMENTS,
   durationMs: 15_000,
-  counterBidMs: 10_000,
-  suddenDeath: false,
   payMs: 600_000,
   product: {
     id: 'card',
@@ -64,9 +53,8 @@ const AUCTION: AuctionDefinition = {
     imageUrl: null,
     sku: 'RC-7',
   },
-  createdAt: 0,
   nonce: 'n7',
-};
+});
 const PAY_MS = 120_000;
 
 describe.each(ENGINES)('an auction settled ($name)', ({ nodes }) => {

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bid as bookBid,
-  DEFAULT_INCREMENTS,
   newBook,
   startAuction as bookStart,
   type AuctionDefinition,
   type AuctionPort,
 } from '../../rooms/index.js';
+import { sampleAuction } from '../helpers/auctions.js';
 import { AuctionInvariants } from './auction-invariants.js';
 
 /**
@@ -19,27 +19,13 @@ export function auctionContract(
   nodes: (count: number) => Promise<AuctionPort[]>,
 ): void {
   let made = 0;
-  const auction = (changes: Partial<AuctionDefinition> = {}): AuctionDefinition => ({
-    id: `auction-${name.replace(/\W/g, '')}-${++made}-${Date.now()}`,
-    roomId: `room-${made}`,
-    hostId: 'host',
-    startingMinor: 1_000,
-    increments: DEFAULT_INCREMENTS,
-    durationMs: 20_000,
-    counterBidMs: 10_000,
-    suddenDeath: false,
-    product: {
-      id: 'p1',
-      title: 'Card',
-      price: { amountMinor: 1_000, currency: 'USD' },
-      imageUrl: null,
-      sku: 'CARD-1',
-    },
-    createdAt: 0,
-    nonce: `n${made}`,
-    payMs: 120_000,
-    ...changes,
-  });
+  const auction = (changes: Partial<AuctionDefinition> = {}): AuctionDefinition =>
+    sampleAuction({
+      id: `auction-${name.replace(/\W/g, '')}-${++made}-${Date.now()}`,
+      roomId: `room-${made}`,
+      nonce: `n${made}`,
+      ...changes,
+    });
   const two = async () => {
     const [a, b] = await nodes(2);
     if (!a || !b) throw new Error('two nodes');

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_INCREMENTS, type AuctionDefinition, type BidReply } from '../../../rooms/index.js';
+import type { BidReply } from '../../../rooms/index.js';
 import { auctionContract } from '../../../test/contracts/auctions.contract.js';
 import { giveawayContract } from '../../../test/contracts/giveaways.contract.js';
+import { sampleAuction } from '../../../test/helpers/auctions.js';
 import { Journal } from './journal.js';
 import { durableAuctions, durableGiveaways } from './replayed.js';
 
@@ -37,26 +38,7 @@ const auctions = durableAuctions;
   );
 }
 
-const AUCTION: AuctionDefinition = {
-  id: 'lot',
-  roomId: 'show',
-  hostId: 'host',
-  startingMinor: 1_000,
-  increments: DEFAULT_INCREMENTS,
-  durationMs: 20_000,
-  counterBidMs: 10_000,
-  suddenDeath: false,
-  product: {
-    id: 'p',
-    title: 'Card',
-    price: { amountMinor: 1_000, currency: 'USD' },
-    imageUrl: null,
-    sku: 'C-1',
-  },
-  createdAt: 0,
-  nonce: 'n',
-  payMs: 60_000,
-};
+const AUCTION = sampleAuction({ payMs: 60_000 });
 
 describe('auctions in the embedded engine across a restart', () => {
   it('rebuild every answer, the leader, the price and the end from the journal (random bids, restarts anywhere)', async () => {
