@@ -2,8 +2,8 @@ import { ClaimerPool } from '../lib/claimers.js';
 import { percentiles, type Percentiles } from '../lib/histogram.js';
 import { serverCpuSeconds } from '../lib/measure.js';
 import { cpuSeconds } from '../lib/proc.js';
-import { BENCH_SECRET, benchToken, startTarget, type TargetName } from '../lib/targets.js';
-import { WireClient } from '../lib/wire-client.js';
+import { openSale } from '../lib/sale.js';
+import { startTarget, type TargetName } from '../lib/targets.js';
 
 export interface DropBurstOptions {
   buyers: number;
@@ -67,18 +67,12 @@ export async function dropBurst(
   const pool = await ClaimerPool.start(options.workers, options.loadCpu);
   const ours = name.startsWith('liveshop');
   try {
-    const token = await benchToken('host', { role: 'host' });
-    const host = await WireClient.connect({ url: target.url, auth: { token } });
-    if (ours) {
-      await host.request('stream:create', { roomId: ROOM, title: 'Drop burst' });
-      await host.request('room:join', { roomId: ROOM });
-      await host.request('product:upsert', { roomId: ROOM, product: PRODUCT });
-    }
-    const { connected } = await pool.connect({
-      urls: target.urls,
+    const { host, connected } = await openSale(target, pool, {
+      ours,
       roomId: ROOM,
+      title: 'Drop burst',
+      product: PRODUCT,
       total: options.buyers,
-      secret: BENCH_SECRET,
     });
     const drop = async (dropId: string, quantity: number) => {
       const startsAt = Date.now() + 300;
