@@ -53,6 +53,7 @@ export default defineConfig(
     ignores: [
       'client-sdk/src/protocol/**',
       'client-sdk/build/**',
+      'client-sdk/app/**',
       'client-sdk/**/*.test.ts',
       'client-sdk/**/*.test-d.ts',
     ],
@@ -72,6 +73,27 @@ export default defineConfig(
         'node:*',
       ],
       'The SDK may import the protocol, socket.io-client and mediasoup-client only.',
+    ),
+  },
+  {
+    files: ['client-sdk/app/src/**'],
+    rules: forbid(
+      [
+        'socket.io',
+        'socket.io-adapter',
+        'uWebSockets.js',
+        'ioredis',
+        'mediasoup',
+        'pino',
+        'jose',
+        'zod',
+        '**/server/**',
+        '**/rooms/**',
+        '**/load-tests/**',
+        '**/protocol/*.js',
+        'node:*',
+      ],
+      'The app is built on the SDK (client-sdk/src) and Preact: never the server, the domain or zod.',
     ),
   },
   {

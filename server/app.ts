@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
@@ -20,7 +21,8 @@ import { createRedisEngine } from './engines/redis/index.js';
 import { Dispatcher, type EngineSocket } from './handlers/dispatch.js';
 import { handlers, type Services } from './handlers/index.js';
 import { apiRoutes } from './http/api.js';
-import { pageRoutes } from './http/pages.js';
+import { demoRoutes, examplePolicyFile } from './http/demo.js';
+import { pageRoutes, projectRoot } from './http/pages.js';
 import { metricsRoute, probeRoutes } from './http/probes.js';
 import { mountNotFound, mountRoutes } from './http/routes.js';
 import { idGenerator } from './ids.js';
@@ -449,6 +451,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(config.metrics.port === null ? metricsPath : {}),
     ...pageRoutes(),
     ...apiRoutes(auth, services, engine),
+    ...demoRoutes(
+      auth,
+      services,
+      examplePolicyFile(join(projectRoot(), 'server', 'moderation', 'example-policy.json')),
+    ),
   });
   mountNotFound(uwsApp);
   const metricsApp = config.metrics.port === null ? null : uws.App();

@@ -140,6 +140,8 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: int(1000, 600_000).default(5000),
 
   MODERATION_POLICY: optionalString,
+  /** "Start a demo show" (`POST /v1/demo`): auto is on in development on the built-in secret. */
+  DEMO_SHOWS: z.enum(['auto', 'on', 'off']).default('auto'),
 
   MERCHANT_WEBHOOK_URL: z.url().optional(),
   MERCHANT_WEBHOOK_SECRET: z
@@ -165,6 +167,8 @@ export type Env = z.input<typeof EnvSchema>;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
+  /** Whether `POST /v1/demo` starts demo shows (never in production). */
+  demoShows: boolean;
   host: string;
   port: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -303,6 +307,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (devSecret && e.NODE_ENV === 'production') {
     problems.push('  AUTH_JWT_SECRET or AUTH_JWKS_URL: required when NODE_ENV=production');
   }
+  if (e.DEMO_SHOWS === 'on' && e.NODE_ENV === 'production')
+    problems.push("  DEMO_SHOWS: cannot be on when NODE_ENV=production (demo tokens are anyone's)");
+  if (e.DEMO_SHOWS === 'on' && e.AUTH_JWKS_URL)
+    problems.push('  DEMO_SHOWS: needs an HS256 secret to sign demo tokens, not AUTH_JWKS_URL');
   if (e.BACKPRESSURE_SOFT_BYTES >= e.BACKPRESSURE_HARD_BYTES) {
     problems.push('  BACKPRESSURE_SOFT_BYTES: must be below BACKPRESSURE_HARD_BYTES');
   }
@@ -324,6 +332,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     env: e.NODE_ENV,
+    demoShows:
+      e.DEMO_SHOWS === 'on' ||
+      (e.DEMO_SHOWS === 'auto' && devSecret && e.NODE_ENV !== 'production'),
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,

@@ -40,3 +40,4 @@ export type * from './protocol/giveaways.js';
 export type * from './protocol/events.js';
 export type * from './protocol/media.js';
 export type * from './protocol/queue.js';
+export type * from './protocol/moderation.js';

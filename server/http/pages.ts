@@ -2,10 +2,23 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Reply } from './reply.js';
 import type { PathHandlers } from './routes.js';
 
 /** A file of the browser build: a bundle, a shared chunk, or a source map. */
 const BROWSER_FILE = /^[A-Za-z0-9_-]+\.js(\.map)?$/;
+/** A file of the app's build (Vite names them with a content hash). */
+const APP_ASSET = /^[A-Za-z0-9_.-]+\.(js|css|map|svg|png|woff2)$/;
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  map: 'application/json',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  woff2: 'font/woff2',
+};
+/** The app's pages: one shell, each route drawn by the app (client-sdk/app). */
+export const APP_PAGES = ['/', '/watch', '/host', '/embed'] as const;
 
 /**
  * The minimal host and viewer pages (`/media/host`, `/media/watch`) and the browser build of the
@@ -40,6 +53,7 @@ export function pageRoutes(): Record<string, PathHandlers> {
         );
       },
     },
+    ...appRoutes(),
     '/media/host': { GET: (reply) => reply.send(200, html('Host', HOST_SCRIPT), HTML) },
     '/media/watch': { GET: (reply) => reply.send(200, html('Watch', WATCH_SCRIPT), HTML) },
   };
@@ -47,8 +61,59 @@ export function pageRoutes(): Record<string, PathHandlers> {
 
 const HTML = 'text/html; charset=utf-8';
 
+/**
+ * The browser app (`npm run build` puts it in dist/app): its shell at each page's path (read each
+ * time, so a rebuild shows at once), its hashed assets cached for good, and the embeddable
+ * player's script under a fixed name (`/liveshop-player.js`) for other sites to load.
+ */
+function appRoutes(): Record<string, PathHandlers> {
+  const dir = join(projectRoot(), 'dist', 'app');
+  const assets = new Map<string, Promise<Buffer>>();
+  const missing = 'The app is not built (npm run build)';
+  const shell: PathHandlers = {
+    GET: (reply) => {
+      readFile(join(dir, 'index.html')).then(
+        (body) => reply.send(200, body, HTML),
+        () => reply.error(404, 'NOT_FOUND', missing),
+      );
+    },
+  };
+  const file = (path: string, reply: Reply, immutable: boolean) => {
+    let reading = immutable ? assets.get(path) : undefined;
+    if (!reading) {
+      reading = readFile(join(dir, path));
+      if (immutable) assets.set(path, reading);
+    }
+    const type = TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+    reading.then(
+      (body) =>
+        reply.send(200, body, type, {
+          'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+          // the embeddable player is a module script on other sites: they load it across origins
+          'access-control-allow-origin': '*',
+        }),
+      () => {
+        assets.delete(path);
+        reply.error(404, 'NOT_FOUND', missing);
+      },
+    );
+  };
+  return {
+    ...Object.fromEntries(APP_PAGES.map((path) => [path, shell])),
+    '/assets/:file': {
+      GET: (reply, req) => {
+        const name = req.getParameter(0);
+        if (!APP_ASSET.test(name) || name.startsWith('.'))
+          reply.error(404, 'NOT_FOUND', 'No such file of the app');
+        else file(`assets/${name}`, reply, true);
+      },
+    },
+    '/liveshop-player.js': { GET: (reply) => file('liveshop-player.js', reply, false) },
+  };
+}
+
 /** The folder holding package.json, from wherever this file runs (source or dist). */
-function projectRoot(): string {
+export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;

@@ -12,6 +12,7 @@ export {
   Publication,
   Viewing,
   type PublishOptions,
+  type SentVideoStats,
   type VideoStats,
   type WatchOptions,
 } from './session.js';

@@ -44,6 +44,17 @@ export interface VideoStats {
   frameHeight: number | null;
 }
 
+/** Sent video figures, summed over the layers of the video being published. */
+export interface SentVideoStats {
+  bytesSent: number;
+  framesEncoded: number;
+  /** The largest layer's size. */
+  frameWidth: number | null;
+  frameHeight: number | null;
+  /** Why the browser sends less than asked (`cpu`, `bandwidth`), or null. */
+  qualityLimitation: string | null;
+}
+
 const DEFAULT_SIMULCAST = [
   { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
@@ -207,6 +218,38 @@ export class Publication extends MediaSession {
         }),
       );
     }
+  }
+
+  /**
+   * Sent video figures, summed over the video producer's simulcast layers (from the browser's
+   * WebRTC stats): the host console's stream health.
+   */
+  async videoStats(): Promise<SentVideoStats> {
+    const totals: SentVideoStats = {
+      bytesSent: 0,
+      framesEncoded: 0,
+      frameWidth: null,
+      frameHeight: null,
+      qualityLimitation: null,
+    };
+    for (const producer of this.producers) {
+      if (producer.kind !== 'video' || producer.closed) continue;
+      const report = await producer.getStats();
+      report.forEach((entry: Record<string, unknown>) => {
+        if (entry['type'] !== 'outbound-rtp') return;
+        totals.bytesSent += Number(entry['bytesSent'] ?? 0);
+        // each layer encodes the same frames: the top layer's count is the stream's
+        totals.framesEncoded = Math.max(totals.framesEncoded, Number(entry['framesEncoded'] ?? 0));
+        const width = Number(entry['frameWidth'] ?? 0);
+        if (width > (totals.frameWidth ?? 0)) {
+          totals.frameWidth = width;
+          totals.frameHeight = Number(entry['frameHeight'] ?? 0);
+        }
+        const limited = entry['qualityLimitationReason'];
+        if (typeof limited === 'string' && limited !== 'none') totals.qualityLimitation = limited;
+      });
+    }
+    return totals;
   }
 
   protected override tearDown(): void {

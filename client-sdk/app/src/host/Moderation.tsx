@@ -1,0 +1,171 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatMessage, HeldMessage, Room, RoomView, Sanction } from '../../../src/index.js';
+import { failure } from '../lib/connection.js';
+import { usePage } from '../lib/context.js';
+
+/** How often the console asks for the review queue and the sanctions (nothing pushes them to moderators). */
+const POLL_MS = 2000;
+
+/**
+ * The moderator panel: the review queue (approve or deny), the chat with timeout, ban and delete
+ * on each message, the sanctions in force (lift), shield mode, and "see as" another audience.
+ */
+export function Moderation({ room, view }: { room: Room; view: RoomView }) {
+  const { words } = usePage();
+  const [held, setHeld] = useState<HeldMessage[]>([]);
+  const [sanctions, setSanctions] = useState<Sanction[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    let gone = false;
+    const load = () =>
+      Promise.all([room.moderation.held(), room.moderation.sanctions()]).then(
+        ([h, s]) => {
+          if (gone) return;
+          setHeld(h);
+          setSanctions(s);
+        },
+        () => undefined,
+      );
+    void load();
+    const timer = setInterval(() => void load(), POLL_MS);
+    return () => {
+      gone = true;
+      clearInterval(timer);
+    };
+  }, [room, tick]);
+
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      setTick((t) => t + 1);
+    } catch (e) {
+      setError(words.error(failure(e)));
+    }
+  };
+
+  return (
+    <section class="panel moderation" aria-label={words.t('moderation')}>
+      <h2>{words.t('moderation')}</h2>
+      <div class="row">
+        <button
+          type="button"
+          class={view.shield ? 'btn danger' : 'btn ghost'}
+          aria-pressed={view.shield !== null}
+          onClick={() => void act(() => room.moderation.shield(view.shield === null))}
+        >
+          🛡 {words.t(view.shield ? 'shieldOffAction' : 'shieldOnAction')}
+        </button>
+      </div>
+      <h3>
+        {words.t('reviewQueue')} ({held.length})
+      </h3>
+      {held.length === 0 ? (
+        <p class="meta">{words.t('noHeld')}</p>
+      ) : (
+        <ul class="queue">
+          {held.map((m) => (
+            <li key={m.id} data-held={m.id}>
+              <p>
+                <b>{m.author.name}</b> {m.text}
+              </p>
+              <p class="meta">{words.t('heldReason', { reason: m.reason })}</p>
+              <div class="row">
+                <button
+                  type="button"
+                  class="btn primary small"
+                  onClick={() => void act(() => room.moderation.review(m.id, true))}
+                >
+                  {words.t('approve')}
+                </button>
+                <button
+                  type="button"
+                  class="btn ghost small"
+                  onClick={() => void act(() => room.moderation.review(m.id, false))}
+                >
+                  {words.t('deny')}
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>{words.t('chat')}</h3>
+      <ol class="mod-chat">
+        {view.chat.slice(-30).map((m) => (
+          <ModMessage key={m.id} message={m} act={act} room={room} />
+        ))}
+      </ol>
+      <h3>{words.t('sanctions')}</h3>
+      {sanctions.length === 0 ? (
+        <p class="meta">{words.t('noSanctions')}</p>
+      ) : (
+        <ul class="sanctions">
+          {sanctions.map((s) => (
+            <li key={`${s.userId}:${s.kind}:${s.scope}`}>
+              <b>{s.userId}</b> · {s.kind}
+              {s.until !== null && ` · ${words.time(s.until)}`}{' '}
+              <button
+                type="button"
+                class="btn ghost small"
+                onClick={() => void act(() => room.moderation.lift(s.userId, s.kind))}
+              >
+                {words.t('lift')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function ModMessage(props: {
+  message: ChatMessage;
+  room: Room;
+  act: (work: () => Promise<unknown>) => Promise<void>;
+}) {
+  const { message: m, room, act } = props;
+  const { words, userId } = usePage();
+  const mine = m.author.id === userId || m.author.role !== 'viewer';
+  return (
+    <li>
+      <b>{m.author.name}</b> {m.text}
+      {!mine && (
+        <span class="actions">
+          <button
+            type="button"
+            class="btn ghost small"
+            onClick={() =>
+              void act(() => room.moderation.sanction(m.author.id, 'timeout', { seconds: 300 }))
+            }
+          >
+            {words.t('timeout')}
+          </button>
+          <button
+            type="button"
+            class="btn ghost small"
+            onClick={() => void act(() => room.moderation.sanction(m.author.id, 'ban'))}
+          >
+            {words.t('ban')}
+          </button>
+          <button
+            type="button"
+            class="btn ghost small"
+            aria-label={`${words.t('deny')}: ${m.text}`}
+            onClick={() => void act(() => room.chat.delete(m.id))}
+          >
+            ✕
+          </button>
+        </span>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'preact/hooks';
+import {
+  CodedError,
+  type LiveShopClient,
+  type QueueStatus,
+  type Room,
+  type RoomView,
+} from '../../../src/index.js';
+
+/** Where a page stands with its room. */
+export type Phase = 'connecting' | 'queued' | 'joined' | 'closed' | 'failed';
+
+export interface Show {
+  phase: Phase;
+  room: Room | null;
+  view: RoomView | null;
+  /** The connection is down; the SDK reconnects and resumes by itself. */
+  reconnecting: boolean;
+  /** In a full room's waiting room. */
+  queue: QueueStatus | null;
+  error: CodedError | null;
+}
+
+const INITIAL: Show = {
+  phase: 'connecting',
+  room: null,
+  view: null,
+  reconnecting: false,
+  queue: null,
+  error: null,
+};
+
+/**
+ * Joins a room (waiting in line if it is full) and follows it: the newest view after every change,
+ * the connection's state, and why it ended. Leaves when the page lets go of it.
+ */
+export function useShow(client: LiveShopClient, roomId: string | null): Show {
+  const [show, setShow] = useState<Show>(INITIAL);
+  useEffect(() => {
+    if (!roomId) return;
+    let gone = false;
+    const update = (change: Partial<Show>) => {
+      if (!gone) setShow((s) => ({ ...s, ...change }));
+    };
+    const offs = [
+      client.on('reconnecting', () => update({ reconnecting: true })),
+      client.on('connected', () => update({ reconnecting: false })),
+      client.on('queue', (queue) => update({ phase: 'queued', queue })),
+    ];
+    let room: Room | null = null;
+    client.join(roomId).then(
+      (joined) => {
+        room = joined;
+        if (gone) {
+          void joined.leave();
+          return;
+        }
+        offs.push(
+          joined.on('room:state', (view) => update({ view })),
+          joined.on('room:resumed', () => update({ reconnecting: false })),
+          joined.on('room:closed', ({ error }) => update({ phase: 'closed', error })),
+        );
+        update({ phase: 'joined', room: joined, view: joined.state, queue: null });
+      },
+      (error: unknown) =>
+        update({
+          phase: 'failed',
+          error: error instanceof CodedError ? error : new CodedError('INTERNAL', String(error)),
+        }),
+    );
+    return () => {
+      gone = true;
+      for (const off of offs) off();
+      if (room) void room.leave();
+    };
+  }, [client, roomId]);
+  return show;
+}
+
+/** The server's clock, ticking (every `everyMs`) so countdowns redraw. */
+export function useServerNow(client: LiveShopClient, everyMs = 250): number {
+  const [now, setNow] = useState(() => client.serverNow());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(client.serverNow()), everyMs);
+    return () => clearInterval(timer);
+  }, [client, everyMs]);
+  return now;
+}
