@@ -62,6 +62,7 @@ export interface DemoViewer {
 
 const VIEWERS: readonly DemoViewer[] = [
   { lang: 'en', region: 'US' },
+  { lang: 'en', region: 'GB' },
   { lang: 'zh-CN', region: 'CN' },
 ];
 

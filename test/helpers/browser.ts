@@ -32,7 +32,9 @@ export interface PageVideo {
  * Headless Chromium for a test file: launched before its tests (after building the browser SDK
  * the pages load), closed after. Each page gets a context of its own, like a separate user.
  */
-export function useBrowser(): { open(url: string): Promise<Page> } {
+export function useBrowser(): {
+  open(url: string, options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+} {
   let browser: Browser | undefined;
   const pages: Page[] = [];
   beforeAll(async () => {
@@ -43,9 +45,11 @@ export function useBrowser(): { open(url: string): Promise<Page> } {
     await browser?.close();
   });
   return {
-    async open(url) {
+    async open(url, options = {}) {
       if (!browser) throw new Error('the browser is not running');
-      const context = await browser.newContext();
+      const context = await browser.newContext(
+        options.viewport ? { viewport: options.viewport } : {},
+      );
       const page = await context.newPage();
       pages.push(page);
       await page.goto(url);

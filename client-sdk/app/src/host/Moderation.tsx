@@ -93,7 +93,7 @@ export function Moderation({ room, view }: { room: Room; view: RoomView }) {
         </ul>
       )}
       <h3>{words.t('chat')}</h3>
-      <ol class="mod-chat">
+      <ol class="mod-chat" aria-label={words.t('chat')} tabIndex={0}>
         {view.chat.slice(-30).map((m) => (
           <ModMessage key={m.id} message={m} act={act} room={room} />
         ))}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   CodedError,
+  ID_PATTERN,
   type LiveShopClient,
   type QueueStatus,
   type Room,
@@ -21,6 +22,9 @@ export interface Show {
   error: CodedError | null;
 }
 
+/** Connection refusals that retrying with the same token will not change. */
+const REFUSED = new Set(['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'AUTH_REQUIRED', 'BANNED']);
+
 const INITIAL: Show = {
   phase: 'connecting',
   room: null,
@@ -38,6 +42,15 @@ export function useShow(client: LiveShopClient, roomId: string | null): Show {
   const [show, setShow] = useState<Show>(INITIAL);
   useEffect(() => {
     if (!roomId) return;
+    if (!ID_PATTERN.test(roomId)) {
+      // a malformed link: nobody could have made this room
+      setShow({
+        ...INITIAL,
+        phase: 'failed',
+        error: new CodedError('ROOM_NOT_FOUND', 'No such room'),
+      });
+      return;
+    }
     let gone = false;
     const update = (change: Partial<Show>) => {
       if (!gone) setShow((s) => ({ ...s, ...change }));
@@ -46,6 +59,10 @@ export function useShow(client: LiveShopClient, roomId: string | null): Show {
       client.on('reconnecting', () => update({ reconnecting: true })),
       client.on('connected', () => update({ reconnecting: false })),
       client.on('queue', (queue) => update({ phase: 'queued', queue })),
+      // a refused connection is final until the token changes: say why instead of waiting
+      client.on('error', (error) => {
+        if (REFUSED.has(error.code)) update({ phase: 'failed', error });
+      }),
     ];
     let room: Room | null = null;
     client.join(roomId).then(
@@ -62,11 +79,13 @@ export function useShow(client: LiveShopClient, roomId: string | null): Show {
         );
         update({ phase: 'joined', room: joined, view: joined.state, queue: null });
       },
-      (error: unknown) =>
-        update({
-          phase: 'failed',
-          error: error instanceof CodedError ? error : new CodedError('INTERNAL', String(error)),
-        }),
+      (error: unknown) => {
+        const coded =
+          error instanceof CodedError ? error : new CodedError('INTERNAL', String(error));
+        // a refusal already said why; the join's own timeout after it says less
+        if (!gone)
+          setShow((s) => (s.phase === 'failed' ? s : { ...s, phase: 'failed', error: coded }));
+      },
     );
     return () => {
       gone = true;

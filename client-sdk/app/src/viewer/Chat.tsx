@@ -84,7 +84,14 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
           ))}
         </ul>
       )}
-      <ol class="chat-list" ref={list} aria-live="polite" aria-relevant="additions">
+      <ol
+        class="chat-list"
+        ref={list}
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label={words.t('chat')}
+        tabIndex={0}
+      >
         {messages.map((m) => (
           <Message key={m.id} message={m} own={m.author.id === userId} />
         ))}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Product, QueueStatus, RoomView } from '../../../src/index.js';
 import { usePage } from '../lib/context.js';
 import { debugState } from '../lib/debug.js';
@@ -55,9 +55,16 @@ function Live(props: {
   const { words } = usePage();
   const room = show.room;
   const [sheet, setSheet] = useState(false);
+  // "back online" for a moment after a reconnect (not at the first connection)
   const [back, setBack] = useState(false);
+  const wasDown = useRef(false);
   useEffect(() => {
-    if (show.reconnecting) return setBack(false);
+    if (show.reconnecting) {
+      wasDown.current = true;
+      return setBack(false);
+    }
+    if (!wasDown.current) return;
+    wasDown.current = false;
     setBack(true);
     const timer = setTimeout(() => setBack(false), 2000);
     return () => clearTimeout(timer);
@@ -95,9 +102,12 @@ function Live(props: {
         <h1 class="title">{stream.title}</h1>
         {stream.state === 'live' && <span class="badge live">{words.t('live')}</span>}
         {stream.state === 'scheduled' && <span class="badge soon">{words.t('scheduled')}</span>}
-        <span class="viewers" aria-live="off">
-          👁 {words.t('watching', { count: words.count(view.viewers) })}
-        </span>
+        {stream.state !== 'ended' && (
+          <span class="viewers">
+            <span aria-hidden="true">👁</span>{' '}
+            {words.t('watching', { count: words.count(view.viewers) })}
+          </span>
+        )}
       </header>
       {(show.reconnecting || back) && (
         <p class={show.reconnecting ? 'banner warn' : 'banner ok'} role="status">
@@ -105,7 +115,7 @@ function Live(props: {
         </p>
       )}
       <div class="dock">
-        <section class="live-cards" aria-label={words.t('shop')}>
+        <section class="live-cards" aria-label={words.t('shop')} tabIndex={0}>
           {activeDrops.map(drop)}
           {auctions.map((a) => (
             <AuctionCard key={a.auctionId} room={room} auction={a} now={now} signedIn={signedIn} />
@@ -129,15 +139,13 @@ function Live(props: {
         type="button"
         class="shop-toggle"
         aria-expanded={sheet}
-        aria-label={`${words.t(sheet ? 'close' : 'shop')} (${view.products.length})`}
         onClick={() => setSheet(!sheet)}
       >
-        {sheet ? '✕' : '🛍'}
-        <span class="count" aria-hidden="true">
-          {view.products.length}
-        </span>
+        <span aria-hidden="true">{sheet ? '✕' : '🛍'}</span>
+        <span class="sr-only">{words.t(sheet ? 'close' : 'shop')}</span>
+        <span class="count">{view.products.length}</span>
       </button>
-      <section class="catalog" aria-label={words.t('products')}>
+      <section class="catalog" aria-label={words.t('products')} tabIndex={0}>
         <h2>{words.t('products')}</h2>
         {view.products.length === 0 && <p class="meta">{words.t('noProducts')}</p>}
         {view.products.map((p) => (
