@@ -76,6 +76,7 @@ export function Analytics(props: {
     const price = prices.get(d.productId);
     return {
       dropId: d.dropId,
+      title: view.products.find((p) => p.id === d.productId)?.title ?? d.productId,
       sold: d.sold,
       amount: price ? { ...price, amountMinor: price.amountMinor * d.sold } : null,
     };
@@ -129,7 +130,9 @@ export function Analytics(props: {
           <tbody>
             {revenue.map((r) => (
               <tr key={r.dropId}>
-                <th scope="row">{r.dropId}</th>
+                <th scope="row">
+                  {r.title} <span class="meta">{r.dropId}</span>
+                </th>
                 <td>{words.count(r.sold)}</td>
                 <td>{r.amount ? words.price(r.amount) : '—'}</td>
               </tr>
