@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VIEWER_PAGE_BUDGET, viewerPageFiles } from '../client-sdk/build/app.js';
 import { measureEntries, SDK_BUDGET } from '../client-sdk/build/bundle.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -17,5 +18,17 @@ describe('SDK bundle budgets', () => {
     expect(Object.keys(sdk.packages)).not.toContain('mediasoup-client');
     expect(Object.keys(media.packages)).toContain('mediasoup-client');
     expect(Object.keys(media.packages)).not.toContain('zod');
+  });
+
+  it('the viewer page loads at most 150 KB of JavaScript gzipped, the media client included, and never the host console', () => {
+    const files = viewerPageFiles();
+    const total = files.reduce((n, f) => n + f.gzip, 0);
+    for (const f of files) console.log(`viewer page: ${f.file} ${kb(f.bytes)}, ${kb(f.gzip)} gzip`);
+    console.log(
+      `viewer page JavaScript: ${kb(total)} gzip (budget ${kb(VIEWER_PAGE_BUDGET.gzip)})`,
+    );
+    expect(files.some((f) => f.file.includes('/media-'))).toBe(true);
+    expect(files.some((f) => f.file.includes('/Console-'))).toBe(false);
+    expect(total).toBeLessThanOrEqual(VIEWER_PAGE_BUDGET.gzip);
   });
 });

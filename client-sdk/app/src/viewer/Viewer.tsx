@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Product, QueueStatus, RoomView } from '../../../src/index.js';
-import { usePage } from '../lib/context.js';
+import { usePage, useWords } from '../lib/context.js';
 import { debugState } from '../lib/debug.js';
 import { useServerNow, useShow, type Show } from '../lib/show.js';
 import { AuctionCard } from './AuctionCard.js';
@@ -187,11 +187,25 @@ export function Screen(props: {
   busy?: boolean;
   children?: preact.ComponentChildren;
 }) {
+  const words = useWords();
   return (
     <main class="screen-page">
       <div class="panel" role={props.alert ? 'alert' : 'status'}>
-        {props.busy && <span class="spinner" aria-hidden="true" />}
+        {props.busy ? (
+          <span class="spinner" aria-hidden="true" />
+        ) : (
+          props.alert && (
+            <span class="screen-icon" aria-hidden="true">
+              ⚠
+            </span>
+          )
+        )}
         <h1>{props.title}</h1>
+        {props.alert && (
+          <a class="btn ghost" href="/">
+            {words.t('appName')}
+          </a>
+        )}
         {props.children}
       </div>
     </main>
