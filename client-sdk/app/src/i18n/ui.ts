@@ -101,6 +101,7 @@ const en = {
   youLead: 'You are leading',
   noBids: 'No bids yet',
   bidsCount: '{count} bids',
+  bidsCount_one: '{count} bid',
   timeLeft: '{time} left',
   bidAmount: 'Bid {amount}',
   bidding: 'Bidding…',
@@ -306,6 +307,7 @@ const zhCN: Catalog = {
   youLead: '你目前领先',
   noBids: '暂无出价',
   bidsCount: '{count}次出价',
+  bidsCount_one: '{count}次出价',
   timeLeft: '剩余{time}',
   bidAmount: '出价 {amount}',
   bidding: '出价中…',
@@ -454,12 +456,23 @@ export function words(locale: Locale): Words {
   const numbers = new Intl.NumberFormat(locale);
   const times = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const plurals = new Intl.PluralRules(locale);
   return {
     locale,
     t(key, params) {
-      const text = catalog[key];
+      // `key_one` where the language has a singular and the count is one
+      const n = params?.['count'];
+      const one = `${key}_one`;
+      const text =
+        typeof n === 'number' && plurals.select(n) === 'one' && one in catalog
+          ? catalog[one as MessageKey]
+          : catalog[key];
       return params
-        ? text.replace(/\{(\w+)\}/g, (m, name: string) => String(params[name] ?? m))
+        ? text.replace(/\{(\w+)\}/g, (m, name: string) => {
+            const value = params[name];
+            if (value === undefined) return m;
+            return typeof value === 'number' ? numbers.format(value) : value;
+          })
         : text;
     },
     price({ amountMinor, currency }) {

@@ -37,7 +37,8 @@ export function AuctionCard(props: {
     setNote(null);
     try {
       const r = await send();
-      if (r.outcome === 'leading') setNote({ kind: 'ok', text: words.t('youLead') });
+      // leading shows in the card's own line; the rest needs saying
+      if (r.outcome === 'leading') setNote(null);
       else if (r.outcome === 'outbid')
         setNote({ kind: 'warn', text: words.t('outbid', { amount: money(r.priceMinor) }) });
       else if (r.outcome === 'too_low')
@@ -86,7 +87,7 @@ export function AuctionCard(props: {
               ? words.t('youLead')
               : words.t('leader', { name: a.leader.name })
             : words.t('noBids')}{' '}
-          · {words.t('bidsCount', { count: words.count(a.bids) })}
+          · {words.t('bidsCount', { count: a.bids })}
         </p>
         {a.phase === 'live' && left !== null && (
           <p class={left < 10_000 ? 'countdown urgent' : 'countdown'} role="timer">

@@ -134,6 +134,12 @@ export function DropCard(props: {
       const busy = mine.step === 'checking_out';
       status = (
         <p class="hold" role="status">
+          {lottery && (
+            <>
+              {words.t('lotteryWon')}
+              <br />
+            </>
+          )}
           {words.t('heldForYou', { time: words.clock(mine.expiresAt - now) })}
         </p>
       );

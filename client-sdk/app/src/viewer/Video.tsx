@@ -90,7 +90,7 @@ export function Video({ room, stream, now }: { room: Room; stream: StreamInfo; n
       ) : (
         !playing && (
           <div class="screen waiting" data-screen="waiting" role="status">
-            <span class="spinner" aria-hidden="true" />
+            {!problem && <span class="spinner" aria-hidden="true" />}
             <p>{problem ?? words.t('videoWaiting')}</p>
           </div>
         )

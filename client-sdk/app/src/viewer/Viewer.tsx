@@ -11,6 +11,9 @@ import { Reactions } from './Reactions.js';
 import { ProductCard, type CartHooks } from './Shop.js';
 import { Video } from './Video.js';
 
+/** How long an ended drop stays with the live cards (its holds and a lottery's draw are shown there). */
+const RECENT_MS = 10 * 60_000;
+
 /** What the host app hears from an embedded player (the viewer page itself needs none). */
 export interface PlayerHooks extends CartHooks {
   checkout(order: { dropId: string; orderId: string; product: Product | undefined }): void;
@@ -73,7 +76,8 @@ function Live(props: {
   const products = new Map(view.products.map((p) => [p.id, p]));
   const pinned = view.pinnedProducts.flatMap((id) => products.get(id) ?? []).slice(0, 3);
   const stream = view.stream;
-  const activeDrops = view.drops.filter((d) => d.state !== 'ended' && d.endsAt > now);
+  // a drop stays up front a while after it ends: a lottery's winners and late holders check out there
+  const activeDrops = view.drops.filter((d) => d.endsAt + RECENT_MS > now);
   const pastDrops = view.drops.filter((d) => !activeDrops.includes(d));
   const auctions = view.auctions.filter((a) => !a.settled || a.phase !== 'unsold').slice(-3);
   const giveaways = view.giveaways.slice(-2);
