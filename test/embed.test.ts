@@ -122,9 +122,24 @@ describe('the embeddable player', () => {
     await player.getByRole('button', { name: 'Send', exact: true }).click();
     await player.locator('.chat-list').getByText('Hello from the embed').waitFor(WAIT);
 
-    // a drop bought in the player tells the page its order
     const room = host.room('embedded');
     if (!room) throw new Error('the host left');
+
+    // the network drops: the player says so, and once back it has what was said meanwhile
+    await page.context().setOffline(true);
+    await player.getByText('Connection lost').waitFor(WAIT);
+    await shoot(page, 'embed-reconnecting');
+    await room.chat.send('Said while you were away');
+    await page.context().setOffline(false);
+    await player.locator('.chat-list').getByText('Said while you were away').waitFor(WAIT);
+    await player.getByText('Connection lost').waitFor({ state: 'detached', ...WAIT });
+    expect(
+      await page.evaluate(
+        () => (window as { liveshop?: { reconnects?: number } }).liveshop?.reconnects,
+      ),
+    ).toBeGreaterThanOrEqual(1);
+
+    // a drop bought in the player tells the page its order
     await room.drops.create({
       dropId: 'embed-drop',
       productId: 'sneaker',

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ const FOLDERS = ['client-sdk', 'rooms', 'media', 'server', 'load-tests', 'test']
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts'))
     .map((e) => relative(ROOT, join(e.parentPath, e.name)))
     .filter((f) => !f.includes('node_modules'));
 }
@@ -32,7 +32,10 @@ function importsOf(file: string): Imports {
   const packages: string[] = [];
   for (const { fileName } of importedFiles) {
     if (fileName.startsWith('.')) {
-      local.push(relative(ROOT, resolve(ROOT, dirname(file), fileName)).replace(/\.js$/, '.ts'));
+      const path = relative(ROOT, resolve(ROOT, dirname(file), fileName)).replace(/\?.*$/, '');
+      // a `.js` import names its `.ts` source, or its `.tsx` one (the browser app's components)
+      const source = path.replace(/\.js$/, '.ts');
+      local.push(path.endsWith('.js') && !existsSync(join(ROOT, source)) ? `${source}x` : source);
     } else if (!fileName.startsWith('node:')) {
       const parts = fileName.split('/');
       packages.push(fileName.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? ''));
@@ -68,6 +71,8 @@ const folderOf = (file: string) => {
   if (file.startsWith('client-sdk/src/protocol/')) return 'protocol';
   // the tooling that builds and packs the SDK is not part of it
   if (file.startsWith('client-sdk/build/')) return 'sdk-build';
+  // the browser app is built on the SDK; the SDK never reaches into it
+  if (file.startsWith('client-sdk/app/')) return 'app';
   return file.split('/')[0] ?? '';
 };
 
@@ -79,6 +84,11 @@ const ALLOWED: Record<string, { folders: string[]; packages: string[] }> = {
     packages: ['socket.io-client', 'mediasoup-client'],
   },
   'sdk-build': { folders: ['sdk-build'], packages: ['esbuild'] },
+  app: {
+    // through the SDK's entry points only: never zod's schemas
+    folders: ['client-sdk', 'app'],
+    packages: ['preact', 'vite', '@preact/preset-vite'],
+  },
   // pure algorithms without I/O may come from a package (DESIGN.md: never transport or storage)
   rooms: { folders: ['protocol', 'rooms'], packages: ['@monyone/aho-corasick'] },
   media: { folders: ['protocol', 'media'], packages: ['mediasoup', 'zod'] },

@@ -25,9 +25,7 @@ export function dropState(
   return remaining > 0 ? 'live' : 'sold_out';
 }
 
-/** Drops an auction or a giveaway became: their units are the winners', no host makes them by hand. */
-export const isReservedDrop = (dropId: string): boolean =>
-  dropId.startsWith('auction-') || dropId.startsWith('giveaway-');
+export { isReservedDrop } from '../../client-sdk/src/protocol/index.js';
 
 /** A new drop's fields as the host gives them: a product of the stream by id. */
 export type DropFields = Omit<

@@ -16,5 +16,13 @@ export const MAX_PINNED_PRODUCTS = 3;
 /** Longest slow mode a moderator may set, in seconds. */
 export const MAX_SLOW_MODE_SECONDS = 3600;
 
+/**
+ * Drops an auction (`auction-<auctionId>`, the winner's item at the winning price) or a giveaway
+ * (`giveaway-<giveawayId>-…`, a prize at 0) became: no host makes them by hand, and apps show them
+ * with their auction or giveaway rather than as drops.
+ */
+export const isReservedDrop = (dropId: string): boolean =>
+  dropId.startsWith('auction-') || dropId.startsWith('giveaway-');
+
 /** Room and product ids: 1-64 characters of letters, digits, `_` and `-`. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Room, RoomView } from '../../../src/index.js';
+import { isReservedDrop, type Room, type RoomView } from '../../../src/index.js';
 import { usePage } from '../lib/context.js';
 import type { SendStats } from './Preview.js';
 
@@ -72,15 +72,24 @@ export function Analytics(props: {
   const sold = view.drops.reduce((n, d) => n + d.sold, 0);
   const peak = Math.max(latest.current.peak, view.viewers, 1);
   const conversion = sold / peak;
-  const revenue = view.drops.map((d) => {
-    const price = prices.get(d.productId);
-    return {
-      dropId: d.dropId,
-      title: view.products.find((p) => p.id === d.productId)?.title ?? d.productId,
-      sold: d.sold,
-      amount: price ? { ...price, amountMinor: price.amountMinor * d.sold } : null,
-    };
+  // what each drop took: units sold at the product's price, an auction's at its winning price; a
+  // giveaway's prizes are free
+  const revenue = view.drops.flatMap((d) => {
+    const auction = view.auctions.find((a) => a.settlement?.dropId === d.dropId);
+    if (isReservedDrop(d.dropId) && !auction) return [];
+    const price = auction
+      ? { amountMinor: auction.settlement?.priceMinor ?? 0, currency: auction.currency }
+      : prices.get(d.productId);
+    return [
+      {
+        dropId: d.dropId,
+        title: view.products.find((p) => p.id === d.productId)?.title ?? d.productId,
+        sold: d.sold,
+        amount: price ? { ...price, amountMinor: price.amountMinor * d.sold } : null,
+      },
+    ];
   });
+
   const currency = view.products[0]?.price.currency ?? 'USD';
   const total = revenue.reduce(
     (n, r) => n + (r.amount?.currency === currency ? r.amount.amountMinor : 0),
@@ -118,7 +127,9 @@ export function Analytics(props: {
         <Tile
           label={words.t('health')}
           value={`${words.t(health === 'good' ? 'healthGood' : health === 'poor' ? 'healthPoor' : 'healthOffline')}${
-            live && last ? ` · ${Math.round(last.kbps)} kbit/s · ${Math.round(last.fps)} fps` : ''
+            health !== 'offline' && last
+              ? ` · ${Math.round(last.kbps)} kbit/s · ${Math.round(last.fps)} fps`
+              : ''
           }`}
           series={samples.map((s) => s.kbps)}
           bad={worst === 'health'}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Room, RoomView } from '../../../src/index.js';
+import { isReservedDrop, type Room, type RoomView } from '../../../src/index.js';
 import { phaseKey } from '../i18n/ui.js';
 import { failure } from '../lib/connection.js';
 import { usePage } from '../lib/context.js';
@@ -123,22 +123,24 @@ function Running({ room, view, now }: { room: Room; view: RoomView; now: number 
   return (
     <section class="panel running">
       <ul class="run-rows">
-        {view.drops.map((d) => (
-          <li key={d.dropId} data-drop={d.dropId}>
-            <b>{title(d.productId)}</b> ·{' '}
-            {d.mode === 'lottery' ? words.t('lotteryDrop') : words.t('drop')} ·{' '}
-            {words.t(phaseKey(d.state))}
-            <br />
-            {words.t('stockLeft', {
-              count: words.count(d.remaining),
-              total: words.count(d.quantity),
-            })}{' '}
-            · {words.count(d.sold)} ✓
-            {d.state === 'scheduled' &&
-              d.startsAt > now &&
-              ` · ${words.t('dropStartsIn', { time: words.clock(d.startsAt - now) })}`}
-          </li>
-        ))}
+        {view.drops
+          .filter((d) => !isReservedDrop(d.dropId))
+          .map((d) => (
+            <li key={d.dropId} data-drop={d.dropId}>
+              <b>{title(d.productId)}</b> ·{' '}
+              {d.mode === 'lottery' ? words.t('lotteryDrop') : words.t('drop')} ·{' '}
+              {words.t(phaseKey(d.state))}
+              <br />
+              {words.t('stockLeft', {
+                count: words.count(d.remaining),
+                total: words.count(d.quantity),
+              })}{' '}
+              · {words.count(d.sold)} ✓
+              {d.state === 'scheduled' &&
+                d.startsAt > now &&
+                ` · ${words.t('dropStartsIn', { time: words.clock(d.startsAt - now) })}`}
+            </li>
+          ))}
         {view.auctions.map((a) => (
           <li key={a.auctionId}>
             <b>{a.title}</b> · {words.t('auction')} · {words.t(phaseKey(a.phase))} ·{' '}

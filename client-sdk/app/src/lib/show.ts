@@ -56,6 +56,7 @@ export function useShow(client: LiveShopClient, roomId: string | null): Show {
       if (!gone) setShow((s) => ({ ...s, ...change }));
     };
     const offs = [
+      client.on('disconnected', () => update({ reconnecting: true })),
       client.on('reconnecting', () => update({ reconnecting: true })),
       client.on('connected', () => update({ reconnecting: false })),
       client.on('queue', (queue) => update({ phase: 'queued', queue })),

@@ -1,5 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Product, QueueStatus, RoomView } from '../../../src/index.js';
+import {
+  isReservedDrop,
+  type Product,
+  type QueueStatus,
+  type RoomView,
+} from '../../../src/index.js';
 import { usePage, useWords } from '../lib/context.js';
 import { debugState } from '../lib/debug.js';
 import { useServerNow, useShow, type Show } from '../lib/show.js';
@@ -68,6 +73,8 @@ function Live(props: {
     }
     if (!wasDown.current) return;
     wasDown.current = false;
+    const debug = debugState();
+    debug['reconnects'] = Number(debug['reconnects'] ?? 0) + 1;
     setBack(true);
     const timer = setTimeout(() => setBack(false), 2000);
     return () => clearTimeout(timer);
@@ -77,8 +84,10 @@ function Live(props: {
   const pinned = view.pinnedProducts.flatMap((id) => products.get(id) ?? []).slice(0, 3);
   const stream = view.stream;
   // a drop stays up front a while after it ends: a lottery's winners and late holders check out there
-  const activeDrops = view.drops.filter((d) => d.endsAt + RECENT_MS > now);
-  const pastDrops = view.drops.filter((d) => !activeDrops.includes(d));
+  // an auction's or a giveaway's own drop shows with its auction or giveaway
+  const drops = view.drops.filter((d) => !isReservedDrop(d.dropId));
+  const activeDrops = drops.filter((d) => d.endsAt + RECENT_MS > now);
+  const pastDrops = drops.filter((d) => !activeDrops.includes(d));
   const auctions = view.auctions.filter((a) => !a.settled || a.phase !== 'unsold').slice(-3);
   const giveaways = view.giveaways.slice(-2);
   const drop = (d: (typeof view.drops)[number]) => (
