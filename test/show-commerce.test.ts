@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { LiveShopClient } from '../client-sdk/src/index.js';
-import { axeViolations, pageErrors, shoot } from './helpers/app.js';
+import { noViolations, pageErrors, shoot } from './helpers/app.js';
 import { useBrowser } from './helpers/browser.js';
 import { useServers, type TestServer } from './helpers/server.js';
 
@@ -33,11 +32,6 @@ async function liveRoom(server: TestServer, roomId: string): Promise<LiveShopCli
 async function page(server: TestServer, path: string, viewport: typeof PHONE) {
   const p = await browser.open(`${server.url}${path}`, { viewport });
   return { page: p, errors: pageErrors(p) };
-}
-
-async function noViolations(p: Page, screen: string) {
-  const found = await axeViolations(p);
-  expect(found, `${screen}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
 
 describe('auctions, lotteries and giveaways in the browser', () => {

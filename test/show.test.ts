@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { VIEWER_PAGE_BUDGET } from '../client-sdk/build/app.js';
-import { axeViolations, pageErrors, shoot } from './helpers/app.js';
+import { noViolations, pageErrors, shoot } from './helpers/app.js';
 import { framesGrow, useBrowser } from './helpers/browser.js';
 import { useServers } from './helpers/server.js';
 
@@ -25,11 +25,6 @@ interface Viewer {
   errors: string[];
   /** JavaScript the page loaded, gzipped. */
   js: Map<string, number>;
-}
-
-async function noViolations(page: Page, screen: string) {
-  const found = await axeViolations(page);
-  expect(found, `${screen}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
 
 describe('a show in the browser', () => {

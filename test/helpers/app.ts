@@ -2,6 +2,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { ROOT } from '../../client-sdk/build/bundle.js';
 
 /** Where the browser tests put their screenshots (named in the README; not committed). */
@@ -86,6 +87,12 @@ export async function axeViolations(page: Page): Promise<Violation[]> {
   }
   if (size) await page.setViewportSize(size);
   return found;
+}
+
+/** Fails, naming the screen and every violation, when axe-core finds a serious or critical one. */
+export async function noViolations(page: Page, screen: string): Promise<void> {
+  const found = await axeViolations(page);
+  expect(found, `${screen}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
 
 /** Every uncaught error a page throws, to check at the end of a test. */

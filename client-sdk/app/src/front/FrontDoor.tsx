@@ -1,3 +1,4 @@
+import { ErrorLine } from '../lib/error-line.js';
 import { useEffect, useState } from 'preact/hooks';
 import { LANGUAGE_NAMES, type Locale } from '../i18n/ui.js';
 import { useWords } from '../lib/context.js';
@@ -60,11 +61,7 @@ export function FrontDoor() {
             {words.t(busy ? 'startingDemo' : 'startDemo')}
           </button>
         )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorLine text={error} />
         {demo && (
           <div class="demo" role="status">
             <h2>{words.t('demoReady')}</h2>

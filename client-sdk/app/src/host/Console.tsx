@@ -1,3 +1,4 @@
+import { ErrorLine } from '../lib/error-line.js';
 import { useState } from 'preact/hooks';
 import { isReservedDrop, type Room, type RoomView } from '../../../src/index.js';
 import { phaseKey } from '../i18n/ui.js';
@@ -100,11 +101,7 @@ function Products({ room, view }: { room: Room; view: RoomView }) {
           );
         })}
       </ul>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }
@@ -177,11 +174,7 @@ function Running({ room, view, now }: { room: Room; view: RoomView; now: number 
           </li>
         ))}
       </ul>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { ErrorLine } from '../lib/error-line.js';
 import { useEffect, useState } from 'preact/hooks';
 import type { ChatMessage, HeldMessage, Room, RoomView, Sanction } from '../../../src/index.js';
 import { failure } from '../lib/connection.js';
@@ -118,11 +119,7 @@ export function Moderation({ room, view }: { room: Room; view: RoomView }) {
           ))}
         </ul>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { ErrorLine } from '../lib/error-line.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room, StreamInfo } from '../../../src/index.js';
 import type { Publication } from '../../../src/media/index.js';
@@ -146,11 +147,7 @@ export function Preview(props: {
           </span>
         )}
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }

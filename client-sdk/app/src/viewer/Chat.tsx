@@ -1,3 +1,4 @@
+import { ErrorLine } from '../lib/error-line.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, Room, RoomView } from '../../../src/index.js';
 import { failure } from '../lib/connection.js';
@@ -124,11 +125,7 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
       ) : (
         <p class="chat-hint">{words.t('signInToChat')}</p>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }
