@@ -37,6 +37,7 @@ export * from './shield/rule.js';
 // moderation
 export * from './moderation/hooks.js';
 export * from './moderation/policy.js';
+export * from './moderation/reports.js';
 export * from './moderation/room-moderation.js';
 export * from './moderation/screen.js';
 export * from './moderation/stamp.js';

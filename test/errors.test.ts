@@ -85,6 +85,8 @@ const badPayloads: Record<ClientEventName, unknown[]> = {
   'moderation:lift': [{ roomId: 'r', userId: 'u' }],
   'moderation:sanctions': [{ roomId: 7 }],
   'moderation:report': [{ roomId: 'r' }, { roomId: 'r', messageId: 'm', reason: 5 }],
+  'moderation:reports': [{}, { roomId: 'a b' }],
+  'moderation:dismiss': [{ roomId: 'r' }, { roomId: 'r', messageId: 'x'.repeat(65) }],
   'moderation:role': [{ roomId: 'r', userId: 'u', role: 'host' }],
   'moderation:purge': [{ roomId: 'r' }, { roomId: 'r', userId: 'x'.repeat(129) }],
   'media:capabilities': [{}, { roomId: 'a b' }],

@@ -431,6 +431,81 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     ]);
   });
 
+  it("lists reports for the room's moderators, who delete the message or dismiss them", async () => {
+    const [a, b] = await setup({ ...POLICY, reports: { hideAt: 2 } });
+    const host = await a.socket(HOST);
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await host.emitWithAck('room:join', { roomId: 'show' });
+    const troll = await joined(a, US('troll'));
+    const posted: string[] = [];
+    for (const text of ['you are all fools', 'buy my stuff instead']) {
+      const sent = await send(troll.socket, text);
+      if (!sent.ok || sent.status !== 'published') throw new Error('not published');
+      posted.push(sent.id);
+    }
+    const [rude, odd] = posted as [string, string];
+    const r1 = await joined(a, US('r1'));
+    const r2 = await joined(b, CN('r2'));
+    const report = (s: RawSocket, messageId: string, reason?: string) =>
+      s.emitWithAck('moderation:report', {
+        roomId: 'show',
+        messageId,
+        ...(reason === undefined ? {} : { reason }),
+      });
+    expect(await report(r1.socket, rude, 'insults')).toMatchObject({ reporters: 1 });
+    expect(await report(r2.socket, odd)).toMatchObject({ reporters: 1 });
+    expect(await report(r2.socket, rude, 'rude')).toMatchObject({ reporters: 2, hidden: true });
+    const list = async (server = a) => {
+      const answer = await (
+        await server.socket(HOST)
+      ).emitWithAck('moderation:reports', {
+        roomId: 'show',
+      });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.reports;
+    };
+    // on every node, most recently reported first; removed by the reports, it says so
+    expect(await list(b)).toMatchObject([
+      {
+        messageId: rude,
+        text: 'you are all fools',
+        author: { id: 'troll' },
+        reporters: 2,
+        reasons: ['rude', 'insults'],
+        hidden: true,
+      },
+      { messageId: odd, reporters: 1, reasons: [], hidden: false },
+    ]);
+    // a viewer may report, not read the list nor dismiss
+    expect(await r1.socket.emitWithAck('moderation:reports', { roomId: 'show' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(
+      await r1.socket.emitWithAck('moderation:dismiss', { roomId: 'show', messageId: odd }),
+    ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // dismissed: off the list, once
+    const dismiss = (messageId: string) =>
+      host.emitWithAck('moderation:dismiss', { roomId: 'show', messageId });
+    expect(await dismiss(rude)).toEqual({ ok: true, dismissed: true });
+    expect(await dismiss(rude)).toEqual({ ok: true, dismissed: false });
+    // a reported message a moderator deletes is dealt with
+    expect(await host.emitWithAck('chat:delete', { roomId: 'show', messageId: odd })).toMatchObject(
+      { ok: true },
+    );
+    await eventuallyAsync(async () => (await list()).length === 0);
+    // the same over HTTP, and the dismissal is on record
+    const auth = { authorization: `Bearer ${await a.token(HOST)}` };
+    const res = await fetch(`${b.url}/v1/rooms/show/reports`, { headers: auth });
+    expect(await res.json()).toEqual({ ok: true, reports: [] });
+    const dismissals = async () =>
+      (await decisions(a, 'since=0&room=show')).filter((d) => d.action === 'dismiss-reports');
+    await eventuallyAsync(async () => (await dismissals()).length === 1);
+    expect(await dismissals()).toMatchObject([
+      { messageId: rude, userId: 'troll', by: 'hana', detector: 'moderator' },
+    ]);
+  });
+
   it('lets the host appoint moderators of the room, on every node, and take it back', async () => {
     const [a, b] = await setup(POLICY);
     const host = await a.socket(HOST);

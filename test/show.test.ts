@@ -28,7 +28,7 @@ interface Viewer {
 }
 
 describe('a show in the browser', () => {
-  it('a demo show from the front door: go live, pin, drop, chat, react, claim, check out, approve a held message, end', async () => {
+  it('a demo show from the front door: go live, pin, drop, chat, react, claim, check out, approve a held message, report one, end', async () => {
     const server = await start({ MEDIA_ENABLED: 'true', DEMO_SHOWS: 'on' });
 
     // the front door
@@ -130,6 +130,20 @@ describe('a show in the browser', () => {
     await phone.page.locator('.chat-list').getByText(link).waitFor(WAIT);
     await zh.page.locator('.msg.held').waitFor({ state: 'detached', ...WAIT });
     await zh.page.locator('.chat-list .msg:not(.held)').getByText(link).waitFor(WAIT);
+
+    // a viewer reports another's message: it reaches the console's reports, which dismisses it
+    const line = phone.page.locator('.chat-list .msg').filter({ hasText: 'Hello from the desk!' });
+    await line.getByRole('button', { name: /^Report the message from / }).click();
+    await noViolations(phone.page, 'viewer, reporting a message');
+    await shoot(phone.page, 'viewer-report');
+    await line.getByRole('button', { name: 'Spam' }).click();
+    await line.getByText('Reported').waitFor(WAIT);
+    const reported = host.locator('[data-reported]').filter({ hasText: 'Hello from the desk!' });
+    await reported.getByText('1 report · Spam').waitFor(WAIT);
+    await shoot(host, 'host-console-reports');
+    await reported.getByRole('button', { name: 'Dismiss' }).click();
+    await reported.waitFor({ state: 'detached', ...WAIT });
+    await host.getByText('No reported messages.').waitFor(WAIT);
 
     // a drop from the console: a countdown on every viewer, then a claim each, one checkout
     await host.getByLabel('Quantity').fill('10');

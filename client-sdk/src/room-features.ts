@@ -52,6 +52,10 @@ export interface RoomFeatures {
     setRole(userId: string, role: 'moderator' | 'viewer'): Promise<{ seq: number }>;
     /** Reports a message (any signed-in viewer); enough reports remove it for everyone. */
     report(messageId: string, reason?: string): Promise<ClientResponse<'moderation:report'>>;
+    /** The reported messages no moderator has dealt with yet, most recently reported first. */
+    reports(): Promise<ClientResponse<'moderation:reports'>['reports']>;
+    /** Dismisses a message's reports (it stays in the chat); false when it was not listed. */
+    dismiss(messageId: string): Promise<boolean>;
     /**
      * Shield mode on, with a preset (defaults: 10 s slow mode, newcomers read-only, links refused,
      * strict moderation), or off: the settings it replaced come back. Hosts and moderators.
@@ -205,6 +209,9 @@ export function roomFeatures(room: { readonly id: string }, link: FeatureLink): 
           messageId,
           ...(reason === undefined ? {} : { reason }),
         }),
+      reports: async () => (await link.request('moderation:reports', { roomId })).reports,
+      dismiss: async (messageId) =>
+        (await link.request('moderation:dismiss', { roomId, messageId })).dismissed,
       shield: (on, options = {}) => link.request('room:shield', { roomId, on, ...options }),
     },
     reactions: {

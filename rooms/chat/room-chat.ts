@@ -74,6 +74,7 @@ export class RoomChat {
       decide.deleteMessage(s, this.room.id, messageId, identity.id),
     );
     if (author !== undefined) this.moderation.deleted(identity, messageId, author);
+    this.moderation.reports.resolved(messageId);
     return done;
   }
 
@@ -83,7 +84,7 @@ export class RoomChat {
     messageId: string,
     reason?: string,
   ): Promise<{ reporters: number; hidden: boolean }> {
-    const { reporters, hide } = await this.moderation.report(identity, messageId, reason);
+    const { reporters, hide } = await this.moderation.reports.report(identity, messageId, reason);
     if (hide)
       await this.room
         .control((s) => decide.deleteMessage(s, this.room.id, messageId, 'reports'))

@@ -6,12 +6,13 @@ import {
   type SanctionKind,
 } from '../../client-sdk/src/protocol/index.js';
 import type { RoomScope } from '../core/scope.js';
-import { assertCanWrite, assertRole, isStaff, roleIn, type Identity } from '../model/identity.js';
+import { assertRole, isStaff, roleIn, type Identity } from '../model/identity.js';
 import { GLOBAL_SCOPE, type HeldEntry, type Standing } from '../ports/moderation.js';
 import type { UserNotice } from '../ports/broker.js';
 import type { ModerationHooks, Trust } from './hooks.js';
 import { trustOf } from './hooks.js';
 import { banned, sanctionError } from './refusal.js';
+import { RoomReports } from './reports.js';
 import { contextOf, recordOf, verdictRecord } from './records.js';
 import type { CompiledPolicy, GroupVerdict, MessageLanguage } from './screen.js';
 import { outcomeOf, type Outcome, type Stamp } from './stamp.js';
@@ -28,10 +29,15 @@ export interface Screened {
  * statement of reasons for every restriction and every moderator action.
  */
 export class RoomModeration {
+  /** Viewers' reports and the moderators' list of them. */
+  readonly reports: RoomReports;
+
   constructor(
     private readonly room: RoomScope,
     private readonly hooks: ModerationHooks | undefined,
-  ) {}
+  ) {
+    this.reports = new RoomReports(room, hooks, (records) => this.keep(records));
+  }
 
   /** Tells one user's connections in the room, on every node (through the room's channel). */
   private notify(userId: string, notice: UserNotice): void {
@@ -284,46 +290,6 @@ export class RoomModeration {
     return this.room.engine.moderation.sanctions(this.room.id, this.room.now());
   }
 
-  /**
-   * A viewer reports a message (each reporter once); returns its distinct reporters and whether
-   * that reached the policy's auto-hide threshold just now (the caller then removes it).
-   */
-  async report(
-    identity: Identity,
-    messageId: string,
-    reason: string | undefined,
-  ): Promise<{ reporters: number; hide: boolean }> {
-    assertCanWrite(identity);
-    const message = this.room.state.recent.get(messageId);
-    if (!message)
-      throw new CodedError('MESSAGE_NOT_FOUND', `No recent message ${messageId} in this room`);
-    if (message.author.id === identity.id)
-      throw new CodedError('BAD_REQUEST', 'You cannot report your own message');
-    const reporters = await this.room.engine.moderation.report(
-      this.room.id,
-      messageId,
-      message.author.id,
-      identity.id,
-    );
-    const threshold = this.hooks?.policy()?.reportsToHide ?? REPORTS_TO_HIDE;
-    const base = { roomId: this.room.id, messageId, userId: message.author.id, userRegion: null };
-    const records = [
-      recordOf(this.room, base, 'report', 'report', {
-        by: identity.id,
-        reason: reason ?? `reported (${reporters} of ${threshold} to hide)`,
-      }),
-    ];
-    const hide = reporters === threshold;
-    if (hide)
-      records.push(
-        recordOf(this.room, base, 'hide', 'report', {
-          reason: `${reporters} viewers reported it: removed for everyone`,
-        }),
-      );
-    this.keep(records);
-    return { reporters, hide };
-  }
-
   /** Records a moderator's delete (the statement of reasons of a removal). */
   deleted(identity: Identity, messageId: string, authorId: string): void {
     this.keep([
@@ -384,9 +350,6 @@ export class RoomModeration {
     }
   }
 }
-
-/** Distinct reports that remove a message, unless the policy says otherwise. */
-export const REPORTS_TO_HIDE = 3;
 
 /** The partition of every viewer when no policy is in force. */
 export const DEFAULT_PARTITION = '0';

@@ -1,6 +1,8 @@
 import type {
+  Author,
   DecisionRecord,
   HeldMessage,
+  ReportedMessage,
   Sanction,
   SanctionKind,
 } from '../../client-sdk/src/protocol/index.js';
@@ -10,6 +12,21 @@ import type { Stamp } from '../moderation/stamp.js';
 export interface HeldEntry extends HeldMessage {
   stamp?: Stamp;
 }
+
+/** One viewer's report of a message. */
+export interface ReportEntry {
+  roomId: string;
+  messageId: string;
+  /** The message as it was reported (kept from its first report). */
+  author: Author;
+  text: string;
+  reporterId: string;
+  reason?: string;
+  at: number;
+}
+
+/** A reported message as the store keeps it (whether it is hidden is the room's to say). */
+export type ReportedEntry = Omit<ReportedMessage, 'hidden'>;
 
 /** What to export of the statements of reasons. */
 export interface DecisionQuery {
@@ -51,11 +68,18 @@ export interface ModerationStore {
    */
   standing(roomId: string, userId: string, now: number): Promise<Standing>;
   /**
-   * A report of a message by `reporterId` (each reporter counts once per message); returns the
-   * message's distinct reporters. A first report of a message by someone also counts against its
-   * author's standing.
+   * A report of a message (each reporter counts once per message); returns the message's distinct
+   * reporters. A reporter's first report of a message also counts against its author's standing
+   * and puts the message (back) on the room's list of reports.
    */
-  report(roomId: string, messageId: string, authorId: string, reporterId: string): Promise<number>;
+  report(entry: ReportEntry): Promise<number>;
+  /**
+   * The room's listed reported messages last reported at `since` or later, most recently
+   * reported first, at most `limit`; each with its five newest reasons.
+   */
+  reports(roomId: string, since: number, limit: number): Promise<ReportedEntry[]>;
+  /** Takes a message off the room's list of reports (its reporters still count); false if absent. */
+  dismiss(roomId: string, messageId: string): Promise<boolean>;
   /** Every sanction in force in a room, and the global ones, at `now`. */
   sanctions(roomId: string, now: number): Promise<Sanction[]>;
 }

@@ -11,6 +11,8 @@ export const moderationHandlers: ActorHandlers<
   | 'moderation:sanctions'
   | 'moderation:purge'
   | 'moderation:report'
+  | 'moderation:reports'
+  | 'moderation:dismiss'
   | 'moderation:role'
   | 'room:shield'
   | 'room:admission'
@@ -52,6 +54,14 @@ export const moderationHandlers: ActorHandlers<
 
   'moderation:report': (actor, { roomId, messageId, reason }, services) =>
     onRoom(services, roomId, (room) => room.chat.report(actor.identity, messageId, reason)),
+
+  'moderation:reports': (actor, { roomId }, services) =>
+    onRoom(services, roomId, async (room) => ({
+      reports: await room.moderation.reports.list(actor.identity),
+    })),
+
+  'moderation:dismiss': (actor, { roomId, messageId }, services) =>
+    onRoom(services, roomId, (room) => room.moderation.reports.dismiss(actor.identity, messageId)),
 
   'moderation:role': (actor, { roomId, userId, role }, services) =>
     onRoom(services, roomId, (room) => room.moderation.setRole(actor.identity, userId, role)),

@@ -306,6 +306,20 @@ export function apiRoutes(
           }),
       }),
     },
+    '/v1/rooms/:roomId/reports': {
+      GET: serve({
+        params: 1,
+        run: ({ identity, params }) =>
+          command('moderation:reports', identity, { roomId: params[0] }),
+      }),
+    },
+    '/v1/rooms/:roomId/reports/:messageId': {
+      DELETE: serve({
+        params: 2,
+        run: ({ identity, params }) =>
+          command('moderation:dismiss', identity, { roomId: params[0], messageId: params[1] }),
+      }),
+    },
     '/v1/rooms/:roomId/admission': {
       PUT: serve({
         params: 1,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord, Sanction } from '../../client-sdk/src/protocol/index.js';
-import type { HeldEntry, ModerationStore } from '../../rooms/index.js';
+import type { HeldEntry, ModerationStore, ReportEntry } from '../../rooms/index.js';
 
 /**
  * What every moderation store must guarantee, memory or Redis. `nodes(n)` gives the stores of `n`
@@ -105,17 +105,115 @@ export function moderationContract(
       expect(await b.take('show', 'm1')).toBeUndefined();
     });
 
+    const author = (id: string) => ({ id, name: id, role: 'viewer' as const });
+    const report = (messageId: string, reporterId: string, over: Partial<ReportEntry> = {}) => ({
+      roomId: 'show',
+      messageId,
+      author: author('troll'),
+      text: `text of ${messageId}`,
+      reporterId,
+      at: 1_000,
+      ...over,
+    });
+
     it('counts each reporter of a message once, and the reports against its author', async () => {
       const [a, b] = await two();
-      expect(await a.report('show', 'm1', 'troll', 'v1')).toBe(1);
-      expect(await b.report('show', 'm1', 'troll', 'v1')).toBe(1);
-      expect(await b.report('show', 'm1', 'troll', 'v2')).toBe(2);
-      expect(await a.report('show', 'm2', 'troll', 'v1')).toBe(1);
+      expect(await a.report(report('m1', 'v1'))).toBe(1);
+      expect(await b.report(report('m1', 'v1', { reason: 'again' }))).toBe(1);
+      expect(await b.report(report('m1', 'v2'))).toBe(2);
+      expect(await a.report(report('m2', 'v1'))).toBe(1);
       expect((await b.standing('show', 'troll', 0)).reports).toBe(3);
       expect((await b.standing('other', 'troll', 0)).reports).toBe(0);
       expect((await a.standing('show', 'v1', 0)).reports).toBe(0);
       // the counter is not a sanction
       expect(await a.sanctions('show', 0)).toEqual([]);
+    });
+
+    it("lists a room's reported messages, newest report first, until dismissed", async () => {
+      const [a, b] = await two();
+      const base = 10_000_000;
+      await a.report(report('m1', 'v1', { at: base, reason: 'spam' }));
+      await b.report(report('m2', 'v1', { at: base + 1, author: author('other') }));
+      await a.report(report('m1', 'v2', { at: base + 2 }));
+      for (let i = 3; i <= 9; i++)
+        await b.report(report('m1', `v${i}`, { at: base + i, reason: `r${i}` }));
+      await a.report(report('x', 'v1', { roomId: 'elsewhere', at: base }));
+      const listed = await b.reports('show', base, 100);
+      expect(listed).toEqual([
+        {
+          messageId: 'm1',
+          roomId: 'show',
+          author: author('troll'),
+          text: 'text of m1',
+          reporters: 9,
+          // the five newest given; the first report's text stays what was reported
+          reasons: ['r9', 'r8', 'r7', 'r6', 'r5'],
+          firstAt: base,
+          lastAt: base + 9,
+        },
+        expect.objectContaining({
+          messageId: 'm2',
+          reporters: 1,
+          reasons: [],
+          author: author('other'),
+        }),
+      ]);
+      // by time, and at most `limit`
+      expect((await a.reports('show', base + 5, 100)).map((r) => r.messageId)).toEqual(['m1']);
+      expect((await a.reports('show', base, 1)).map((r) => r.messageId)).toEqual(['m1']);
+      expect((await a.reports('elsewhere', base, 100)).map((r) => r.messageId)).toEqual(['x']);
+      // dismissed: off the list, once; a repeated report changes nothing, a new reporter relists it
+      expect(await a.dismiss('show', 'm1')).toBe(true);
+      expect(await b.dismiss('show', 'm1')).toBe(false);
+      expect(await b.dismiss('show', 'never')).toBe(false);
+      expect((await b.reports('show', base, 100)).map((r) => r.messageId)).toEqual(['m2']);
+      expect(await a.report(report('m1', 'v2', { at: base + 20 }))).toBe(9);
+      expect((await b.reports('show', base, 100)).map((r) => r.messageId)).toEqual(['m2']);
+      expect(await b.report(report('m1', 'v10', { at: base + 21 }))).toBe(10);
+      expect(await a.reports('show', base, 100)).toMatchObject([
+        { messageId: 'm1', reporters: 10, lastAt: base + 21 },
+        { messageId: 'm2' },
+      ]);
+      expect((await a.standing('show', 'troll', 0)).reports).toBe(10);
+    });
+
+    it('counts concurrent reports from many nodes exactly', async () => {
+      const stores = await nodes(3);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              node: fc.nat(2),
+              message: fc.constantFrom('m1', 'm2', 'm3'),
+              reporter: fc.constantFrom('v1', 'v2', 'v3', 'v4'),
+            }),
+            { minLength: 1, maxLength: 30 },
+          ),
+          async (reports) => {
+            const roomId = `race${++run}`;
+            const answers = await Promise.all(
+              reports.map((r, i) =>
+                stores[r.node]!.report(report(r.message, r.reporter, { roomId, at: 5_000 + i })),
+              ),
+            );
+            const distinct = new Map<string, Set<string>>();
+            for (const r of reports)
+              distinct.set(r.message, (distinct.get(r.message) ?? new Set()).add(r.reporter));
+            // each answer counts at most the distinct reporters so far; the list counts them all
+            reports.forEach((r, i) =>
+              expect(answers[i]).toBeLessThanOrEqual(distinct.get(r.message)!.size),
+            );
+            const listed = await stores[0]!.reports(roomId, 0, 100);
+            expect(Object.fromEntries(listed.map((l) => [l.messageId, l.reporters]))).toEqual(
+              Object.fromEntries([...distinct].map(([m, who]) => [m, who.size])),
+            );
+            const pairs = [...distinct.values()].reduce((n, who) => n + who.size, 0);
+            expect((await stores[1]!.standing(roomId, 'troll', 0)).reports).toBe(pairs);
+          },
+        ),
+        { numRuns: 25 },
+      );
     });
 
     it('keeps sanctions per room and global, until they end or are lifted', async () => {

@@ -44,6 +44,7 @@ import {
   HeldMessage,
   MAX_TIMEOUT_SECONDS,
   MIN_TIMEOUT_SECONDS,
+  ReportedMessage,
   Sanction,
   SanctionKind,
 } from './moderation.js';
@@ -252,6 +253,19 @@ export const clientEvents = {
       reason: plainText(500, { optional: true }).optional(),
     }),
     z.object({ reporters: z.number().int().positive(), hidden: z.boolean() }),
+  ),
+  'moderation:reports': event(
+    'The messages reported in a room over the last day that no moderator has dealt with, most ' +
+      'recently reported first (at most 100). Deleting a message or dismissing its reports takes ' +
+      'it off the list. Hosts and moderators.',
+    z.object(roomRef),
+    z.object({ reports: z.array(ReportedMessage) }),
+  ),
+  'moderation:dismiss': event(
+    "Dismiss a message's reports: it leaves the list and stays in the chat (new reports bring it " +
+      'back). Hosts and moderators.',
+    z.object({ ...roomRef, messageId: z.string().max(64) }),
+    z.object({ dismissed: z.boolean() }),
   ),
   'moderation:role': event(
     'Make a user a moderator of this room (it lasts with the room, on every node), or take it ' +

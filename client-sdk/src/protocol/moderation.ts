@@ -46,6 +46,7 @@ export const DecisionAction = z.union([
     'report',
     'appoint',
     'dismiss',
+    'dismiss-reports',
   ]),
 ]);
 export type DecisionAction = z.infer<typeof DecisionAction>;
@@ -103,6 +104,25 @@ export const HeldMessage = z
   })
   .meta({ id: 'HeldMessage' });
 export type HeldMessage = z.infer<typeof HeldMessage>;
+
+/** A message viewers reported, as the room's moderators review it. */
+export const ReportedMessage = z
+  .object({
+    messageId: z.string(),
+    roomId: RoomId,
+    author: Author,
+    text: z.string(),
+    /** Distinct viewers who reported it. */
+    reporters: z.number().int().positive(),
+    /** The reasons given, newest first (at most five; a report need not give one). */
+    reasons: z.array(z.string()),
+    firstAt: Timestamp,
+    lastAt: Timestamp,
+    /** True once enough reports removed it for everyone. */
+    hidden: z.boolean(),
+  })
+  .meta({ id: 'ReportedMessage' });
+export type ReportedMessage = z.infer<typeof ReportedMessage>;
 
 /** A sanction in force. */
 export const Sanction = z

@@ -10,8 +10,18 @@ import {
   type DecisionQuery,
   type HeldEntry,
   type ModerationStore,
+  type ReportEntry,
+  type ReportedEntry,
   type Standing,
 } from '../../../rooms/index.js';
+
+/** A reported message: what was reported, and each reporter's reason. */
+interface Reported extends Omit<ReportedEntry, 'reporters' | 'reasons'> {
+  /** reporter → their reason ('' for none), in the order they reported. */
+  reasons: Map<string, string>;
+  /** On the room's list (not dismissed since the last new reporter). */
+  listed: boolean;
+}
 
 /** How many statements of reasons the embedded engine keeps (oldest dropped first). */
 const KEEP_DECISIONS = 200_000;
@@ -24,8 +34,8 @@ export class MemoryModeration implements ModerationStore {
   /** How many records were dropped from the front (the first kept one's sequence number). */
   private dropped = 0;
   private readonly queues = new Map<string, Map<string, HeldEntry>>();
-  /** `${roomId}:${messageId}` → who reported it. */
-  private readonly reports = new Map<string, Set<string>>();
+  /** `${roomId}:${messageId}` → its reports, oldest reported first. */
+  private readonly reported = new Map<string, Reported>();
   /** `${roomId}:${userId}` → distinct reports of their messages. */
   private readonly userReports = new Map<string, number>();
   /** scope → `${userId}:${kind}` → sanction. */
@@ -99,21 +109,59 @@ export class MemoryModeration implements ModerationStore {
     });
   }
 
-  report(roomId: string, messageId: string, authorId: string, reporterId: string): Promise<number> {
-    const key = `${roomId}:${messageId}`;
-    let reporters = this.reports.get(key);
-    if (!reporters) this.reports.set(key, (reporters = new Set<string>()));
-    if (!reporters.has(reporterId)) {
-      reporters.add(reporterId);
-      const user = `${roomId}:${authorId}`;
+  report(e: ReportEntry): Promise<number> {
+    const key = `${e.roomId}:${e.messageId}`;
+    let m = this.reported.get(key);
+    if (!m) {
+      const { roomId, messageId, author, text, at } = e;
+      m = {
+        roomId,
+        messageId,
+        author,
+        text,
+        firstAt: at,
+        lastAt: at,
+        reasons: new Map(),
+        listed: true,
+      };
+      this.reported.set(key, m);
+      // bounded: the oldest messages' reports go first
+      if (this.reported.size > KEEP_REPORTS) {
+        const oldest = this.reported.keys().next();
+        if (!oldest.done) this.reported.delete(oldest.value);
+      }
+    }
+    if (!m.reasons.has(e.reporterId)) {
+      m.reasons.set(e.reporterId, e.reason ?? '');
+      m.lastAt = Math.max(m.lastAt, e.at);
+      m.listed = true;
+      const user = `${e.roomId}:${e.author.id}`;
       this.userReports.set(user, (this.userReports.get(user) ?? 0) + 1);
     }
-    // bounded: the oldest messages' reports go first
-    if (this.reports.size > KEEP_REPORTS) {
-      const oldest = this.reports.keys().next();
-      if (!oldest.done) this.reports.delete(oldest.value);
-    }
-    return Promise.resolve(reporters.size);
+    return Promise.resolve(m.reasons.size);
+  }
+
+  reports(roomId: string, since: number, limit: number): Promise<ReportedEntry[]> {
+    const out: ReportedEntry[] = [];
+    for (const m of this.reported.values())
+      if (m.roomId === roomId && m.listed && m.lastAt >= since) {
+        const { reasons, listed: _listed, ...rest } = m;
+        const given = [...reasons.values()].filter((r) => r !== '');
+        out.push({
+          ...structuredClone(rest),
+          reporters: reasons.size,
+          reasons: given.reverse().slice(0, 5),
+        });
+      }
+    out.sort((a, b) => b.lastAt - a.lastAt);
+    return Promise.resolve(out.slice(0, limit));
+  }
+
+  dismiss(roomId: string, messageId: string): Promise<boolean> {
+    const m = this.reported.get(`${roomId}:${messageId}`);
+    const was = m?.listed ?? false;
+    if (m) m.listed = false;
+    return Promise.resolve(was);
   }
 
   sanctions(roomId: string, now: number): Promise<Sanction[]> {

@@ -4,6 +4,7 @@ import { CodedError } from '../../../client-sdk/src/protocol/index.js';
 import { auctionScripts } from './auction-scripts.js';
 import { giveawayScripts } from './giveaway-scripts.js';
 import { inventoryScripts } from './inventory-scripts.js';
+import { moderationScripts } from './moderation-scripts.js';
 import { waitingRoomScripts } from './waiting-room-scripts.js';
 import { scripts, type ScriptName } from './scripts.js';
 
@@ -16,7 +17,8 @@ export type Scripted = Record<
   | keyof typeof inventoryScripts
   | keyof typeof waitingRoomScripts
   | keyof typeof auctionScripts
-  | keyof typeof giveawayScripts,
+  | keyof typeof giveawayScripts
+  | keyof typeof moderationScripts,
   ScriptFn
 >;
 
@@ -67,6 +69,7 @@ export function connect(options: ConnectionOptions): RedisClient {
     ...waitingRoomScripts,
     ...auctionScripts,
     ...giveawayScripts,
+    ...moderationScripts,
   })) {
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }

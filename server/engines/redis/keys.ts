@@ -72,8 +72,10 @@ export class Keys {
   decisions = () => `${this.prefix}{moderation}:decisions`;
   /** A room's messages held for review. */
   held = (roomId: string) => `${this.prefix}{${roomId}}:held`;
-  /** Who reported a message. */
-  reports = (roomId: string, messageId: string) => `${this.prefix}{${roomId}}:reports:${messageId}`;
+  /** A reported message (hash: `m` what was reported, `r:<reporter>` when and why each reported). */
+  report = (roomId: string, messageId: string) => `${this.prefix}{${roomId}}:report:${messageId}`;
+  /** A room's listed reported messages (sorted set: message id by its last new report). */
+  reported = (roomId: string) => `${this.prefix}{${roomId}}:reported`;
   /** The sanctions of a scope (a room id, or `*` for every room), and its users' report counts. */
   sanctions = (scope: string) => `${this.prefix}{${scope}}:sanctions`;
   /** The cluster's moderation policy (JSON `{ text, version }`). */

@@ -11,6 +11,8 @@ import {
   type HeldEntry,
   type ModerationStore,
   REPORT_TTL_MS,
+  type ReportEntry,
+  type ReportedEntry,
   type Standing,
 } from '../../../rooms/index.js';
 import { guarded, type RedisClient } from './connection.js';
@@ -114,22 +116,58 @@ export class RedisModeration implements ModerationStore {
     };
   }
 
-  async report(
-    roomId: string,
-    messageId: string,
-    authorId: string,
-    reporterId: string,
-  ): Promise<number> {
-    const key = this.keys.reports(roomId, messageId);
-    const result = await guarded(() =>
-      this.redis.multi().sadd(key, reporterId).scard(key).pexpire(key, REPORT_TTL_MS).exec(),
+  async report(e: ReportEntry): Promise<number> {
+    const what = JSON.stringify({ author: e.author, text: e.text, firstAt: e.at });
+    const reporters = await guarded(() =>
+      this.redis.reportMessage(
+        this.keys.report(e.roomId, e.messageId),
+        this.keys.reported(e.roomId),
+        this.keys.sanctions(e.roomId),
+        e.messageId,
+        e.reporterId,
+        e.at,
+        e.reason ?? '',
+        what,
+        e.author.id,
+        REPORT_TTL_MS,
+      ),
     );
-    const [added, count] = result ?? [];
-    if (added?.[1] === 1)
-      await guarded(() =>
-        this.redis.hincrby(this.keys.sanctions(roomId), `${authorId}:reported`, 1),
-      );
-    return Number(count?.[1] ?? 0);
+    return Number(reporters);
+  }
+
+  async reports(roomId: string, since: number, limit: number): Promise<ReportedEntry[]> {
+    const listed = await guarded(() =>
+      this.redis.zrevrangebyscore(this.keys.reported(roomId), '+inf', since, 'LIMIT', 0, limit),
+    );
+    const all = await Promise.all(
+      listed.map((id) => guarded(() => this.redis.hgetall(this.keys.report(roomId, id)))),
+    );
+    return listed.flatMap((messageId, i) => {
+      const { m, ...fields } = all[i] ?? {};
+      if (m === undefined) return []; // expired meanwhile
+      const reports = Object.entries(fields).flatMap(([field, value]) => {
+        if (!field.startsWith('r:')) return [];
+        const cut = value.indexOf('\n');
+        return [{ at: Number(value.slice(0, cut)), reason: value.slice(cut + 1) }];
+      });
+      reports.sort((a, b) => b.at - a.at);
+      const what = JSON.parse(m) as Pick<ReportedEntry, 'author' | 'text' | 'firstAt'>;
+      return [
+        {
+          ...what,
+          messageId,
+          roomId,
+          reporters: reports.length,
+          reasons: reports.flatMap((r) => (r.reason === '' ? [] : [r.reason])).slice(0, 5),
+          lastAt: reports[0]?.at ?? what.firstAt,
+        },
+      ];
+    });
+  }
+
+  async dismiss(roomId: string, messageId: string): Promise<boolean> {
+    const n = await guarded(() => this.redis.zrem(this.keys.reported(roomId), messageId));
+    return n === 1;
   }
 
   async sanctions(roomId: string, now: number): Promise<Sanction[]> {

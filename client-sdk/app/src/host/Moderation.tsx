@@ -1,19 +1,32 @@
 import { ErrorLine } from '../lib/error-line.js';
 import { useEffect, useState } from 'preact/hooks';
-import type { ChatMessage, HeldMessage, Room, RoomView, Sanction } from '../../../src/index.js';
+import type {
+  ChatMessage,
+  HeldMessage,
+  ReportedMessage,
+  Room,
+  RoomView,
+  Sanction,
+} from '../../../src/index.js';
+import { REPORT_REASONS } from '../viewer/Chat.js';
 import { failure } from '../lib/connection.js';
 import { usePage } from '../lib/context.js';
 
-/** How often the console asks for the review queue and the sanctions (nothing pushes them to moderators). */
+/** Runs a moderator's action, then reloads the panel (or shows why it failed). */
+type Act = (work: () => Promise<unknown>) => Promise<void>;
+
+/** How often the console asks for the review queue, the reports and the sanctions (nothing pushes them). */
 const POLL_MS = 2000;
 
 /**
- * The moderator panel: the review queue (approve or deny), the chat with timeout, ban and delete
- * on each message, the sanctions in force (lift), shield mode, and "see as" another audience.
+ * The moderator panel: the review queue (approve or deny), viewers' reports (delete, time out,
+ * ban or dismiss), the chat with timeout, ban and delete on each message, the sanctions in force
+ * (lift) and shield mode.
  */
 export function Moderation({ room, view }: { room: Room; view: RoomView }) {
   const { words } = usePage();
   const [held, setHeld] = useState<HeldMessage[]>([]);
+  const [reports, setReports] = useState<ReportedMessage[]>([]);
   const [sanctions, setSanctions] = useState<Sanction[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -21,10 +34,15 @@ export function Moderation({ room, view }: { room: Room; view: RoomView }) {
   useEffect(() => {
     let gone = false;
     const load = () =>
-      Promise.all([room.moderation.held(), room.moderation.sanctions()]).then(
-        ([h, s]) => {
+      Promise.all([
+        room.moderation.held(),
+        room.moderation.reports(),
+        room.moderation.sanctions(),
+      ]).then(
+        ([h, r, s]) => {
           if (gone) return;
           setHeld(h);
+          setReports(r);
           setSanctions(s);
         },
         () => undefined,
@@ -93,6 +111,18 @@ export function Moderation({ room, view }: { room: Room; view: RoomView }) {
           ))}
         </ul>
       )}
+      <h3>
+        {words.t('reports')} ({reports.length})
+      </h3>
+      {reports.length === 0 ? (
+        <p class="meta">{words.t('noReports')}</p>
+      ) : (
+        <ul class="queue">
+          {reports.map((r) => (
+            <Reported key={r.messageId} report={r} room={room} act={act} />
+          ))}
+        </ul>
+      )}
       <h3>{words.t('chat')}</h3>
       <ol class="mod-chat" aria-label={words.t('chat')} tabIndex={0}>
         {view.chat.slice(-30).map((m) => (
@@ -124,11 +154,75 @@ export function Moderation({ room, view }: { room: Room; view: RoomView }) {
   );
 }
 
-function ModMessage(props: {
-  message: ChatMessage;
-  room: Room;
-  act: (work: () => Promise<unknown>) => Promise<void>;
-}) {
+/** A reported message, with what its reporters said and what a moderator can do about it. */
+function Reported(props: { report: ReportedMessage; room: Room; act: Act }) {
+  const { report: r, room, act } = props;
+  const { words } = usePage();
+  const reason = (given: string) => {
+    const known = REPORT_REASONS.find((k) => k === given);
+    return known ? words.t(`reason_${known}`) : given;
+  };
+  const reasons = [...new Set(r.reasons)].map(reason).join(' · ');
+  return (
+    <li data-reported={r.messageId}>
+      <p>
+        <b>{r.author.name}</b> {r.text}
+      </p>
+      <p class="meta">
+        {words.t('reportCount', { count: r.reporters })}
+        {reasons && ` · ${reasons}`} · {words.time(r.lastAt)}
+        {r.hidden && <span class="badge warn">{words.t('removedByReports')}</span>}
+      </p>
+      <div class="row">
+        {!r.hidden && (
+          <button
+            type="button"
+            class="btn primary small"
+            onClick={() => void act(() => room.chat.delete(r.messageId))}
+          >
+            {words.t('deleteMessage')}
+          </button>
+        )}
+        <Sanctions userId={r.author.id} room={room} act={act} />
+        <button
+          type="button"
+          class="btn ghost small"
+          onClick={() => void act(() => room.moderation.dismiss(r.messageId))}
+        >
+          {words.t('dismiss')}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+/** A moderator's two sanctions on a message's author: a five-minute timeout and a ban. */
+function Sanctions(props: { userId: string; room: Room; act: Act }) {
+  const { userId, room, act } = props;
+  const { words } = usePage();
+  return (
+    <>
+      <button
+        type="button"
+        class="btn ghost small"
+        onClick={() =>
+          void act(() => room.moderation.sanction(userId, 'timeout', { seconds: 300 }))
+        }
+      >
+        {words.t('timeout')}
+      </button>
+      <button
+        type="button"
+        class="btn ghost small"
+        onClick={() => void act(() => room.moderation.sanction(userId, 'ban'))}
+      >
+        {words.t('ban')}
+      </button>
+    </>
+  );
+}
+
+function ModMessage(props: { message: ChatMessage; room: Room; act: Act }) {
   const { message: m, room, act } = props;
   const { words, userId } = usePage();
   const mine = m.author.id === userId || m.author.role !== 'viewer';
@@ -137,22 +231,7 @@ function ModMessage(props: {
       <b>{m.author.name}</b> {m.text}
       {!mine && (
         <span class="actions">
-          <button
-            type="button"
-            class="btn ghost small"
-            onClick={() =>
-              void act(() => room.moderation.sanction(m.author.id, 'timeout', { seconds: 300 }))
-            }
-          >
-            {words.t('timeout')}
-          </button>
-          <button
-            type="button"
-            class="btn ghost small"
-            onClick={() => void act(() => room.moderation.sanction(m.author.id, 'ban'))}
-          >
-            {words.t('ban')}
-          </button>
+          <Sanctions userId={m.author.id} room={room} act={act} />
           <button
             type="button"
             class="btn ghost small"

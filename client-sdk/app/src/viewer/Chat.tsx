@@ -13,6 +13,9 @@ interface Mine {
 
 const SHOWN = 40;
 
+/** What a viewer can report a message for (sent as the report's reason; the console translates). */
+export const REPORT_REASONS = ['spam', 'abuse', 'other'] as const;
+
 /**
  * The chat: recent messages (withheld ones never arrive here; this viewer's own always do), this
  * viewer's held and denied messages where only they see them, and the composer, whose text stays
@@ -27,6 +30,9 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** This viewer's reports this visit: the message they are choosing a reason for, and the sent. */
+  const [reporting, setReporting] = useState<string | null>(null);
+  const [reported, setReported] = useState<ReadonlySet<string>>(() => new Set());
   const list = useRef<HTMLOListElement>(null);
 
   useEffect(() => {
@@ -72,6 +78,17 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
     }
   };
 
+  const report = async (messageId: string, reason: string) => {
+    setError(null);
+    try {
+      await room.moderation.report(messageId, reason);
+      setReported((r) => new Set(r).add(messageId));
+      setReporting(null);
+    } catch (e) {
+      setError(words.error(failure(e)));
+    }
+  };
+
   const slow = view.slowModeSeconds;
   return (
     <section class={props.overlay ? 'chat overlay' : 'chat'} aria-label={words.t('chat')}>
@@ -93,9 +110,26 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
         aria-label={words.t('chat')}
         tabIndex={0}
       >
-        {messages.map((m) => (
-          <Message key={m.id} message={m} own={m.author.id === userId} />
-        ))}
+        {messages.map((m) => {
+          const others = signedIn && m.author.id !== userId && m.author.role === 'viewer';
+          return (
+            <Message
+              key={m.id}
+              message={m}
+              own={m.author.id === userId}
+              report={
+                others
+                  ? {
+                      sent: reported.has(m.id),
+                      open: reporting === m.id,
+                      toggle: () => setReporting((r) => (r === m.id ? null : m.id)),
+                      send: (reason) => void report(m.id, reason),
+                    }
+                  : undefined
+              }
+            />
+          );
+        })}
         {mine.map((m) => (
           <li key={m.id} class={`msg own ${m.state}`} data-state={m.state}>
             <b>{words.t('you')}</b> <span class="text">{m.text}</span>
@@ -130,7 +164,20 @@ export function Chat(props: { room: Room; view: RoomView; signedIn: boolean; ove
   );
 }
 
-function Message({ message, own }: { message: ChatMessage; own: boolean }) {
+/** A message's report control: a flag, then the reasons to pick from, then "reported". */
+interface ReportControl {
+  sent: boolean;
+  open: boolean;
+  toggle: () => void;
+  send: (reason: string) => void;
+}
+
+function Message(props: {
+  message: ChatMessage;
+  own: boolean;
+  report?: ReportControl | undefined;
+}) {
+  const { message, own, report } = props;
   const { words } = usePage();
   const role = message.author.role;
   return (
@@ -141,6 +188,34 @@ function Message({ message, own }: { message: ChatMessage; own: boolean }) {
         {role === 'moderator' && <span class="badge mod">{words.t('modBadge')}</span>}
       </b>{' '}
       <span class="text">{message.text}</span>
+      {report &&
+        (report.sent ? (
+          <span class="note reported">{words.t('reported')}</span>
+        ) : (
+          <button
+            type="button"
+            class="flag"
+            aria-expanded={report.open}
+            aria-label={words.t('reportMessage', { name: message.author.name })}
+            onClick={report.toggle}
+          >
+            ⚑
+          </button>
+        ))}
+      {report?.open && !report.sent && (
+        <span class="report-reasons" role="group" aria-label={words.t('reportAs')}>
+          {REPORT_REASONS.map((reason) => (
+            <button
+              key={reason}
+              type="button"
+              class="btn ghost small"
+              onClick={() => report.send(reason)}
+            >
+              {words.t(`reason_${reason}`)}
+            </button>
+          ))}
+        </span>
+      )}
     </li>
   );
 }
