@@ -248,6 +248,58 @@ describe.each(setups)('moderation by audience (%s)', (_name, setup) => {
     }
   });
 
+  it("lets the room's staff see the chat as another audience sees it, live and in snapshots", async () => {
+    const [a, b] = await setup(POLICY);
+    const host = await a.socket(HOST);
+    await host.emitWithAck('stream:create', { roomId: 'show', title: 'Show' });
+    await host.emitWithAck('room:join', { roomId: 'show' });
+    // a writer whose token has no language: it is detected
+    const writer = await joined(a, { sub: 'lee', region: 'US' });
+    const gambling = await send(writer.socket, '今天晚上有人在直播间里推荐博彩网站，大家千万别信');
+    const mild = await send(writer.socket, 'what a darn good deal this is');
+    if (!gambling.ok || gambling.status !== 'published' || !mild.ok) throw new Error('not sent');
+    // the host, on another node, previews China's audience and then the global one
+    const preview = await b.socket(HOST);
+    const asCn = await preview.emitWithAck('room:join', {
+      roomId: 'show',
+      seeAs: { region: 'CN', lang: 'zh-CN' },
+    });
+    if (!asCn.ok || asCn.recovered) throw new Error('not joined');
+    expect(asCn.snapshot.chat.map((m) => m.text)).toEqual(['what a darn good deal this is']);
+    const live = feed(preview);
+    const later = await send(writer.socket, '博彩网站今天晚上又来了，大家千万别信');
+    if (!later.ok || later.status !== 'published') throw new Error('not published');
+    await eventually(() => live.seen.has(later.seq));
+    expect(live.seen.get(later.seq)).toBeNull();
+    // joined again as the global audience: that one's masks, live too
+    const asGlobal = await preview.emitWithAck('room:join', {
+      roomId: 'show',
+      seeAs: { region: 'US', lang: 'en' },
+    });
+    if (!asGlobal.ok || asGlobal.recovered) throw new Error('not joined');
+    expect(asGlobal.snapshot.chat.map((m) => m.text)).toContain(
+      'what a ＊＊＊＊ good deal this is',
+    );
+    const next = await send(writer.socket, 'what a darn fine jacket this is');
+    if (!next.ok || next.status !== 'published') throw new Error('not published');
+    await eventually(() => live.seen.has(next.seq));
+    expect(live.seen.get(next.seq)).toBe('what a ＊＊＊＊ fine jacket this is');
+    // a viewer cannot pick another audience's view (their region is their token's)
+    const viewer = await b.socket(US('sam'));
+    expect(
+      await viewer.emitWithAck('room:join', {
+        roomId: 'show',
+        seeAs: { region: 'CN', lang: 'zh' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(
+      await viewer.emitWithAck('room:join', {
+        roomId: 'show',
+        seeAs: { region: 'cn', lang: 'zh' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
   it('holds a message for review; approved, it appears with a new seq and its author is told', async () => {
     const [a, b] = await setup(POLICY);
     const host = await a.socket(HOST);

@@ -127,6 +127,60 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     expect([...host.errors, ...ann.errors, ...li.errors]).toEqual([]);
   }, 240_000);
 
+  it('"see as": the console previews the chat as another audience sees it; a viewer cannot', async () => {
+    // China's audience does not see spoilers; everyone else sees "darn" masked
+    const server = await start(
+      {},
+      {
+        moderationPolicy: {
+          version: 'see-as-1',
+          defaultGroup: 'global',
+          groups: [
+            {
+              id: 'cn',
+              match: { regions: ['CN'] },
+              rules: [{ id: 'spoilers', kind: 'terms', terms: ['spoiler'], action: 'hide' }],
+            },
+            {
+              id: 'global',
+              rules: [{ id: 'mild', kind: 'terms', lang: 'en', terms: ['darn'], action: 'mask' }],
+            },
+          ],
+        },
+      },
+    );
+    await liveRoom(server, 'preview');
+    const writer = await server.client({ sub: 'sam', name: 'Sam', region: 'US', lang: 'en' });
+    const chat = (await writer.join('preview')).chat;
+    await chat.send('the ending spoiler is here');
+    await chat.send('what a darn good lamp');
+    const token = await server.token({ sub: 'host', name: 'Host', rooms: { preview: 'host' } });
+    const host = await page(server, `/host?room=preview#token=${token}`, LAPTOP);
+    const console = host.page;
+    await console
+      .getByRole('button', { name: 'See the room as a viewer in CN (zh-CN)' })
+      .click({ timeout: WAIT.timeout });
+    const frame = console.frameLocator('iframe.see-as-frame');
+    await frame.getByText('预览：CN（zh-CN）观众看到的直播间').waitFor(WAIT);
+    await frame.locator('.chat-list').getByText('what a darn good lamp').waitFor(WAIT);
+    expect(await frame.locator('.chat-list').getByText('spoiler').count()).toBe(0);
+    await noViolations(console, 'console, see as');
+    await console.locator('iframe.see-as-frame').scrollIntoViewIfNeeded();
+    await shoot(console, 'host-console-see-as-zh');
+    // any other audience, typed in: the global one's mask, and the spoiler
+    await console.getByLabel('Region (e.g. CN)').fill('us');
+    await console.getByLabel('Language (e.g. zh-CN)').fill('en');
+    await console.getByRole('button', { name: 'See', exact: true }).click();
+    await frame.getByText('Preview: the room as viewers in US (en) see it').waitFor(WAIT);
+    await frame.locator('.chat-list').getByText('what a ＊＊＊＊ good lamp').waitFor(WAIT);
+    await frame.locator('.chat-list').getByText('the ending spoiler is here').waitFor(WAIT);
+    // a viewer's own link cannot pick another audience: told so in their language
+    const viewer = await server.token({ sub: 'ann', name: 'Ann', region: 'US', lang: 'en' });
+    const peek = await page(server, `/watch?room=preview&seeAs=CN:zh#token=${viewer}`, PHONE);
+    await peek.page.getByText('You are not allowed to do that here.').waitFor(WAIT);
+    expect([...host.errors, ...peek.errors]).toEqual([]);
+  }, 120_000);
+
   it('a full room: the waiting room shows the place in line and lets the viewer in when a seat frees', async () => {
     const server = await start();
     const host = await liveRoom(server, 'packed');

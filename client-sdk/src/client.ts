@@ -19,7 +19,7 @@ import type { StreamFields } from './room-events.js';
 import type { QueueStatus } from './protocol/queue.js';
 import { waitInLine, type LineWait } from './queue.js';
 import { roomFeatures, type RoomFeatures } from './room-features.js';
-import { Room, ROOM_EVENTS, type RoomLink } from './room.js';
+import { Room, ROOM_EVENTS, type JoinOptions, type RoomLink } from './room.js';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:3000`. */
@@ -169,9 +169,9 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
 
   /**
    * Joins a room and returns its handle, with its state and events from then on. Joining a room
-   * already joined returns the same handle.
+   * already joined returns the same handle (the options of the first join stay).
    */
-  join(roomId: string): Promise<Room> {
+  join(roomId: string, options: JoinOptions = {}): Promise<Room> {
     if (!ID_PATTERN.test(roomId))
       return Promise.reject(
         new CodedError('BAD_REQUEST', 'roomId: must be 1-64 letters, digits, "_" or "-"'),
@@ -181,13 +181,13 @@ export class LiveShopClient extends Emitter<ClientEventMap> {
     if (pending) return pending;
     const joined = this.rooms.get(roomId);
     if (joined) return Promise.resolve(joined);
-    const joining = this.enter(roomId).finally(() => this.joining.delete(roomId));
+    const joining = this.enter(roomId, options).finally(() => this.joining.delete(roomId));
     this.joining.set(roomId, joining);
     return joining;
   }
 
-  private async enter(roomId: string): Promise<Room> {
-    const room = new Room(roomId, this.link);
+  private async enter(roomId: string, options: JoinOptions): Promise<Room> {
+    const room = new Room(roomId, this.link, options);
     this.rooms.set(roomId, room);
     try {
       await room.join();

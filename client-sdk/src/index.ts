@@ -5,7 +5,7 @@
  * need them at run time).
  */
 export { createClient, LiveShopClient, type ClientEventMap, type ClientOptions } from './client.js';
-export { Room, type MediaHook } from './room.js';
+export { Room, type JoinOptions, type MediaHook } from './room.js';
 export type { RoomFeatures } from './room-features.js';
 export type {
   AuctionFields,

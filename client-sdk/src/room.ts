@@ -78,6 +78,15 @@ const CONTROL_TYPES = [
  * commands. Events come once each and in seq order: a gap, a reconnect or a server restart makes
  * the room resume from the last event seen, or start again from a fresh snapshot.
  */
+/** How to join a room. */
+export interface JoinOptions {
+  /**
+   * The room's hosts and moderators: see the chat as a viewer with this region and language sees
+   * it (their audience under the moderation policy), e.g. `{ region: 'CN', lang: 'zh-CN' }`.
+   */
+  seeAs?: ClientRequest<'room:join'>['seeAs'];
+}
+
 export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   readonly chat: RoomFeatures['chat'];
   readonly reactions: RoomFeatures['reactions'];
@@ -113,6 +122,7 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   constructor(
     readonly id: string,
     private readonly link: RoomLink,
+    private readonly options: JoinOptions = {},
   ) {
     super();
     const features = roomFeatures(this, {
@@ -524,7 +534,12 @@ export class Room extends Emitter<RoomEventMap> implements RoomFeatures {
   }
 
   private joinRequest(): ClientRequest<'room:join'> {
-    return this.pass === undefined ? { roomId: this.id } : { roomId: this.id, ticket: this.pass };
+    const { seeAs } = this.options;
+    return {
+      roomId: this.id,
+      ...(this.pass === undefined ? {} : { ticket: this.pass }),
+      ...(seeAs === undefined ? {} : { seeAs }),
+    };
   }
 
   /** Came back to a full room without a good pass: waits in line, then resumes. */

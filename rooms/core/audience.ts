@@ -4,6 +4,9 @@ import type { Identity } from '../model/identity.js';
 import { keptOf, visibleTo, type KeptMessage } from '../moderation/stamp.js';
 import type { Member } from './context.js';
 
+/** The region and language a member previews the room as. */
+export type SeeAs = Pick<Identity, 'region' | 'language'>;
+
 /**
  * A room's audience on this node, by partition (policy group): which partitions have members
  * here, and what each of them, or one viewer, sees of the chat. Live batches, replays and
@@ -13,6 +16,8 @@ export class Audience {
   /** Partition → members here. */
   private readonly counts = new Map<string, number>();
   private readonly byMember = new Map<string, string>();
+  /** Members previewing another audience ("see as"): the region and language they see as. */
+  private readonly views = new Map<string, SeeAs>();
 
   constructor(private readonly partitionOf: (identity: Identity) => string) {}
 
@@ -23,13 +28,23 @@ export class Audience {
 
   /** The partition a member is in (computed when it joined, or moved). */
   of(member: Member): string {
-    return this.byMember.get(member.id) ?? this.partitionOf(member.identity);
+    return this.byMember.get(member.id) ?? this.partitionOf(this.viewOf(member));
   }
 
-  add(member: Member): string {
+  /**
+   * Places a member in its partition: its own identity's, or with `seeAs` the one a viewer of
+   * that region and language is in (staff previewing another audience). A member already here
+   * moves when its view changes.
+   */
+  add(member: Member, seeAs?: SeeAs): string {
     const current = this.byMember.get(member.id);
-    if (current !== undefined) return current;
-    const partition = this.partitionOf(member.identity);
+    if (current !== undefined) {
+      const was = this.views.get(member.id);
+      if (was?.region === seeAs?.region && was?.language === seeAs?.language) return current;
+      this.remove(member.id);
+    }
+    if (seeAs) this.views.set(member.id, seeAs);
+    const partition = this.partitionOf(this.viewOf(member));
     this.byMember.set(member.id, partition);
     this.counts.set(partition, (this.counts.get(partition) ?? 0) + 1);
     return partition;
@@ -37,6 +52,7 @@ export class Audience {
 
   remove(memberId: string): void {
     const partition = this.byMember.get(memberId);
+    this.views.delete(memberId);
     if (partition === undefined) return;
     this.byMember.delete(memberId);
     const left = (this.counts.get(partition) ?? 1) - 1;
@@ -49,18 +65,26 @@ export class Audience {
     const moved: { member: Member; from: string; to: string }[] = [];
     for (const member of members) {
       const from = this.byMember.get(member.id);
-      const to = this.partitionOf(member.identity);
+      const to = this.partitionOf(this.viewOf(member));
       if (from === undefined || from === to) continue;
+      const view = this.views.get(member.id);
       this.remove(member.id);
-      this.add(member);
+      this.add(member, view);
       moved.push({ member, from, to });
     }
     return moved;
   }
 
+  /** Whose region and language place a member: its own, or the audience it previews. */
+  private viewOf(member: Member): Identity {
+    const view = this.views.get(member.id);
+    return view ? { ...member.identity, ...view } : member.identity;
+  }
+
   forget(): void {
     this.counts.clear();
     this.byMember.clear();
+    this.views.clear();
   }
 
   /** One batch per partition present here. */

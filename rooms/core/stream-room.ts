@@ -12,7 +12,7 @@ import type { RoomDrops } from '../drops/room-drops.js';
 import type { RoomAuctions } from '../auctions/room-auctions.js';
 import type { RoomGiveaways } from '../giveaways/room-giveaways.js';
 import type { Decision } from '../model/decision.js';
-import type { Identity } from '../model/identity.js';
+import { assertRole, type Identity } from '../model/identity.js';
 import { applyControl, controlOf, RECENT_MESSAGES, type RoomState } from '../model/room-state.js';
 import { RoomModeration } from '../moderation/room-moderation.js';
 import { keptOf } from '../moderation/stamp.js';
@@ -22,7 +22,7 @@ import { RoomProducts } from '../products/room-products.js';
 import { RoomStream } from '../stream/room-stream.js';
 import type { Context, JoinOutcome, Member, Output, ResumePoint } from './context.js';
 import { recreateRoom } from './create.js';
-import { Audience } from './audience.js';
+import { Audience, type SeeAs } from './audience.js';
 import { RoomReplica } from './replica.js';
 import { resumeFrom } from './resume.js';
 import { ViewerCount } from './viewers.js';
@@ -208,15 +208,17 @@ export class StreamRoom implements RoomScope {
     return Promise.resolve();
   }
 
-  /** Joins (or re-joins) a connection; a valid resume point gets the missed events. */
-  async join(member: Member, resume?: ResumePoint): Promise<JoinOutcome> {
+  /**
+   * Joins (or re-joins) a connection; a valid resume point gets the missed events. With `seeAs`
+   * (the room's staff only) its chat is the one that region and language's audience sees.
+   */
+  async join(member: Member, resume?: ResumePoint, seeAs?: SeeAs): Promise<JoinOutcome> {
     this.assertOpen();
     await this.moderation.assertMayJoin(member.identity);
+    if (seeAs) assertRole(member.identity, this, 'moderator', 'see the room as another audience');
     const added = !this.members.has(member.id);
-    if (added) {
-      this.members.set(member.id, member);
-      this.audience.add(member);
-    }
+    if (added) this.members.set(member.id, member);
+    this.audience.add(member, seeAs);
     try {
       if (added) {
         await this.ctx.engine.presence.add(this.id, member.id);

@@ -81,7 +81,7 @@ export const roomHandlers: Handlers<
 async function joinRoom(
   session: Session,
   room: StreamRoom,
-  { roomId, resume, ticket }: ParsedRequest<'room:join'>,
+  { roomId, resume, ticket, seeAs }: ParsedRequest<'room:join'>,
   services: Services,
 ): Promise<ClientResponse<'room:join'>> {
   const already = session.rooms.get(roomId)?.room === room;
@@ -106,7 +106,8 @@ async function joinRoom(
   if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
   if (!already) session.subscribe(room);
   try {
-    const outcome = await room.join(session, resume);
+    const view = seeAs && { region: seeAs.region, language: seeAs.lang };
+    const outcome = await room.join(session, resume, view);
     if (closed()) throw new CodedError('NOT_IN_ROOM', 'The connection closed');
     // the policy may have changed while joining: the lanes follow the partition the room chose
     session.move(roomId, room.audience.of(session));

@@ -49,6 +49,7 @@ function App() {
         <Viewer
           roomId={args.roomId}
           signedIn={args.token !== null}
+          seeAs={args.seeAs}
           {...(path === '/embed' ? { compact: true, hooks: frameHooks() } : {})}
         />
       )}

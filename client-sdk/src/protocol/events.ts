@@ -51,6 +51,23 @@ import {
 
 const Seq = z.number().int().nonnegative();
 const roomRef = { roomId: RoomId };
+
+/** "See as": the room as a viewer of another region and language sees it. */
+const SeeAs = z
+  .strictObject({
+    region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"')
+      .nullable(),
+    lang: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/, 'must be a language tag such as "zh-CN"')
+      .nullable(),
+  })
+  .describe(
+    "The room's hosts and moderators: see the chat as a viewer with this region and language " +
+      '(their audience under the moderation policy) sees it, instead of as themselves',
+  );
 const Empty = z.object({});
 const Sequenced = z.object({ seq: Seq });
 
@@ -117,6 +134,7 @@ export const clientEvents = {
         .describe(
           "A pass: the waiting room's, or one an earlier join gave (to come back without queueing)",
         ),
+      seeAs: SeeAs.optional(),
     }),
     JoinResult,
   ),

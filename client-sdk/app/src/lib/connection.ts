@@ -9,6 +9,22 @@ export interface PageArgs {
   locale: Locale;
   /** The token's claims as it says them (not verified here: the server does). */
   claims: TokenClaims;
+  /** `?seeAs=CN:zh-CN`: staff previewing the room as that region and language's viewers see it. */
+  seeAs: SeeAs | null;
+}
+
+/** A region and a language to see a room as (either may be left out: `:en`, `CN:`). */
+export interface SeeAs {
+  region: string | null;
+  lang: string | null;
+}
+
+/** `CN:zh-CN` → the region and language (an empty side is null); null when not of that form. */
+export function parseSeeAs(value: string | null): SeeAs | null {
+  const match =
+    value === null ? null : /^([A-Z]{2})?:([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3})?$/.exec(value);
+  if (!match || (!match[1] && !match[2])) return null;
+  return { region: match[1] ?? null, lang: match[2] ?? null };
 }
 
 export interface TokenClaims {
@@ -44,6 +60,7 @@ export function pageArgs(location: Location = window.location): PageArgs {
     token,
     locale: pickLocale(query.get('lang') ?? claims.lang, navigator.languages),
     claims,
+    seeAs: parseSeeAs(query.get('seeAs')),
   };
 }
 

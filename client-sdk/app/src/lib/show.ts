@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   CodedError,
   ID_PATTERN,
+  type JoinOptions,
   type LiveShopClient,
   type QueueStatus,
   type Room,
@@ -36,9 +37,14 @@ const INITIAL: Show = {
 
 /**
  * Joins a room (waiting in line if it is full) and follows it: the newest view after every change,
- * the connection's state, and why it ended. Leaves when the page lets go of it.
+ * the connection's state, and why it ended. Leaves when the page lets go of it. The join's
+ * `options` are the page's (read when the room changes).
  */
-export function useShow(client: LiveShopClient, roomId: string | null): Show {
+export function useShow(
+  client: LiveShopClient,
+  roomId: string | null,
+  options: JoinOptions = {},
+): Show {
   const [show, setShow] = useState<Show>(INITIAL);
   useEffect(() => {
     if (!roomId) return;
@@ -66,7 +72,7 @@ export function useShow(client: LiveShopClient, roomId: string | null): Show {
       }),
     ];
     let room: Room | null = null;
-    client.join(roomId).then(
+    client.join(roomId, options).then(
       (joined) => {
         room = joined;
         if (gone) {

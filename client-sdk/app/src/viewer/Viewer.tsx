@@ -6,6 +6,7 @@ import {
   type RoomView,
 } from '../../../src/index.js';
 import { usePage, useWords } from '../lib/context.js';
+import type { SeeAs } from '../lib/connection.js';
 import { debugState } from '../lib/debug.js';
 import { useServerNow, useShow, type Show } from '../lib/show.js';
 import { AuctionCard } from './AuctionCard.js';
@@ -34,9 +35,11 @@ export function Viewer(props: {
   signedIn: boolean;
   hooks?: PlayerHooks;
   compact?: boolean;
+  /** Staff previewing the room as another audience ("see as" in the console). */
+  seeAs?: SeeAs | null;
 }) {
   const { client, words } = usePage();
-  const show = useShow(client, props.roomId);
+  const show = useShow(client, props.roomId, props.seeAs ? { seeAs: props.seeAs } : {});
   const now = useServerNow(client);
   const debug = debugState();
   debug.status = show.phase;
@@ -58,8 +61,9 @@ function Live(props: {
   signedIn: boolean;
   hooks?: PlayerHooks | undefined;
   compact?: boolean | undefined;
+  seeAs?: SeeAs | null | undefined;
 }) {
-  const { show, view, now, signedIn, hooks } = props;
+  const { show, view, now, signedIn, hooks, seeAs } = props;
   const { words } = usePage();
   const room = show.room;
   const [sheet, setSheet] = useState(false);
@@ -122,6 +126,11 @@ function Live(props: {
           </span>
         )}
       </header>
+      {seeAs && (
+        <p class="banner preview" role="note">
+          {words.t('seeingAs', { region: seeAs.region ?? '—', lang: seeAs.lang ?? '—' })}
+        </p>
+      )}
       {(show.reconnecting || back) && (
         <p class={show.reconnecting ? 'banner warn' : 'banner ok'} role="status">
           {words.t(show.reconnecting ? 'reconnecting' : 'reconnected')}
