@@ -2,8 +2,9 @@
  * `npm run bench:bundle -- [--baseline <git ref>]`: what the SDK costs an app's bundle. Each
  * entry point bundled alone (esbuild, minified ESM for browsers, everything it exports kept),
  * minified and gzip bytes and the packages inside; with `--baseline`, the SDK's single entry at
- * that commit measured the same way in the same run (from a temporary git worktree). Writes
- * its section of BENCHMARKS.md.
+ * that commit measured the same way in the same run (from a temporary git worktree); then the
+ * browser app's pages as `npm run build` left them in dist/app (run it first). Writes its section
+ * of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -17,6 +18,13 @@ import {
   SDK_BUDGET,
   type EntrySize,
 } from '../client-sdk/build/bundle.js';
+import {
+  consolePageFiles,
+  playerElementFiles,
+  VIEWER_PAGE_BUDGET,
+  viewerPageFiles,
+  type PageFile,
+} from '../client-sdk/build/app.js';
 import { machine, table, writeSection } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -84,6 +92,26 @@ const sdk = now.find((s) => s.entry === 'liveshop-sdk');
 const verdict = sdk
   ? `- ${sdk.minified <= SDK_BUDGET.minified && sdk.gzip <= SDK_BUDGET.gzip ? '✅ met' : '❌ missed'}: \`liveshop/sdk\` ≤ 80 KB minified and ≤ 25 KB gzip (${kb(sdk.minified)}, ${kb(sdk.gzip)}; checked in CI by test/bundle.test.ts)`
   : '';
+// the browser app as built (npm run build): what each page downloads
+const total = (files: PageFile[]) =>
+  files.reduce((t, f) => ({ bytes: t.bytes + f.bytes, gzip: t.gzip + f.gzip }), {
+    bytes: 0,
+    gzip: 0,
+  });
+const pages: [string, PageFile[]][] = [
+  ['**viewer page** (`/watch`, `/embed`), the media client included', viewerPageFiles()],
+  ['web component (`/liveshop-player.js`)', playerElementFiles()],
+  ['host console (`/host`)', consolePageFiles()],
+];
+const pageTable = table(
+  ['page', 'files', 'minified', 'gzip'],
+  pages.map(([label, files]) => {
+    const t = total(files);
+    return [label, String(files.length), kb(t.bytes), kb(t.gzip)];
+  }),
+);
+const viewer = total(viewerPageFiles());
+const pageVerdict = `- ${viewer.gzip <= VIEWER_PAGE_BUDGET.gzip ? '✅ met' : '❌ missed'}: the viewer page's JavaScript ≤ 150 KB gzip, the media client included (${kb(viewer.gzip)}; checked in CI by test/bundle.test.ts)`;
 const command = `npm run bench:bundle --${values.baseline ? ` --baseline ${values.baseline}` : ''}`;
 const body = `## SDK bundle sizes
 
@@ -92,9 +120,14 @@ Each entry point bundled alone by esbuild (minified ESM for browsers, es2020, ev
 
 ${summary}
 
+The browser app (\`npm run build\`: Vite, Preact, dist/app), the JavaScript each page downloads, gzip at level 9 file by file as served:
+
+${pageTable}
+
 Targets:
 
 ${verdict}
+${pageVerdict}
 `;
-process.stdout.write(`${summary}\n${verdict}\n`);
+process.stdout.write(`${summary}\n${pageTable}\n${verdict}\n${pageVerdict}\n`);
 if (!values['no-write']) writeSection(join(ROOT, 'BENCHMARKS.md'), 'bundle-sizes', body);

@@ -35,21 +35,21 @@ export interface PageFile {
 const HOST_ONLY = /(^|\/)host\//;
 
 /**
- * The JavaScript the viewer page (`/watch`) loads: the shell's entry, everything it imports, and
- * the chunks it loads later (the media client) except the host console's.
+ * The JavaScript a page loads from its manifest entry: the entry, everything it imports, and the
+ * chunks it loads later, except the host console's unless `host` (the console's own page).
  */
-export function viewerPageFiles(): PageFile[] {
+export function pageFiles(entry: string, host = false): PageFile[] {
   const path = join(APP_DIR, '.vite', 'manifest.json');
   if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build`);
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, ManifestChunk>;
   const seen = new Set<string>();
   const visit = (key: string) => {
     const chunk = manifest[key];
-    if (!chunk || seen.has(key) || (chunk.src && HOST_ONLY.test(chunk.src))) return;
+    if (!chunk || seen.has(key) || (!host && chunk.src && HOST_ONLY.test(chunk.src))) return;
     seen.add(key);
     for (const next of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) visit(next);
   };
-  visit('index.html');
+  visit(entry);
   return [...seen].flatMap((key) => {
     const file = manifest[key]?.file;
     if (!file?.endsWith('.js')) return [];
@@ -57,3 +57,12 @@ export function viewerPageFiles(): PageFile[] {
     return [{ file, bytes: body.byteLength, gzip: gzipSync(body, { level: 9 }).byteLength }];
   });
 }
+
+/** The JavaScript the viewer page (`/watch`) loads, the media client included. */
+export const viewerPageFiles = (): PageFile[] => pageFiles('index.html');
+
+/** The web component's script (`/liveshop-player.js`) and what it loads. */
+export const playerElementFiles = (): PageFile[] => pageFiles('src/embed/element.tsx');
+
+/** The host console's page: the viewer page's files and the console's own chunk. */
+export const consolePageFiles = (): PageFile[] => pageFiles('index.html', true);
