@@ -184,9 +184,10 @@ export function waitingRoomContract(
       await fc.assert(
         fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
           const r = room();
-          // the model: who waits in order, who holds an unused pass, who was admitted
+          // the model: who waits in order, whose pass holds a seat until when (an unused one's
+          // for good here, a used one's for USED_PASS_GRACE_MS more), who was admitted
           const waiting: string[] = [];
-          const passes = new Set<string>();
+          const passes = new Map<string, number>();
           const admitted = new Set<string>();
           let now = 0;
           for (const step of ops) {
@@ -204,19 +205,20 @@ export function waitingRoomContract(
               admitted.delete(t);
             } else if (step.kind === 'admit') {
               const got = await port.admit(r, now, step.free, null, 1_000_000);
-              const expected = waiting.slice(0, Math.max(0, step.free - passes.size));
+              const held = [...passes.values()].filter((until) => until > now).length;
+              const expected = waiting.slice(0, Math.max(0, step.free - held));
               expect(got).toEqual(expected);
               for (const t of got) {
                 expect(admitted.has(t)).toBe(false);
                 admitted.add(t);
-                passes.add(t);
+                passes.set(t, Infinity);
               }
               waiting.splice(0, got.length);
             } else {
               const t = offer(`u${step.user}`).ticket;
               const used = await port.use(r, t, now, KEEP_MS);
               expect(used).toBe(admitted.has(t));
-              passes.delete(t);
+              if (used) passes.set(t, now + USED_PASS_GRACE_MS);
             }
           }
           expect((await a.state(r)).waiting).toBe(waiting.length);
