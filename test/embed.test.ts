@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveShopClient } from '../client-sdk/src/index.js';
-import { noViolations, pageErrors, shoot } from './helpers/app.js';
+import { pageErrors, screen } from './helpers/app.js';
 import { useBrowser } from './helpers/browser.js';
 import { useServers, type TestServer } from './helpers/server.js';
 
@@ -128,7 +128,7 @@ describe('the embeddable player', () => {
     // the network drops: the player says so, and once back it has what was said meanwhile
     await page.context().setOffline(true);
     await player.getByText('Connection lost').waitFor(WAIT);
-    await shoot(page, 'embed-reconnecting');
+    await screen(page, 'embed-reconnecting');
     await room.chat.send('Said while you were away');
     await page.context().setOffline(false);
     await player.locator('.chat-list').getByText('Said while you were away').waitFor(WAIT);
@@ -163,8 +163,7 @@ describe('the embeddable player', () => {
 
     // no video worker here: the player says so in words and keeps chat and shopping
     await player.getByText('The video is not available right now').waitFor(WAIT);
-    await noViolations(page, 'embed site');
-    await shoot(page, 'embed-site');
+    await screen(page, 'embed-site');
     expect(errors).toEqual([]);
   }, 120_000);
 });
@@ -186,8 +185,7 @@ describe('errors a person understands', () => {
       await page.getByRole('alert').getByText(sentence).waitFor(WAIT);
       const text = await page.locator('body').innerText();
       expect(text).not.toMatch(/within \d+ ms|BAD_REQUEST|UNAUTHENTICATED|ROOM_NOT_FOUND|"code"/);
-      await noViolations(page, `error ${name}`);
-      await shoot(page, `error-${name}`);
+      await screen(page, `error-${name}`);
       expect(errors).toEqual([]);
     }
   }, 90_000);

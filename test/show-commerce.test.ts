@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveShopClient } from '../client-sdk/src/index.js';
-import { noViolations, pageErrors, shoot } from './helpers/app.js';
+import { pageErrors, screen } from './helpers/app.js';
 import { useBrowser } from './helpers/browser.js';
 import { useServers, type TestServer } from './helpers/server.js';
 
@@ -60,14 +60,13 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     await annCard.getByRole('button', { name: 'Bid €10.00' }).click();
     await annCard.locator('.meta').getByText('You are leading').waitFor(WAIT);
     await liCard.getByText('领先：Ann').waitFor(WAIT);
-    await noViolations(li.page, 'auction, phone');
-    await shoot(li.page, 'viewer-auction-zh');
+    await screen(li.page, 'viewer-auction-zh');
     // a secret maximum: the server bids for Li one step at a time, Ann hears she was outbid
     await liCard.getByRole('spinbutton').fill('50');
     await liCard.getByRole('button', { name: '设置最高出价' }).click();
     await liCard.getByText('你目前领先').first().waitFor(WAIT);
     await annCard.getByText('You were outbid').waitFor(WAIT);
-    await shoot(ann.page, 'viewer-auction-outbid');
+    await screen(ann.page, 'viewer-auction-outbid');
     // it ends (the counter-bid window moved its end): Li won and checks out at the price
     await liCard.getByText('你拍到了').waitFor(WAIT);
     await annCard.getByText('Sold for €11.00 to 李雷').waitFor(WAIT);
@@ -86,7 +85,7 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     await liDrop.getByRole('button', { name: '参与抽签' }).click(WAIT);
     await annDrop.getByText('You are in the lottery').waitFor(WAIT);
     await liDrop.getByText('你已参与抽签').waitFor(WAIT);
-    await shoot(ann.page, 'viewer-lottery-entered');
+    await screen(ann.page, 'viewer-lottery-entered');
     await annDrop.getByText('Draw verified').waitFor(WAIT);
     await liDrop.getByText('开奖已验证').waitFor(WAIT);
     const annWon = await annDrop.getByText('You won!').isVisible();
@@ -95,8 +94,7 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     expect(
       await (annWon ? liDrop.getByText('很遗憾') : annDrop.getByText('Not this time')).isVisible(),
     ).toBe(true);
-    await noViolations(ann.page, 'lottery drawn');
-    await shoot(ann.page, 'viewer-lottery-drawn');
+    await screen(ann.page, 'viewer-lottery-drawn');
 
     // a giveaway: both enter, the host draws now, the winner claims, both verify
     await console.getByRole('tab', { name: 'New giveaway' }).click();
@@ -109,8 +107,7 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     await annGive.getByText('You are entered').waitFor(WAIT);
     await liGive.getByText('你已参与').waitFor(WAIT);
     await console.getByText('2 entered').waitFor(WAIT);
-    await noViolations(console, 'console with an auction, a lottery and a giveaway');
-    await shoot(console, 'host-console-commerce');
+    await screen(console, 'host-console-commerce');
     await console.getByRole('button', { name: 'Draw now' }).click();
     await annGive.getByText('Winners drawn').waitFor(WAIT);
     await liGive.getByText('已开奖').waitFor(WAIT);
@@ -123,9 +120,57 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     await annGive.getByText('Draw verified').waitFor(WAIT);
     await liGive.getByRole('button', { name: '验证开奖' }).click();
     await liGive.getByText('开奖已验证').waitFor(WAIT);
-    await shoot(li.page, 'viewer-giveaway-zh');
+    await screen(li.page, 'viewer-giveaway-zh');
     expect([...host.errors, ...ann.errors, ...li.errors]).toEqual([]);
   }, 240_000);
+
+  it("a drop's claim in the states a buyer meets: sold out, not eligible yet, rate limited", async () => {
+    // one claim per buyer per 100 s: the second try is refused
+    const server = await start({ CLAIM_RATE_BURST: '1', CLAIM_RATE_PER_SECOND: '0.01' });
+    const host = await liveRoom(server, 'states');
+    const room = host.room('states');
+    if (!room) throw new Error('the host left');
+    const drop = (dropId: string, over: { quantity?: number; minPresenceSeconds?: number } = {}) =>
+      room.drops.create({
+        dropId,
+        productId: 'lamp',
+        quantity: 10,
+        perBuyerCap: 5,
+        durationSeconds: 600,
+        holdSeconds: 120,
+        ...over,
+      });
+    await drop('states-gone', { quantity: 1 });
+    await drop('states-wait', { minPresenceSeconds: 600 });
+    await drop('states-busy');
+    // the only unit is someone else's already
+    const early = await server.client({ sub: 'early', name: 'Early' });
+    expect(await (await early.join('states')).drops.claim('states-gone')).toMatchObject({
+      outcome: 'held',
+    });
+    const token = await server.token({ sub: 'ann', name: 'Ann', lang: 'en' });
+    const ann = await page(server, `/watch?room=states#token=${token}`, PHONE);
+    const card = (id: string) => ann.page.locator(`[data-drop="${id}"]`);
+    await card('states-gone').getByRole('button', { name: 'Sold out' }).waitFor(WAIT);
+    expect(await card('states-gone').getByRole('button', { name: 'Sold out' }).isDisabled()).toBe(
+      true,
+    );
+    await card('states-gone').scrollIntoViewIfNeeded();
+    await screen(ann.page, 'viewer-drop-sold-out');
+    // a drop for those who have watched ten minutes: when this buyer may claim
+    await card('states-wait').getByRole('button', { name: 'Claim' }).click();
+    await card('states-wait').getByText('You can claim from').waitFor(WAIT);
+    await card('states-wait').scrollIntoViewIfNeeded();
+    await screen(ann.page, 'viewer-drop-not-eligible');
+    // a claim, given back, and claimed again at once: too many tries, and when to try again
+    await card('states-busy').getByRole('button', { name: 'Claim' }).click();
+    await card('states-busy').getByRole('button', { name: 'Give it back' }).click();
+    await card('states-busy').getByRole('button', { name: 'Claim' }).click();
+    await card('states-busy').getByText('Too many tries. Try again').waitFor(WAIT);
+    await card('states-busy').scrollIntoViewIfNeeded();
+    await screen(ann.page, 'viewer-drop-rate-limited');
+    expect(ann.errors).toEqual([]);
+  }, 120_000);
 
   it('"see as": the console previews the chat as another audience sees it; a viewer cannot', async () => {
     // China's audience does not see spoilers; everyone else sees "darn" masked
@@ -164,9 +209,8 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     await frame.getByText('预览：CN（zh-CN）观众看到的直播间').waitFor(WAIT);
     await frame.locator('.chat-list').getByText('what a darn good lamp').waitFor(WAIT);
     expect(await frame.locator('.chat-list').getByText('spoiler').count()).toBe(0);
-    await noViolations(console, 'console, see as');
     await console.locator('iframe.see-as-frame').scrollIntoViewIfNeeded();
-    await shoot(console, 'host-console-see-as-zh');
+    await screen(console, 'host-console-see-as-zh');
     // any other audience, typed in: the global one's mask, and the spoiler
     await console.getByLabel('Region (e.g. CN)').fill('us');
     await console.getByLabel('Language (e.g. zh-CN)').fill('en');
@@ -200,8 +244,7 @@ describe('auctions, lotteries and giveaways in the browser', () => {
     );
     await next.page.getByText('直播间已满').waitFor(WAIT);
     await next.page.getByText('你排在第1位').waitFor(WAIT);
-    await noViolations(next.page, 'waiting room');
-    await shoot(next.page, 'viewer-waiting-room-zh');
+    await screen(next.page, 'viewer-waiting-room-zh');
     // the first viewer leaves: the one in line is let in by itself
     await first.page.close();
     await next.page.locator('[data-state="live"]').waitFor(WAIT);

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { VIEWER_PAGE_BUDGET } from '../client-sdk/build/app.js';
-import { noViolations, pageErrors, shoot } from './helpers/app.js';
+import { pageErrors, screen } from './helpers/app.js';
 import { framesGrow, useBrowser } from './helpers/browser.js';
 import { useServers } from './helpers/server.js';
 
@@ -36,14 +36,12 @@ describe('a show in the browser', () => {
     const frontErrors = pageErrors(front);
     const startButton = front.getByRole('button', { name: 'Start a demo show' });
     await startButton.waitFor(WAIT);
-    await noViolations(front, 'front door');
-    await shoot(front, 'front-door');
+    await screen(front, 'front-door');
     await startButton.click();
     const consoleLink = front.getByRole('link', { name: 'Open the host console' });
     await consoleLink.waitFor(WAIT);
     await expect(front.getByText('Development only').first().isVisible()).resolves.toBe(true);
-    await noViolations(front, 'front door with a demo');
-    await shoot(front, 'front-door-demo');
+    await screen(front, 'front-door-demo');
     const hostUrl = await consoleLink.getAttribute('href');
     const viewerUrls = await front
       .getByRole('list')
@@ -73,17 +71,15 @@ describe('a show in the browser', () => {
     const viewers = [desk, phone, zh];
     await desk.page.getByText('Starts in').waitFor(WAIT);
     await zh.page.getByText('后开始').waitFor(WAIT);
-    await noViolations(desk.page, 'viewer, scheduled');
-    await shoot(desk.page, 'viewer-scheduled');
-    await shoot(zh.page, 'viewer-scheduled-zh');
+    await screen(desk.page, 'viewer-scheduled');
+    await screen(zh.page, 'viewer-scheduled-zh');
 
     // the host goes live with the fake camera
     const host = await browser.open(`${server.url}${hostUrl}`, { viewport: LAPTOP });
     const hostErrors = pageErrors(host);
     const goLive = host.getByRole('button', { name: 'Go live' });
     await goLive.waitFor(WAIT);
-    await noViolations(host, 'host console, before going live');
-    await shoot(host, 'host-console-ready');
+    await screen(host, 'host-console-ready');
     await goLive.click();
     await host.getByText('You are live').waitFor(WAIT);
     for (const v of viewers) {
@@ -120,11 +116,10 @@ describe('a show in the browser', () => {
     const link = '看这个 https://youtube.com/watch?v=demo';
     await say(zh, link, '说点什么…', '发送');
     await zh.page.locator('.msg.held').getByText('等待管理员审核').waitFor(WAIT);
-    await noViolations(zh.page, 'viewer, own message held');
-    await shoot(zh.page, 'viewer-held-message-zh');
+    await screen(zh.page, 'viewer-held-message-zh');
     const held = host.locator('.queue li').filter({ hasText: 'youtube.com' });
     await held.waitFor(WAIT);
-    await shoot(host, 'host-console-review');
+    await screen(host, 'host-console-review');
     await held.getByRole('button', { name: 'Approve' }).click();
     await desk.page.locator('.chat-list').getByText(link).waitFor(WAIT);
     await phone.page.locator('.chat-list').getByText(link).waitFor(WAIT);
@@ -134,13 +129,12 @@ describe('a show in the browser', () => {
     // a viewer reports another's message: it reaches the console's reports, which dismisses it
     const line = phone.page.locator('.chat-list .msg').filter({ hasText: 'Hello from the desk!' });
     await line.getByRole('button', { name: /^Report the message from / }).click();
-    await noViolations(phone.page, 'viewer, reporting a message');
-    await shoot(phone.page, 'viewer-report');
+    await screen(phone.page, 'viewer-report');
     await line.getByRole('button', { name: 'Spam' }).click();
     await line.getByText('Reported').waitFor(WAIT);
     const reported = host.locator('[data-reported]').filter({ hasText: 'Hello from the desk!' });
     await reported.getByText('1 report · Spam').waitFor(WAIT);
-    await shoot(host, 'host-console-reports');
+    await screen(host, 'host-console-reports');
     await reported.getByRole('button', { name: 'Dismiss' }).click();
     await reported.waitFor({ state: 'detached', ...WAIT });
     await host.getByText('No reported messages.').waitFor(WAIT);
@@ -152,9 +146,8 @@ describe('a show in the browser', () => {
     await host.getByText('Created').waitFor(WAIT);
     await phone.page.getByText('Drop starts in').waitFor(WAIT);
     await zh.page.getByText('后开抢').waitFor(WAIT);
-    await noViolations(phone.page, 'viewer, drop counting down');
-    await shoot(phone.page, 'viewer-drop-countdown');
-    await shoot(zh.page, 'viewer-drop-countdown-zh');
+    await screen(phone.page, 'viewer-drop-countdown');
+    await screen(zh.page, 'viewer-drop-countdown-zh');
     const claims: [Viewer, string][] = [
       [desk, 'Claim'],
       [phone, 'Claim'],
@@ -165,16 +158,13 @@ describe('a show in the browser', () => {
     await desk.page.getByText('Held for you').waitFor(WAIT);
     await phone.page.getByText('Held for you').waitFor(WAIT);
     await zh.page.getByText('已为你保留').waitFor(WAIT);
-    await noViolations(phone.page, 'viewer, held');
-    await shoot(phone.page, 'viewer-held');
+    await screen(phone.page, 'viewer-held');
     await phone.page.getByRole('button', { name: 'Check out', exact: true }).click();
     await phone.page.getByText('Order confirmed').waitFor(WAIT);
-    await shoot(phone.page, 'viewer-ordered');
+    await screen(phone.page, 'viewer-ordered');
     await desk.page.getByText('7 of 10 left').waitFor(WAIT);
-    await noViolations(host, 'host console, live');
-    await shoot(host, 'host-console-live');
-    await noViolations(desk.page, 'viewer, live');
-    await shoot(desk.page, 'viewer-live');
+    await screen(host, 'host-console-live');
+    await screen(desk.page, 'viewer-live');
 
     // the host ends the stream: every viewer gets the ending screen
     await host.getByRole('button', { name: 'End the stream' }).click();
@@ -182,10 +172,9 @@ describe('a show in the browser', () => {
     for (const v of viewers) await v.page.locator('[data-screen="ended"]').waitFor(WAIT);
     await expect(desk.page.getByText('This show has ended').isVisible()).resolves.toBe(true);
     await expect(zh.page.getByText('本场直播已结束').isVisible()).resolves.toBe(true);
-    await noViolations(phone.page, 'viewer, ended');
-    await shoot(phone.page, 'viewer-ended');
-    await shoot(zh.page, 'viewer-ended-zh');
-    await shoot(host, 'host-console-ended');
+    await screen(phone.page, 'viewer-ended');
+    await screen(zh.page, 'viewer-ended-zh');
+    await screen(host, 'host-console-ended');
 
     // what a viewer's browser downloaded: within the budget, the media client included, and never
     // the host console's chunk

@@ -91,14 +91,19 @@ export class RoomReports {
     assertRole(identity, this.room, 'moderator', 'dismiss reports');
     const [entry] = (await this.list(identity)).filter((r) => r.messageId === messageId);
     const dismissed = await this.room.engine.moderation.dismiss(this.room.id, messageId);
-    if (dismissed && entry)
+    // the record names the author: from the list, else from the recent chat
+    const authorId = entry?.author.id ?? this.room.state.recent.get(messageId)?.author.id;
+    if (dismissed && authorId !== undefined)
       this.keep([
         recordOf(
           this.room,
-          { roomId: this.room.id, messageId, userId: entry.author.id, userRegion: null },
+          { roomId: this.room.id, messageId, userId: authorId, userRegion: null },
           'dismiss-reports',
           'moderator',
-          { by: identity.id, reason: `${entry.reporters} reports dismissed` },
+          {
+            by: identity.id,
+            reason: entry ? `${entry.reporters} reports dismissed` : 'reports dismissed',
+          },
         ),
       ]);
     return { dismissed };

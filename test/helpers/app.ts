@@ -95,6 +95,15 @@ export async function noViolations(page: Page, screen: string): Promise<void> {
   expect(found, `${screen}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
 
+/**
+ * A screen as a person sees it: axe-core finds nothing serious or critical on it, at both sizes,
+ * and its screenshots are written (`shoot`). Every screen the browser tests show goes through here.
+ */
+export async function screen(page: Page, name: string): Promise<void> {
+  await noViolations(page, name);
+  await shoot(page, name);
+}
+
 /** Every uncaught error a page throws, to check at the end of a test. */
 export function pageErrors(page: Page): string[] {
   const errors: string[] = [];
