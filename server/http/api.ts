@@ -6,6 +6,7 @@ import {
   type DecisionRecord,
   type ErrorBody,
   type ErrorCode,
+  Region,
 } from '../../client-sdk/src/protocol/index.js';
 import type { DecisionQuery, Engine, Identity, ModerationStore } from '../../rooms/index.js';
 import type { Authenticator } from '../auth.js';
@@ -261,10 +262,7 @@ export function apiRoutes(
         params: 0,
         query: z.strictObject({
           since: time,
-          region: z
-            .string()
-            .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"')
-            .optional(),
+          region: Region.optional(),
           room: z.string().max(64).optional(),
           limit: count(1, MAX_EXPORT).optional(),
           cursor: z.string().max(64).optional(),

@@ -37,6 +37,7 @@ import {
   RtpParameters,
   TransportOptions,
 } from './media.js';
+import { Region } from './policy.js';
 import { PreQueueAudit, QueueStatus, RoomAdmission } from './queue.js';
 import { AuctionId, AuctionState, BidIncrement, BidResult } from './auctions.js';
 import { EntryResult, EntryRoute, GiveawayAudit, GiveawayId, GiveawayState } from './giveaways.js';
@@ -55,10 +56,7 @@ const roomRef = { roomId: RoomId };
 /** "See as": the room as a viewer of another region and language sees it. */
 const SeeAs = z
   .strictObject({
-    region: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"')
-      .nullable(),
+    region: Region.nullable(),
     lang: z
       .string()
       .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/, 'must be a language tag such as "zh-CN"')

@@ -19,7 +19,7 @@ export type ModerationAction = z.infer<typeof ModerationAction>;
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be 1-48 of a-z, 0-9, "_", "-"');
 /** ISO 3166-1 alpha-2, upper case, as tokens carry it. */
-const Region = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"');
+export const Region = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 code such as "CN"');
 /** ISO 639-1, lower case. */
 const Lang = z.string().regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as "zh"');
 
